@@ -1,0 +1,5 @@
+//! Tencent Cloud STS client and credential providers (not implemented yet; see the open issue).
+//!
+//! This crate is a placeholder in the workspace layout: it exports nothing yet.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]

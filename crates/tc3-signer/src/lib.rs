@@ -1,0 +1,33 @@
+//! Sans-IO signing and verification for Tencent Cloud requests.
+//!
+//! This crate computes every signature a Tencent Cloud COS or API 3.0 client or server needs,
+//! byte-exactly as `../shared/reference/signing-spec.md` specifies:
+//!
+//! * [`cos`]: the COS XML `q-sign-algorithm=sha1` signature, as an `Authorization` header or
+//!   a presigned URL, and its verification;
+//! * [`post_policy`]: the COS POST-object (browser form upload) policy and form fields;
+//! * [`tc3`]: `TC3-HMAC-SHA256` for API 3.0 (STS, CAM, …), including the unsigned
+//!   `Authorization: SKIP` form, and its verification;
+//! * [`v1`]: the legacy `HmacSHA1` / `HmacSHA256` signature of form-encoded requests.
+//!
+//! The crate never does IO and never reads the clock: the time is always an argument, so
+//! signing is deterministic and testable against published vectors.
+//!
+//! ```
+//! use tc3_signer::Credential;
+//!
+//! let credential = Credential::new("AKIDEXAMPLE", "secret-key").with_token("session-token");
+//! assert_eq!(credential.secret_id(), "AKIDEXAMPLE");
+//! // Secrets never reach Debug output.
+//! assert!(!format!("{credential:?}").contains("secret-key"));
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod credential;
+mod encoding;
+mod error;
+
+pub use credential::Credential;
+pub use encoding::uri_encode;
+pub use error::{SignError, VerifyError};
