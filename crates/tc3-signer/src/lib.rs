@@ -24,6 +24,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod cos;
+pub mod post_policy;
+pub mod tc3;
+pub mod v1;
+
 mod credential;
 mod encoding;
 mod error;

@@ -1,0 +1,1 @@
+//! COS POST-object (browser form upload) policy and form fields.
