@@ -1,12 +1,14 @@
 //! Workspace automation, std only (the rust-analyzer / cargo-xtask pattern).
 //!
-//! * `cargo xtask ci`: rustfmt check, clippy with `-D warnings`, all tests, rustdoc with
+//! * `cargo xtask ci`: tidy checks (layering, sans-IO crates, lint attributes), rustfmt check, clippy with `-D warnings`, all tests, rustdoc with
 //!   warnings denied, and a short fuzz smoke run of every fuzz target when a nightly toolchain
 //!   and `cargo-fuzz` are present.
 //! * `cargo xtask bench [FILTER]`: the criterion benchmarks of every crate.
 //! * `cargo xtask fuzz [SECONDS]`: each fuzz target for SECONDS (default 30) with cargo-fuzz.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+mod tidy;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -51,18 +53,34 @@ fn run(program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result<(), String
     if status.success() {
         Ok(())
     } else {
-        Err(format!("`{program} {}` failed with {status}", args.join(" ")))
+        Err(format!(
+            "`{program} {}` failed with {status}",
+            args.join(" ")
+        ))
     }
 }
 
 fn ci() -> Result<(), String> {
+    tidy::check(&project_root())?;
     run("cargo", &["fmt", "--all", "--", "--check"], &[])?;
     run(
         "cargo",
-        &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
         &[],
     )?;
-    run("cargo", &["test", "--workspace", "--locked", "--no-fail-fast"], &[])?;
+    run(
+        "cargo",
+        &["test", "--workspace", "--locked", "--no-fail-fast"],
+        &[],
+    )?;
     run(
         "cargo",
         &["doc", "--workspace", "--no-deps", "--locked"],
