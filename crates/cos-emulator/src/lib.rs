@@ -1,5 +1,113 @@
-//! Local STS + COS emulator that verifies signatures and enforces policies (not implemented yet; see the open issue).
+//! A local STS + COS emulator that behaves like the real services in what client code can
+//! observe: `q-sign` and TC3/v1 signatures verified with [`tc3_signer`], temporary-key
+//! policies evaluated with [`cos_policy`], errors in the real formats.
 //!
-//! This crate is a placeholder in the workspace layout: it exports nothing yet.
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), cos_emulator::EmulatorError> {
+//! let emulator = cos_emulator::Emulator::builder()
+//!     .region("ap-guangzhou")
+//!     .bucket("examplebucket-1250000000")
+//!     .start()
+//!     .await?;
+//! println!("COS at {}, STS at {}", emulator.cos_endpoint(), emulator.sts_endpoint());
+//! let root = emulator.root_credential();
+//! assert!(root.secret_id().starts_with("AKID"));
+//! emulator.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! # Listeners and routing
+//!
+//! COS and STS listen on **two ports** ([`Emulator::cos_endpoint`], [`Emulator::sts_endpoint`]).
+//! A COS request goes to a bucket by, in order:
+//!
+//! 1. the first label of the host (from an absolute-form request URI, as sent through an HTTP
+//!    proxy, else the `Host` header) when it is a configured bucket:
+//!    `examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com`, or `examplebucket-1250000000.localhost`;
+//! 2. path-style `/<bucket>/<key>` when the first path segment is a configured bucket;
+//! 3. otherwise the **default bucket** (the first configured), with the whole path as the key.
+//!
+//! Paths are percent-decoded exactly once (`%2F` is `/`) and never dot-normalised.
+//!
+//! # Pointing the official SDKs at it
+//!
+//! * **Python** (`cos-python-sdk-v5`, checked with 1.9.44 and `qcloud-python-sts` 3.1.6):
+//!   `CosConfig(Region=region, SecretId=tmp_id, SecretKey=tmp_key, Token=token, Scheme="http",
+//!   Domain="127.0.0.1:<cos port>")` — requests go to the default bucket (the SDK signs the host
+//!   without the port; the emulator accepts that). Alternatively keep the normal host and set
+//!   `Proxies={"http": cos_endpoint}` so requests arrive in absolute form with the
+//!   virtual-hosted bucket host. For STS, `Sts({"url": sts_endpoint + "/", …})`: the SDK signs
+//!   `sts.tencentcloudapi.com` (its default `domain`), which the emulator accepts as the public
+//!   host name. `tests/interop/python_sdk.py` runs put_object, upload_file (multipart),
+//!   get_object, list_objects and a denied put (403 `AccessDenied`) this way.
+//! * **Node** (`cos-nodejs-sdk-v5`, checked with `tests/interop/node_sdk.js`):
+//!   `new COS({ SecretId, SecretKey, SecurityToken, Protocol: "http:", Domain: "127.0.0.1:<cos port>" })`
+//!   — putObject, getObject, sliceUploadFile, getBucket and headObject work against the
+//!   default bucket. The Node STS SDK (`qcloud-cos-sts`) always calls `https://<host>/`, so it
+//!   needs a TLS-terminating proxy in front of the (plain HTTP) STS port.
+//! * **Browser** (`cos-js-sdk-v5`): `new COS({ getAuthorization, Protocol: "http:",
+//!   Domain: "127.0.0.1:<cos port>" })`. Every response carries permissive CORS headers and
+//!   exposes `ETag`, `Date`, `x-cos-request-id` and `x-cos-hash-crc64ecma`, and OPTIONS
+//!   preflights are answered, so the page may be served from any origin.
+//!
+//! # Storage
+//!
+//! In memory by default; with [`EmulatorBuilder::data_dir`] objects, open multipart uploads,
+//! the root key and issued temporary keys are kept in a directory and restored on the next
+//! start. Every file is written to `tmp/` and renamed into place (synced first unless
+//! [`EmulatorBuilder::durable`] is `false`), so a reader never sees a torn object and a crash
+//! mid-upload leaves the previous version; leftovers of a crash are removed at start-up. One
+//! data directory must be used by one emulator process at a time.
+//!
+//! # Authentication
+//!
+//! COS requests must carry a `q-sign` signature (header or presigned query) by the root key
+//! or by a temporary key issued by the STS side, with its `x-cos-security-token`; temporary
+//! keys' policies are evaluated with `cos-policy` against the action, the resource
+//! (`qcs::cos:<region>:uid/<appid>:<bucket>/<key>`, or `…/<prefix>` for listings) and the
+//! request context (`qcs:ip`, `cos:secure-transport`, `cos:content-type`,
+//! `cos:content-length`, `cos:x-cos-acl`, `cos:x-cos-storage-class`, `cos:prefix`, …).
+//! Errors: unknown key 403 `InvalidAccessKeyId`; missing or wrong token 403 `AccessDenied`;
+//! expired temporary key 400 `ExpiredToken`; signature past its end 403 `AccessDenied`
+//! "Request has expired"; start more than 15 minutes ahead or `Date` off by more than 15
+//! minutes 403 `RequestTimeTooSkewed` (with `ServerTime`); bad signature 403
+//! `SignatureDoesNotMatch` (with the server's `StringToSign`).
+//!
+//! # Known differences from COS
+//!
+//! * Response header names are lower-case (`etag`, not `ETag`): hyper 1 cannot emit mixed case.
+//!   HTTP header names are case-insensitive, but code that copies headers into a plain
+//!   dictionary (the Python SDK's `put_object` return value) must look them up lower-case.
+//! * Plain HTTP only: `cos:secure-transport` is always `false`.
+//! * Not implemented (answered 501 `NotImplemented`): bucket and object sub-resources (`?acl`,
+//!   `?tagging`, `?cors`…), copy, append, versioning, bucket creation and deletion.
+//!
+//! # Faults
+//!
+//! [`Faults`] answers a share of COS requests with 503 `SlowDown` or 500 `InternalError`, cuts
+//! response bodies halfway, and adds latency; [`EmulatorBuilder::clock_offset`] skews the clock.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+mod auth;
+mod body;
+mod builder;
+mod clock;
+mod cos;
+mod crc64;
+mod emulator;
+mod error;
+mod faults;
+#[doc(hidden)]
+pub mod fuzzing;
+mod ids;
+mod post_object;
+mod server;
+mod state;
+mod storage;
+mod sts;
+
+pub use builder::{EmulatorBuilder, Role};
+pub use emulator::Emulator;
+pub use error::EmulatorError;
+pub use faults::Faults;

@@ -1,11 +1,20 @@
 //! The `cos-sts` command-line tool.
 //!
-//! No subcommand is implemented yet; later work adds `emulator`, `demo`, `credential`,
-//! `policy`, `sign`, `serve` and the transfer commands.
+//! Subcommands live in [`commands`]; `main` only parses the command line and reports errors.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod commands;
+
+use clap::Parser as _;
+
 fn main() -> std::process::ExitCode {
-    eprintln!("cos-sts: no subcommands are implemented yet");
-    std::process::ExitCode::from(2)
+    let cli = commands::Cli::parse();
+    match commands::run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cos-sts: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

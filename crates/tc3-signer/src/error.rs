@@ -106,6 +106,27 @@ pub enum VerifyError {
         /// The verifier's time, Unix seconds.
         now: u64,
     },
+    /// The recomputed `TC3-HMAC-SHA256` signature differs from the one presented. Carries the
+    /// verifier's canonical request and string to sign (an `x-tc-token` value, if signed, is
+    /// redacted) so the client can diff them against its own.
+    #[error("TC3 signature does not match")]
+    Tc3SignatureMismatch {
+        /// The canonical request the verifier computed.
+        canonical_request: String,
+        /// The string to sign the verifier computed.
+        string_to_sign: String,
+    },
+    /// The credential scope of a TC3 signature names another service or date than the
+    /// verifier expects (the date must be the UTC date of `X-TC-Timestamp`).
+    #[error("credential scope {field} is `{presented}`, expected `{expected}`")]
+    ScopeMismatch {
+        /// Which part of the scope: `service` or `date`.
+        field: &'static str,
+        /// The value the request presents.
+        presented: String,
+        /// The value the verifier expected.
+        expected: String,
+    },
     /// The secret id in the signature is not the one the verifier was given.
     #[error("signature made with secret id `{presented}`, expected `{expected}`")]
     WrongSecretId {
@@ -113,6 +134,31 @@ pub enum VerifyError {
         presented: String,
         /// The secret id the verifier expected.
         expected: String,
+    },
+    /// A query parameter that the signature lists as signed is absent from the request.
+    #[error("signed query parameter `{name}` is missing from the request")]
+    MissingSignedParameter {
+        /// The parameter name as listed in `q-url-param-list` (encoded, lower-cased).
+        name: String,
+    },
+    /// A POST-object upload does not satisfy a condition of its policy. The reason never
+    /// repeats field values, which may be secret (the session token is a policy field).
+    #[error("POST policy condition on `{field}` not met: {reason}")]
+    ConditionNotMet {
+        /// The form field the condition restricts (`key`, `bucket`, `Content-Type`, …).
+        field: String,
+        /// Why the upload does not satisfy it.
+        reason: String,
+    },
+    /// A POST-object upload's size is outside the policy's `content-length-range`.
+    #[error("content length {actual} is outside the policy range {min}..={max}")]
+    ContentLengthOutOfRange {
+        /// Smallest allowed size in bytes.
+        min: u64,
+        /// Largest allowed size in bytes.
+        max: u64,
+        /// The upload's size in bytes.
+        actual: u64,
     },
 }
 

@@ -1,0 +1,107 @@
+//! The emulator's notion of "now": the system clock plus a configurable offset.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// System time shifted by `offset_seconds` (positive: the emulator runs ahead of the host).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Clock {
+    offset_seconds: i64,
+}
+
+impl Clock {
+    pub(crate) fn new(offset_seconds: i64) -> Self {
+        Self { offset_seconds }
+    }
+
+    /// Now, as a `SystemTime`.
+    pub(crate) fn now(&self) -> SystemTime {
+        let base = SystemTime::now();
+        let delta = Duration::from_secs(self.offset_seconds.unsigned_abs());
+        if self.offset_seconds >= 0 {
+            base.checked_add(delta).unwrap_or(base)
+        } else {
+            base.checked_sub(delta).unwrap_or(base)
+        }
+    }
+
+    /// Now, as Unix seconds.
+    pub(crate) fn unix(&self) -> u64 {
+        unix_seconds(self.now())
+    }
+
+    /// Now, as Unix milliseconds.
+    pub(crate) fn unix_millis(&self) -> u64 {
+        self.now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+}
+
+/// Seconds since the Unix epoch (0 before it).
+pub(crate) fn unix_seconds(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// `2020-12-10T03:37:30.000Z` from Unix milliseconds.
+pub(crate) fn iso8601_millis(unix_millis: u64) -> String {
+    let secs = unix_millis / 1000;
+    let ms = unix_millis % 1000;
+    let (y, mo, d, h, mi, s) = civil(secs);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
+}
+
+/// `2018-12-04T09:06:16Z` from Unix seconds.
+pub(crate) fn iso8601_seconds(unix: u64) -> String {
+    let (y, mo, d, h, mi, s) = civil(unix);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+}
+
+/// RFC 1123 HTTP date from Unix milliseconds.
+pub(crate) fn http_date_millis(unix_millis: u64) -> String {
+    httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_millis(unix_millis))
+}
+
+/// Splits Unix seconds into a proleptic Gregorian UTC date and time.
+fn civil(unix: u64) -> (i64, u32, u32, u32, u32, u32) {
+    let days = i64::try_from(unix / 86_400).unwrap_or(0);
+    let rem = unix % 86_400;
+    let (h, mi, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);
+    // Howard Hinnant's days_from_civil inverse.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    let small = |v: i64| u32::try_from(v).unwrap_or(0);
+    let small_u = |v: u64| u32::try_from(v).unwrap_or(0);
+    (y, small(m), small(d), small_u(h), small_u(mi), small_u(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_known_instants() {
+        assert_eq!(iso8601_seconds(1_543_914_376), "2018-12-04T09:06:16Z");
+        assert_eq!(
+            iso8601_millis(1_607_571_450_000),
+            "2020-12-10T03:37:30.000Z"
+        );
+        assert_eq!(iso8601_seconds(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso8601_seconds(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(http_date_millis(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+    }
+
+    #[test]
+    fn offset_moves_now() {
+        let ahead = Clock::new(3600).unix();
+        let behind = Clock::new(-3600).unix();
+        assert!(ahead >= behind + 7190);
+    }
+}

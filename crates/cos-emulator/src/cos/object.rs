@@ -1,0 +1,255 @@
+//! PUT, GET, HEAD and DELETE Object.
+
+use super::error::CosError;
+use super::headers::{self, ByteRange};
+use super::{Req, io_error, set_header};
+use crate::body::{self, FileBody, ResBody};
+use crate::clock::http_date_millis;
+use crate::state::State;
+use crate::storage::{BlobSource, BlobWriter, Digests, ObjectMeta};
+use http::{Response, StatusCode};
+use http_body_util::BodyExt as _;
+use hyper::body::Incoming;
+
+/// Query parameters GET/HEAD Object accepts besides the signature ones.
+pub(super) const GET_PARAMS: &[&str] = &["versionId"];
+
+/// Streams a request body into a new blob, enforcing the size limit and Content-MD5.
+pub(crate) async fn receive(
+    state: &State,
+    req: &Req,
+    mut body: Incoming,
+) -> Result<(crate::storage::Blob, Digests), CosError> {
+    let declared = headers::content_length(&req.headers)?;
+    let max = state.limits.max_object_size;
+    if declared.is_some_and(|len| len > max) {
+        return Err(CosError::entity_too_large(
+            "Your proposed upload exceeds the maximum allowed object size.",
+        ));
+    }
+    let expected_md5 = headers::content_md5(req.header("content-md5"))?;
+    let mut writer: BlobWriter = state
+        .store
+        .writer(declared.unwrap_or(0).min(1 << 30))
+        .map_err(io_error)?;
+    while let Some(chunk) = body::next_chunk(&mut body, state.limits.idle)
+        .await
+        .map_err(|e| CosError::from_body(e, "object"))?
+    {
+        if writer.len().saturating_add(chunk.len() as u64) > max {
+            return Err(CosError::entity_too_large(
+                "Your proposed upload exceeds the maximum allowed object size.",
+            ));
+        }
+        writer.write(&chunk).map_err(io_error)?;
+    }
+    if declared.is_some_and(|len| len != writer.len()) {
+        return Err(CosError::incomplete_body());
+    }
+    let (blob, digests) = writer.finish().map_err(io_error)?;
+    if expected_md5.is_some_and(|m| m != digests.md5) {
+        state.store.discard(&blob);
+        return Err(headers::bad_digest());
+    }
+    Ok((blob, digests))
+}
+
+/// PUT Object.
+pub(super) async fn put_object(
+    state: &State,
+    req: &Req,
+    body: Incoming,
+) -> Result<Response<ResBody>, CosError> {
+    let stored = headers::stored_from_request(&req.headers)?;
+    let storage_class = headers::storage_class(req.header("x-cos-storage-class"))?;
+    let (blob, digests) = receive(state, req, body).await?;
+    let meta = ObjectMeta {
+        key: req.target.key.clone(),
+        size: digests.len,
+        etag: format!("\"{}\"", hex::encode(digests.md5)),
+        crc64: digests.crc64,
+        last_modified_ms: state.clock.unix_millis(),
+        headers: stored,
+        storage_class,
+    };
+    let etag = meta.etag.clone();
+    state
+        .store
+        .put_object(&req.target.bucket, meta, blob)
+        .map_err(io_error)?;
+    let mut response = Response::new(body::empty());
+    let h = response.headers_mut();
+    set_header(h, "etag", &etag);
+    set_header(h, "x-cos-hash-crc64ecma", &digests.crc64.to_string());
+    set_header(h, "content-length", "0");
+    Ok(response)
+}
+
+fn precondition(req: &Req, meta: &ObjectMeta) -> Result<Option<StatusCode>, CosError> {
+    let etag_matches = |list: &str| {
+        list.split(',')
+            .map(|e| e.trim().trim_start_matches("W/"))
+            .any(|e| e == "*" || e.trim_matches('"') == meta.etag.trim_matches('"'))
+    };
+    let modified_secs = meta.last_modified_ms / 1000;
+    let parse_date = |v: &str| {
+        httpdate::parse_http_date(v)
+            .ok()
+            .map(crate::clock::unix_seconds)
+    };
+    let failed = || {
+        CosError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "PreconditionFailed",
+            "At least one of the pre-conditions you specified did not hold.",
+        )
+    };
+    if let Some(v) = req.header("if-match") {
+        if !etag_matches(v) {
+            return Err(failed());
+        }
+    } else if let Some(since) = req.header("if-unmodified-since").and_then(parse_date)
+        && modified_secs > since
+    {
+        return Err(failed());
+    }
+    if let Some(v) = req.header("if-none-match") {
+        if etag_matches(v) {
+            return Ok(Some(StatusCode::NOT_MODIFIED));
+        }
+    } else if let Some(since) = req.header("if-modified-since").and_then(parse_date)
+        && modified_secs <= since
+    {
+        return Ok(Some(StatusCode::NOT_MODIFIED));
+    }
+    Ok(None)
+}
+
+fn object_headers(response: &mut Response<ResBody>, meta: &ObjectMeta, req: &Req) {
+    let h = response.headers_mut();
+    set_header(h, "etag", &meta.etag);
+    set_header(h, "last-modified", &http_date_millis(meta.last_modified_ms));
+    set_header(h, "x-cos-hash-crc64ecma", &meta.crc64.to_string());
+    set_header(h, "accept-ranges", "bytes");
+    if meta.storage_class != "STANDARD" {
+        set_header(h, "x-cos-storage-class", &meta.storage_class);
+    }
+    let mut has_type = false;
+    for (name, value) in &meta.headers {
+        if let (Ok(n), Ok(v)) = (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            http::HeaderValue::from_str(value),
+        ) {
+            has_type |= name == "content-type";
+            h.insert(n, v);
+        }
+    }
+    if !has_type {
+        set_header(h, "content-type", "application/octet-stream");
+    }
+    for (param, header) in [
+        ("response-cache-control", "cache-control"),
+        ("response-content-disposition", "content-disposition"),
+        ("response-content-encoding", "content-encoding"),
+        ("response-content-language", "content-language"),
+        ("response-content-type", "content-type"),
+        ("response-expires", "expires"),
+    ] {
+        if let Some(v) = req.q(param) {
+            set_header(h, header, v);
+        }
+    }
+}
+
+/// GET or HEAD Object.
+pub(super) fn get_object(
+    state: &State,
+    req: &Req,
+    head: bool,
+) -> Result<Response<ResBody>, CosError> {
+    if req
+        .q("versionId")
+        .is_some_and(|v| !v.is_empty() && v != "null")
+    {
+        return Err(CosError::new(
+            StatusCode::NOT_FOUND,
+            "NoSuchVersion",
+            "The specified version does not exist.",
+        ));
+    }
+    let (meta, source) = if head {
+        let meta = state
+            .store
+            .head_object(&req.target.bucket, &req.target.key)
+            .map_err(io_error)?
+            .ok_or_else(CosError::no_such_key)?;
+        (meta, None)
+    } else {
+        let (meta, source) = state
+            .store
+            .get_object(&req.target.bucket, &req.target.key)
+            .map_err(io_error)?
+            .ok_or_else(CosError::no_such_key)?;
+        (meta, Some(source))
+    };
+    if let Some(status) = precondition(req, &meta)? {
+        let mut response = Response::new(body::empty());
+        *response.status_mut() = status;
+        let h = response.headers_mut();
+        set_header(h, "etag", &meta.etag);
+        set_header(h, "last-modified", &http_date_millis(meta.last_modified_ms));
+        return Ok(response);
+    }
+    let range = match headers::parse_range(req.header("range"), meta.size) {
+        Ok(r) => r,
+        Err(mut e) => {
+            e.extra.clear();
+            return Err(e);
+        }
+    };
+    let ByteRange { start, end } = range.unwrap_or(ByteRange {
+        start: 0,
+        end: meta.size.saturating_sub(1),
+    });
+    let len = if meta.size == 0 { 0 } else { end - start + 1 };
+    let body = match source {
+        None => body::empty(),
+        Some(BlobSource::Memory(bytes)) => {
+            let from = usize::try_from(start).unwrap_or(usize::MAX);
+            let to = usize::try_from(start + len).unwrap_or(usize::MAX);
+            if to > bytes.len() || from > to {
+                return Err(CosError::internal("object data shorter than its metadata"));
+            }
+            body::full(bytes.slice(from..to))
+        }
+        Some(BlobSource::File(mut file)) => {
+            use std::io::Seek as _;
+            file.seek(std::io::SeekFrom::Start(start))
+                .map_err(io_error)?;
+            FileBody::new(file, len).boxed_unsync()
+        }
+    };
+    let mut response = Response::new(body);
+    object_headers(&mut response, &meta, req);
+    set_header(response.headers_mut(), "content-length", &len.to_string());
+    if range.is_some() {
+        *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+        set_header(
+            response.headers_mut(),
+            "content-range",
+            &format!("bytes {start}-{end}/{}", meta.size),
+        );
+    }
+    Ok(response)
+}
+
+/// DELETE Object: 204 whether or not the key existed.
+pub(super) fn delete_object(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
+    state
+        .store
+        .delete_object(&req.target.bucket, &req.target.key)
+        .map_err(io_error)?;
+    let mut response = Response::new(body::empty());
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    Ok(response)
+}

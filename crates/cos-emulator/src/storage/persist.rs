@@ -1,0 +1,316 @@
+//! Where the index and blobs are kept: nowhere (memory) or a data directory.
+//!
+//! Data directory layout (every file is written to `tmp/` and renamed into place, so a crash
+//! leaves either the old or the new version, never a torn one):
+//!
+//! ```text
+//! blobs/<id>                              object and part bytes
+//! tmp/                                    files being written
+//! objects/<bucket>/<md5(key)>.json        object metadata + blob id
+//! uploads/<upload id>/upload.json         an open multipart upload
+//! uploads/<upload id>/part-<n>.json       one uploaded part + blob id
+//! state/<name>.json                       other state (root key, temporary credentials)
+//! ```
+
+use super::blob::{Blob, BlobWriter};
+use super::model::{ObjectMeta, PartMeta, UploadMeta};
+use md5::{Digest as _, Md5};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Everything restored from a data directory.
+#[derive(Default)]
+pub(crate) struct Loaded {
+    /// `(bucket, metadata, blob)` for every object.
+    pub(crate) objects: Vec<(String, ObjectMeta, Blob)>,
+    /// Every open upload with its parts.
+    pub(crate) uploads: Vec<(UploadMeta, Vec<(PartMeta, Blob)>)>,
+}
+
+/// Persistence of the storage index and blobs.
+pub(crate) trait Persistence: Send + Sync {
+    /// A writer for a new blob; `size_hint` is already bounded by the caller.
+    fn blob_writer(&self, size_hint: u64) -> io::Result<BlobWriter>;
+    /// Records an object (after its blob is finished).
+    fn save_object(&self, bucket: &str, meta: &ObjectMeta, blob: &Blob) -> io::Result<()>;
+    /// Forgets an object record.
+    fn remove_object(&self, bucket: &str, key: &str) -> io::Result<()>;
+    /// Records a new upload.
+    fn save_upload(&self, upload: &UploadMeta) -> io::Result<()>;
+    /// Records a part of an upload.
+    fn save_part(&self, upload_id: &str, part: &PartMeta, blob: &Blob) -> io::Result<()>;
+    /// Forgets an upload and its part records.
+    fn remove_upload(&self, upload_id: &str) -> io::Result<()>;
+    /// Deletes a blob nobody references any more.
+    fn release_blob(&self, blob: &Blob);
+    /// Stores a named document atomically.
+    fn save_document(&self, name: &str, bytes: &[u8]) -> io::Result<()>;
+    /// Reads a named document.
+    fn load_document(&self, name: &str) -> io::Result<Option<Vec<u8>>>;
+    /// Restores the index, removing unreferenced blobs and stale temporary files.
+    fn load(&self, buckets: &[String]) -> io::Result<Loaded>;
+}
+
+/// In-memory storage: nothing survives the process.
+pub(crate) struct InMemory;
+
+impl Persistence for InMemory {
+    fn blob_writer(&self, size_hint: u64) -> io::Result<BlobWriter> {
+        Ok(BlobWriter::memory(usize::try_from(size_hint).unwrap_or(0)))
+    }
+    fn save_object(&self, _: &str, _: &ObjectMeta, _: &Blob) -> io::Result<()> {
+        Ok(())
+    }
+    fn remove_object(&self, _: &str, _: &str) -> io::Result<()> {
+        Ok(())
+    }
+    fn save_upload(&self, _: &UploadMeta) -> io::Result<()> {
+        Ok(())
+    }
+    fn save_part(&self, _: &str, _: &PartMeta, _: &Blob) -> io::Result<()> {
+        Ok(())
+    }
+    fn remove_upload(&self, _: &str) -> io::Result<()> {
+        Ok(())
+    }
+    fn release_blob(&self, _: &Blob) {}
+    fn save_document(&self, _: &str, _: &[u8]) -> io::Result<()> {
+        Ok(())
+    }
+    fn load_document(&self, _: &str) -> io::Result<Option<Vec<u8>>> {
+        Ok(None)
+    }
+    fn load(&self, _: &[String]) -> io::Result<Loaded> {
+        Ok(Loaded::default())
+    }
+}
+
+/// A data directory on disk.
+pub(crate) struct DataDir {
+    root: PathBuf,
+    durable: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ObjectRecord {
+    meta: ObjectMeta,
+    blob: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PartRecord {
+    meta: PartMeta,
+    blob: String,
+}
+
+impl DataDir {
+    /// Opens (creating) a data directory. `durable` syncs data before each rename.
+    pub(crate) fn open(root: &Path, durable: bool) -> io::Result<Self> {
+        for sub in ["blobs", "tmp", "objects", "uploads", "state"] {
+            std::fs::create_dir_all(root.join(sub))?;
+        }
+        Ok(Self {
+            root: root.to_path_buf(),
+            durable,
+        })
+    }
+
+    fn key_file(&self, bucket: &str, key: &str) -> PathBuf {
+        let digest: [u8; 16] = Md5::digest(key.as_bytes()).into();
+        self.root
+            .join("objects")
+            .join(bucket)
+            .join(format!("{}.json", hex::encode(digest)))
+    }
+
+    fn write_atomic(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        use std::io::Write as _;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let tmp = self.root.join("tmp").join(crate::ids::random_hex(12));
+        let result = (|| {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(bytes)?;
+            if self.durable {
+                f.sync_data()?;
+            }
+            drop(f);
+            std::fs::rename(&tmp, path)
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    fn blob_from_id(&self, id: &str) -> Option<Blob> {
+        let valid = !id.is_empty() && id.bytes().all(|b| b.is_ascii_hexdigit());
+        valid.then(|| Blob::File {
+            id: id.to_string(),
+            path: self.root.join("blobs").join(id),
+        })
+    }
+
+    fn load_parts(&self, dir: &Path, keep: &mut HashSet<String>) -> Vec<(PartMeta, Blob)> {
+        let mut parts = Vec::new();
+        for entry in read_dir_files(dir) {
+            let is_part = entry
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("part-"));
+            if !is_part {
+                continue;
+            }
+            let Some(record) = read_json::<PartRecord>(&entry) else {
+                continue;
+            };
+            if let Some(blob) = self.blob_from_id(&record.blob) {
+                keep.insert(record.blob.clone());
+                parts.push((record.meta, blob));
+            }
+        }
+        parts
+    }
+}
+
+fn read_dir_files(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default()
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
+    let bytes = std::fs::read(path).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn to_json<T: Serialize>(value: &T) -> io::Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(io::Error::other)
+}
+
+fn valid_upload_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+impl Persistence for DataDir {
+    fn blob_writer(&self, _size_hint: u64) -> io::Result<BlobWriter> {
+        let id = crate::ids::random_hex(16);
+        BlobWriter::file(
+            self.root.join("tmp").join(format!("{id}.blob")),
+            id.clone(),
+            self.root.join("blobs").join(&id),
+            self.durable,
+        )
+    }
+
+    fn save_object(&self, bucket: &str, meta: &ObjectMeta, blob: &Blob) -> io::Result<()> {
+        let record = ObjectRecord {
+            meta: meta.clone(),
+            blob: blob.file_id().unwrap_or_default().to_string(),
+        };
+        self.write_atomic(&self.key_file(bucket, &meta.key), &to_json(&record)?)
+    }
+
+    fn remove_object(&self, bucket: &str, key: &str) -> io::Result<()> {
+        match std::fs::remove_file(self.key_file(bucket, key)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    fn save_upload(&self, upload: &UploadMeta) -> io::Result<()> {
+        if !valid_upload_id(&upload.upload_id) {
+            return Err(io::Error::other("invalid upload id"));
+        }
+        let path = self
+            .root
+            .join("uploads")
+            .join(&upload.upload_id)
+            .join("upload.json");
+        self.write_atomic(&path, &to_json(upload)?)
+    }
+
+    fn save_part(&self, upload_id: &str, part: &PartMeta, blob: &Blob) -> io::Result<()> {
+        if !valid_upload_id(upload_id) {
+            return Err(io::Error::other("invalid upload id"));
+        }
+        let record = PartRecord {
+            meta: part.clone(),
+            blob: blob.file_id().unwrap_or_default().to_string(),
+        };
+        let path = self
+            .root
+            .join("uploads")
+            .join(upload_id)
+            .join(format!("part-{}.json", part.number));
+        self.write_atomic(&path, &to_json(&record)?)
+    }
+
+    fn remove_upload(&self, upload_id: &str) -> io::Result<()> {
+        if !valid_upload_id(upload_id) {
+            return Ok(());
+        }
+        match std::fs::remove_dir_all(self.root.join("uploads").join(upload_id)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    fn release_blob(&self, blob: &Blob) {
+        if let Blob::File { path, .. } = blob {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    fn save_document(&self, name: &str, bytes: &[u8]) -> io::Result<()> {
+        self.write_atomic(&self.root.join("state").join(format!("{name}.json")), bytes)
+    }
+
+    fn load_document(&self, name: &str) -> io::Result<Option<Vec<u8>>> {
+        match std::fs::read(self.root.join("state").join(format!("{name}.json"))) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn load(&self, buckets: &[String]) -> io::Result<Loaded> {
+        let mut loaded = Loaded::default();
+        let mut keep = HashSet::new();
+        for bucket in buckets {
+            for path in read_dir_files(&self.root.join("objects").join(bucket)) {
+                let Some(record) = read_json::<ObjectRecord>(&path) else {
+                    continue;
+                };
+                if let Some(blob) = self.blob_from_id(&record.blob) {
+                    keep.insert(record.blob.clone());
+                    loaded.objects.push((bucket.clone(), record.meta, blob));
+                }
+            }
+        }
+        for dir in read_dir_files(&self.root.join("uploads")) {
+            let Some(upload) = read_json::<UploadMeta>(&dir.join("upload.json")) else {
+                continue;
+            };
+            let parts = self.load_parts(&dir, &mut keep);
+            loaded.uploads.push((upload, parts));
+        }
+        // Blobs no record points to are leftovers of a crash between blob and record writes.
+        for path in read_dir_files(&self.root.join("blobs")) {
+            let referenced = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| keep.contains(n));
+            if !referenced {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        for path in read_dir_files(&self.root.join("tmp")) {
+            let _ = std::fs::remove_file(path);
+        }
+        Ok(loaded)
+    }
+}

@@ -1,0 +1,248 @@
+//! The STS actions.
+
+use super::StsError;
+use super::credentials::Issue;
+use super::wire::{Call, Signer};
+use crate::state::State;
+use serde_json::{Value, json};
+
+/// Longest GetFederationToken for the root account, seconds.
+const MAX_FEDERATION_ROOT: u64 = 7200;
+/// Longest GetFederationToken for a sub-account, seconds.
+const MAX_FEDERATION_SUB_ACCOUNT: u64 = 129_600;
+/// Longest AssumeRole, seconds.
+const MAX_ASSUME_ROLE: u64 = 43_200;
+
+/// Runs a verified call.
+pub(crate) fn run(state: &State, call: &Call) -> Result<Value, StsError> {
+    if call.param("Region").is_none_or(str::is_empty) {
+        return Err(StsError::new(
+            "MissingParameter",
+            "The request is missing a required parameter `Region`.",
+        ));
+    }
+    match call.action.as_str() {
+        "GetFederationToken" => get_federation_token(state, call),
+        "AssumeRole" => assume_role(state, call),
+        "GetCallerIdentity" => Ok(caller_identity(state, call)),
+        other => Err(StsError::new(
+            "InvalidAction",
+            format!(
+                "The action `{}` is not supported by the emulator.",
+                other.chars().take(64).collect::<String>()
+            ),
+        )),
+    }
+}
+
+fn duration(call: &Call, default: u64, max: u64) -> Result<u64, StsError> {
+    let Some(raw) = call.param("DurationSeconds") else {
+        return Ok(default);
+    };
+    let seconds: u64 = raw.trim().parse().map_err(|_| {
+        StsError::new(
+            "InvalidParameter.ParamError",
+            "DurationSeconds must be an integer.",
+        )
+    })?;
+    if seconds == 0 || seconds > max {
+        return Err(StsError::new(
+            "InvalidParameter.OverTimeError",
+            format!("DurationSeconds must be between 1 and {max}."),
+        ));
+    }
+    Ok(seconds)
+}
+
+/// URL-decodes a policy once, parses and validates it; returns the JSON text.
+pub(crate) fn checked_policy(raw: &str) -> Result<String, StsError> {
+    let decoded = percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map_err(|_| {
+            StsError::new(
+                "InvalidParameter.StrategyFormatError",
+                "The policy is not UTF-8 once URL-decoded.",
+            )
+        })?
+        .into_owned();
+    let report = cos_policy::validate_json(&decoded);
+    if let Some(first) = report.errors().next() {
+        let code = first.code().as_str();
+        let sts_code = if code.contains("too_large") {
+            "InvalidParameter.PolicyTooLong"
+        } else if code.contains("resource") {
+            "InvalidParameter.ResouceError"
+        } else {
+            "InvalidParameter.StrategyFormatError"
+        };
+        let reasons: Vec<String> = report.errors().map(|f| f.to_string()).collect();
+        return Err(StsError::new(
+            sts_code,
+            format!("The policy is not valid: {}", reasons.join("; ")),
+        ));
+    }
+    cos_policy::Policy::from_json(&decoded).map_err(|e| {
+        StsError::new(
+            "InvalidParameter.StrategyFormatError",
+            format!("The policy is not valid: {e}"),
+        )
+    })?;
+    Ok(decoded)
+}
+
+fn credentials_response(key: &super::TempKey, now: u64) -> Value {
+    json!({
+        "Credentials": {
+            "Token": key.token(),
+            "TmpSecretId": key.secret_id,
+            "TmpSecretKey": key.secret_key(),
+        },
+        "ExpiredTime": key.expired_time,
+        "Expiration": crate::clock::iso8601_seconds(key.expired_time),
+        "StartTime": now,
+    })
+}
+
+fn get_federation_token(state: &State, call: &Call) -> Result<Value, StsError> {
+    let (max, holder_uin) = match &call.signer {
+        Signer::Root => (MAX_FEDERATION_ROOT, state.owner_uin.clone()),
+        Signer::SubAccount(uin) => (MAX_FEDERATION_SUB_ACCOUNT, uin.clone()),
+        Signer::Temporary(_) => {
+            return Err(StsError::new(
+                "FailedOperation.TempKeyNotAllowed",
+                "GetFederationToken must be called with a permanent key.",
+            ));
+        }
+    };
+    let name = call
+        .param("Name")
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| {
+            StsError::new(
+                "MissingParameter",
+                "The request is missing a required parameter `Name`.",
+            )
+        })?;
+    if name.len() > 64 {
+        return Err(StsError::new(
+            "InvalidParameter.ParamError",
+            "Name is too long.",
+        ));
+    }
+    let raw_policy = call.param("Policy").ok_or_else(|| {
+        StsError::new(
+            "MissingParameter",
+            "The request is missing a required parameter `Policy`.",
+        )
+    })?;
+    let policy = checked_policy(raw_policy)?;
+    let seconds = duration(call, 1800, max)?;
+    let now = state.clock.unix();
+    let key = state
+        .credentials
+        .issue(
+            &state.store,
+            Issue {
+                policies: vec![policy],
+                expired_time: now + seconds,
+                principal: format!("qcs::sts:{}:federated-user/{holder_uin}", state.owner_uin),
+                user_id: format!("{holder_uin}:{name}"),
+            },
+            now,
+        )
+        .map_err(|e| StsError::new("InternalError", format!("could not issue the key: {e}")))?;
+    Ok(credentials_response(&key, now))
+}
+
+fn valid_session_name(name: &str) -> bool {
+    (2..=128).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+}
+
+fn assume_role(state: &State, call: &Call) -> Result<Value, StsError> {
+    let arn = call.param("RoleArn").ok_or_else(|| {
+        StsError::new(
+            "MissingParameter",
+            "The request is missing a required parameter `RoleArn`.",
+        )
+    })?;
+    let session = call.param("RoleSessionName").ok_or_else(|| {
+        StsError::new(
+            "MissingParameter",
+            "The request is missing a required parameter `RoleSessionName`.",
+        )
+    })?;
+    if !valid_session_name(session) {
+        return Err(StsError::new(
+            "InvalidParameter.ParamError",
+            "RoleSessionName is not valid.",
+        ));
+    }
+    let prefix = format!("qcs::cam::uin/{}:", state.owner_uin);
+    let role_name = arn
+        .strip_prefix(&prefix)
+        .and_then(|rest| {
+            rest.strip_prefix("roleName/")
+                .or_else(|| rest.strip_prefix("role/"))
+        })
+        .ok_or_else(|| {
+            StsError::new("ResourceNotFound.RoleNotFound", "The role does not exist.")
+        })?;
+    let role = state
+        .roles
+        .iter()
+        .find(|r| r.name() == role_name)
+        .ok_or_else(|| {
+            StsError::new("ResourceNotFound.RoleNotFound", "The role does not exist.")
+        })?;
+    let mut policies = vec![role.policy_json().to_string()];
+    if let Some(raw) = call.param("Policy").filter(|p| !p.is_empty()) {
+        policies.push(checked_policy(raw)?);
+    }
+    let seconds = duration(call, 7200, MAX_ASSUME_ROLE)?;
+    let now = state.clock.unix();
+    let key = state
+        .credentials
+        .issue(
+            &state.store,
+            Issue {
+                policies,
+                expired_time: now + seconds,
+                principal: format!(
+                    "qcs::sts:{}:assumed-role/{}/{}",
+                    state.owner_uin,
+                    role.name(),
+                    session
+                ),
+                user_id: format!("{}:{}", role.name(), session),
+            },
+            now,
+        )
+        .map_err(|e| StsError::new("InternalError", format!("could not issue the key: {e}")))?;
+    Ok(credentials_response(&key, now))
+}
+
+fn caller_identity(state: &State, call: &Call) -> Value {
+    let (arn, user_id, kind) = match &call.signer {
+        Signer::Root => (
+            format!("qcs::cam::uin/{0}:uin/{0}", state.owner_uin),
+            state.owner_uin.clone(),
+            "CAMUser",
+        ),
+        Signer::SubAccount(uin) => (
+            format!("qcs::cam::uin/{}:uin/{uin}", state.owner_uin),
+            uin.clone(),
+            "CAMUser",
+        ),
+        Signer::Temporary(key) => (key.principal.clone(), key.user_id.clone(), "CAMUser"),
+    };
+    json!({
+        "Arn": arn,
+        "AccountId": state.owner_uin,
+        "UserId": user_id,
+        "PrincipalId": state.owner_uin,
+        "Type": kind,
+    })
+}

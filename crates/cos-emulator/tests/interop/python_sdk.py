@@ -1,0 +1,57 @@
+"""Interop check with the official Python SDKs (qcloud-python-sts, cos-python-sdk-v5).
+
+Run against `cos-sts emulator` (argument: its JSON ready line), e.g.
+    line=$(cos-sts emulator --data-dir DIR --bucket examplebucket-1250000000 | head -1) &
+    python python_sdk.py "$line"
+Prints INTEROP OK on success; meant to be driven by `cargo xtask ci` from a venv with
+`pip install cos-python-sdk-v5 qcloud-python-sts`.
+"""
+import json, os, sys
+from sts.sts import Sts
+from qcloud_cos import CosConfig, CosS3Client
+from qcloud_cos.cos_exception import CosServiceError
+
+info = json.loads(sys.argv[1])
+bucket = info["buckets"][0]
+region = info["region"]
+sts = Sts({
+    "url": info["sts_endpoint"] + "/",
+    "secret_id": info["secret_id"], "secret_key": info["secret_key"],
+    "duration_seconds": 1800, "bucket": bucket, "region": region,
+    "allow_prefix": ["uploads/*"],
+    "allow_actions": ["name/cos:PutObject", "name/cos:GetObject", "name/cos:InitiateMultipartUpload",
+                      "name/cos:ListMultipartUploads", "name/cos:ListParts", "name/cos:UploadPart",
+                      "name/cos:CompleteMultipartUpload", "name/cos:GetBucket"],
+})
+resp = sts.get_credential()
+creds = resp["credentials"]
+print("sts ok", resp["expiredTime"])
+host = info["cos_endpoint"].replace("http://", "")
+config = CosConfig(Region=region, SecretId=creds["tmpSecretId"], SecretKey=creds["tmpSecretKey"],
+                   Token=creds["sessionToken"], Scheme="http", Domain=host)
+client = CosS3Client(config, retry=0)
+r = client.put_object(Bucket=bucket, Key="uploads/hello.txt", Body=b"hello world")
+print("put ok", {k.lower(): v for k, v in r.items()}["etag"])
+import tempfile
+path = os.path.join(tempfile.mkdtemp(), "big.bin")
+with open(path, "wb") as f:
+    f.write(os.urandom(3 * 1024 * 1024 + 17))
+r = client.upload_file(Bucket=bucket, Key="uploads/big.bin", LocalFilePath=path, PartSize=1, MAXThread=3)
+print("upload_file ok", r["ETag"])
+g = client.get_object(Bucket=bucket, Key="uploads/big.bin")
+data = g["Body"].get_raw_stream().read()
+assert data == open(path, "rb").read(), "download differs"
+print("get ok", len(data))
+g = client.get_object(Bucket=bucket, Key="uploads/hello.txt")
+assert g["Body"].get_raw_stream().read() == b"hello world"
+lst = client.list_objects(Bucket=bucket, Prefix="uploads/")
+keys = [c["Key"] for c in lst.get("Contents", [])]
+assert keys == ["uploads/big.bin", "uploads/hello.txt"], keys
+print("list ok", keys)
+try:
+    client.put_object(Bucket=bucket, Key="private/x.txt", Body=b"no")
+    raise SystemExit("denied put succeeded")
+except CosServiceError as e:
+    assert e.get_status_code() == 403 and e.get_error_code() == "AccessDenied", (e.get_status_code(), e.get_error_code())
+    print("denied ok", e.get_error_code(), e.get_request_id())
+print("INTEROP OK")

@@ -1,0 +1,197 @@
+//! `cos-sts emulator`: serve a local STS + COS emulator and print its coordinates as one JSON line.
+
+use clap::Args;
+use cos_emulator::{Emulator, Role};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Options of `cos-sts emulator`.
+#[derive(Debug, Args)]
+pub(crate) struct EmulatorArgs {
+    /// Address of the COS listener.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Address of the STS listener (default: the COS listener's IP, any free port).
+    #[arg(long)]
+    sts_listen: Option<SocketAddr>,
+    /// Directory keeping objects, uploads, the root key and temporary keys across restarts
+    /// (default: memory only).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// A bucket, `name-appid` (repeatable; the first is the default bucket).
+    #[arg(long = "bucket")]
+    buckets: Vec<String>,
+    /// The COS region.
+    #[arg(long, default_value = "ap-guangzhou")]
+    region: String,
+    /// The account APPID (default: the digits after the last `-` of the first bucket, else 1250000000).
+    #[arg(long)]
+    appid: Option<String>,
+    /// Run the emulator clock this many seconds ahead (negative: behind).
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    clock_offset: i64,
+    /// A role for AssumeRole: `NAME=POLICY_FILE` (repeatable).
+    #[arg(long = "role")]
+    roles: Vec<String>,
+    /// Treat unsigned COS requests as the root account.
+    #[arg(long)]
+    allow_anonymous: bool,
+}
+
+fn appid_of(args: &EmulatorArgs) -> String {
+    if let Some(appid) = &args.appid {
+        return appid.clone();
+    }
+    args.buckets
+        .first()
+        .and_then(|b| b.rsplit_once('-'))
+        .map(|(_, digits)| digits)
+        .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or("1250000000")
+        .to_string()
+}
+
+fn builder(args: &EmulatorArgs) -> Result<cos_emulator::EmulatorBuilder, String> {
+    let mut builder = Emulator::builder()
+        .region(&args.region)
+        .appid(appid_of(args))
+        .clock_offset(args.clock_offset)
+        .allow_anonymous(args.allow_anonymous)
+        .cos_listen(args.listen)
+        .sts_listen(
+            args.sts_listen
+                .unwrap_or(SocketAddr::new(args.listen.ip(), 0)),
+        );
+    for bucket in &args.buckets {
+        builder = builder.bucket(bucket);
+    }
+    if let Some(dir) = &args.data_dir {
+        builder = builder.data_dir(dir);
+    }
+    for role in &args.roles {
+        let (name, file) = role
+            .split_once('=')
+            .ok_or_else(|| format!("--role `{role}`: expected NAME=POLICY_FILE"))?;
+        let policy = std::fs::read_to_string(file)
+            .map_err(|e| format!("--role {name}: reading {file}: {e}"))?;
+        builder = builder.role(Role::new(name, policy));
+    }
+    Ok(builder)
+}
+
+/// The JSON line printed once the emulator is ready.
+fn ready_line(emulator: &Emulator) -> String {
+    let root = emulator.root_credential();
+    serde_json::json!({
+        "cos_endpoint": emulator.cos_endpoint(),
+        "sts_endpoint": emulator.sts_endpoint(),
+        "region": emulator.region(),
+        "appid": emulator.appid(),
+        "buckets": emulator.buckets(),
+        "secret_id": root.secret_id(),
+        "secret_key": root.secret_key(),
+    })
+    .to_string()
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Starts the emulator, prints the ready line, serves until SIGINT/SIGTERM, shuts down gracefully.
+pub(crate) fn run(args: EmulatorArgs) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("starting the runtime: {e}"))?;
+    runtime.block_on(async {
+        let emulator = builder(&args)?.start().await.map_err(|e| e.to_string())?;
+        {
+            use std::io::Write as _;
+            let mut stdout = std::io::stdout().lock();
+            writeln!(stdout, "{}", ready_line(&emulator)).map_err(|e| e.to_string())?;
+            stdout.flush().map_err(|e| e.to_string())?;
+        }
+        wait_for_signal().await;
+        emulator.shutdown().await;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser as _;
+
+    fn parse(args: &[&str]) -> EmulatorArgs {
+        let mut all = vec!["cos-sts", "emulator"];
+        all.extend_from_slice(args);
+        match crate::commands::Cli::parse_from(all).command {
+            crate::commands::Command::Emulator(a) => a,
+            other => panic!("parsed another command: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn appid_comes_from_the_first_bucket() {
+        assert_eq!(
+            appid_of(&parse(&["--bucket", "photos-1300000000"])),
+            "1300000000"
+        );
+        assert_eq!(appid_of(&parse(&[])), "1250000000");
+        assert_eq!(appid_of(&parse(&["--bucket", "b-1", "--appid", "7"])), "7");
+    }
+
+    #[test]
+    fn bad_role_spec_is_an_error() {
+        assert!(builder(&parse(&["--role", "nofile"])).is_err());
+        assert!(builder(&parse(&["--role", "r=/nonexistent/policy.json"])).is_err());
+    }
+
+    #[tokio::test]
+    async fn ready_line_has_every_field() {
+        let args = parse(&[
+            "--bucket",
+            "demo-1250000000",
+            "--region",
+            "ap-beijing",
+            "--clock-offset",
+            "-5",
+        ]);
+        let emulator = builder(&args).unwrap().start().await.unwrap();
+        let line = ready_line(&emulator);
+        assert!(!line.contains('\n'));
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        for field in [
+            "cos_endpoint",
+            "sts_endpoint",
+            "region",
+            "appid",
+            "secret_id",
+            "secret_key",
+        ] {
+            assert!(v[field].is_string(), "{field}");
+        }
+        assert_eq!(v["buckets"], serde_json::json!(["demo-1250000000"]));
+        assert_eq!(v["region"], "ap-beijing");
+        emulator.shutdown().await;
+    }
+}

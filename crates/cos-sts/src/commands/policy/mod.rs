@@ -1,0 +1,85 @@
+//! `cos-sts policy`: build, lint, evaluate and format CAM policies for COS, offline.
+
+mod build;
+mod eval;
+mod fmt;
+mod lint;
+
+use clap::{Args, Subcommand};
+
+use super::outcome::CommandResult;
+
+/// Arguments of `cos-sts policy`.
+#[derive(Debug, Args)]
+pub(crate) struct PolicyArgs {
+    #[command(subcommand)]
+    command: PolicyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Build a policy from getCredential-style flags or a least-privilege preset.
+    Build(build::BuildArgs),
+    /// Report a policy's errors (what STS rejects) and least-privilege lints, with JSON paths.
+    Lint(lint::LintArgs),
+    /// Decide a request against a policy and print the decision as JSON.
+    Eval(eval::EvalArgs),
+    /// Print a policy in canonical form, or check that a file already is.
+    Fmt(fmt::FmtArgs),
+}
+
+/// Runs `cos-sts policy <command>`.
+pub(crate) fn run(args: PolicyArgs) -> CommandResult {
+    match args.command {
+        PolicyCommand::Build(args) => build::run(&args),
+        PolicyCommand::Lint(args) => lint::run(&args),
+        PolicyCommand::Eval(args) => eval::run(&args),
+        PolicyCommand::Fmt(args) => fmt::run(&args),
+    }
+}
+
+/// The policy as canonical JSON: compact ([`cos_policy::Policy::to_json`]) or indented
+/// (the same elements in the same order).
+pub(super) fn render(
+    policy: &cos_policy::Policy,
+    pretty: bool,
+) -> Result<String, super::outcome::Failure> {
+    if pretty {
+        super::outcome::to_json(policy, true)
+    } else {
+        Ok(policy.to_json())
+    }
+}
+
+/// One line per finding, `error <code> at <path>: <message>`.
+pub(super) fn findings_text(findings: &[cos_policy::Finding]) -> String {
+    findings.iter().map(|f| format!("{f}\n")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pretty_render_has_the_canonical_elements_in_order() {
+        let policy = cos_policy::preset::Preset::upload_only("ap-beijing", "b-1250000000", "u/")
+            .content_type("image/*")
+            .max_content_length(1024)
+            .build()
+            .unwrap();
+        let compact = render(&policy, false).unwrap();
+        let pretty = render(&policy, true).unwrap();
+        assert!(pretty.contains('\n'));
+        let reparsed: serde_json::Value = serde_json::from_str(&pretty).unwrap();
+        assert_eq!(
+            serde_json::to_string(&reparsed).unwrap().len(),
+            compact.len()
+        );
+        // Same document once whitespace outside strings is dropped.
+        assert_eq!(
+            cos_policy::Policy::from_json(&pretty).unwrap().to_json(),
+            compact
+        );
+        assert!(pretty.find("\"version\"") < pretty.find("\"statement\""));
+    }
+}

@@ -1,0 +1,341 @@
+//! Canonical forms of the signed query parameters and headers (spec 1.3 and 1.4).
+//!
+//! Each pair becomes `lower(UriEncode(name))=UriEncode(value)`; the pairs are sorted by
+//! name and then by value, and written as `n=v&n=v` (`HttpParameters` / `HttpHeaders`) and
+//! `n;n` (`UrlParamList` / `HeaderList`).
+
+use std::ops::Range;
+
+use crate::SignError;
+
+/// Signed parameters or headers in canonical form, `lower(UriEncode(name))=UriEncode(value)`
+/// each, kept in one buffer (two allocations for the whole list).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct CanonicalList {
+    /// The `n=v` texts, back to back. ASCII only.
+    buffer: Vec<u8>,
+    entries: Vec<Entry>,
+}
+
+/// One pair: `buffer[start..name_end]` is the name, `buffer[name_end + 1..end]` the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Entry {
+    start: usize,
+    name_end: usize,
+    end: usize,
+}
+
+impl CanonicalList {
+    /// An empty list with room for `pairs` pairs of about `bytes` bytes in total.
+    pub(crate) fn with_capacity(pairs: usize, bytes: usize) -> Self {
+        Self {
+            buffer: Vec::with_capacity(bytes),
+            entries: Vec::with_capacity(pairs),
+        }
+    }
+
+    /// Adds `lower(UriEncode(name))=UriEncode(value)`.
+    pub(crate) fn push(&mut self, name: &[u8], value: &[u8]) {
+        let start = self.buffer.len();
+        encode_bytes(&mut self.buffer, name);
+        if let Some(encoded_name) = self.buffer.get_mut(start..) {
+            encoded_name.make_ascii_lowercase();
+        }
+        self.push_value(start, value);
+    }
+
+    /// Adds a pair whose name is already canonical.
+    pub(crate) fn push_canonical_name(&mut self, name: &str, value: &[u8]) {
+        let start = self.buffer.len();
+        self.buffer.extend_from_slice(name.as_bytes());
+        self.push_value(start, value);
+    }
+
+    fn push_value(&mut self, start: usize, value: &[u8]) {
+        let name_end = self.buffer.len();
+        self.buffer.push(b'=');
+        encode_bytes(&mut self.buffer, value);
+        self.entries.push(Entry {
+            start,
+            name_end,
+            end: self.buffer.len(),
+        });
+    }
+
+    /// Sorts by name, then by value (byte order).
+    pub(crate) fn sort(&mut self) {
+        let buffer = &self.buffer;
+        let part = |range: Range<usize>| buffer.get(range).unwrap_or_default();
+        self.entries.sort_unstable_by(|a, b| {
+            part(a.start..a.name_end)
+                .cmp(part(b.start..b.name_end))
+                .then_with(|| part(a.name_end..a.end).cmp(part(b.name_end..b.end)))
+        });
+    }
+
+    fn part(&self, range: Range<usize>) -> &[u8] {
+        self.buffer.get(range).unwrap_or_default()
+    }
+
+    /// The names, in list order.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &[u8]> {
+        self.entries.iter().map(|e| self.part(e.start..e.name_end))
+    }
+
+    /// The number of pairs.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Total length of the names.
+    pub(crate) fn names_len(&self) -> usize {
+        self.entries.iter().map(|e| e.name_end - e.start).sum()
+    }
+
+    /// Total length of `n=v&n=v…`.
+    pub(crate) fn pairs_len(&self) -> usize {
+        self.buffer.len() + self.entries.len()
+    }
+
+    /// Keeps the pairs whose name satisfies `keep`.
+    pub(crate) fn retain_names(&mut self, mut keep: impl FnMut(&[u8]) -> bool) {
+        let buffer = &self.buffer;
+        self.entries
+            .retain(|e| keep(buffer.get(e.start..e.name_end).unwrap_or_default()));
+    }
+
+    /// The first name that appears twice in a row (the list must be sorted).
+    pub(crate) fn first_repeated_name(&self) -> Option<&[u8]> {
+        let mut names = self.names();
+        let mut previous = names.next()?;
+        for name in names {
+            if name == previous {
+                return Some(name);
+            }
+            previous = name;
+        }
+        None
+    }
+
+    /// Writes `n1=v1&n2=v2…`.
+    pub(crate) fn write_pairs(&self, out: &mut Vec<u8>) {
+        for (index, entry) in self.entries.iter().enumerate() {
+            if index > 0 {
+                out.push(b'&');
+            }
+            out.extend_from_slice(self.part(entry.start..entry.end));
+        }
+    }
+
+    /// Writes `n1;n2…`.
+    pub(crate) fn write_names(&self, out: &mut Vec<u8>) {
+        for (index, name) in self.names().enumerate() {
+            if index > 0 {
+                out.push(b';');
+            }
+            out.extend_from_slice(name);
+        }
+    }
+}
+
+/// `true` for the RFC 3986 unreserved bytes `A-Z a-z 0-9 - . _ ~`.
+// Indexing is checked at compile time here (`b < 256`), it cannot panic at run time.
+#[allow(clippy::indexing_slicing)]
+const UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_' || c == b'~';
+        b += 1;
+    }
+    table
+};
+
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Whether `byte` is unreserved.
+fn is_unreserved(byte: u8) -> bool {
+    UNRESERVED.get(usize::from(byte)).copied().unwrap_or(false)
+}
+
+/// The upper-case hex digit of the low nibble of `value`.
+fn hex_upper(value: u8) -> u8 {
+    HEX_UPPER
+        .get(usize::from(value & 0x0f))
+        .copied()
+        .unwrap_or(b'0')
+}
+
+/// Appends `UriEncode(bytes)` to `out` (same output as [`crate::uri_encode`], for bytes).
+/// Only ASCII is written.
+pub(crate) fn encode_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.reserve(bytes.len());
+    let mut rest = bytes;
+    while let Some(position) = rest.iter().position(|&b| !is_unreserved(b)) {
+        let Some((run, tail)) = rest.split_at_checked(position) else {
+            break;
+        };
+        out.extend_from_slice(run);
+        let Some((&byte, tail)) = tail.split_first() else {
+            break;
+        };
+        out.extend_from_slice(&[b'%', hex_upper(byte >> 4), hex_upper(byte)]);
+        rest = tail;
+    }
+    out.extend_from_slice(rest);
+}
+
+/// Appends `UriEncode(bytes)` to a string.
+pub(crate) fn encode_into(out: &mut String, bytes: &[u8]) {
+    let mut encoded = Vec::with_capacity(bytes.len());
+    encode_bytes(&mut encoded, bytes);
+    out.push_str(&ascii_string(encoded));
+}
+
+/// The string of bytes written by [`encode_bytes`] and ASCII pushes. Those are ASCII, so
+/// the conversion cannot fail; were it to, the result would be empty (and the signature
+/// simply wrong), never a panic.
+pub(crate) fn ascii_string(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// `lower(UriEncode(name))`.
+pub(crate) fn canonical_name(name: &[u8]) -> String {
+    let mut out = String::with_capacity(name.len());
+    encode_into(&mut out, name);
+    out.make_ascii_lowercase();
+    out
+}
+
+/// Header values lose leading and trailing SP / HTAB, as HTTP parsers strip them.
+pub(crate) fn trim_header_value(value: &[u8]) -> &[u8] {
+    let is_space = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = value
+        .iter()
+        .position(|b| !is_space(b))
+        .unwrap_or(value.len());
+    let end = value
+        .iter()
+        .rposition(|b| !is_space(b))
+        .map_or(start, |i| i + 1);
+    value.get(start..end).unwrap_or_default()
+}
+
+/// Header names lose surrounding (ASCII) whitespace.
+pub(crate) fn trim_header_name(name: &str) -> &str {
+    name.trim_ascii()
+}
+
+/// Canonical query parameters, sorted by name then value (repeated names are kept: the Go
+/// SDK's rule, spec 1.3 step 2).
+pub(crate) fn canonical_params<'a>(
+    params: impl Iterator<Item = (&'a [u8], &'a [u8])>,
+) -> CanonicalList {
+    let count = params.size_hint().0;
+    let mut list = CanonicalList::with_capacity(count, count * 32);
+    for (name, value) in params {
+        list.push(name, value);
+    }
+    list.sort();
+    list
+}
+
+/// Canonical headers from `(name, value)` pairs that were already selected for signing,
+/// sorted by name. Two names equal after lower-casing are rejected (spec 1.4 step 2).
+pub(crate) fn canonical_headers<'a>(
+    headers: impl Iterator<Item = (&'a str, &'a [u8])>,
+) -> Result<CanonicalList, SignError> {
+    let mut list = CanonicalList::with_capacity(8, 256);
+    for (name, value) in headers {
+        list.push(trim_header_name(name).as_bytes(), trim_header_value(value));
+    }
+    list.sort();
+    if let Some(name) = list.first_repeated_name() {
+        return Err(SignError::DuplicateHeader {
+            name: String::from_utf8_lossy(name).into_owned(),
+        });
+    }
+    Ok(list)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(list: &[(&str, &str)]) -> CanonicalList {
+        canonical_params(list.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())))
+    }
+
+    fn text(list: &CanonicalList) -> String {
+        let mut out = Vec::new();
+        list.write_pairs(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn encoder_matches_uri_encode_on_every_byte() {
+        let all: Vec<u8> = (0..=255).collect();
+        let mut out = String::new();
+        encode_into(&mut out, &all);
+        let expected: String = all
+            .iter()
+            .map(|b| {
+                if is_unreserved(*b) {
+                    char::from(*b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        assert_eq!(out, expected);
+        let text = "a b/腾~*'()!+% ;-_.";
+        let mut out = String::new();
+        encode_into(&mut out, text.as_bytes());
+        assert_eq!(out, crate::uri_encode(text));
+    }
+
+    #[test]
+    fn names_are_encoded_then_lowercased_values_keep_case() {
+        let pairs = params(&[("a/b", "X/Y"), ("中", "中")]);
+        assert_eq!(text(&pairs), "%e4%b8%ad=%E4%B8%AD&a%2fb=X%2FY");
+    }
+
+    #[test]
+    fn sorting_is_by_name_then_value_not_by_joined_text() {
+        // "a=…" vs "a-b=…": joined-text order would put `a-b` (0x2D) before `a=` (0x3D).
+        let pairs = params(&[("a-b", "1"), ("a", "2")]);
+        assert_eq!(text(&pairs), "a=2&a-b=1");
+    }
+
+    #[test]
+    fn repeated_names_sort_by_value() {
+        let pairs = params(&[("a", "2"), ("a", "1"), ("b", "")]);
+        assert_eq!(text(&pairs), "a=1&a=2&b=");
+        let mut names = Vec::new();
+        pairs.write_names(&mut names);
+        assert_eq!(names, b"a;a;b");
+        assert_eq!(pairs.first_repeated_name(), Some(&b"a"[..]));
+        let mut kept = pairs.clone();
+        kept.retain_names(|name| name == b"b");
+        assert_eq!(text(&kept), "b=");
+    }
+
+    #[test]
+    fn duplicate_header_names_are_rejected() {
+        let headers = [("X-Cos-Meta-A", &b"1"[..]), ("x-cos-meta-a ", &b"2"[..])];
+        assert_eq!(
+            canonical_headers(headers.into_iter()).unwrap_err(),
+            SignError::DuplicateHeader {
+                name: "x-cos-meta-a".into()
+            }
+        );
+    }
+
+    #[test]
+    fn header_values_are_trimmed_of_sp_and_htab_only() {
+        assert_eq!(trim_header_value(b" \t a b \t"), b"a b");
+        assert_eq!(trim_header_value(b"   "), b"");
+        assert_eq!(trim_header_value(b"\na\n"), b"\na\n");
+    }
+}

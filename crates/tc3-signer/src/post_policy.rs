@@ -1,1 +1,0 @@
-//! COS POST-object (browser form upload) policy and form fields.

@@ -1,1 +1,0 @@
-//! Legacy signature v1 (`HmacSHA1` / `HmacSHA256`) for form-encoded API requests.
