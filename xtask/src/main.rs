@@ -4,10 +4,12 @@
 //!   warnings denied, and a short fuzz smoke run of every fuzz target when a nightly toolchain
 //!   and `cargo-fuzz` are present.
 //! * `cargo xtask bench [FILTER]`: the criterion benchmarks of every crate.
+//! * `cargo xtask interop`: the official Python and Node SDKs against `cos-sts emulator`.
 //! * `cargo xtask fuzz [SECONDS]`: each fuzz target for SECONDS (default 30) with cargo-fuzz.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod interop;
 mod tidy;
 
 use std::env;
@@ -19,9 +21,10 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("bench") => bench(args.get(1).map(String::as_str)),
+        Some("interop") => interop::run(&project_root()),
         Some("fuzz") => fuzz(args.get(1).and_then(|s| s.parse().ok()).unwrap_or(30)),
         _ => {
-            eprintln!("usage: cargo xtask <ci | bench [FILTER] | fuzz [SECONDS]>");
+            eprintln!("usage: cargo xtask <ci | bench [FILTER] | interop | fuzz [SECONDS]>");
             return ExitCode::from(2);
         }
     };
@@ -43,11 +46,16 @@ fn project_root() -> PathBuf {
 
 /// Runs a command in the workspace root, echoing it, failing on a non-zero exit.
 fn run(program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
+    run_in(&project_root(), program, args, envs)
+}
+
+/// Runs a command in `dir`, echoing it, failing on a non-zero exit.
+fn run_in(dir: &Path, program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
     eprintln!("$ {program} {}", args.join(" "));
     let status = Command::new(program)
         .args(args)
         .envs(envs.iter().copied())
-        .current_dir(project_root())
+        .current_dir(dir)
         .status()
         .map_err(|e| format!("could not start `{program}`: {e}"))?;
     if status.success() {
@@ -86,6 +94,7 @@ fn ci() -> Result<(), String> {
         &["doc", "--workspace", "--no-deps", "--locked"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
+    interop::run(&project_root())?;
     if fuzz_available() {
         fuzz(10)?;
     } else {

@@ -1,8 +1,8 @@
-// Interop check with the official cos-nodejs-sdk-v5 (argument: the JSON ready line of `cos-sts emulator`).
+// Interop check with the official cos-nodejs-sdk-v5 (argument or $COS_EMULATOR_READY: the JSON ready line of `cos-sts emulator`).
 // Run from a directory where `npm install cos-nodejs-sdk-v5` was done; prints NODE INTEROP OK.
 const COS = require('cos-nodejs-sdk-v5');
 const fs = require('fs');
-const info = JSON.parse(process.argv[2]);
+const info = JSON.parse(process.argv[2] || process.env.COS_EMULATOR_READY);
 const host = info.cos_endpoint.replace('http://', '');
 const cos = new COS({ SecretId: info.secret_id, SecretKey: info.secret_key, Protocol: 'http:', Domain: host });
 const Bucket = info.buckets[0], Region = info.region;

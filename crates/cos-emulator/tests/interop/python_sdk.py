@@ -1,6 +1,6 @@
 """Interop check with the official Python SDKs (qcloud-python-sts, cos-python-sdk-v5).
 
-Run against `cos-sts emulator` (argument: its JSON ready line), e.g.
+Run against `cos-sts emulator` (argument or $COS_EMULATOR_READY: its JSON ready line), e.g.
     line=$(cos-sts emulator --data-dir DIR --bucket examplebucket-1250000000 | head -1) &
     python python_sdk.py "$line"
 Prints INTEROP OK on success; meant to be driven by `cargo xtask ci` from a venv with
@@ -11,7 +11,7 @@ from sts.sts import Sts
 from qcloud_cos import CosConfig, CosS3Client
 from qcloud_cos.cos_exception import CosServiceError
 
-info = json.loads(sys.argv[1])
+info = json.loads(sys.argv[1] if len(sys.argv) > 1 else os.environ["COS_EMULATOR_READY"])
 bucket = info["buckets"][0]
 region = info["region"]
 sts = Sts({
