@@ -350,7 +350,42 @@ pub fn all() -> &'static [ActionInfo] {
 /// ```
 #[must_use]
 pub fn lookup(name: &str) -> Option<&'static ActionInfo> {
-    CATALOGUE.iter().find(|a| a.name == name)
+    position(name).and_then(|index| CATALOGUE.get(index))
+}
+
+/// The index in [`all`] of the action named exactly `name`: a binary search over the names
+/// ordered once, on first use, by length and then by their first eight bytes, so most steps
+/// compare two integers and only a hit compares whole names.
+pub(crate) fn position(name: &str) -> Option<usize> {
+    /// (search key, name, index in the catalogue).
+    type Entry = ((usize, u64), &'static str, usize);
+    static BY_KEY: std::sync::OnceLock<Vec<Entry>> = std::sync::OnceLock::new();
+    let by_key = BY_KEY.get_or_init(|| {
+        let mut by_key: Vec<_> = CATALOGUE
+            .iter()
+            .enumerate()
+            .map(|(index, info)| (search_key(info.name), info.name, index))
+            .collect();
+        by_key.sort_unstable();
+        by_key
+    });
+    let key = search_key(name);
+    by_key
+        .binary_search_by(|(candidate_key, candidate, _)| {
+            candidate_key.cmp(&key).then_with(|| (*candidate).cmp(name))
+        })
+        .ok()
+        .and_then(|found| by_key.get(found))
+        .map(|(_, _, index)| *index)
+}
+
+/// The length of `name` and its first eight bytes (zero-padded) as a big-endian integer.
+fn search_key(name: &str) -> (usize, u64) {
+    let mut prefix = [0u8; 8];
+    for (slot, byte) in prefix.iter_mut().zip(name.bytes()) {
+        *slot = byte;
+    }
+    (name.len(), u64::from_be_bytes(prefix))
 }
 
 /// The catalogued actions a name pattern (`*` wildcards allowed) covers.
@@ -540,6 +575,17 @@ pub fn condition_key(name: &str) -> Option<&'static KeyInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lookup_finds_every_name_and_only_exact_ones() {
+        for (index, info) in all().iter().enumerate() {
+            assert_eq!(position(info.name), Some(index), "{}", info.name);
+            assert_eq!(lookup(info.name).unwrap().name, info.name);
+            assert!(lookup(&info.name.to_ascii_lowercase()).is_none());
+            assert!(lookup(&format!("{}x", info.name)).is_none());
+        }
+        assert!(lookup("").is_none());
+    }
 
     #[test]
     fn names_are_unique() {

@@ -84,7 +84,7 @@ pub use policy::{Effect, Policy, Statement};
 pub use request::{ContextValue, Request};
 pub use resource::{CiResource, CosResource, Resource, ResourceError};
 pub use time::{Timestamp, TimestampError};
-pub use validate::{MAX_POLICY_CHARS, validate, validate_json};
+pub use validate::{MAX_POLICY_CHARS, validate, validate_json, validate_with_json};
 pub use wildcard::wildcard_match;
 
 impl Policy {

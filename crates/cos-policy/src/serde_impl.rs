@@ -12,9 +12,19 @@ impl<T: std::fmt::Display> Serialize for Strings<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
         for item in self.0 {
-            seq.serialize_element(&item.to_string())?;
+            seq.serialize_element(&Text(item))?;
         }
         seq.end()
+    }
+}
+
+/// A `Display` value serialised as a string without an intermediate `String` (serializers
+/// such as `serde_json` write it straight to their output).
+struct Text<'a, T: ?Sized>(&'a T);
+
+impl<T: std::fmt::Display + ?Sized> Serialize for Text<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self.0)
     }
 }
 
@@ -32,7 +42,7 @@ impl Serialize for Value<'_> {
                     serializer.serialize_f64(*n)
                 }
             }
-            other => serializer.serialize_str(&other.to_string()),
+            other => serializer.collect_str(other),
         }
     }
 }
@@ -73,7 +83,7 @@ impl Serialize for Block<'_> {
             let operator = first.operator();
             let run = rest.iter().take_while(|c| c.operator() == operator).count();
             let (group, tail) = rest.split_at(run);
-            map.serialize_entry(&operator.to_string(), &Keys(group))?;
+            map.serialize_entry(&Text(&operator), &Keys(group))?;
             rest = tail;
         }
         map.end()
@@ -86,7 +96,7 @@ impl Serialize for StatementSer<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let s = self.0;
         let mut out = serializer.serialize_struct("Statement", 5)?;
-        out.serialize_field("effect", &s.effect().to_string())?;
+        out.serialize_field("effect", &Text(&s.effect()))?;
         if let Some(principal) = s.principal() {
             out.serialize_field("principal", principal)?;
         } else {

@@ -50,6 +50,33 @@ fn is_universal(key: &str) -> bool {
 /// ```
 #[must_use]
 pub fn validate(policy: &Policy) -> Report {
+    validate_sized(policy, canonical_size(policy))
+}
+
+/// [`validate`] and [`Policy::to_json`] in one: the report and the canonical text, serialising
+/// the policy once (the size check measures the same text). For callers that send the policy
+/// after validating it.
+///
+/// ```
+/// use cos_policy::{validate, validate_with_json, Policy};
+///
+/// let policy = Policy::from_json(r#"{"version":"2.0","statement":[{"effect":"allow",
+///     "action":["name/cos:GetObject"],
+///     "resource":["qcs::cos:ap-guangzhou:uid/1250000000:examplebucket-1250000000/docs/*"]}]}"#)?;
+/// let (report, json) = validate_with_json(&policy);
+/// assert_eq!(report, validate(&policy));
+/// assert_eq!(json, policy.to_json());
+/// # Ok::<(), cos_policy::ParseError>(())
+/// ```
+#[must_use]
+pub fn validate_with_json(policy: &Policy) -> (Report, String) {
+    let json = policy.to_json();
+    let report = validate_sized(policy, json.chars().count());
+    (report, json)
+}
+
+/// [`validate`] given the character count of the canonical text.
+fn validate_sized(policy: &Policy, size: usize) -> Report {
     let mut report = Report::default();
     if policy.version() != Policy::VERSION {
         report.push(Finding::new(
@@ -73,9 +100,8 @@ pub fn validate(policy: &Policy) -> Report {
         ));
     }
     for (index, statement) in policy.statements().iter().enumerate() {
-        check_statement(&mut report, &format!("/statement/{index}"), statement);
+        check_statement(&mut report, index, statement);
     }
-    let size = policy.to_json().chars().count();
     if size > MAX_POLICY_CHARS {
         report.push(Finding::new(
             Code::PolicyTooLarge,
@@ -140,6 +166,30 @@ pub fn validate_json(text: &str) -> Report {
     Report::new(findings)
 }
 
+/// The character count of [`Policy::to_json`], measured without building the text.
+fn canonical_size(policy: &Policy) -> usize {
+    let mut counter = CharCounter(0);
+    match serde_json::to_writer(&mut counter, policy) {
+        Ok(()) => counter.0,
+        // Unreachable (see `wire::emit`); fall back to the text itself.
+        Err(_) => policy.to_json().chars().count(),
+    }
+}
+
+/// Counts the characters of the UTF-8 text written to it (bytes that start a character).
+struct CharCounter(usize);
+
+impl std::io::Write for CharCounter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.iter().filter(|&&b| b & 0xC0 != 0x80).count();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// The character count CAM limits: the text without JSON whitespace outside strings.
 fn submitted_size(text: &str) -> usize {
     let mut in_string = false;
@@ -162,45 +212,69 @@ fn submitted_size(text: &str) -> usize {
     count
 }
 
-fn check_statement(report: &mut Report, path: &str, statement: &Statement) {
+/// The catalogued COS actions a statement's actions cover, in catalogue order.
+fn covered_actions(actions: &[Action]) -> Vec<&'static ActionInfo> {
+    let catalogue = catalogue::all();
+    let literal = actions.iter().all(|a| !a.is_wildcard());
+    if !literal {
+        return catalogue
+            .iter()
+            .filter(|info| actions.iter().any(|a| a.matches("cos", info.name)))
+            .collect();
+    }
+    // Without wildcards an action covers exactly the catalogue entry of the same name.
+    let mut indices: Vec<usize> = actions
+        .iter()
+        .filter_map(|action| match action {
+            Action::Api { service, name } if service == "cos" => catalogue::position(name),
+            _ => None,
+        })
+        .collect();
+    indices.sort_unstable();
+    indices.dedup();
+    indices
+        .into_iter()
+        .filter_map(|index| catalogue.get(index))
+        .collect()
+}
+
+fn check_statement(report: &mut Report, index: usize, statement: &Statement) {
+    // Paths are built only when a finding is reported.
+    let path = || format!("/statement/{index}");
     if statement.principal().is_some() {
         report.push(Finding::new(
             Code::PrincipalNotAllowed,
-            pointer(path, "principal"),
+            pointer(&path(), "principal"),
             "a temporary-key policy cannot contain `principal`",
         ));
     }
-    let action_path = pointer(path, "action");
+    let action_path = || pointer(&path(), "action");
     if statement.actions().is_empty() {
         report.push(Finding::new(
             Code::EmptyAction,
-            action_path.clone(),
+            action_path(),
             "the statement lists no action",
         ));
     }
-    let resource_path = pointer(path, "resource");
+    let resource_path = || pointer(&path(), "resource");
     if statement.resources().is_empty() {
         report.push(Finding::new(
             Code::EmptyResource,
-            resource_path.clone(),
+            resource_path(),
             "the statement lists no resource",
         ));
     }
-    for (index, action) in statement.actions().iter().enumerate() {
-        check_action(report, &format!("{action_path}/{index}"), action);
+    for (action_index, action) in statement.actions().iter().enumerate() {
+        check_action(
+            report,
+            || format!("{}/{action_index}", action_path()),
+            action,
+        );
     }
-    let covered: Vec<&'static ActionInfo> = catalogue::all()
-        .iter()
-        .filter(|info| {
-            statement
-                .actions()
-                .iter()
-                .any(|a| a.matches("cos", info.name))
-        })
-        .collect();
+    let covered = covered_actions(statement.actions());
     let writes = covered.iter().any(|info| info.writes);
-    for (index, resource) in statement.resources().iter().enumerate() {
-        let here = format!("{resource_path}/{index}");
+    for (resource_index, resource) in statement.resources().iter().enumerate() {
+        let here = || format!("{}/{resource_index}", resource_path());
         if statement.effect() == Effect::Allow && writes {
             let broad = match resource {
                 Resource::Any => true,
@@ -210,7 +284,7 @@ fn check_statement(report: &mut Report, path: &str, statement: &Statement) {
             if broad {
                 report.push(Finding::new(
                     Code::BroadWriteResource,
-                    here.clone(),
+                    here(),
                     format!("`{resource}` lets write or delete actions touch every object; grant a prefix specific to one user"),
                 ));
             }
@@ -221,7 +295,7 @@ fn check_statement(report: &mut Report, path: &str, statement: &Statement) {
             if dot_dot || control {
                 report.push(Finding::new(
                     Code::SuspiciousPath,
-                    here,
+                    here(),
                     format!(
                         "the key pattern {key:?} contains {}; COS does not normalise keys, so this never means a parent directory",
                         if dot_dot { "a `..` segment" } else { "a control character" }
@@ -230,14 +304,14 @@ fn check_statement(report: &mut Report, path: &str, statement: &Statement) {
             }
         }
     }
-    check_conditions(report, path, statement, &covered);
+    check_conditions(report, &path, statement, &covered);
 }
 
-fn check_action(report: &mut Report, path: &str, action: &Action) {
+fn check_action(report: &mut Report, path: impl Fn() -> String, action: &Action) {
     if action.is_all_cos() {
         report.push(Finding::new(
             Code::WildcardAction,
-            path,
+            path(),
             format!("`{action}` grants every COS action, including re-authorising and deleting; list the actions needed"),
         ));
         return;
@@ -249,7 +323,7 @@ fn check_action(report: &mut Report, path: &str, action: &Action) {
         if service.eq_ignore_ascii_case("cos") {
             report.push(Finding::new(
                 Code::MiscasedService,
-                path,
+                path(),
                 format!(
                     "`{action}`: the service is written `cos` (did you mean `name/cos:{name}`?)"
                 ),
@@ -261,7 +335,7 @@ fn check_action(report: &mut Report, path: &str, action: &Action) {
         if catalogue::matching(name).next().is_none() {
             report.push(Finding::new(
                 Code::ActionMatchesNothing,
-                path,
+                path(),
                 format!("`{action}` matches no COS action (names are case-sensitive)"),
             ));
         }
@@ -271,7 +345,7 @@ fn check_action(report: &mut Report, path: &str, action: &Action) {
             .unwrap_or_default();
         report.push(Finding::new(
             Code::UnknownAction,
-            path,
+            path(),
             format!("`{action}` is not a COS action (names are case-sensitive){hint}"),
         ));
     }
@@ -279,29 +353,31 @@ fn check_action(report: &mut Report, path: &str, action: &Action) {
 
 fn check_conditions(
     report: &mut Report,
-    path: &str,
+    path: &dyn Fn() -> String,
     statement: &Statement,
     covered: &[&'static ActionInfo],
 ) {
     if statement.conditions().is_empty() {
         return;
     }
-    let condition_path = pointer(path, "condition");
+    let condition_path = || pointer(&path(), "condition");
     let wildcard = statement.actions().iter().any(Action::is_all_cos);
     let mut flagged_wildcard = false;
     for condition in statement.conditions() {
         let operator = condition.operator();
-        let here = pointer(
-            &pointer(&condition_path, &operator.to_string()),
-            condition.key(),
-        );
+        let here = || {
+            pointer(
+                &pointer(&condition_path(), &operator.to_string()),
+                condition.key(),
+            )
+        };
         let key_info = catalogue::condition_key(condition.key());
         if key_info.is_none()
             && (condition.key().starts_with("cos:") || condition.key().starts_with("qcs:"))
         {
             report.push(Finding::new(
                 Code::UnknownConditionKey,
-                here.clone(),
+                here(),
                 format!(
                     "`{}` is not a documented COS condition key; requests never carry it",
                     condition.key()
@@ -313,7 +389,7 @@ fn check_conditions(
             if !matches!(ty, ValueType::Null | ValueType::Binary) && ty != info.value_type {
                 report.push(Finding::new(
                     Code::OperatorTypeMismatch,
-                    here.clone(),
+                    here(),
                     format!(
                         "`{}` compares {ty} values but `{}` is {}",
                         operator.kind.as_str(),
@@ -329,7 +405,7 @@ fn check_conditions(
             {
                 report.push(Finding::new(
                     Code::ConditionKeyNotApplicable,
-                    here.clone(),
+                    here(),
                     format!(
                         "none of the statement's actions carries `{}` ({})",
                         info.name, info.source
@@ -344,7 +420,7 @@ fn check_conditions(
             {
                 report.push(Finding::new(
                     Code::UnencodedQueryValue,
-                    here.clone(),
+                    here(),
                     format!("`{}` comes from a query parameter and is compared URL-encoded: write `/` as `%2F`", info.name),
                 ));
             }
@@ -353,7 +429,7 @@ fn check_conditions(
             flagged_wildcard = true;
             report.push(Finding::new(
                 Code::ConditionWithWildcardAction,
-                here.clone(),
+                here(),
                 format!(
                     "`{}` applies only to some requests; with a wildcard action, every other request lacks it and fails the condition",
                     condition.key()
@@ -371,7 +447,7 @@ fn check_conditions(
             if !missing.is_empty() {
                 report.push(Finding::new(
                     Code::HeaderConditionBreaksMultipart,
-                    here.clone(),
+                    here(),
                     format!(
                         "`{}` is never sent by {}; this condition makes multipart uploads fail. Put it on a statement with only the actions that send the header",
                         condition.key(),
@@ -383,7 +459,7 @@ fn check_conditions(
         if !operator.kind.evaluated_by_cos() {
             report.push(Finding::new(
                 Code::OperatorNotEvaluatedByCos,
-                here,
+                here(),
                 format!(
                     "COS does not document `{}` as an operator it evaluates",
                     operator.kind.as_str()

@@ -366,7 +366,12 @@ pub(crate) fn parse(text: &str) -> Parsed {
 /// Writes the canonical compact form (see `serde_impl` for the element order).
 pub(crate) fn emit(policy: &Policy) -> String {
     // Serialising to a string cannot fail: every map key is a string and every number finite.
-    serde_json::to_string(policy).unwrap_or_default()
+    // Sized for a typical statement up front so the buffer rarely grows.
+    let mut out = Vec::with_capacity(64 + 320 * policy.statements().len());
+    if serde_json::to_writer(&mut out, policy).is_err() {
+        return String::new();
+    }
+    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]

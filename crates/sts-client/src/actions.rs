@@ -111,7 +111,7 @@ impl GetFederationToken {
         let mut params = Params::default();
         params
             .str("Name", &self.name)
-            .str("Policy", self.policy.encoded())
+            .encoded("Policy", self.policy.encoded())
             .opt_int("DurationSeconds", self.duration_seconds);
         Ok(params)
     }
@@ -272,10 +272,7 @@ impl AssumeRole {
             .str("RoleArn", &self.role_arn)
             .str("RoleSessionName", &self.role_session_name)
             .opt_int("DurationSeconds", self.duration_seconds)
-            .opt_str(
-                "Policy",
-                self.policy.as_ref().map(PolicyDocument::encoded).as_deref(),
-            )
+            .opt_encoded("Policy", self.policy.as_ref().map(PolicyDocument::encoded))
             .opt_str("ExternalId", self.external_id.as_deref())
             .pairs("Tags", self.tags.clone())
             .opt_str("SourceIdentity", self.source_identity.as_deref());

@@ -92,14 +92,53 @@ impl RetryConfig {
         self
     }
 
-    /// The delay before retry number `retry` (1-based), given a uniform sample in `[0, 1)`.
-    pub(crate) fn delay(&self, retry: u32, jitter: &Jitter) -> Duration {
+    /// The upper bound of the delay before retry number `retry` (1-based): `initial_backoff`
+    /// doubled for each earlier retry (at most 20 doublings, saturating), capped at
+    /// `max_backoff`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let retry = sts_client::RetryConfig::default();
+    /// assert_eq!(retry.backoff_cap(1), Duration::from_millis(200));
+    /// assert_eq!(retry.backoff_cap(3), Duration::from_millis(800));
+    /// assert_eq!(retry.backoff_cap(30), Duration::from_secs(5));
+    /// ```
+    #[must_use]
+    pub fn backoff_cap(&self, retry: u32) -> Duration {
         let exponent = retry.saturating_sub(1).min(20);
-        let cap = self
-            .initial_backoff
+        self.initial_backoff
             .saturating_mul(1u32 << exponent)
-            .min(self.max_backoff);
-        cap.mul_f64(jitter.unit())
+            .min(self.max_backoff)
+    }
+
+    /// The jittered delay before retry number `retry` for a uniform `sample` in `[0, 1]`
+    /// (values outside are clamped, NaN counts as 0): `sample` times
+    /// [`backoff_cap`](Self::backoff_cap), never more than the cap.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let retry = sts_client::RetryConfig::default();
+    /// assert_eq!(retry.backoff(2, 0.5), Duration::from_millis(200));
+    /// assert_eq!(retry.backoff(2, 7.0), Duration::from_millis(400));
+    /// assert_eq!(retry.backoff(2, f64::NAN), Duration::ZERO);
+    /// ```
+    #[must_use]
+    pub fn backoff(&self, retry: u32, sample: f64) -> Duration {
+        let cap = self.backoff_cap(retry);
+        let sample = if sample.is_nan() {
+            0.0
+        } else {
+            sample.clamp(0.0, 1.0)
+        };
+        // Near `Duration::MAX` the float product can round past the largest duration.
+        Duration::try_from_secs_f64(cap.as_secs_f64() * sample)
+            .unwrap_or(cap)
+            .min(cap)
+    }
+
+    /// The delay before retry number `retry` (1-based), jittered by `jitter`.
+    pub(crate) fn delay(&self, retry: u32, jitter: &Jitter) -> Duration {
+        self.backoff(retry, jitter.unit())
     }
 }
 

@@ -2,9 +2,10 @@
 
 use crate::StsError;
 
-/// Validates `policy`; returns `PolicyRejected` listing every blocking finding.
-pub(crate) fn check(policy: &cos_policy::Policy, allow_lints: bool) -> Result<(), StsError> {
-    let report = cos_policy::validate(policy);
+/// Validates `policy` and returns its canonical JSON (serialised once for both), or
+/// `PolicyRejected` listing every blocking finding.
+pub(crate) fn check(policy: &cos_policy::Policy, allow_lints: bool) -> Result<String, StsError> {
+    let (report, json) = cos_policy::validate_with_json(policy);
     let mut blocking: Vec<String> = report
         .errors()
         .map(|f| {
@@ -27,7 +28,7 @@ pub(crate) fn check(policy: &cos_policy::Policy, allow_lints: bool) -> Result<()
         }));
     }
     if blocking.is_empty() {
-        Ok(())
+        Ok(json)
     } else {
         Err(StsError::PolicyRejected {
             findings: blocking.join("\n"),

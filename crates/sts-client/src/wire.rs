@@ -1,6 +1,7 @@
 //! Request parameters and response envelopes on the wire.
 
-use serde::Deserialize;
+use serde::ser::SerializeSeq;
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::{ApiError, StsError};
@@ -12,6 +13,8 @@ pub(crate) const VERSION: &str = "2018-08-13";
 #[derive(Clone)]
 pub(crate) enum ParamValue {
     Str(String),
+    /// A URL-encoded value (only `A-Z a-z 0-9 - _ . ~ %`): JSON-safe as it is.
+    Encoded(String),
     Int(u64),
     /// `Tags.N.Key` / `Tags.N.Value` (v1) or `[{Key, Value}]` (JSON).
     Pairs(Vec<(String, String)>),
@@ -32,6 +35,24 @@ impl std::fmt::Debug for Params {
 impl Params {
     pub(crate) fn str(&mut self, name: &'static str, value: impl Into<String>) -> &mut Self {
         self.0.push((name, ParamValue::Str(value.into())));
+        self
+    }
+
+    /// A value already URL-encoded once (a policy): sent as is in both encodings' value slot.
+    pub(crate) fn encoded(&mut self, name: &'static str, value: &str) -> &mut Self {
+        debug_assert!(
+            value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.~%".contains(&b))
+        );
+        self.0.push((name, ParamValue::Encoded(value.to_owned())));
+        self
+    }
+
+    pub(crate) fn opt_encoded(&mut self, name: &'static str, value: Option<&str>) -> &mut Self {
+        if let Some(value) = value {
+            self.encoded(name, value);
+        }
         self
     }
 
@@ -56,23 +77,48 @@ impl Params {
         self
     }
 
-    /// The compact JSON body of a TC3 request.
+    /// The compact JSON body of a TC3 request: members sorted by name (the last of duplicate
+    /// names wins), written straight from the parameters without copying their values.
     pub(crate) fn to_json(&self) -> Vec<u8> {
-        let mut object = serde_json::Map::new();
-        for (name, value) in &self.0 {
-            let value = match value {
-                ParamValue::Str(s) => Value::String(s.clone()),
-                ParamValue::Int(n) => Value::from(*n),
-                ParamValue::Pairs(pairs) => Value::Array(
-                    pairs
-                        .iter()
-                        .map(|(k, v)| serde_json::json!({"Key": k, "Value": v}))
-                        .collect(),
-                ),
-            };
-            object.insert((*name).to_owned(), value);
+        let mut members: Vec<&(&'static str, ParamValue)> = self.0.iter().collect();
+        // Stable: among equal names the last inserted stays last, and is the one kept.
+        members.sort_by_key(|(name, _)| *name);
+        let mut kept: Vec<&(&'static str, ParamValue)> = Vec::with_capacity(members.len());
+        for member in members {
+            match kept.last_mut() {
+                Some(last) if last.0 == member.0 => *last = member,
+                _ => kept.push(member),
+            }
         }
-        serde_json::to_vec(&Value::Object(object)).unwrap_or_else(|_| b"{}".to_vec())
+        let capacity = 2 + kept
+            .iter()
+            .map(|(name, value)| name.len() + value.len_hint() + 4)
+            .sum::<usize>();
+        let mut out = Vec::with_capacity(capacity);
+        out.push(b'{');
+        for (index, (name, value)) in kept.iter().enumerate() {
+            if index > 0 {
+                out.push(b',');
+            }
+            let written = serde_json::to_writer(&mut out, name).and_then(|()| {
+                out.push(b':');
+                match value {
+                    // Nothing to escape: written without scanning the (largest) value.
+                    ParamValue::Encoded(s) => {
+                        out.push(b'"');
+                        out.extend_from_slice(s.as_bytes());
+                        out.push(b'"');
+                        Ok(())
+                    }
+                    other => serde_json::to_writer(&mut out, other),
+                }
+            });
+            if written.is_err() {
+                return b"{}".to_vec();
+            }
+        }
+        out.push(b'}');
+        out
     }
 
     /// Flat `name=value` pairs of a v1 form request (`Tags.0.Key=…`).
@@ -80,7 +126,9 @@ impl Params {
         let mut flat = Vec::new();
         for (name, value) in &self.0 {
             match value {
-                ParamValue::Str(s) => flat.push(((*name).to_owned(), s.clone())),
+                ParamValue::Str(s) | ParamValue::Encoded(s) => {
+                    flat.push(((*name).to_owned(), s.clone()));
+                }
                 ParamValue::Int(n) => flat.push(((*name).to_owned(), n.to_string())),
                 ParamValue::Pairs(pairs) => {
                     for (i, (k, v)) in pairs.iter().enumerate() {
@@ -92,6 +140,42 @@ impl Params {
         }
         flat
     }
+}
+
+impl ParamValue {
+    /// Roughly how many bytes the value takes in JSON (for sizing the body buffer).
+    fn len_hint(&self) -> usize {
+        match self {
+            Self::Str(s) | Self::Encoded(s) => s.len() + 2,
+            Self::Int(_) => 20,
+            Self::Pairs(pairs) => pairs.iter().map(|(k, v)| k.len() + v.len() + 24).sum(),
+        }
+    }
+}
+
+impl Serialize for ParamValue {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Str(s) | Self::Encoded(s) => serializer.serialize_str(s),
+            Self::Int(n) => serializer.serialize_u64(*n),
+            Self::Pairs(pairs) => {
+                let mut seq = serializer.serialize_seq(Some(pairs.len()))?;
+                for (key, value) in pairs {
+                    seq.serialize_element(&Tag { key, value })?;
+                }
+                seq.end()
+            }
+        }
+    }
+}
+
+/// `{"Key": …, "Value": …}`.
+#[derive(Serialize)]
+struct Tag<'a> {
+    #[serde(rename = "Key")]
+    key: &'a str,
+    #[serde(rename = "Value")]
+    value: &'a str,
 }
 
 #[derive(Deserialize)]
@@ -229,6 +313,22 @@ mod tests {
         assert_eq!(
             String::from_utf8(params.to_json()).unwrap(),
             r#"{"DurationSeconds":900,"RoleArn":"arn","Tags":[{"Key":"k","Value":"v"}]}"#
+        );
+        let mut encoded = Params::default();
+        encoded
+            .str("Name", "quote\"back\\slash\u{1}")
+            .encoded("Policy", "%7B%22a%22%7D")
+            .opt_encoded("Absent", None)
+            .str("Name", "last wins");
+        let body = String::from_utf8(encoded.to_json()).unwrap();
+        assert_eq!(body, r#"{"Name":"last wins","Policy":"%7B%22a%22%7D"}"#);
+        let mut escaped = Params::default();
+        escaped.str("Name", "quote\"back\\slash\u{1}");
+        let value: Value = serde_json::from_slice(&escaped.to_json()).unwrap();
+        assert_eq!(value["Name"], "quote\"back\\slash\u{1}");
+        assert_eq!(
+            encoded.to_flat()[1],
+            ("Policy".to_owned(), "%7B%22a%22%7D".to_owned())
         );
         assert_eq!(
             params.to_flat(),
