@@ -167,12 +167,54 @@ fn hex_upper(value: u8) -> u8 {
         .unwrap_or(b'0')
 }
 
+/// Whether `byte` is unreserved, by arithmetic only (no table), so that a fixed-size chunk
+/// of checks compiles to vector compares.
+fn is_unreserved_arith(byte: u8) -> bool {
+    let folded = byte | 0x20; // `A-Z` onto `a-z`; no other byte lands in `a-z`
+    // `|`, not `||`: no branches, so the compiler can check many bytes at once.
+    (folded.wrapping_sub(b'a') < 26)
+        | (byte.wrapping_sub(b'0') < 10)
+        | (byte == b'-')
+        | (byte == b'.')
+        | (byte == b'_')
+        | (byte == b'~')
+}
+
+/// Bytes per step of the unreserved-run scan.
+const CHUNK: usize = 16;
+
+/// The index of the first byte of `bytes` that must be percent-encoded, if any.
+///
+/// Whole 16-byte chunks are checked without early exit (branch-free, vectorised); only the
+/// chunk holding a reserved byte is scanned byte by byte.
+fn first_reserved(bytes: &[u8]) -> Option<usize> {
+    let mut chunks = bytes.chunks_exact(CHUNK);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let clean = chunk
+            .iter()
+            .fold(true, |all, &byte| all & is_unreserved_arith(byte));
+        if !clean {
+            return chunk
+                .iter()
+                .position(|&byte| !is_unreserved(byte))
+                .map(|index| offset + index);
+        }
+        offset += CHUNK;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&byte| !is_unreserved(byte))
+        .map(|index| offset + index)
+}
+
 /// Appends `UriEncode(bytes)` to `out` (same output as [`crate::uri_encode`], for bytes).
 /// Only ASCII is written.
 pub(crate) fn encode_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     out.reserve(bytes.len());
     let mut rest = bytes;
-    while let Some(position) = rest.iter().position(|&b| !is_unreserved(b)) {
+    while let Some(position) = first_reserved(rest) {
         let Some((run, tail)) = rest.split_at_checked(position) else {
             break;
         };
@@ -243,10 +285,14 @@ pub(crate) fn canonical_params<'a>(
 
 /// Canonical headers from `(name, value)` pairs that were already selected for signing,
 /// sorted by name. Two names equal after lower-casing are rejected (spec 1.4 step 2).
+///
+/// `raw_len` is the total length of the names and values (an estimate is enough): the
+/// buffer is sized from it so that it rarely grows.
 pub(crate) fn canonical_headers<'a>(
     headers: impl Iterator<Item = (&'a str, &'a [u8])>,
+    raw_len: usize,
 ) -> Result<CanonicalList, SignError> {
-    let mut list = CanonicalList::with_capacity(8, 256);
+    let mut list = CanonicalList::with_capacity(8, raw_len + raw_len / 4 + 32);
     for (name, value) in headers {
         list.push(trim_header_name(name).as_bytes(), trim_header_value(value));
     }
@@ -296,6 +342,60 @@ mod tests {
     }
 
     #[test]
+    fn arithmetic_class_matches_the_table() {
+        for byte in 0..=255u8 {
+            assert_eq!(
+                is_unreserved_arith(byte),
+                is_unreserved(byte),
+                "{byte:#04x}"
+            );
+        }
+    }
+
+    #[test]
+    fn reserved_bytes_are_found_at_every_offset_around_chunk_edges() {
+        for len in [0, 1, 15, 16, 17, 31, 32, 33, 48, 70] {
+            for at in 0..len {
+                for byte in [b' ', b'/', 0x80, 0xff, b'%', b'@', b'`', b'[', b'{'] {
+                    let mut input = vec![b'a'; len];
+                    input[at] = byte;
+                    let mut out = Vec::new();
+                    encode_bytes(&mut out, &input);
+                    let mut expected = vec![b'a'; at];
+                    expected.extend_from_slice(format!("%{byte:02X}").as_bytes());
+                    expected.extend(std::iter::repeat_n(b'a', len - at - 1));
+                    assert_eq!(out, expected, "len {len} at {at} byte {byte:#04x}");
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn sorting_matches_sorting_the_encoded_pairs(
+            pairs in proptest::collection::vec(("[a-c\\-%~ ]{0,20}", "[a-b ]{0,3}"), 0..8)
+        ) {
+            let list = canonical_params(pairs.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())));
+            let mut expected: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(n, v)| (crate::uri_encode(n).to_ascii_lowercase(), crate::uri_encode(v)))
+                .collect();
+            expected.sort();
+            let expected: Vec<String> = expected.iter().map(|(n, v)| format!("{n}={v}")).collect();
+            proptest::prop_assert_eq!(text(&list), expected.join("&"));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn encoder_matches_uri_encode(text in "\\PC{0,80}") {
+            let mut out = Vec::new();
+            encode_bytes(&mut out, text.as_bytes());
+            proptest::prop_assert_eq!(ascii_string(out), crate::uri_encode(&text));
+        }
+    }
+
+    #[test]
     fn names_are_encoded_then_lowercased_values_keep_case() {
         let pairs = params(&[("a/b", "X/Y"), ("中", "中")]);
         assert_eq!(text(&pairs), "%e4%b8%ad=%E4%B8%AD&a%2fb=X%2FY");
@@ -325,7 +425,7 @@ mod tests {
     fn duplicate_header_names_are_rejected() {
         let headers = [("X-Cos-Meta-A", &b"1"[..]), ("x-cos-meta-a ", &b"2"[..])];
         assert_eq!(
-            canonical_headers(headers.into_iter()).unwrap_err(),
+            canonical_headers(headers.into_iter(), 0).unwrap_err(),
             SignError::DuplicateHeader {
                 name: "x-cos-meta-a".into()
             }

@@ -184,12 +184,24 @@ fn is_ci_host_name(host: &str) -> bool {
     if !domain.eq_ignore_ascii_case(DOMAIN) {
         return false;
     }
-    // `rest` is `<first…>.ci.<region>`.
-    let mut labels = rest.rsplit('.');
-    let region = labels.next().unwrap_or_default();
-    let ci = labels.next().unwrap_or_default();
-    let first = labels.next().unwrap_or_default();
-    !region.is_empty() && ci.eq_ignore_ascii_case("ci") && !first.is_empty()
+    // `rest` is `<first…>.ci.<region>`: a non-empty region after the last dot, then a
+    // `ci` label, then a non-empty label before it.
+    let rest = rest.as_bytes();
+    let Some(dot) = rest.iter().rposition(|&b| b == b'.') else {
+        return false;
+    };
+    let (before, region) = rest.split_at(dot);
+    if region.len() < 2 {
+        return false; // only the dot: empty region
+    }
+    let Some((first, ci)) = before
+        .len()
+        .checked_sub(3)
+        .and_then(|i| before.split_at_checked(i))
+    else {
+        return false;
+    };
+    ci.eq_ignore_ascii_case(b".ci") && first.last().is_some_and(|&b| b != b'.')
 }
 
 #[cfg(test)]
@@ -208,6 +220,29 @@ mod tests {
         ));
         assert!(!is_ci_host("b.ci.ap-beijing.myqcloud.com.evil.example"));
         assert!(!is_ci_host(""));
+        for host in [
+            "b.ci.r.myqcloud.com",
+            "B.Ci.R.MYQCLOUD.COM.",
+            "a.b.ci.r.myqcloud.com:8080",
+        ] {
+            assert!(is_ci_host(host), "{host}");
+        }
+        for host in [
+            ".ci.r.myqcloud.com",
+            "a..ci.r.myqcloud.com",
+            "b.ci..myqcloud.com",
+            "b.ci.myqcloud.com",
+            "bci.r.myqcloud.com",
+            "b.xci.r.myqcloud.com",
+            "ci.myqcloud.com",
+            "r.myqcloud.com",
+            "myqcloud.com",
+            ".myqcloud.com",
+            "b.ci.r.myqcloud.com:",
+            "b.ci.r.myqcloud.com:a1",
+        ] {
+            assert!(!is_ci_host(host), "{host}");
+        }
     }
 
     #[test]

@@ -280,7 +280,12 @@ mod tests {
 
     #[test]
     fn text_matches_display() {
-        for (start, end) in [(0, 0), (9, 10), (1_700_000_000, u64::MAX)] {
+        for (start, end) in [
+            (0, 0),
+            (9, 10),
+            (1_700_000_000, u64::MAX),
+            (u64::MAX, u64::MAX),
+        ] {
             let window = KeyTime::new(start, end).unwrap();
             assert_eq!(window.text().as_str(), window.to_string());
         }

@@ -231,7 +231,9 @@ impl Signer<'_> {
         validate_scheme(request.scheme)?;
         validate_host(request.host)?;
         let key = request.key.strip_prefix('/').unwrap_or(request.key);
-        let path = format!("/{key}");
+        let mut path = String::with_capacity(1 + key.len());
+        path.push('/');
+        path.push_str(key);
         let token_name = self.token_name(Some(request.host));
         if request
             .params
@@ -262,10 +264,19 @@ impl Signer<'_> {
                 .map(|(n, v)| (n.as_bytes(), v.as_bytes()))
                 .chain(signed_token.map(|t| (token_name.as_bytes(), t.as_bytes()))),
         );
-        let headers =
-            canonical_headers(std::iter::once(("host", request.host.as_bytes())).chain(
+        let raw_len = 5
+            + request.host.len()
+            + request
+                .headers
+                .iter()
+                .map(|(name, value)| name.len() + value.len() + 1)
+                .sum::<usize>();
+        let headers = canonical_headers(
+            std::iter::once(("host", request.host.as_bytes())).chain(
                 pairs_as_bytes(request.headers).filter(|(name, _)| self.policy().signs(name)),
-            ))?;
+            ),
+            raw_len,
+        )?;
         let signature = self.finish(request.method, &path, &params, &headers, key_time, None)?;
 
         let mut url: Vec<u8> =
@@ -337,9 +348,9 @@ fn validate_scheme(scheme: &str) -> Result<(), SignError> {
 
 fn validate_host(host: &str) -> Result<(), SignError> {
     let valid = !host.is_empty()
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~:[]".contains(&b));
+        && host.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b':' | b'[' | b']')
+        });
     if valid {
         Ok(())
     } else {

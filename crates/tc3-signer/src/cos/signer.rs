@@ -231,11 +231,17 @@ impl<'c> Signer<'c> {
         let token_name = token.as_ref().map(|(name, _)| *name);
         let token_value = token.as_ref().map(|(_, value)| value.as_bytes());
         let token_pair = token_name.zip(token_value);
+        // An upper bound of the raw size of the signed headers (before any filtering).
+        let raw_len = headers
+            .clone()
+            .map(|(name, value)| name.len() + value.len() + 1)
+            .sum::<usize>()
+            + token_pair.map_or(0, |(name, value)| name.len() + value.len() + 1);
         let signed_headers = headers
             .filter(|(name, _)| self.header_policy.signs(name))
             .map(|(name, value)| -> (&str, &[u8]) { (name, value) })
             .chain(token_pair);
-        let headers = canonical_headers(signed_headers)?;
+        let headers = canonical_headers(signed_headers, raw_len)?;
         self.finish(method, path, &params, &headers, key_time, token)
     }
 
