@@ -1,5 +1,76 @@
-//! COS XML API client for temporary keys (not implemented yet; see the open issue).
+//! Tencent Cloud COS XML client for temporary keys.
 //!
-//! This crate is a placeholder in the workspace layout: it exports nothing yet.
+//! * [`Client`]: one bucket, any credential provider from `sts_client::provider`; every
+//!   attempt is signed afresh (`q-sign-algorithm=sha1`, token in `x-cos-security-token`),
+//!   retried with jittered exponential back-off ([`RetryConfig`]), corrected once for clock
+//!   skew, and re-signed once with a fresh key after `ExpiredToken`.
+//! * Operations: put (bytes, file, stream of known length), get (range, streamed to any
+//!   writer), head, delete, delete multiple, list (paginated), multipart (initiate, upload
+//!   part, complete, abort, list parts, list uploads), copy; content type, caching headers,
+//!   storage class, ACL and `x-cos-meta-*` ([`PutOptions`]); presigned GET/PUT URLs and
+//!   POST-object form fields.
+//! * Transfers: [`Client::upload_file`] (single PUT or parallel multipart with CRC-64 checks
+//!   per part and for the object, abort on failure, resume with verified parts, a lost
+//!   Initiate answer adopted instead of orphaned) and [`Client::download_file`] (parallel
+//!   ranged GETs pinned by `If-Match`, broken bodies continued from the first missing byte,
+//!   CRC-64 checked before the file is renamed into place), with progress callbacks; memory
+//!   stays near part size × concurrency.
+//! * Sans-IO pieces usable alone: [`Endpoint`], [`MultipartPlan`], [`crc64`].
+//!
+//! ```no_run
+//! use cos_client::{Client, UploadOptions};
+//! use sts_client::provider::{CredentialsCache, EnvironmentProvider};
+//!
+//! # async fn demo() -> Result<(), cos_client::Error> {
+//! let client = Client::builder()
+//!     .bucket("examplebucket-1250000000")
+//!     .region("ap-guangzhou")
+//!     .credentials_cache(CredentialsCache::new(EnvironmentProvider::new()))
+//!     .build()?;
+//! client.upload_file("/tmp/video.mp4".as_ref(), "videos/video.mp4", &UploadOptions::default()).await?;
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+pub mod crc64;
+
+mod builder;
+mod client;
+mod endpoint;
+mod error;
+mod key;
+mod model;
+mod ops;
+mod options;
+mod plan;
+mod presign;
+mod retry;
+mod transfer;
+mod transport;
+mod xml;
+
+pub use builder::ClientBuilder;
+pub use client::Client;
+pub use endpoint::{Addressing, Endpoint, Target};
+pub use error::{Error, ServiceError};
+pub use model::{
+    CompleteOutput, CopyOutput, DeleteFailure, DeleteObjectsOutput, DeletedObject, ListObjectsPage,
+    ListPartsPage, ListUploadsPage, ObjectMetadata, ObjectSummary, PartSummary, PutObjectOutput,
+    UploadSummary,
+};
+pub use ops::{CopySource, GetObjectResponse, ObjectLister, UploadedPart};
+pub use options::{ByteRange, GetOptions, ListOptions, PutOptions};
+pub use plan::{MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, MultipartPlan, PartRange};
+pub use presign::PostObjectForm;
+pub use retry::RetryConfig;
+pub use transfer::{DownloadOptions, DownloadOutput, Progress, UploadOptions, UploadOutput};
+
+#[cfg(test)]
+mod client_tests;
+#[cfg(test)]
+mod mini_cos;
+#[cfg(test)]
+mod mock_server;
+#[cfg(test)]
+mod transfer_tests;

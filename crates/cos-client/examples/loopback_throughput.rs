@@ -1,0 +1,335 @@
+//! Loopback throughput of `upload_file` / `download_file` against `cos-emulator` running in a
+//! child process (so this process's peak RSS is the client's alone), side by side with a raw
+//! `curl` PUT/GET of the same bytes through presigned URLs as the ceiling.
+//!
+//! ```text
+//! cargo run --release -p cos-client --example loopback_throughput -- [size MiB, default 1024]
+//! ```
+//!
+//! Environment: `COS_BENCH_PART_MIB` (default 8), `COS_BENCH_CONCURRENCY` (default 8).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use cos_client::{Client, DownloadOptions, Endpoint, UploadOptions};
+use sts_client::provider::StaticProvider;
+use tc3_signer::Credential;
+use tc3_signer::cos::{KeyTime, RequestParts, Signer};
+
+const BUCKET: &str = "examplebucket-1250000000";
+const REGION: &str = "ap-guangzhou";
+const ID: &str = "AKIDBENCHMARKROOT";
+const KEY: &str = "benchmark-root-secret";
+
+fn serve(data_dir: &str) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let emulator = cos_emulator::Emulator::builder()
+            .region(REGION)
+            .bucket(BUCKET)
+            .root_key(ID, KEY)
+            .data_dir(data_dir)
+            .durable(false)
+            .start()
+            .await
+            .unwrap();
+        println!("{}", emulator.cos_addr());
+        std::io::stdout().flush().unwrap();
+        // Serve until the parent closes our stdin.
+        let mut line = String::new();
+        let _ = tokio::task::spawn_blocking(move || std::io::stdin().read_line(&mut line)).await;
+        emulator.shutdown().await;
+    });
+}
+
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn curl(args: &[&str]) -> Duration {
+    let started = Instant::now();
+    let status = Command::new("curl").args(args).status().expect("curl runs");
+    assert!(status.success(), "curl failed");
+    started.elapsed()
+}
+
+/// Times the official Python SDK (`cos-python-sdk-v5`) when it is installed.
+const PYTHON_SDK: &str = r#"
+import sys, time
+from qcloud_cos import CosConfig, CosS3Client
+from requests.structures import CaseInsensitiveDict
+# The SDK looks up `Content-Length` with that exact case; hyper (the emulator) sends lower-case
+# names, which real COS does not. Harness shim only: make the lookup case-insensitive.
+_head = CosS3Client.head_object
+CosS3Client.head_object = lambda self, *a, **kw: CaseInsensitiveDict(_head(self, *a, **kw))
+addr, bucket, region, sid, skey, path, mode, part, threads = sys.argv[1:10]
+client = CosS3Client(CosConfig(Region=region, SecretId=sid, SecretKey=skey, Scheme="http", Domain=addr))
+started = time.perf_counter()
+if mode == "upload":
+    client.upload_file(Bucket=bucket, Key="bench/python.bin", LocalFilePath=path, PartSize=int(part), MAXThread=int(threads))
+else:
+    client.download_file(Bucket=bucket, Key="bench/python.bin", DestFilePath=path, PartSize=int(part), MAXThread=int(threads))
+print(time.perf_counter() - started)
+"#;
+
+fn python_sdk(
+    addr: std::net::SocketAddr,
+    path: &str,
+    mode: &str,
+    part_mib: u64,
+    threads: u32,
+) -> Option<Duration> {
+    let output = Command::new("python3")
+        .args([
+            "-c",
+            PYTHON_SDK,
+            &addr.to_string(),
+            BUCKET,
+            REGION,
+            ID,
+            KEY,
+            path,
+            mode,
+        ])
+        .args([part_mib.to_string(), threads.to_string()])
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        eprintln!(
+            "python SDK {mode} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        return None;
+    }
+    let seconds: f64 = String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs_f64(seconds))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--serve") {
+        serve(&args[2]);
+        return;
+    }
+    let mib: u64 = args.get(1).and_then(|v| v.parse().ok()).unwrap_or(1024);
+    let part_mib: u64 = std::env::var("COS_BENCH_PART_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8);
+    let concurrency: usize = std::env::var("COS_BENCH_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8);
+
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    std::fs::create_dir_all(&store).unwrap();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--serve", store.to_str().unwrap()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut addr = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut addr)
+        .unwrap();
+    let addr: std::net::SocketAddr = addr.trim().parse().unwrap();
+
+    let source = work.path().join("source.bin");
+    {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&source).unwrap());
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut block = vec![0u8; 1 << 20];
+        for _ in 0..mib {
+            for chunk in block.chunks_mut(8) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
+            }
+            file.write_all(&block).unwrap();
+        }
+    }
+    let bytes = (mib << 20) as f64;
+    let rate = |d: Duration| bytes / d.as_secs_f64() / (1 << 20) as f64;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = Client::builder()
+            .bucket(BUCKET)
+            .region(REGION)
+            .credentials(StaticProvider::new(Credential::new(ID, KEY)))
+            .endpoint(Endpoint::default().http().connect_to(addr))
+            .build()
+            .unwrap();
+        let upload = UploadOptions::default()
+            .part_size(part_mib << 20)
+            .concurrency(concurrency);
+        let started = Instant::now();
+        let up = client
+            .upload_file(&source, "bench/object.bin", &upload)
+            .await
+            .unwrap();
+        let upload_time = started.elapsed();
+        assert!(up.server_crc_verified);
+        let upload_rss = peak_rss_mib();
+        // Reset the peak so the download is measured on its own.
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+
+        let started = Instant::now();
+        client
+            .put_object_from_file("bench/single.bin", &source, &Default::default())
+            .await
+            .unwrap();
+        let single_time = started.elapsed();
+
+        let target = work.path().join("download.bin");
+        let download = DownloadOptions::default()
+            .part_size(part_mib << 20)
+            .concurrency(concurrency);
+        let started = Instant::now();
+        let down = client
+            .download_file("bench/object.bin", &target, &download)
+            .await
+            .unwrap();
+        let download_time = started.elapsed();
+        assert!(down.crc_verified && down.crc64 == up.crc64);
+        std::fs::remove_file(&target).unwrap();
+
+        let started = Instant::now();
+        let mut file = tokio::fs::File::create(&target).await.unwrap();
+        let object = client
+            .get_object("bench/object.bin", &Default::default())
+            .await
+            .unwrap();
+        object.write_to(&mut file).await.unwrap();
+        let stream_time = started.elapsed();
+        std::fs::remove_file(&target).unwrap();
+        let rss = peak_rss_mib();
+
+        let host = client.host().to_owned();
+        let connect = format!("{host}:80:{}:{}", addr.ip(), addr.port());
+        // The ceiling: one curl stream with a header signature (same host, same signer).
+        let auth = |method: &str| {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs();
+            let headers = [("host", host.as_str())];
+            let parts = RequestParts::new(method, "/bench/curl.bin").with_headers(&headers);
+            let credential = Credential::new(ID, KEY);
+            let signed = Signer::new(&credential)
+                .sign(&parts, KeyTime::starting_at(now, Duration::from_secs(3600)))
+                .unwrap();
+            format!("Authorization: {}", signed.authorization())
+        };
+        let url = format!("http://{host}/bench/curl.bin");
+        let src = source.to_str().unwrap().to_owned();
+        let curl_put = curl(&[
+            "-sS",
+            "--fail",
+            "-o",
+            "/dev/null",
+            "-H",
+            "Expect:",
+            "-H",
+            &auth("PUT"),
+            "--connect-to",
+            &connect,
+            "-T",
+            &src,
+            &url,
+        ]);
+        let out = work.path().join("curl.bin");
+        let curl_get = curl(&[
+            "-sS",
+            "--fail",
+            "-H",
+            &auth("GET"),
+            "--connect-to",
+            &connect,
+            "-o",
+            out.to_str().unwrap(),
+            &url,
+        ]);
+        assert_eq!(std::fs::metadata(&out).unwrap().len(), mib << 20);
+
+        // The official Python SDK: its defaults (upload PartSize 1 MiB / download 20 MiB, 5
+        // threads) and a tuned setting (16 MiB parts, 16 threads).
+        let src_path = source.to_str().unwrap().to_owned();
+        let py_target = work.path().join("python.bin");
+        let py_target = py_target.to_str().unwrap().to_owned();
+        let mut python = Vec::new();
+        for (label, up_part, down_part, threads) in
+            [("defaults", 1, 20, 5), ("16 MiB x 16 threads", 16, 16, 16)]
+        {
+            let up = python_sdk(addr, &src_path, "upload", up_part, threads);
+            let down = python_sdk(addr, &py_target, "download", down_part, threads);
+            let _ = std::fs::remove_file(&py_target);
+            python.push((label, up, down));
+        }
+
+        println!("object: {mib} MiB, part size {part_mib} MiB, concurrency {concurrency}");
+        println!("| transfer | seconds | MiB/s | of the curl ceiling |");
+        println!("| --- | --- | --- | --- |");
+        let row = |name: &str, time: Duration, ceiling: Duration| {
+            let share = 100.0 * ceiling.as_secs_f64() / time.as_secs_f64();
+            println!(
+                "| {name} | {:.2} | {:.0} | {share:.0} % |",
+                time.as_secs_f64(),
+                rate(time)
+            );
+        };
+        row("cos-client upload_file", upload_time, curl_put);
+        row(
+            "cos-client put_object_from_file (one stream)",
+            single_time,
+            curl_put,
+        );
+        row("curl PUT", curl_put, curl_put);
+        row("cos-client download_file", download_time, curl_get);
+        row(
+            "cos-client get_object → file (one stream)",
+            stream_time,
+            curl_get,
+        );
+        row("curl GET", curl_get, curl_get);
+        for (label, up, down) in &python {
+            if let Some(up) = up {
+                row(&format!("python SDK upload_file ({label})"), *up, curl_put);
+            }
+            if let Some(down) = down {
+                row(
+                    &format!("python SDK download_file ({label})"),
+                    *down,
+                    curl_get,
+                );
+            }
+        }
+        println!("client peak RSS: upload {upload_rss:.0} MiB, download {rss:.0} MiB");
+    });
+    drop(child.stdin.take());
+    let _ = child.wait();
+}

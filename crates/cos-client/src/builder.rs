@@ -1,0 +1,225 @@
+//! [`ClientBuilder`]: bucket, region, credentials, endpoint, timeouts and retry policy.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::AtomicI64;
+use std::time::Duration;
+
+use sts_client::provider::{CredentialsCache, ProvideCredentials};
+
+use crate::client::{Client, Inner};
+use crate::endpoint::Endpoint;
+use crate::retry::{RetryConfig, Rng, SplitMix};
+use crate::{Error, transport};
+
+/// Builds a [`Client`]: bucket, region and credentials are required.
+///
+/// ```
+/// use std::time::Duration;
+/// use cos_client::{Client, Endpoint, RetryConfig};
+/// use sts_client::provider::StaticProvider;
+///
+/// let client = Client::builder()
+///     .bucket("b-1250000000")
+///     .region("ap-guangzhou")
+///     .credentials(StaticProvider::new(tc3_signer::Credential::new("AKID", "key")))
+///     .endpoint(Endpoint::default().http().connect_to("127.0.0.1:9000".parse().unwrap()))
+///     .request_timeout(Duration::from_secs(30))
+///     .retry(RetryConfig::default().max_retries(3))
+///     .build()?;
+/// # let _ = client;
+/// # Ok::<(), cos_client::Error>(())
+/// ```
+#[derive(Default)]
+pub struct ClientBuilder {
+    bucket: Option<String>,
+    region: Option<String>,
+    credentials: Option<Arc<dyn ProvideCredentials>>,
+    cache: Option<CredentialsCache>,
+    endpoint: Endpoint,
+    retry: RetryConfig,
+    connect_timeout: Option<Duration>,
+    request_timeout: Option<Duration>,
+    sign_validity: Option<Duration>,
+    rng: Option<Arc<dyn Rng>>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The bucket, `<name>-<appid>`.
+    ///
+    /// ```
+    /// let b = cos_client::Client::builder().bucket("b-1250000000");
+    /// # let _ = b;
+    /// ```
+    #[must_use]
+    pub fn bucket(mut self, bucket: impl Into<String>) -> Self {
+        self.bucket = Some(bucket.into());
+        self
+    }
+
+    /// The region (`ap-guangzhou`, …).
+    ///
+    /// ```
+    /// let b = cos_client::Client::builder().region("ap-guangzhou");
+    /// # let _ = b;
+    /// ```
+    #[must_use]
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Any credential provider. Wrap refreshing providers in a
+    /// [`CredentialsCache`] and pass it with [`ClientBuilder::credentials_cache`] so that an
+    /// expired token can be refreshed at once.
+    ///
+    /// ```
+    /// use sts_client::provider::StaticProvider;
+    /// let b = cos_client::Client::builder()
+    ///     .credentials(StaticProvider::new(tc3_signer::Credential::new("i", "k")));
+    /// # let _ = b;
+    /// ```
+    #[must_use]
+    pub fn credentials(mut self, provider: impl ProvideCredentials + 'static) -> Self {
+        self.credentials = Some(Arc::new(provider));
+        self.cache = None;
+        self
+    }
+
+    /// A cached provider; on `ExpiredToken` the cache is invalidated and asked again.
+    ///
+    /// ```
+    /// use sts_client::provider::{CredentialsCache, StaticProvider};
+    /// let cache = CredentialsCache::new(StaticProvider::new(tc3_signer::Credential::new("i", "k")));
+    /// let b = cos_client::Client::builder().credentials_cache(cache);
+    /// # let _ = b;
+    /// ```
+    #[must_use]
+    pub fn credentials_cache(mut self, cache: CredentialsCache) -> Self {
+        self.credentials = Some(Arc::new(cache.clone()));
+        self.cache = Some(cache);
+        self
+    }
+
+    /// The endpoint (default: virtual-hosted, HTTPS).
+    ///
+    /// ```
+    /// let b = cos_client::Client::builder().endpoint(cos_client::Endpoint::default().accelerate());
+    /// # let _ = b;
+    /// ```
+    #[must_use]
+    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
+        self.endpoint = endpoint;
+        self
+    }
+
+    /// The retry policy.
+    ///
+    /// ```
+    /// let b = cos_client::Client::builder().retry(cos_client::RetryConfig::disabled());
+    /// # let _ = b;
+    /// ```
+    #[must_use]
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// TCP connect timeout (default 10 s).
+    ///
+    /// ```
+    /// let b = cos_client::Client::builder().connect_timeout(std::time::Duration::from_secs(3));
+    /// # let _ = b;
+    /// ```
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Per-attempt timeout until the response headers (and, for XML answers, the body)
+    /// arrive (default 60 s). Streamed downloads are not bounded by it once the headers
+    /// have arrived.
+    ///
+    /// ```
+    /// let b = cos_client::Client::builder().request_timeout(std::time::Duration::from_secs(20));
+    /// # let _ = b;
+    /// ```
+    #[must_use]
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = Some(timeout);
+        self
+    }
+
+    /// How long each signature is valid (default 15 min; the start is backdated 60 s).
+    ///
+    /// ```
+    /// let b = cos_client::Client::builder().sign_validity(std::time::Duration::from_secs(600));
+    /// # let _ = b;
+    /// ```
+    #[must_use]
+    pub fn sign_validity(mut self, validity: Duration) -> Self {
+        self.sign_validity = Some(validity);
+        self
+    }
+
+    #[cfg(test)]
+    pub(crate) fn rng(mut self, rng: Arc<dyn Rng>) -> Self {
+        self.rng = Some(rng);
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when the bucket, region or credentials are missing or invalid.
+    ///
+    /// ```
+    /// let err = cos_client::Client::builder().bucket("b-1").build().unwrap_err();
+    /// assert!(err.to_string().contains("region"));
+    /// ```
+    pub fn build(self) -> Result<Client, Error> {
+        let bucket = self
+            .bucket
+            .ok_or_else(|| Error::invalid("bucket", "not set"))?;
+        let region = self
+            .region
+            .ok_or_else(|| Error::invalid("region", "not set"))?;
+        let credentials = self
+            .credentials
+            .ok_or_else(|| Error::invalid("credentials", "not set"))?;
+        let target = self.endpoint.target(&bucket, &region)?;
+        let http = transport::build_client(
+            target.connect_to(),
+            self.connect_timeout.unwrap_or(Duration::from_secs(10)),
+            Duration::from_secs(50),
+        )?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                target,
+                bucket,
+                region,
+                credentials,
+                cache: self.cache,
+                retry: self.retry,
+                rng: self
+                    .rng
+                    .unwrap_or_else(|| Arc::new(SplitMix::from_entropy())),
+                request_timeout: self.request_timeout.unwrap_or(Duration::from_secs(60)),
+                sign_validity: self.sign_validity.unwrap_or(Duration::from_secs(900)),
+                clock_offset: AtomicI64::new(0),
+            }),
+        })
+    }
+}

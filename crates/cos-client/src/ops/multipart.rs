@@ -1,0 +1,247 @@
+//! Multipart upload operations: initiate, upload part, complete, abort, list parts, list
+//! uploads.
+
+use bytes::Bytes;
+use http::Method;
+
+use super::{checked_key, verify_crc, xml_op};
+use crate::client::{Client, Op};
+use crate::crc64;
+use crate::model::{CompleteOutput, ListPartsPage, ListUploadsPage};
+use crate::options::PutOptions;
+use crate::{Error, xml};
+
+/// A part accepted by Upload Part.
+///
+/// ```
+/// fn etags(parts: &[cos_client::UploadedPart]) -> Vec<(u32, String)> {
+///     parts.iter().map(|p| (p.number, p.etag.clone())).collect()
+/// }
+/// assert!(etags(&[]).is_empty());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UploadedPart {
+    /// Part number.
+    pub number: u32,
+    /// The quoted ETag to list in Complete.
+    pub etag: String,
+    /// The part's CRC-64 (local, and equal to the server's when it sent one).
+    pub crc64: u64,
+}
+
+impl Client {
+    /// Initiate Multipart Upload; returns the upload id.
+    ///
+    /// # Errors
+    /// A COS or transport error, or a malformed answer.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
+    /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
+    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
+    /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
+    /// let upload_id = client.initiate_multipart_upload("big.bin", &Default::default()).await?;
+    /// assert!(!upload_id.is_empty());
+    /// # emulator.shutdown().await; Ok(()) }
+    /// ```
+    pub async fn initiate_multipart_upload(
+        &self,
+        key: &str,
+        options: &PutOptions,
+    ) -> Result<String, Error> {
+        let op = options.apply(
+            Op::new("InitiateMultipartUpload", Method::POST, checked_key(key)?)
+                .query("uploads", ""),
+        )?;
+        let answer = self.send(&op).await?;
+        xml::parse_initiate(&answer.body)
+    }
+
+    /// Upload Part `number` (1–10000), checking the part's CRC-64.
+    ///
+    /// # Errors
+    /// A COS or transport error, or [`Error::ChecksumMismatch`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
+    /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
+    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
+    /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
+    /// let id = client.initiate_multipart_upload("big.bin", &Default::default()).await?;
+    /// let part = client.upload_part("big.bin", &id, 1, vec![0u8; 1 << 20].into()).await?;
+    /// assert_eq!(part.number, 1);
+    /// # emulator.shutdown().await; Ok(()) }
+    /// ```
+    pub async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: u32,
+        body: Bytes,
+    ) -> Result<UploadedPart, Error> {
+        if !(1..=10_000).contains(&number) {
+            return Err(Error::invalid("part number", "must be 1 to 10000"));
+        }
+        let local = crc64::checksum(&body);
+        let op = Op::new("UploadPart", Method::PUT, checked_key(key)?)
+            .query("partNumber", number.to_string())
+            .query("uploadId", upload_id)
+            .body(body);
+        let answer = self.send(&op).await?;
+        verify_crc(format!("part {number}"), local, &answer)?;
+        let etag = answer
+            .header("etag")
+            .ok_or_else(|| Error::malformed("UploadPart", "no ETag"))?;
+        Ok(UploadedPart {
+            number,
+            etag,
+            crc64: local,
+        })
+    }
+
+    /// Complete Multipart Upload with `(part number, ETag)` pairs (sorted here). A 200
+    /// answer carrying `<Error>` is retried like a 5xx.
+    ///
+    /// # Errors
+    /// A COS or transport error, or a malformed answer.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
+    /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
+    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
+    /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
+    /// let id = client.initiate_multipart_upload("big.bin", &Default::default()).await?;
+    /// let first = client.upload_part("big.bin", &id, 1, vec![1u8; 1 << 20].into()).await?;
+    /// let last = client.upload_part("big.bin", &id, 2, vec![2u8; 10].into()).await?;
+    /// let whole = cos_client::crc64::combine(first.crc64, last.crc64, 10);
+    /// let parts = vec![(1, first.etag), (2, last.etag)];
+    /// let done = client.complete_multipart_upload("big.bin", &id, parts).await?;
+    /// assert_eq!(done.crc64, Some(whole));
+    /// # emulator.shutdown().await; Ok(()) }
+    /// ```
+    pub async fn complete_multipart_upload(
+        &self,
+        key: &str,
+        upload_id: &str,
+        mut parts: Vec<(u32, String)>,
+    ) -> Result<CompleteOutput, Error> {
+        if parts.is_empty() {
+            return Err(Error::invalid("parts", "at least one part"));
+        }
+        parts.sort_by_key(|(n, _)| *n);
+        let mut op = xml_op(
+            Op::new("CompleteMultipartUpload", Method::POST, checked_key(key)?)
+                .query("uploadId", upload_id),
+            xml::complete_body(&parts),
+        )?;
+        op.idempotent = true;
+        op.error_in_200 = true;
+        let answer = self.send(&op).await?;
+        let mut out = xml::parse_complete(&answer.body)?;
+        out.crc64 = crc64::parse_header(&answer.headers);
+        out.version_id = answer.header("x-cos-version-id");
+        Ok(out)
+    }
+
+    /// Abort Multipart Upload.
+    ///
+    /// # Errors
+    /// A COS error (`NoSuchUpload`) or a transport error.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
+    /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
+    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
+    /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
+    /// let id = client.initiate_multipart_upload("big.bin", &Default::default()).await?;
+    /// client.abort_multipart_upload("big.bin", &id).await?;
+    /// assert!(client.list_parts("big.bin", &id, None).await.is_err());
+    /// # emulator.shutdown().await; Ok(()) }
+    /// ```
+    pub async fn abort_multipart_upload(&self, key: &str, upload_id: &str) -> Result<(), Error> {
+        let op = Op::new("AbortMultipartUpload", Method::DELETE, checked_key(key)?)
+            .query("uploadId", upload_id);
+        self.send(&op).await.map(|_| ())
+    }
+
+    /// One page of List Parts, starting after `part_number_marker`.
+    ///
+    /// # Errors
+    /// A COS or transport error, or a malformed answer.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
+    /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
+    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
+    /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
+    /// let id = client.initiate_multipart_upload("big.bin", &Default::default()).await?;
+    /// client.upload_part("big.bin", &id, 1, vec![0u8; 1 << 20].into()).await?;
+    /// let page = client.list_parts("big.bin", &id, None).await?;
+    /// assert_eq!(page.parts[0].size, 1 << 20);
+    /// # emulator.shutdown().await; Ok(()) }
+    /// ```
+    pub async fn list_parts(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part_number_marker: Option<u32>,
+    ) -> Result<ListPartsPage, Error> {
+        let mut op =
+            Op::new("ListParts", Method::GET, checked_key(key)?).query("uploadId", upload_id);
+        if let Some(marker) = part_number_marker {
+            op = op.query("part-number-marker", marker.to_string());
+        }
+        let answer = self.send(&op).await?;
+        xml::parse_list_parts(&answer.body)
+    }
+
+    /// One page of List Multipart Uploads under `prefix`.
+    ///
+    /// # Errors
+    /// A COS or transport error, or a malformed answer.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
+    /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
+    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
+    /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
+    /// let id = client.initiate_multipart_upload("big.bin", &Default::default()).await?;
+    /// let page = client.list_multipart_uploads("big", None, None).await?;
+    /// assert!(page.uploads.iter().any(|u| u.upload_id == id));
+    /// # emulator.shutdown().await; Ok(()) }
+    /// ```
+    pub async fn list_multipart_uploads(
+        &self,
+        prefix: &str,
+        key_marker: Option<&str>,
+        upload_id_marker: Option<&str>,
+    ) -> Result<ListUploadsPage, Error> {
+        let mut op = Op::new("ListMultipartUploads", Method::GET, None)
+            .query("uploads", "")
+            .query("encoding-type", "url");
+        if !prefix.is_empty() {
+            op = op.query("prefix", prefix);
+        }
+        if let Some(marker) = key_marker {
+            op = op.query("key-marker", marker);
+        }
+        if let Some(marker) = upload_id_marker {
+            op = op.query("upload-id-marker", marker);
+        }
+        let answer = self.send(&op).await?;
+        xml::parse_list_uploads(&answer.body)
+    }
+}

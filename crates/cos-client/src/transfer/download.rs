@@ -1,0 +1,357 @@
+//! `download_file`: parallel ranged GETs into a temporary file, renamed into place only after
+//! the combined CRC-64 matches the object's.
+
+use std::io::SeekFrom;
+use std::path::{Path, PathBuf};
+
+use tokio::task::JoinSet;
+
+use super::DownloadOptions;
+use crate::client::Client;
+use crate::crc64::{self, Crc64};
+use crate::options::{ByteRange, GetOptions};
+use crate::plan::{MultipartPlan, PartRange};
+use crate::{Error, key};
+
+/// Attempts per ranged GET when the body breaks after the headers arrived.
+const BODY_ATTEMPTS: u32 = 4;
+
+/// What [`Client::download_file`] did.
+///
+/// ```
+/// # fn f(out: cos_client::DownloadOutput) {
+/// println!("{} bytes, crc {} verified: {}", out.size, out.crc64, out.crc_verified);
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DownloadOutput {
+    /// Bytes written.
+    pub size: u64,
+    /// The CRC-64 of the downloaded bytes.
+    pub crc64: u64,
+    /// Whether it matched the object's `x-cos-hash-crc64ecma` (false only when COS sent none).
+    pub crc_verified: bool,
+    /// The ETag every range was pinned to with `If-Match`.
+    pub etag: Option<String>,
+}
+
+impl Client {
+    /// Downloads an object into `path` with parallel ranged GETs (pinned to the object's
+    /// ETag with `If-Match`), writing into a temporary file next to `path` that is renamed
+    /// into place only after the combined CRC-64 matches the one COS reports. On failure
+    /// the temporary file is removed and `path` is left untouched.
+    ///
+    /// # Errors
+    /// [`Error::ChecksumMismatch`], [`Error::Io`], or a COS/transport error that outlived the
+    /// retries.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
+    /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
+    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
+    /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
+    /// # client.put_object("isos/big.iso", vec![7u8; 3 << 20].into(), &Default::default()).await?;
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("big.iso");
+    /// let options = cos_client::DownloadOptions::default().part_size(1 << 20);
+    /// let out = client.download_file("isos/big.iso", &path, &options).await?;
+    /// assert!(out.crc_verified);
+    /// assert_eq!(out.size, 3 << 20);
+    /// # emulator.shutdown().await; Ok(()) }
+    /// ```
+    pub async fn download_file(
+        &self,
+        key: &str,
+        path: &Path,
+        options: &DownloadOptions,
+    ) -> Result<DownloadOutput, Error> {
+        key::validate(key)?;
+        let head = self.head_object(key).await?;
+        if options.require_crc && head.crc64.is_none() {
+            return Err(Error::malformed(
+                "HeadObject",
+                "COS reported no CRC-64 for the object",
+            ));
+        }
+        let temp = temp_path(path)?;
+        let result = self
+            .download_into(
+                key,
+                &temp,
+                head.content_length,
+                head.etag.as_deref(),
+                options,
+            )
+            .await;
+        let local = match result {
+            Ok(local) => local,
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&temp).await;
+                return Err(e);
+            }
+        };
+        if let Some(server) = head.crc64
+            && server != local
+        {
+            let _ = tokio::fs::remove_file(&temp).await;
+            return Err(Error::ChecksumMismatch {
+                what: "download".into(),
+                local,
+                server,
+            });
+        }
+        if let Err(e) = tokio::fs::rename(&temp, path).await {
+            let _ = tokio::fs::remove_file(&temp).await;
+            return Err(Error::io(format!("renaming into {}", path.display()), e));
+        }
+        Ok(DownloadOutput {
+            size: head.content_length,
+            crc64: local,
+            crc_verified: head.crc64.is_some(),
+            etag: head.etag,
+        })
+    }
+
+    async fn download_into(
+        &self,
+        key: &str,
+        temp: &Path,
+        size: u64,
+        etag: Option<&str>,
+        options: &DownloadOptions,
+    ) -> Result<u64, Error> {
+        let file = tokio::fs::File::create(temp)
+            .await
+            .map_err(|e| Error::io(format!("creating {}", temp.display()), e))?;
+        file.set_len(size)
+            .await
+            .map_err(|e| Error::io(format!("sizing {}", temp.display()), e))?;
+        drop(file);
+        let plan = MultipartPlan::new(size, options.part_size)?;
+        let mut crcs = vec![0u64; plan.part_count() as usize];
+        let mut tasks = JoinSet::new();
+        let mut queue = plan.parts().filter(|p| p.len > 0);
+        let mut done = 0u64;
+        loop {
+            while tasks.len() < options.concurrency {
+                let Some(range) = queue.next() else { break };
+                let client = self.clone();
+                let key = key.to_owned();
+                let etag = etag.map(str::to_owned);
+                let temp = temp.to_path_buf();
+                tasks.spawn(async move {
+                    let crc = client
+                        .fetch_range(&key, etag.as_deref(), range, &temp)
+                        .await?;
+                    Ok::<_, Error>((range, crc))
+                });
+            }
+            let Some(joined) = tasks.join_next().await else {
+                break;
+            };
+            let outcome = joined
+                .map_err(|e| Error::io("download task", std::io::Error::other(e.to_string())))?;
+            let (range, crc) = match outcome {
+                Ok(ok) => ok,
+                Err(error) => {
+                    tasks.abort_all();
+                    return Err(error);
+                }
+            };
+            if let Some(slot) = crcs.get_mut(range.number as usize - 1) {
+                *slot = crc;
+            }
+            done += range.len;
+            if let Some(progress) = &options.progress {
+                progress.report(done, size);
+            }
+        }
+        if options.sync {
+            let file = tokio::fs::OpenOptions::new()
+                .write(true)
+                .open(temp)
+                .await
+                .map_err(|e| Error::io(format!("opening {}", temp.display()), e))?;
+            file.sync_all()
+                .await
+                .map_err(|e| Error::io(format!("syncing {}", temp.display()), e))?;
+        }
+        Ok(plan.parts().zip(crcs).fold(0u64, |acc, (range, crc)| {
+            crc64::combine(acc, crc, range.len)
+        }))
+    }
+
+    /// GETs one range and streams it into the file at its offset; a body that breaks is
+    /// continued from the first missing byte (the range is pinned to the ETag). Returns the
+    /// range's CRC-64.
+    async fn fetch_range(
+        &self,
+        key: &str,
+        etag: Option<&str>,
+        range: PartRange,
+        temp: &Path,
+    ) -> Result<u64, Error> {
+        let mut sink = RangeSink::open(temp, range.offset).await?;
+        let last = range.offset + range.len - 1;
+        let mut attempt = 0;
+        while sink.written < range.len {
+            attempt += 1;
+            let start = range.offset + sink.written;
+            let mut options = GetOptions::default().range(ByteRange::new(start, Some(last)));
+            if let Some(etag) = etag {
+                options = options.if_match(etag);
+            }
+            let remaining = range.len - sink.written;
+            let outcome = self
+                .stream_range(key, &options, start, remaining, &mut sink)
+                .await;
+            match outcome {
+                Ok(()) => {}
+                Err(e) if e.is_retryable() && attempt < BODY_ATTEMPTS => {
+                    tracing::debug!(part = range.number, written = sink.written, %e, "continuing ranged GET");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        sink.flush().await?;
+        Ok(sink.crc.finish())
+    }
+
+    /// One ranged GET from `start`, at most `remaining` bytes, appended to `file` and `crc`.
+    async fn stream_range(
+        &self,
+        key: &str,
+        options: &GetOptions,
+        start: u64,
+        remaining: u64,
+        sink: &mut RangeSink,
+    ) -> Result<(), Error> {
+        let response = self.get_object_raw(key, options).await?;
+        let content_range = crate::client::header_string(response.headers(), "content-range");
+        let expected = format!("bytes {start}-");
+        if !content_range.is_some_and(|v| v.starts_with(&expected)) {
+            return Err(Error::malformed(
+                "GetObject",
+                "the answer is not the requested range",
+            ));
+        }
+        let mut body = response.into_body();
+        let mut received = 0u64;
+        while let Some(frame) =
+            crate::ops::next_frame(&mut body, self.inner.request_timeout).await?
+        {
+            let frame = frame.map_err(|e| Error::Transport {
+                operation: "GetObject",
+                message: format!("reading the body: {e}"),
+                not_sent: false,
+            })?;
+            let Ok(chunk) = frame.into_data() else {
+                continue;
+            };
+            if received + chunk.len() as u64 > remaining {
+                return Err(Error::malformed("GetObject", "range longer than requested"));
+            }
+            sink.write(&chunk).await?;
+            received += chunk.len() as u64;
+        }
+        if received != remaining {
+            return Err(Error::Transport {
+                operation: "GetObject",
+                message: format!("body ended after {received} of {remaining} bytes"),
+                not_sent: false,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Where one range's bytes go: a 1 MiB buffer written at its file position by one blocking
+/// call when full, and the CRC of everything received.
+struct RangeSink {
+    file: Option<std::fs::File>,
+    buffer: Vec<u8>,
+    /// File offset of `buffer[0]`.
+    position: u64,
+    crc: Crc64,
+    /// Bytes received for the range (flushed or buffered).
+    written: u64,
+}
+
+impl RangeSink {
+    const FLUSH_AT: usize = 1 << 20;
+
+    async fn open(temp: &Path, offset: u64) -> Result<Self, Error> {
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .open(temp)
+            .await
+            .map_err(|e| Error::io("opening the temporary file", e))?
+            .into_std()
+            .await;
+        Ok(Self {
+            file: Some(file),
+            buffer: Vec::with_capacity(Self::FLUSH_AT),
+            position: offset,
+            crc: Crc64::new(),
+            written: 0,
+        })
+    }
+
+    async fn write(&mut self, chunk: &[u8]) -> Result<(), Error> {
+        self.crc.update(chunk);
+        self.buffer.extend_from_slice(chunk);
+        self.written += chunk.len() as u64;
+        if self.buffer.len() >= Self::FLUSH_AT {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), Error> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let context = "writing the temporary file";
+        let mut file = self.file.take().ok_or_else(|| {
+            Error::io(
+                context,
+                std::io::Error::other("file lost by an earlier failure"),
+            )
+        })?;
+        let buffer = std::mem::take(&mut self.buffer);
+        let position = self.position;
+        let joined = tokio::task::spawn_blocking(move || {
+            use std::io::{Seek, Write};
+            let result = file
+                .seek(SeekFrom::Start(position))
+                .and_then(|_| file.write_all(&buffer));
+            (file, buffer, result)
+        })
+        .await
+        .map_err(|e| Error::io(context, std::io::Error::other(e.to_string())))?;
+        let (file, mut buffer, result) = joined;
+        result.map_err(|e| Error::io(context, e))?;
+        self.position += buffer.len() as u64;
+        buffer.clear();
+        self.buffer = buffer;
+        self.file = Some(file);
+        Ok(())
+    }
+}
+
+/// `.<name>.<random>.cos-download` next to `path`.
+fn temp_path(path: &Path) -> Result<PathBuf, Error> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::invalid("path", "has no file name"))?
+        .to_string_lossy();
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let temp = format!(".{name}.{}-{nonce:x}.cos-download", std::process::id());
+    Ok(path.with_file_name(temp))
+}
