@@ -5,10 +5,13 @@
 //!   and `cargo-fuzz` are present.
 //! * `cargo xtask bench [FILTER]`: the criterion benchmarks of every crate.
 //! * `cargo xtask interop`: the official Python and Node SDKs against `cos-sts emulator`.
+//! * `cargo xtask browser`: headless Chromium + the official `cos-js-sdk-v5` against
+//!   `cos-sts serve --emulator` (`tests/browser/`).
 //! * `cargo xtask fuzz [SECONDS]`: each fuzz target for SECONDS (default 30) with cargo-fuzz.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod browser;
 mod interop;
 mod tidy;
 
@@ -22,9 +25,10 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("bench") => bench(args.get(1).map(String::as_str)),
         Some("interop") => interop::run(&project_root()),
+        Some("browser") => browser::run(&project_root()),
         Some("fuzz") => fuzz(args.get(1).and_then(|s| s.parse().ok()).unwrap_or(30)),
         _ => {
-            eprintln!("usage: cargo xtask <ci | bench [FILTER] | interop | fuzz [SECONDS]>");
+            eprintln!("usage: cargo xtask <ci | bench [FILTER] | interop | browser | fuzz [SECONDS]>");
             return ExitCode::from(2);
         }
     };
@@ -95,6 +99,7 @@ fn ci() -> Result<(), String> {
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
     interop::run(&project_root())?;
+    browser::run(&project_root())?;
     if fuzz_available() {
         fuzz(10)?;
     } else {

@@ -73,13 +73,14 @@ fn normal_dependencies(manifest: &str) -> Vec<String> {
             in_dependencies = line == "[dependencies]";
             continue;
         }
-        if in_dependencies {
-            if let Some((name, _)) = line.split_once('=') {
-                let name = name.trim();
-                let name = name.strip_suffix(".workspace").unwrap_or(name).trim();
-                if !name.is_empty() && !name.starts_with('#') {
-                    names.push(name.to_string());
-                }
+        if !in_dependencies {
+            continue;
+        }
+        if let Some((name, _)) = line.split_once('=') {
+            let name = name.trim();
+            let name = name.strip_suffix(".workspace").unwrap_or(name).trim();
+            if !name.is_empty() && !name.starts_with('#') {
+                names.push(name.to_string());
             }
         }
     }
