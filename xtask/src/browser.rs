@@ -177,6 +177,57 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
+    fn spawn_in_group(program: &str, args: &[&str]) -> Child {
+        let mut command = Command::new(program);
+        command.args(args);
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        command.spawn().unwrap()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn waiting_reports_the_exit_status() {
+        assert!(wait_bounded(spawn_in_group("true", &[]), Duration::from_secs(10)).is_ok());
+        let failed = wait_bounded(spawn_in_group("false", &[]), Duration::from_secs(10));
+        assert!(failed.unwrap_err().contains("failed"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_run_past_its_limit_is_killed_with_its_children() {
+        // A shell whose child would outlive it: the whole group must go.
+        let child = spawn_in_group("sh", &["-c", "sleep 30 & sleep 30; wait"]);
+        let group = child.id();
+        let started = Instant::now();
+        let error = wait_bounded(child, Duration::from_millis(300)).unwrap_err();
+        assert!(error.contains("longer than"), "{error}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(
+            live_members(group),
+            0,
+            "process group {group} is still alive"
+        );
+    }
+
+    /// Processes of process group `group` that are not zombies (killed children reparented
+    /// to an init that reaps lazily stay zombies for a while), from `/proc/<pid>/stat`.
+    #[cfg(unix)]
+    fn live_members(group: u32) -> usize {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path().join("stat")).ok())
+            .filter(|stat| {
+                let Some((_, rest)) = stat.rsplit_once(')') else {
+                    return false;
+                };
+                let fields: Vec<&str> = rest.split_whitespace().collect();
+                fields.len() > 2 && fields[0] != "Z" && fields[2] == group.to_string()
+            })
+            .count()
+    }
+
     #[test]
     fn a_missing_package_is_not_installed() {
         assert!(!installed(
