@@ -50,6 +50,9 @@ mod transfer;
 mod transport;
 mod xml;
 
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use builder::ClientBuilder;
 pub use client::Client;
 pub use endpoint::{Addressing, Endpoint, Target};

@@ -597,6 +597,7 @@ mod tests {
             let _ = parse_list_parts(&body);
             let _ = parse_complete(&body);
             let _ = service_error(500, &http::HeaderMap::new(), &body);
+            crate::fuzzing::parse_responses(&body);
         }
     }
 }

@@ -1,9 +1,14 @@
 //! Command-line definition and dispatch.
 
+mod credential;
+mod demo;
 mod emulator;
 mod outcome;
 mod policy;
+mod presign;
+mod serve;
 mod sign;
+mod transfer;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +31,26 @@ enum Command {
     Sign(sign::SignArgs),
     /// Check a COS Authorization header or presigned URL against a key, and say why it fails.
     Verify(verify::VerifyArgs),
+    /// Serve temporary keys scoped per caller over HTTP (for browsers and apps).
+    Serve(serve::ServeArgs),
+    /// Issue a temporary key (getCredential / AssumeRole) and print it as JSON.
+    Credential(credential::CredentialArgs),
+    /// Print a presigned GET or PUT URL for an object (offline).
+    Presign(presign::PresignArgs),
+    /// Upload a small file or stdin with one PUT.
+    Put(transfer::objects::PutArgs),
+    /// Download an object to a file or stdout.
+    Get(transfer::objects::GetArgs),
+    /// List objects under a prefix.
+    Ls(transfer::objects::LsArgs),
+    /// Delete objects.
+    Rm(transfer::objects::RmArgs),
+    /// Upload a file in parallel parts, CRC-64 checked, resumable, with progress.
+    Upload(transfer::files::UploadArgs),
+    /// Download an object with parallel ranged GETs, CRC-64 checked, with progress.
+    Download(transfer::files::DownloadArgs),
+    /// Run the end-to-end demo on the embedded emulator (no account, no network).
+    Demo(demo::DemoArgs),
 }
 
 /// Runs the chosen subcommand.
@@ -35,5 +60,15 @@ pub(crate) fn run(cli: Cli) -> Result<(), String> {
         Command::Policy(args) => outcome::finish(policy::run(args)),
         Command::Sign(args) => outcome::finish(sign::run(args)),
         Command::Verify(args) => outcome::finish(verify::run(&args)),
+        Command::Serve(args) => serve::run(args),
+        Command::Credential(args) => outcome::finish(credential::run(&args)),
+        Command::Presign(args) => outcome::finish(presign::run(&args)),
+        Command::Put(args) => outcome::finish(transfer::objects::put(&args)),
+        Command::Get(args) => outcome::finish(transfer::objects::get(&args)),
+        Command::Ls(args) => outcome::finish(transfer::objects::ls(&args)),
+        Command::Rm(args) => outcome::finish(transfer::objects::rm(&args)),
+        Command::Upload(args) => outcome::finish(transfer::files::upload(&args)),
+        Command::Download(args) => outcome::finish(transfer::files::download(&args)),
+        Command::Demo(args) => outcome::finish(demo::run(&args)),
     }
 }
