@@ -1,5 +1,6 @@
 //! Command-line definition and dispatch.
 
+mod completions;
 mod credential;
 mod demo;
 mod emulator;
@@ -51,6 +52,8 @@ enum Command {
     Download(transfer::files::DownloadArgs),
     /// Run the end-to-end demo on the embedded emulator (no account, no network).
     Demo(demo::DemoArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
 }
 
 /// Runs the chosen subcommand.
@@ -70,5 +73,6 @@ pub(crate) fn run(cli: Cli) -> Result<(), String> {
         Command::Upload(args) => outcome::finish(transfer::files::upload(&args)),
         Command::Download(args) => outcome::finish(transfer::files::download(&args)),
         Command::Demo(args) => outcome::finish(demo::run(&args)),
+        Command::Completions(args) => completions::run(&args),
     }
 }
