@@ -5,7 +5,9 @@ use clap_complete::Shell;
 
 /// Options of `cos-sts completions`.
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  cos-sts completions bash > ~/.local/share/bash-completion/completions/cos-sts")]
+#[command(
+    after_help = "Example:\n  cos-sts completions bash > ~/.local/share/bash-completion/completions/cos-sts"
+)]
 pub(crate) struct CompletionsArgs {
     /// The shell to generate the script for.
     #[arg(value_enum)]
@@ -37,7 +39,15 @@ mod tests {
         let mut script = Vec::new();
         clap_complete::generate(Shell::Bash, &mut command, "cos-sts", &mut script);
         let script = String::from_utf8(script).unwrap();
-        for sub in ["demo", "emulator", "serve", "credential", "policy", "sign", "verify"] {
+        for sub in [
+            "demo",
+            "emulator",
+            "serve",
+            "credential",
+            "policy",
+            "sign",
+            "verify",
+        ] {
             assert!(script.contains(sub), "completion script lacks {sub}");
         }
     }

@@ -8,12 +8,29 @@ use std::ops::Range;
 
 use crate::SignError;
 
+/// Canonical pairs as the http string and the `Authorization` value need them: written as
+/// `n=v&n=v` and as `n;n`, already sorted.
+pub(crate) trait CanonicalPairs {
+    /// The number of pairs.
+    fn len(&self) -> usize;
+    /// Total length of the names.
+    fn names_len(&self) -> usize;
+    /// An upper bound of the length of `n=v&n=v…`.
+    fn pairs_len_bound(&self) -> usize;
+    /// Whether some name is empty.
+    fn has_empty_name(&self) -> bool;
+    /// Appends `n1=v1&n2=v2…`.
+    fn write_pairs(&self, out: &mut String);
+    /// Appends `n1;n2…`.
+    fn write_names(&self, out: &mut String);
+}
+
 /// Signed parameters or headers in canonical form, `lower(UriEncode(name))=UriEncode(value)`
 /// each, kept in one buffer (two allocations for the whole list).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct CanonicalList {
     /// The `n=v` texts, back to back. ASCII only.
-    buffer: Vec<u8>,
+    buffer: String,
     entries: Vec<Entry>,
 }
 
@@ -29,7 +46,7 @@ impl CanonicalList {
     /// An empty list with room for `pairs` pairs of about `bytes` bytes in total.
     pub(crate) fn with_capacity(pairs: usize, bytes: usize) -> Self {
         Self {
-            buffer: Vec::with_capacity(bytes),
+            buffer: String::with_capacity(bytes),
             entries: Vec::with_capacity(pairs),
         }
     }
@@ -37,7 +54,7 @@ impl CanonicalList {
     /// Adds `lower(UriEncode(name))=UriEncode(value)`.
     pub(crate) fn push(&mut self, name: &[u8], value: &[u8]) {
         let start = self.buffer.len();
-        encode_bytes(&mut self.buffer, name);
+        encode_bytes_into(&mut self.buffer, name);
         if let Some(encoded_name) = self.buffer.get_mut(start..) {
             encoded_name.make_ascii_lowercase();
         }
@@ -47,14 +64,14 @@ impl CanonicalList {
     /// Adds a pair whose name is already canonical.
     pub(crate) fn push_canonical_name(&mut self, name: &str, value: &[u8]) {
         let start = self.buffer.len();
-        self.buffer.extend_from_slice(name.as_bytes());
+        self.buffer.push_str(name);
         self.push_value(start, value);
     }
 
     fn push_value(&mut self, start: usize, value: &[u8]) {
         let name_end = self.buffer.len();
-        self.buffer.push(b'=');
-        encode_bytes(&mut self.buffer, value);
+        self.buffer.push('=');
+        encode_bytes_into(&mut self.buffer, value);
         self.entries.push(Entry {
             start,
             name_end,
@@ -64,7 +81,7 @@ impl CanonicalList {
 
     /// Sorts by name, then by value (byte order).
     pub(crate) fn sort(&mut self) {
-        let buffer = &self.buffer;
+        let buffer = self.buffer.as_bytes();
         let part = |range: Range<usize>| buffer.get(range).unwrap_or_default();
         self.entries.sort_unstable_by(|a, b| {
             part(a.start..a.name_end)
@@ -74,6 +91,10 @@ impl CanonicalList {
     }
 
     fn part(&self, range: Range<usize>) -> &[u8] {
+        self.buffer.as_bytes().get(range).unwrap_or_default()
+    }
+
+    fn text(&self, range: Range<usize>) -> &str {
         self.buffer.get(range).unwrap_or_default()
     }
 
@@ -82,24 +103,9 @@ impl CanonicalList {
         self.entries.iter().map(|e| self.part(e.start..e.name_end))
     }
 
-    /// The number of pairs.
-    pub(crate) fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Total length of the names.
-    pub(crate) fn names_len(&self) -> usize {
-        self.entries.iter().map(|e| e.name_end - e.start).sum()
-    }
-
-    /// Total length of `n=v&n=v…`.
-    pub(crate) fn pairs_len(&self) -> usize {
-        self.buffer.len() + self.entries.len()
-    }
-
     /// Keeps the pairs whose name satisfies `keep`.
     pub(crate) fn retain_names(&mut self, mut keep: impl FnMut(&[u8]) -> bool) {
-        let buffer = &self.buffer;
+        let buffer = self.buffer.as_bytes();
         self.entries
             .retain(|e| keep(buffer.get(e.start..e.name_end).unwrap_or_default()));
     }
@@ -116,24 +122,40 @@ impl CanonicalList {
         }
         None
     }
+}
 
-    /// Writes `n1=v1&n2=v2…`.
-    pub(crate) fn write_pairs(&self, out: &mut Vec<u8>) {
+impl CanonicalPairs for CanonicalList {
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn names_len(&self) -> usize {
+        self.entries.iter().map(|e| e.name_end - e.start).sum()
+    }
+
+    fn pairs_len_bound(&self) -> usize {
+        self.buffer.len() + self.entries.len()
+    }
+
+    fn has_empty_name(&self) -> bool {
+        self.entries.iter().any(|e| e.name_end == e.start)
+    }
+
+    fn write_pairs(&self, out: &mut String) {
         for (index, entry) in self.entries.iter().enumerate() {
             if index > 0 {
-                out.push(b'&');
+                out.push('&');
             }
-            out.extend_from_slice(self.part(entry.start..entry.end));
+            out.push_str(self.text(entry.start..entry.end));
         }
     }
 
-    /// Writes `n1;n2…`.
-    pub(crate) fn write_names(&self, out: &mut Vec<u8>) {
-        for (index, name) in self.names().enumerate() {
+    fn write_names(&self, out: &mut String) {
+        for (index, entry) in self.entries.iter().enumerate() {
             if index > 0 {
-                out.push(b';');
+                out.push(';');
             }
-            out.extend_from_slice(name);
+            out.push_str(self.text(entry.start..entry.name_end));
         }
     }
 }
@@ -188,13 +210,15 @@ const CHUNK: usize = 16;
 /// Whole 16-byte chunks are checked without early exit (branch-free, vectorised); only the
 /// chunk holding a reserved byte is scanned byte by byte.
 fn first_reserved(bytes: &[u8]) -> Option<usize> {
+    let clean = |chunk: &[u8]| {
+        chunk
+            .iter()
+            .fold(true, |all, &byte| all & is_unreserved_arith(byte))
+    };
     let mut chunks = bytes.chunks_exact(CHUNK);
     let mut offset = 0;
     for chunk in &mut chunks {
-        let clean = chunk
-            .iter()
-            .fold(true, |all, &byte| all & is_unreserved_arith(byte));
-        if !clean {
+        if !clean(chunk) {
             return chunk
                 .iter()
                 .position(|&byte| !is_unreserved(byte))
@@ -228,11 +252,67 @@ pub(crate) fn encode_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(rest);
 }
 
-/// Appends `UriEncode(bytes)` to a string.
-pub(crate) fn encode_into(out: &mut String, bytes: &[u8]) {
-    let mut encoded = Vec::with_capacity(bytes.len());
-    encode_bytes(&mut encoded, bytes);
-    out.push_str(&ascii_string(encoded));
+/// Appends `lower(UriEncode(name))`. Names are nearly always unreserved characters only:
+/// then the whole name is copied at once and lowercased in place.
+pub(crate) fn encode_lower_into(out: &mut String, name: &str) {
+    let start = out.len();
+    if first_reserved(name.as_bytes()).is_none() {
+        out.push_str(name);
+    } else {
+        encode_str_into(out, name);
+    }
+    if let Some(encoded) = out.get_mut(start..) {
+        encoded.make_ascii_lowercase();
+    }
+}
+
+/// Appends `%XY` (upper-case hex) for one byte.
+fn push_escape(out: &mut String, byte: u8) {
+    out.push('%');
+    out.push(char::from(hex_upper(byte >> 4)));
+    out.push(char::from(hex_upper(byte)));
+}
+
+/// Appends `UriEncode(text)` to a string: runs of unreserved characters are copied as
+/// `&str` slices, so nothing is validated again.
+pub(crate) fn encode_str_into(out: &mut String, text: &str) {
+    out.reserve(text.len());
+    let mut rest = text;
+    while let Some(position) = first_reserved(rest.as_bytes()) {
+        // Every byte before `position` is ASCII, so `position` is a character boundary.
+        let (Some(run), Some(tail)) = (rest.get(..position), rest.get(position..)) else {
+            break;
+        };
+        out.push_str(run);
+        let mut chars = tail.chars();
+        let Some(reserved) = chars.next() else {
+            break;
+        };
+        let mut utf8 = [0u8; 4];
+        for byte in reserved.encode_utf8(&mut utf8).bytes() {
+            push_escape(out, byte);
+        }
+        rest = chars.as_str();
+    }
+    out.push_str(rest);
+}
+
+/// Appends `UriEncode(bytes)` to a string (same output as [`crate::uri_encode`], for bytes
+/// that need not be UTF-8).
+pub(crate) fn encode_bytes_into(out: &mut String, bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => encode_str_into(out, text),
+        Err(_) => {
+            out.reserve(bytes.len());
+            for &byte in bytes {
+                if is_unreserved(byte) {
+                    out.push(char::from(byte));
+                } else {
+                    push_escape(out, byte);
+                }
+            }
+        }
+    }
 }
 
 /// The string of bytes written by [`encode_bytes`] and ASCII pushes. Those are ASCII, so
@@ -245,13 +325,20 @@ pub(crate) fn ascii_string(bytes: Vec<u8>) -> String {
 /// `lower(UriEncode(name))`.
 pub(crate) fn canonical_name(name: &[u8]) -> String {
     let mut out = String::with_capacity(name.len());
-    encode_into(&mut out, name);
+    encode_bytes_into(&mut out, name);
     out.make_ascii_lowercase();
     out
 }
 
 /// Header values lose leading and trailing SP / HTAB, as HTTP parsers strip them.
 pub(crate) fn trim_header_value(value: &[u8]) -> &[u8] {
+    value
+        .get(trim_header_value_range(value))
+        .unwrap_or_default()
+}
+
+/// The part of `value` that [`trim_header_value`] keeps.
+pub(crate) fn trim_header_value_range(value: &[u8]) -> Range<usize> {
     let is_space = |b: &u8| *b == b' ' || *b == b'\t';
     let start = value
         .iter()
@@ -261,7 +348,7 @@ pub(crate) fn trim_header_value(value: &[u8]) -> &[u8] {
         .iter()
         .rposition(|b| !is_space(b))
         .map_or(start, |i| i + 1);
-    value.get(start..end).unwrap_or_default()
+    start..end
 }
 
 /// Header names lose surrounding (ASCII) whitespace.
@@ -314,16 +401,16 @@ mod tests {
     }
 
     fn text(list: &CanonicalList) -> String {
-        let mut out = Vec::new();
+        let mut out = String::new();
         list.write_pairs(&mut out);
-        String::from_utf8(out).unwrap()
+        out
     }
 
     #[test]
     fn encoder_matches_uri_encode_on_every_byte() {
         let all: Vec<u8> = (0..=255).collect();
         let mut out = String::new();
-        encode_into(&mut out, &all);
+        encode_bytes_into(&mut out, &all);
         let expected: String = all
             .iter()
             .map(|b| {
@@ -337,7 +424,10 @@ mod tests {
         assert_eq!(out, expected);
         let text = "a b/腾~*'()!+% ;-_.";
         let mut out = String::new();
-        encode_into(&mut out, text.as_bytes());
+        encode_bytes_into(&mut out, text.as_bytes());
+        assert_eq!(out, crate::uri_encode(text));
+        let mut out = String::new();
+        encode_str_into(&mut out, text);
         assert_eq!(out, crate::uri_encode(text));
     }
 
@@ -388,10 +478,29 @@ mod tests {
 
     proptest::proptest! {
         #[test]
+        fn lowercasing_encoder_matches_encode_then_lowercase(text in "\\PC{0,40}") {
+            let mut out = String::from("X");
+            encode_lower_into(&mut out, &text);
+            proptest::prop_assert_eq!(&out[1..], canonical_name(text.as_bytes()));
+        }
+
+        #[test]
         fn encoder_matches_uri_encode(text in "\\PC{0,80}") {
             let mut out = Vec::new();
             encode_bytes(&mut out, text.as_bytes());
             proptest::prop_assert_eq!(ascii_string(out), crate::uri_encode(&text));
+            let mut out = String::from("x");
+            encode_str_into(&mut out, &text);
+            proptest::prop_assert_eq!(&out[1..], crate::uri_encode(&text));
+        }
+
+        #[test]
+        fn byte_encoders_agree_on_any_bytes(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..80)) {
+            let mut expected = Vec::new();
+            encode_bytes(&mut expected, &bytes);
+            let mut out = String::new();
+            encode_bytes_into(&mut out, &bytes);
+            proptest::prop_assert_eq!(out.as_bytes(), &expected[..]);
         }
     }
 
@@ -412,9 +521,11 @@ mod tests {
     fn repeated_names_sort_by_value() {
         let pairs = params(&[("a", "2"), ("a", "1"), ("b", "")]);
         assert_eq!(text(&pairs), "a=1&a=2&b=");
-        let mut names = Vec::new();
+        let mut names = String::new();
         pairs.write_names(&mut names);
-        assert_eq!(names, b"a;a;b");
+        assert_eq!(names, "a;a;b");
+        assert_eq!((pairs.len(), pairs.names_len()), (3, 3));
+        assert!(!pairs.has_empty_name());
         assert_eq!(pairs.first_repeated_name(), Some(&b"a"[..]));
         let mut kept = pairs.clone();
         kept.retain_names(|name| name == b"b");

@@ -17,6 +17,13 @@ pub(crate) fn hmac_sha1_hex(key: &[u8], message: &[u8]) -> Result<String, HmacKe
     Ok(lower_hex(&mac.finalize().into_bytes()))
 }
 
+/// `HMAC-SHA1(key, message)`, the 20-byte digest.
+pub(crate) fn hmac_sha1(key: &[u8], message: &[u8]) -> Result<[u8; 20], HmacKeyRejected> {
+    let mut mac = HmacSha1::new_from_slice(key).map_err(|_| HmacKeyRejected)?;
+    mac.update(message);
+    Ok(mac.finalize().into_bytes().into())
+}
+
 /// `hex(HMAC-SHA1(key, message))` as 40 lowercase hex bytes on the stack.
 pub(crate) fn hmac_sha1_hex40(key: &[u8], message: &[u8]) -> Result<[u8; 40], HmacKeyRejected> {
     let mut mac = HmacSha1::new_from_slice(key).map_err(|_| HmacKeyRejected)?;
@@ -47,6 +54,13 @@ pub(crate) fn lower_hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
     push_lower_hex(&mut out, bytes);
     out
+}
+
+/// Appends the lowercase hex of a 20-byte digest.
+pub(crate) fn push_hex40(out: &mut String, digest: &[u8]) {
+    let hex = hex40(digest);
+    // 40 hex digits are ASCII; checking 40 bytes costs less than 40 `String::push` calls.
+    out.push_str(std::str::from_utf8(&hex).unwrap_or_default());
 }
 
 /// Appends the lowercase hex of `bytes`.
@@ -104,6 +118,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(&key[..], b"eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f");
+    }
+
+    #[test]
+    fn push_hex40_matches_hex_crate() {
+        let bytes: Vec<u8> = (200..220).collect();
+        let mut out = String::from("x");
+        push_hex40(&mut out, &bytes);
+        assert_eq!(out, format!("x{}", hex::encode(&bytes)));
     }
 
     #[test]

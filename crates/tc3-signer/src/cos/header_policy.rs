@@ -81,6 +81,25 @@ impl HeaderPolicy {
     }
 }
 
+impl HeaderPolicy {
+    /// [`HeaderPolicy::signs`] on a canonical name, `lower(UriEncode(trimmed name))`.
+    ///
+    /// The same answer as on the raw name: the listed names and the `x-cos-` / `x-ci-`
+    /// prefixes are unreserved characters only, which encoding keeps as they are, and a
+    /// name with an escape (`%`) can match neither the list nor a prefix it does not match
+    /// raw.
+    pub(crate) fn signs_canonical(&self, name: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Default => {
+                name.starts_with("x-cos-")
+                    || name.starts_with("x-ci-")
+                    || is_default_signed(name.as_bytes())
+            }
+        }
+    }
+}
+
 /// The allow-list of [`HeaderPolicy::Default`], on a lower-case name.
 fn is_default_signed(lower: &[u8]) -> bool {
     matches!(
@@ -181,7 +200,7 @@ fn is_ci_host_name(host: &str) -> bool {
     let Some((rest, domain)) = host.split_at_checked(split) else {
         return false;
     };
-    if !domain.eq_ignore_ascii_case(DOMAIN) {
+    if domain != DOMAIN && !domain.eq_ignore_ascii_case(DOMAIN) {
         return false;
     }
     // `rest` is `<first…>.ci.<region>`: a non-empty region after the last dot, then a
@@ -243,6 +262,28 @@ mod tests {
         ] {
             assert!(!is_ci_host(host), "{host}");
         }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn canonical_check_matches_the_raw_check(
+            name in "[ \t]?(x-cos-|X-Ci-|x-co|Content-|content-md5|host|HOST|range|Date|%|[ a-zA-Z%/:\\-]){0,4}[ \t]?"
+        ) {
+            let canonical = super::super::canonical::canonical_name(name.trim_ascii().as_bytes());
+            for policy in [HeaderPolicy::Default, HeaderPolicy::All] {
+                proptest::prop_assert_eq!(policy.signs_canonical(&canonical), policy.signs(&name));
+            }
+        }
+    }
+
+    #[test]
+    fn canonical_check_on_listed_names() {
+        for name in DEFAULT_SIGNED {
+            assert!(HeaderPolicy::Default.signs_canonical(name));
+        }
+        assert!(HeaderPolicy::Default.signs_canonical("x-cos-meta-a%20b"));
+        assert!(!HeaderPolicy::Default.signs_canonical("date"));
+        assert!(!HeaderPolicy::Default.signs_canonical("x-co%2d"));
     }
 
     #[test]

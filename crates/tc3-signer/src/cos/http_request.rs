@@ -4,6 +4,7 @@ use http::header::{AUTHORIZATION, HOST, HeaderName, HeaderValue};
 
 use super::canonical::canonical_params;
 use super::query::{decode_path, decode_query};
+use super::signed_headers::HeaderText;
 use super::{KeyTime, RequestSignature, Signer};
 use crate::SignError;
 
@@ -113,15 +114,19 @@ impl Signer<'_> {
         } else {
             authority_host(uri)
         };
-        let headers: Vec<(&str, &[u8])> = request
+        let headers: Vec<(&str, HeaderText<'_>)> = request
             .headers()
             .iter()
             .filter(|(name, _)| {
                 !replacing_credentials
                     || (*name != AUTHORIZATION && !TOKEN_HEADERS.contains(&name.as_str()))
             })
-            .map(|(name, value)| (name.as_str(), value.as_bytes()))
-            .chain(authority.as_deref().map(|host| ("host", host.as_bytes())))
+            .map(|(name, value)| (name.as_str(), HeaderText::Bytes(value.as_bytes())))
+            .chain(
+                authority
+                    .as_deref()
+                    .map(|host| ("host", HeaderText::Str(host))),
+            )
             .collect();
         self.sign_decoded(
             request.method().as_str(),

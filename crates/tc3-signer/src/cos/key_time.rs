@@ -187,23 +187,33 @@ impl KeyTimeText {
         }
     }
 
-    fn push_decimal(&mut self, mut value: u64) {
-        let mut digits = [0u8; 20];
-        let mut index = digits.len();
-        loop {
-            index -= 1;
-            if let Some(slot) = digits.get_mut(index) {
-                // `value % 10` is below 10, so the cast keeps it whole.
-                *slot = b'0' + (value % 10) as u8;
-            }
-            value /= 10;
-            if value == 0 || index == 0 {
-                break;
+    fn push_decimal(&mut self, value: u64) {
+        let digits = value.checked_ilog10().map_or(1, |log| log as usize + 1);
+        let end = self.len + digits;
+        let Some(slots) = self.bytes.get_mut(self.len..end) else {
+            return;
+        };
+        // Two digits per division, from the right.
+        const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+            2021222324252627282930313233343536373839\
+            4041424344454647484950515253545556575859\
+            6061626364656667686970717273747576777879\
+            8081828384858687888990919293949596979899";
+        let mut rest = value;
+        for pair in slots.rchunks_mut(2) {
+            // `rest % 100` is below 100, so the cast keeps it whole.
+            let index = 2 * (rest % 100) as usize;
+            rest /= 100;
+            match pair {
+                [high, low] => {
+                    *high = PAIRS.get(index).copied().unwrap_or(b'0');
+                    *low = PAIRS.get(index + 1).copied().unwrap_or(b'0');
+                }
+                [single] => *single = PAIRS.get(index + 1).copied().unwrap_or(b'0'),
+                _ => {}
             }
         }
-        for digit in digits.get(index..).unwrap_or_default() {
-            self.push(*digit);
-        }
+        self.len = end;
     }
 
     /// The text.
@@ -283,6 +293,9 @@ mod tests {
         for (start, end) in [
             (0, 0),
             (9, 10),
+            (99, 100),
+            (101, 12_345),
+            (999_999, 1_000_000),
             (1_700_000_000, u64::MAX),
             (u64::MAX, u64::MAX),
         ] {

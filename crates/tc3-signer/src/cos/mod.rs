@@ -38,6 +38,7 @@ mod presign;
 mod query;
 mod request;
 mod signature;
+mod signed_headers;
 mod signer;
 mod verify;
 

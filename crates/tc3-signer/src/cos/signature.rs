@@ -6,8 +6,11 @@ use std::ops::Range;
 use zeroize::Zeroizing;
 
 use super::KeyTime;
-use super::canonical::CanonicalList;
-use super::http_string::Digests;
+use super::canonical::CanonicalPairs;
+use super::crypto::{HmacKeyRejected, hmac_sha1, push_hex40};
+use super::http_string::{
+    http_string_len_bound, push_string_to_sign, sha1, string_to_sign_len, write_http_string,
+};
 
 /// A computed COS request signature: what to add to the request, and every intermediate
 /// string of spec section 1 for inspection and debugging.
@@ -33,71 +36,128 @@ pub struct RequestSignature {
     key_time: KeyTime,
     /// Lowercase hex (ASCII).
     sign_key: Zeroizing<[u8; 40]>,
-    http_string: String,
+    /// The http string, the string to sign and the `Authorization` value, back to back (one
+    /// allocation); the ranges below point into it.
+    text: String,
+    http_string: Range<usize>,
     http_parameters: Range<usize>,
     http_headers: Range<usize>,
-    string_to_sign: String,
-    authorization: String,
+    string_to_sign: Range<usize>,
+    authorization: Range<usize>,
     header_list: Range<usize>,
     url_param_list: Range<usize>,
     key_time_text: Range<usize>,
     token: Option<(&'static str, Zeroizing<String>)>,
 }
 
+/// What a signature is computed from: canonical, sorted parameters and headers, and the
+/// already checked method and path.
+pub(crate) struct SignatureInput<'a, P, H> {
+    pub(crate) secret_id: &'a str,
+    pub(crate) key_time: KeyTime,
+    /// `"<start>;<end>"`, both `q-sign-time` and `q-key-time`.
+    pub(crate) key_time_text: &'a str,
+    pub(crate) sign_key: Zeroizing<[u8; 40]>,
+    pub(crate) method: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) params: &'a P,
+    pub(crate) headers: &'a H,
+    pub(crate) token: Option<(&'static str, Zeroizing<String>)>,
+}
+
+/// The fixed parts of the `Authorization` value.
+const ALGORITHM_AND_AK: &str = "q-sign-algorithm=sha1&q-ak=";
+const SIGN_TIME: &str = "&q-sign-time=";
+const KEY_TIME: &str = "&q-key-time=";
+const HEADER_LIST: &str = "&q-header-list=";
+const URL_PARAM_LIST: &str = "&q-url-param-list=";
+const SIGNATURE: &str = "&q-signature=";
+
 impl RequestSignature {
-    /// Assembles the result; `http_string` must be the UTF-8 form of `digests.http_string`.
-    #[allow(clippy::too_many_arguments)] // internal constructor, every part is distinct
-    pub(crate) fn assemble(
-        secret_id: &str,
-        key_time: KeyTime,
-        key_time_text: &str,
-        digests: Digests,
-        http_string: String,
-        params: &CanonicalList,
-        headers: &CanonicalList,
-        token: Option<(&'static str, Zeroizing<String>)>,
-    ) -> Self {
-        let mut authorization: Vec<u8> = Vec::with_capacity(
-            120 + secret_id.len()
-                + 2 * key_time_text.len()
-                + params.names_len()
-                + params.len()
-                + headers.names_len()
-                + headers.len(),
-        );
-        authorization.extend_from_slice(b"q-sign-algorithm=sha1&q-ak=");
-        authorization.extend_from_slice(secret_id.as_bytes());
-        authorization.extend_from_slice(b"&q-sign-time=");
-        let start = authorization.len();
-        authorization.extend_from_slice(key_time_text.as_bytes());
-        let key_time_range = start..authorization.len();
-        authorization.extend_from_slice(b"&q-key-time=");
-        authorization.extend_from_slice(key_time_text.as_bytes());
-        authorization.extend_from_slice(b"&q-header-list=");
-        let start = authorization.len();
-        headers.write_names(&mut authorization);
-        let header_list = start..authorization.len();
-        authorization.extend_from_slice(b"&q-url-param-list=");
-        let start = authorization.len();
-        params.write_names(&mut authorization);
-        let url_param_list = start..authorization.len();
-        authorization.extend_from_slice(b"&q-signature=");
-        authorization.extend_from_slice(&digests.signature);
-        // Only UTF-8 pieces were written (the secret id is a `&str`, the rest ASCII).
-        let authorization = String::from_utf8(authorization).unwrap_or_default();
-        Self {
+    /// Writes the http string, hashes it, writes the string to sign, signs it and writes the
+    /// `Authorization` value, all into one buffer sized up front.
+    pub(crate) fn compute<P: CanonicalPairs, H: CanonicalPairs>(
+        input: SignatureInput<'_, P, H>,
+    ) -> Result<Self, HmacKeyRejected> {
+        let SignatureInput {
+            secret_id,
             key_time,
-            sign_key: digests.sign_key,
-            http_string,
-            http_parameters: digests.http_parameters,
-            http_headers: digests.http_headers,
-            string_to_sign: digests.string_to_sign,
-            authorization,
+            key_time_text,
+            sign_key,
+            method,
+            path,
+            params,
+            headers,
+            token,
+        } = input;
+        let authorization_len = ALGORITHM_AND_AK.len()
+            + secret_id.len()
+            + SIGN_TIME.len()
+            + KEY_TIME.len()
+            + 2 * key_time_text.len()
+            + HEADER_LIST.len()
+            + headers.names_len()
+            + headers.len()
+            + URL_PARAM_LIST.len()
+            + params.names_len()
+            + params.len()
+            + SIGNATURE.len()
+            + 40;
+        let mut text = String::with_capacity(
+            http_string_len_bound(method, path.len(), params, headers)
+                + string_to_sign_len(key_time_text)
+                + authorization_len,
+        );
+
+        let http = write_http_string(&mut text, method, path, params, headers);
+        let digest = sha1(text.as_bytes());
+        let start = text.len();
+        push_string_to_sign(&mut text, key_time_text, &digest);
+        let string_to_sign = start..text.len();
+        let signature = hmac_sha1(
+            &sign_key[..],
+            text.as_bytes()
+                .get(string_to_sign.clone())
+                .unwrap_or_default(),
+        )?;
+
+        let authorization_start = text.len();
+        text.push_str(ALGORITHM_AND_AK);
+        text.push_str(secret_id);
+        text.push_str(SIGN_TIME);
+        let start = text.len();
+        text.push_str(key_time_text);
+        let key_time_range = start..text.len();
+        text.push_str(KEY_TIME);
+        text.push_str(key_time_text);
+        text.push_str(HEADER_LIST);
+        let start = text.len();
+        headers.write_names(&mut text);
+        let header_list = start..text.len();
+        text.push_str(URL_PARAM_LIST);
+        let start = text.len();
+        params.write_names(&mut text);
+        let url_param_list = start..text.len();
+        text.push_str(SIGNATURE);
+        push_hex40(&mut text, &signature);
+        Ok(Self {
+            key_time,
+            sign_key,
+            authorization: authorization_start..text.len(),
+            text,
+            http_string: http.whole,
+            http_parameters: http.parameters,
+            http_headers: http.headers,
+            string_to_sign,
             header_list,
             url_param_list,
             key_time_text: key_time_range,
             token,
-        }
+        })
+    }
+
+    fn part(&self, range: &Range<usize>) -> &str {
+        self.text.get(range.clone()).unwrap_or_default()
     }
 
     /// The validity window (`q-sign-time` = `q-key-time`).
@@ -116,9 +176,7 @@ impl RequestSignature {
 
     /// `"<start>;<end>"` as signed.
     pub(crate) fn key_time_text(&self) -> &str {
-        self.authorization
-            .get(self.key_time_text.clone())
-            .unwrap_or_default()
+        self.part(&self.key_time_text)
     }
 
     /// `SignKey = hex(HMAC-SHA1(SecretKey, KeyTime))`. **Secret-derived**: whoever holds it
@@ -147,7 +205,7 @@ impl RequestSignature {
     /// # Ok::<(), tc3_signer::SignError>(())
     /// ```
     pub fn http_string(&self) -> &str {
-        &self.http_string
+        self.part(&self.http_string)
     }
 
     /// `HttpParameters`: the signed query parameters, `n=v&…`.
@@ -161,9 +219,7 @@ impl RequestSignature {
     /// # Ok::<(), tc3_signer::SignError>(())
     /// ```
     pub fn http_parameters(&self) -> &str {
-        self.http_string
-            .get(self.http_parameters.clone())
-            .unwrap_or_default()
+        self.part(&self.http_parameters)
     }
 
     /// `HttpHeaders`: the signed headers, `n=v&…`.
@@ -177,9 +233,7 @@ impl RequestSignature {
     /// # Ok::<(), tc3_signer::SignError>(())
     /// ```
     pub fn http_headers(&self) -> &str {
-        self.http_string
-            .get(self.http_headers.clone())
-            .unwrap_or_default()
+        self.part(&self.http_headers)
     }
 
     /// `UrlParamList` (`q-url-param-list`): the signed parameter names, `n;…`.
@@ -193,9 +247,7 @@ impl RequestSignature {
     /// # Ok::<(), tc3_signer::SignError>(())
     /// ```
     pub fn url_param_list(&self) -> &str {
-        self.authorization
-            .get(self.url_param_list.clone())
-            .unwrap_or_default()
+        self.part(&self.url_param_list)
     }
 
     /// `HeaderList` (`q-header-list`): the signed header names, `n;…`.
@@ -209,9 +261,7 @@ impl RequestSignature {
     /// # Ok::<(), tc3_signer::SignError>(())
     /// ```
     pub fn header_list(&self) -> &str {
-        self.authorization
-            .get(self.header_list.clone())
-            .unwrap_or_default()
+        self.part(&self.header_list)
     }
 
     /// The signed header names, in signing order.
@@ -253,7 +303,7 @@ impl RequestSignature {
     /// # Ok::<(), tc3_signer::SignError>(())
     /// ```
     pub fn sha1_http_string(&self) -> &str {
-        let text = self.string_to_sign.trim_end_matches('\n');
+        let text = self.string_to_sign().trim_end_matches('\n');
         text.rsplit('\n').next().unwrap_or_default()
     }
 
@@ -267,7 +317,7 @@ impl RequestSignature {
     /// # Ok::<(), tc3_signer::SignError>(())
     /// ```
     pub fn string_to_sign(&self) -> &str {
-        &self.string_to_sign
+        self.part(&self.string_to_sign)
     }
 
     /// `q-signature`: `hex(HMAC-SHA1(SignKey, StringToSign))`.
@@ -281,8 +331,8 @@ impl RequestSignature {
     /// ```
     pub fn signature(&self) -> &str {
         // The authorization value ends with the 40 hex digits.
-        let start = self.authorization.len().saturating_sub(40);
-        self.authorization.get(start..).unwrap_or_default()
+        let end = self.authorization.end;
+        self.part(&(end.saturating_sub(40).max(self.authorization.start)..end))
     }
 
     /// The `Authorization` header value (spec 1.8).
@@ -296,7 +346,7 @@ impl RequestSignature {
     /// # Ok::<(), tc3_signer::SignError>(())
     /// ```
     pub fn authorization(&self) -> &str {
-        &self.authorization
+        self.part(&self.authorization)
     }
 
     /// The session token header to send, `(lower-case name, token)`, when the credential
@@ -327,7 +377,7 @@ impl RequestSignature {
     /// # Ok::<(), tc3_signer::SignError>(())
     /// ```
     pub fn headers_to_add(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        std::iter::once(("authorization", self.authorization.as_str())).chain(self.token_header())
+        std::iter::once(("authorization", self.authorization())).chain(self.token_header())
     }
 }
 
@@ -338,7 +388,7 @@ impl fmt::Debug for RequestSignature {
             .field("sign_key", &"<redacted>")
             .field("header_list", &self.header_list())
             .field("url_param_list", &self.url_param_list())
-            .field("string_to_sign", &self.string_to_sign)
+            .field("string_to_sign", &self.string_to_sign())
             .field("signature", &"<redacted: replayable>")
             .field(
                 "token_header",

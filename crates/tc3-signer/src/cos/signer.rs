@@ -2,8 +2,10 @@
 
 use zeroize::Zeroizing;
 
-use super::canonical::{CanonicalList, canonical_headers, canonical_params, trim_header_value};
-use super::http_string::{DigestInput, compute, is_valid_method};
+use super::canonical::{CanonicalList, CanonicalPairs, canonical_params, trim_header_value};
+use super::http_string::{is_valid_method, sign_key};
+use super::signature::SignatureInput;
+use super::signed_headers::{HeaderText, SignedHeaders};
 use super::{HeaderPolicy, KeyTime, RequestParts, RequestSignature, TokenHeader};
 use crate::{Credential, SignError};
 
@@ -189,7 +191,10 @@ impl<'c> Signer<'c> {
             .params()
             .iter()
             .map(|(n, v)| (n.as_bytes(), v.as_bytes()));
-        let headers = request.headers().iter().map(|(n, v)| (*n, v.as_bytes()));
+        let headers = request
+            .headers()
+            .iter()
+            .map(|(n, v)| (*n, HeaderText::Str(v)));
         self.sign_decoded(
             request.method(),
             request.path(),
@@ -200,21 +205,55 @@ impl<'c> Signer<'c> {
     }
 
     /// Signs canonical parameters and raw headers; adds the token header.
+    ///
+    /// One pass over the headers canonicalises each name once, notes the first `host` and
+    /// token headers, and keeps the names the policy signs.
     pub(crate) fn sign_decoded<'h>(
         &self,
         method: &str,
         path: &str,
         params: CanonicalList,
-        headers: impl Iterator<Item = (&'h str, &'h [u8])> + Clone,
+        headers: impl Iterator<Item = (&'h str, HeaderText<'h>)> + Clone,
         key_time: KeyTime,
     ) -> Result<RequestSignature, SignError> {
+        const COS_TOKEN: &str = "x-cos-security-token";
+        const CI_TOKEN: &str = "x-ci-security-token";
+        let names_len: usize = headers.clone().map(|(name, _)| name.len()).sum();
+        let mut signed = SignedHeaders::with_capacity(names_len + COS_TOKEN.len());
+        let mut host = None;
+        let mut cos_token = None;
+        let mut ci_token = None;
+        for (name, value) in headers {
+            let name = signed.stage(name);
+            let first = |slot: &mut Option<HeaderText<'h>>| {
+                if slot.is_none() {
+                    *slot = Some(value);
+                }
+            };
+            match name {
+                "host" => first(&mut host),
+                COS_TOKEN => first(&mut cos_token),
+                CI_TOKEN => first(&mut ci_token),
+                _ => {}
+            }
+            if self.header_policy.signs_canonical(name) {
+                signed.keep(value);
+            } else {
+                signed.drop_staged();
+            }
+        }
         let token = match self.credential.token() {
             Some(token) => {
-                let host = find_header(headers.clone(), "host")
-                    .and_then(|value| std::str::from_utf8(value).ok());
-                let name = self.token_name(host);
-                match find_header(headers.clone(), name) {
-                    Some(present) if trim_header_value(present) == token.as_bytes() => None,
+                let name = self.token_name(host.and_then(HeaderText::as_str));
+                let present = if name == CI_TOKEN {
+                    ci_token
+                } else {
+                    cos_token
+                };
+                match present {
+                    Some(present) if trim_header_value(present.as_bytes()) == token.as_bytes() => {
+                        None
+                    }
                     Some(_) => {
                         return Err(SignError::InvalidInput {
                             field: "session token header",
@@ -223,35 +262,26 @@ impl<'c> Signer<'c> {
                             ),
                         });
                     }
-                    None => Some((name, Zeroizing::new(token.to_owned()))),
+                    None => {
+                        signed.push_canonical(name, HeaderText::Str(token));
+                        Some((name, Zeroizing::new(token.to_owned())))
+                    }
                 }
             }
             None => None,
         };
-        let token_name = token.as_ref().map(|(name, _)| *name);
-        let token_value = token.as_ref().map(|(_, value)| value.as_bytes());
-        let token_pair = token_name.zip(token_value);
-        // An upper bound of the raw size of the signed headers (before any filtering).
-        let raw_len = headers
-            .clone()
-            .map(|(name, value)| name.len() + value.len() + 1)
-            .sum::<usize>()
-            + token_pair.map_or(0, |(name, value)| name.len() + value.len() + 1);
-        let signed_headers = headers
-            .filter(|(name, _)| self.header_policy.signs(name))
-            .map(|(name, value)| -> (&str, &[u8]) { (name, value) })
-            .chain(token_pair);
-        let headers = canonical_headers(signed_headers, raw_len)?;
-        self.finish(method, path, &params, &headers, key_time, token)
+        signed.sort()?;
+        self.finish(method, path, &params, &signed, key_time, token)
     }
 
-    /// Computes the digests and assembles the result from canonical parts.
+    /// Checks the method, path and names, computes the digests and assembles the result
+    /// from canonical parts.
     pub(crate) fn finish(
         &self,
         method: &str,
         path: &str,
-        params: &CanonicalList,
-        headers: &CanonicalList,
+        params: &impl CanonicalPairs,
+        headers: &impl CanonicalPairs,
         key_time: KeyTime,
         token: Option<(&'static str, Zeroizing<String>)>,
     ) -> Result<RequestSignature, SignError> {
@@ -267,44 +297,32 @@ impl<'c> Signer<'c> {
                 reason: "the decoded path must start with `/`".into(),
             });
         }
-        if params.names().chain(headers.names()).any(<[u8]>::is_empty) {
+        if params.has_empty_name() || headers.has_empty_name() {
             return Err(SignError::InvalidInput {
                 field: "name",
                 reason: "a query parameter or header has an empty name".into(),
             });
         }
-        let key_time_text = key_time.text();
-        let key_time_text = key_time_text.as_str();
-        let mut digests = compute(&DigestInput {
-            secret_key: self.credential.secret_key().as_bytes(),
-            sign_time: key_time_text,
-            key_time: key_time_text,
-            method,
-            path: path.as_bytes(),
-            params,
-            headers,
-        })
-        .map_err(|_| SignError::InvalidInput {
+        let rejected = |_| SignError::InvalidInput {
             field: "secret key",
             reason: "rejected by HMAC-SHA1".into(),
-        })?;
-        let http_string =
-            String::from_utf8(std::mem::take(&mut digests.http_string)).map_err(|_| {
-                SignError::InvalidInput {
-                    field: "http string",
-                    reason: "not UTF-8".into(),
-                }
-            })?;
-        Ok(RequestSignature::assemble(
-            self.credential.secret_id(),
+        };
+        let key_time_text = key_time.text();
+        let key_time_text = key_time_text.as_str();
+        let sign_key =
+            sign_key(self.credential.secret_key().as_bytes(), key_time_text).map_err(rejected)?;
+        RequestSignature::compute(SignatureInput {
+            secret_id: self.credential.secret_id(),
             key_time,
             key_time_text,
-            digests,
-            http_string,
+            sign_key,
+            method,
+            path,
             params,
             headers,
             token,
-        ))
+        })
+        .map_err(rejected)
     }
 }
 
