@@ -27,21 +27,10 @@ impl Drop for KillOnDrop {
     }
 }
 
-fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"))
-}
-
-/// Installs the SDKs, starts the emulator and runs both interop scripts.
-pub(crate) fn run(root: &Path) -> Result<(), String> {
-    if std::env::var_os("COS_STS_SKIP_INTEROP").is_some() {
-        eprintln!("xtask: interop SKIPPED (COS_STS_SKIP_INTEROP is set)");
-        return Ok(());
-    }
-    let target = target_dir(root);
-    let work = target.join("interop");
-    let venv = work.join("venv");
+/// A Python with the official SDKs installed (a venv under `target/interop/`), created on
+/// first use; also used by `cargo xtask bench` to measure the Python SDK as a peer.
+pub(crate) fn python_with_sdks(root: &Path) -> Result<PathBuf, String> {
+    let venv = target_dir(root).join("interop").join("venv");
     let python = venv.join("bin").join("python");
     if !python.exists() {
         crate::run_in(root, "python3", &["-m", "venv", &path_str(&venv)?], &[])?;
@@ -55,6 +44,24 @@ pub(crate) fn run(root: &Path) -> Result<(), String> {
     ];
     pip.extend_from_slice(PYTHON_PACKAGES);
     crate::run_in(root, &path_str(&python)?, &pip, &[])?;
+    Ok(python)
+}
+
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+/// Installs the SDKs, starts the emulator and runs both interop scripts.
+pub(crate) fn run(root: &Path) -> Result<(), String> {
+    if std::env::var_os("COS_STS_SKIP_INTEROP").is_some() {
+        eprintln!("xtask: interop SKIPPED (COS_STS_SKIP_INTEROP is set)");
+        return Ok(());
+    }
+    let target = target_dir(root);
+    let work = target.join("interop");
+    let python = python_with_sdks(root)?;
     let node_prefix = work.join("node");
     crate::run_in(
         root,
@@ -118,7 +125,7 @@ pub(crate) fn run(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn path_str(path: &Path) -> Result<String, String> {
+pub(crate) fn path_str(path: &Path) -> Result<String, String> {
     path.to_str()
         .map(str::to_string)
         .ok_or_else(|| format!("path is not UTF-8: {}", path.display()))
