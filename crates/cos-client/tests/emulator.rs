@@ -346,7 +346,6 @@ async fn browser_post_form_fields_upload_an_object() {
 }
 
 #[tokio::test]
-#[ignore = "cos-emulator answers 501 NotImplemented to a PUT carrying presign query parameters"]
 async fn presigned_put_uploads_an_object() {
     let e = emulator(Faults::none(), 0).await;
     let c = client(&e, temporary(&e, "p/*", &["PutObject", "GetObject"]));

@@ -22,6 +22,8 @@ pub(crate) async fn serve<F, Fut>(
     Fut: Future<Output = Response<ResBody>> + Send + 'static,
 {
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
+    // `ETag`, `Content-Length`… as COS spells them (title case if that is unavailable).
+    let spellings = crate::header_case::cos_spellings().await;
     loop {
         let accepted = tokio::select! {
             _ = shutdown.changed() => break,
@@ -39,12 +41,22 @@ pub(crate) async fn serve<F, Fut>(
         let handler = handler.clone();
         let mut conn_shutdown = shutdown.clone();
         let alive = alive_tx.clone();
+        let spellings = spellings.clone();
         tokio::spawn(async move {
+            let title_case = spellings.is_none();
             let service = hyper::service::service_fn(move |req| {
                 let fut = handler(remote, req);
-                async move { Ok::<_, Infallible>(fut.await) }
+                let spellings = spellings.clone();
+                async move {
+                    let mut response = fut.await;
+                    if let Some(spellings) = spellings {
+                        response.extensions_mut().extend(spellings);
+                    }
+                    Ok::<_, Infallible>(response)
+                }
             });
             let conn = hyper::server::conn::http1::Builder::new()
+                .title_case_headers(title_case)
                 .timer(TokioTimer::new())
                 .header_read_timeout(Duration::from_secs(30))
                 .max_buf_size(1 << 20)

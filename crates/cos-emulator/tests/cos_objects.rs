@@ -229,6 +229,77 @@ async fn content_md5_is_verified() {
 }
 
 #[tokio::test]
+async fn large_and_chunked_bodies_get_the_same_digests() {
+    use md5::Digest as _;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let e = emulator().await;
+    let cos = Cos::root(&e);
+    // Large enough to be hashed on the digest thread, in many chunks.
+    let data: Vec<u8> = (0..3 * 1024 * 1024 + 17)
+        .map(|i| (i * 31 % 251) as u8)
+        .collect();
+    let md5_hex = hex::encode(md5::Md5::digest(&data));
+    let crc = crc_fast::checksum(crc_fast::CrcAlgorithm::Crc64Xz, &data).to_string();
+    let put = cos
+        .request(
+            "PUT",
+            "/big",
+            &[],
+            &[("content-md5", &md5_b64(&data))],
+            data.clone(),
+        )
+        .await;
+    assert_eq!(put.status, 200, "{}", put.text());
+    assert_eq!(put.header("etag"), Some(format!("\"{md5_hex}\"").as_str()));
+    assert_eq!(put.header("x-cos-hash-crc64ecma"), Some(crc.as_str()));
+    let get = cos.get("big").await;
+    assert_eq!(get.body.len(), data.len());
+    assert!(get.body[..] == data[..]);
+    let mut wrong = data.clone();
+    wrong[12345] ^= 1;
+    let bad = cos
+        .request(
+            "PUT",
+            "/big",
+            &[],
+            &[("content-md5", &md5_b64(&data))],
+            wrong,
+        )
+        .await;
+    assert_eq!((bad.status, bad.code().as_str()), (400, "BadDigest"));
+
+    // A chunked body (no Content-Length) goes through the digest thread too.
+    let anonymous = Emulator::builder()
+        .allow_anonymous(true)
+        .start()
+        .await
+        .unwrap();
+    let mut stream = tokio::net::TcpStream::connect(anonymous.cos_addr())
+        .await
+        .unwrap();
+    let mut request = format!(
+        "PUT /chunked HTTP/1.1\r\nHost: {}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        anonymous.cos_addr()
+    )
+    .into_bytes();
+    for piece in [&b"hello "[..], b"chunked ", b"world"] {
+        request.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+        request.extend_from_slice(piece);
+        request.extend_from_slice(b"\r\n");
+    }
+    request.extend_from_slice(b"0\r\n\r\n");
+    stream.write_all(&request).await.unwrap();
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).await.unwrap();
+    let reply = String::from_utf8_lossy(&reply);
+    let expected = hex::encode(md5::Md5::digest(b"hello chunked world"));
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert!(reply.contains(&format!("ETag: \"{expected}\"")), "{reply}");
+    anonymous.shutdown().await;
+    e.shutdown().await;
+}
+
+#[tokio::test]
 async fn routing_virtual_hosted_path_style_absolute_form_and_default() {
     let e = emulator().await;
     let mut cos = Cos::root(&e);

@@ -162,6 +162,46 @@ async fn presigned_url_with_temporary_key() {
 }
 
 #[tokio::test]
+async fn presigned_put_with_temporary_key_stores_the_object() {
+    let e = Emulator::builder().start().await.unwrap();
+    let key = federation(&e, "shared/", 1800).await;
+    let host = e.cos_addr().to_string();
+    let presign = |object: &str| {
+        let request = tc3_signer::cos::PresignRequest::new("PUT", "http", &host, object);
+        tc3_signer::cos::Signer::new(&key)
+            .presign(
+                &request,
+                KeyTime::starting_at(now() - 10, Duration::from_secs(600)),
+            )
+            .unwrap()
+    };
+    let presigned = presign("shared/upload.bin");
+    assert!(presigned.url().contains("q-sign-algorithm=sha1"));
+    assert!(presigned.url().contains("x-cos-security-token="));
+    let r = send("PUT", presigned.url(), &[], "uploaded through a URL").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    use md5::Digest as _;
+    let md5 = hex::encode(md5::Md5::digest(b"uploaded through a URL"));
+    assert_eq!(r.header("etag"), Some(format!("\"{md5}\"").as_str()));
+    let stored = Cos::root(&e).get("shared/upload.bin").await;
+    assert_eq!(&stored.body[..], b"uploaded through a URL");
+    assert_eq!(stored.header("etag"), r.header("etag"));
+    // The URL is bound to its key, and the policy still applies to presigned writes.
+    let tampered = presigned.url().replace("upload.bin", "other.bin");
+    assert_eq!(
+        send("PUT", &tampered, &[], "x").await.code(),
+        "SignatureDoesNotMatch"
+    );
+    let outside = presign("private/upload.bin");
+    let r = send("PUT", outside.url(), &[], "x").await;
+    assert_eq!((r.status, r.code().as_str()), (403, "AccessDenied"));
+    // A sub-resource is still not mistaken for PUT Object.
+    let acl = send("PUT", &format!("{}&acl", presigned.url()), &[], "x").await;
+    assert_ne!(acl.status, 200);
+    e.shutdown().await;
+}
+
+#[tokio::test]
 async fn sts_v1_public_host_and_errors() {
     let e = Emulator::builder().start().await.unwrap();
     let root = e.root_credential();

@@ -222,7 +222,7 @@ fn verify_error(state: &State, e: VerifyError) -> CosError {
     }
 }
 
-/// Authorizes `name/cos:<action>` on `<bucket>/<suffix>` for `caller`.
+/// Authorizes `name/cos:<action>` on `<bucket>/<suffix>` (the request's bucket) for `caller`.
 pub(crate) fn authorize(
     state: &State,
     caller: &Caller,
@@ -230,15 +230,23 @@ pub(crate) fn authorize(
     action: &str,
     suffix: &str,
 ) -> Result<(), CosError> {
+    authorize_in(state, caller, req, action, &req.target.bucket, suffix)
+}
+
+/// Authorizes `name/cos:<action>` on `<bucket>/<suffix>` of any bucket (the copy source of
+/// PUT Object - Copy) for `caller`, with the request's condition context.
+pub(crate) fn authorize_in(
+    state: &State,
+    caller: &Caller,
+    req: &Req,
+    action: &str,
+    bucket: &str,
+    suffix: &str,
+) -> Result<(), CosError> {
     match caller {
         Caller::Root | Caller::SubAccount(_) => Ok(()),
         Caller::Temporary(key) => {
-            let resource = format!(
-                "{}{}/{}",
-                state.resource_prefix(),
-                req.target.bucket,
-                suffix
-            );
+            let resource = format!("{}{bucket}/{suffix}", state.resource_prefix());
             let context = context::conditions(req, action);
             let action = format!("name/cos:{action}");
             if key

@@ -1,6 +1,7 @@
 //! The COS XML API: routing, operations and responses.
 
 mod bucket;
+mod copy;
 mod cors;
 pub(crate) mod error;
 pub(crate) mod headers;
@@ -155,7 +156,11 @@ fn prepare(
     })
 }
 
-async fn dispatch(state: &State, req: &Req, body: Incoming) -> Result<Response<ResBody>, CosError> {
+async fn dispatch(
+    state: &Arc<State>,
+    req: &Req,
+    body: Incoming,
+) -> Result<Response<ResBody>, CosError> {
     if req.method == Method::OPTIONS {
         return cors::preflight(req);
     }
@@ -197,7 +202,7 @@ async fn dispatch(state: &State, req: &Req, body: Incoming) -> Result<Response<R
             Method::POST if req.has_q("delete") => {
                 bucket::delete_multiple(state, req, &caller, body).await
             }
-            Method::PUT if req.query.is_empty() => Err(CosError::new(
+            Method::PUT if is_plain(req, &[]) => Err(CosError::new(
                 http::StatusCode::CONFLICT,
                 "BucketAlreadyOwnedByYou",
                 "The bucket you tried to create already exists, and you own it.",
@@ -211,14 +216,20 @@ async fn dispatch(state: &State, req: &Req, body: Incoming) -> Result<Response<R
     headers::check_key(&req.target.key)?;
     let key = req.target.key.as_str();
     match req.method {
+        Method::PUT
+            if (req.has_q("partNumber") || req.has_q("uploadId"))
+                && req.header("x-cos-copy-source").is_some() =>
+        {
+            Err(CosError::not_implemented("Upload Part - Copy"))
+        }
         Method::PUT if req.has_q("partNumber") || req.has_q("uploadId") => {
             authorize(state, &caller, req, "UploadPart", key)?;
             multipart::upload_part(state, req, body).await
         }
-        Method::PUT if req.header("x-cos-copy-source").is_some() => {
-            Err(CosError::not_implemented("PUT Object - Copy"))
+        Method::PUT if req.header("x-cos-copy-source").is_some() && is_plain(req, &[]) => {
+            copy::copy_object(state, req, &caller).await
         }
-        Method::PUT if req.query.is_empty() => {
+        Method::PUT if is_plain(req, &[]) => {
             authorize(state, &caller, req, "PutObject", key)?;
             object::put_object(state, req, body).await
         }

@@ -6,13 +6,17 @@ use super::{Req, io_error, set_header};
 use crate::body::{self, FileBody, ResBody};
 use crate::clock::http_date_millis;
 use crate::state::State;
-use crate::storage::{BlobSource, BlobWriter, Digests, ObjectMeta};
+use crate::storage::{BlobSource, BlobWriter, DigestPipe, Digests, ObjectMeta};
 use http::{Response, StatusCode};
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
 
 /// Query parameters GET/HEAD Object accepts besides the signature ones.
 pub(super) const GET_PARAMS: &[&str] = &["versionId"];
+
+/// Bodies at least this large (or of unknown length) are hashed on a separate thread while
+/// they are received; smaller ones inline, where a thread hand-off would cost more.
+const PIPELINE_FROM: u64 = 256 * 1024;
 
 /// Streams a request body into a new blob, enforcing the size limit and Content-MD5.
 pub(crate) async fn receive(
@@ -32,6 +36,13 @@ pub(crate) async fn receive(
         .store
         .writer(declared.unwrap_or(0).min(1 << 30))
         .map_err(io_error)?;
+    let mut pipe = if declared.is_none_or(|len| len >= PIPELINE_FROM) {
+        writer = writer.without_digests();
+        Some(DigestPipe::start())
+    } else {
+        None
+    };
+    let broken = |_| CosError::internal("the digest thread stopped");
     while let Some(chunk) = body::next_chunk(&mut body, state.limits.idle)
         .await
         .map_err(|e| CosError::from_body(e, "object"))?
@@ -42,11 +53,26 @@ pub(crate) async fn receive(
             ));
         }
         writer.write(&chunk).map_err(io_error)?;
+        if let Some(pipe) = pipe.as_mut() {
+            pipe.feed(chunk).await.map_err(broken)?;
+        }
     }
     if declared.is_some_and(|len| len != writer.len()) {
         return Err(CosError::incomplete_body());
     }
-    let (blob, digests) = writer.finish().map_err(io_error)?;
+    let (blob, mut digests) = writer.finish().map_err(io_error)?;
+    if let Some(pipe) = pipe {
+        match pipe.finish().await {
+            Ok(piped) => {
+                digests.md5 = piped.md5;
+                digests.crc64 = piped.crc64;
+            }
+            Err(e) => {
+                state.store.discard(&blob);
+                return Err(broken(e));
+            }
+        }
+    }
     if expected_md5.is_some_and(|m| m != digests.md5) {
         state.store.discard(&blob);
         return Err(headers::bad_digest());

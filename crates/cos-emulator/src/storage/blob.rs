@@ -77,7 +77,7 @@ enum Sink {
 pub(crate) struct BlobWriter {
     sink: Option<Sink>,
     md5: Option<Md5>,
-    crc: Crc64,
+    crc: Option<Crc64>,
     len: u64,
 }
 
@@ -111,7 +111,7 @@ impl BlobWriter {
         Self {
             sink: Some(sink),
             md5: Some(Md5::new()),
-            crc: Crc64::new(),
+            crc: Some(Crc64::new()),
             len: 0,
         }
     }
@@ -119,6 +119,14 @@ impl BlobWriter {
     /// Skips the MD5 (used when assembling multipart objects, whose ETag is not an MD5).
     pub(crate) fn without_md5(mut self) -> Self {
         self.md5 = None;
+        self
+    }
+
+    /// Skips MD5 and CRC-64 (the caller computes them elsewhere, such as on a
+    /// [`DigestPipe`](super::DigestPipe)); [`BlobWriter::finish`] then reports zeros for both.
+    pub(crate) fn without_digests(mut self) -> Self {
+        self.md5 = None;
+        self.crc = None;
         self
     }
 
@@ -137,7 +145,9 @@ impl BlobWriter {
         if let Some(md5) = self.md5.as_mut() {
             md5.update(data);
         }
-        self.crc.update(data);
+        if let Some(crc) = self.crc.as_mut() {
+            crc.update(data);
+        }
         self.len = self.len.saturating_add(data.len() as u64);
         Ok(())
     }
@@ -150,7 +160,7 @@ impl BlobWriter {
                 .take()
                 .map(|m| m.finalize().into())
                 .unwrap_or_default(),
-            crc64: self.crc.finish(),
+            crc64: self.crc.as_ref().map_or(0, Crc64::finish),
             len: self.len,
         };
         let blob = match self.sink.take() {

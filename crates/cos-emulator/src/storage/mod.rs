@@ -5,10 +5,12 @@
 //! metadata file write at most), never across an `await`.
 
 mod blob;
+mod digest_pipe;
 mod model;
 mod persist;
 
 pub(crate) use blob::{Blob, BlobSource, BlobWriter, Digests};
+pub(crate) use digest_pipe::DigestPipe;
 pub(crate) use model::{ObjectMeta, PartMeta, UploadMeta};
 
 use md5::{Digest as _, Md5};
@@ -177,6 +179,33 @@ impl Store {
             self.persistence.release_blob(&old.blob);
         }
         Ok(())
+    }
+
+    /// New bytes equal to `source`, the opened bytes of the object `meta` (PUT Object - Copy).
+    /// In-memory bytes are shared (they are immutable); a file is copied into a new blob. The
+    /// MD5 is taken from a plain (non-multipart) ETag instead of being computed again.
+    /// Blocking: call it off the async runtime for large objects.
+    pub(crate) fn duplicate(
+        &self,
+        source: BlobSource,
+        meta: &ObjectMeta,
+    ) -> io::Result<(Blob, Digests)> {
+        match source {
+            BlobSource::Memory(bytes) => {
+                let md5 = plain_md5(&meta.etag).unwrap_or_else(|| Md5::digest(&bytes).into());
+                let digests = Digests {
+                    md5,
+                    crc64: meta.crc64,
+                    len: bytes.len() as u64,
+                };
+                Ok((Blob::Memory(bytes), digests))
+            }
+            file @ BlobSource::File(_) => {
+                let mut writer = self.writer(meta.size)?;
+                copy_source(file, &mut writer)?;
+                writer.finish()
+            }
+        }
     }
 
     /// The object's metadata.
@@ -470,6 +499,14 @@ impl Store {
     }
 }
 
+/// The MD5 in a quoted single-part ETag (`"<32 hex>"`); `None` for multipart ETags.
+fn plain_md5(etag: &str) -> Option<[u8; 16]> {
+    let hex_digits = etag.trim_matches('"');
+    let mut md5 = [0u8; 16];
+    hex::decode_to_slice(hex_digits, &mut md5).ok()?;
+    Some(md5)
+}
+
 fn validate_parts(
     parts: &BTreeMap<u32, (PartMeta, Blob)>,
     listed: &[(u32, String)],
@@ -500,7 +537,11 @@ fn validate_parts(
 }
 
 fn copy_blob(blob: &Blob, writer: &mut BlobWriter) -> io::Result<()> {
-    match BlobSource::open(blob)? {
+    copy_source(BlobSource::open(blob)?, writer)
+}
+
+fn copy_source(source: BlobSource, writer: &mut BlobWriter) -> io::Result<()> {
+    match source {
         BlobSource::Memory(bytes) => writer.write(&bytes),
         BlobSource::File(mut file) => {
             use std::io::Read as _;
