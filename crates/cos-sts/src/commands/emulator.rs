@@ -7,6 +7,9 @@ use std::path::PathBuf;
 
 /// Options of `cos-sts emulator`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cos-sts emulator --data-dir ./cos-data --bucket examplebucket-1250000000\n  cos-sts emulator --listen 127.0.0.1:9000 --bucket media-1250000000 --region ap-beijing | head -1"
+)]
 pub(crate) struct EmulatorArgs {
     /// Address of the COS listener.
     #[arg(long, default_value = "127.0.0.1:0")]
@@ -94,28 +97,6 @@ fn ready_line(emulator: &Emulator) -> String {
     .to_string()
 }
 
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
 /// Starts the emulator, prints the ready line, serves until SIGINT/SIGTERM, shuts down gracefully.
 pub(crate) fn run(args: EmulatorArgs) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -130,7 +111,7 @@ pub(crate) fn run(args: EmulatorArgs) -> Result<(), String> {
             writeln!(stdout, "{}", ready_line(&emulator)).map_err(|e| e.to_string())?;
             stdout.flush().map_err(|e| e.to_string())?;
         }
-        wait_for_signal().await;
+        super::shutdown::wait_for_signal().await;
         emulator.shutdown().await;
         Ok(())
     })

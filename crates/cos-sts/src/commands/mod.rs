@@ -8,6 +8,7 @@ mod outcome;
 mod policy;
 mod presign;
 mod serve;
+mod shutdown;
 mod sign;
 mod transfer;
 mod verify;
@@ -74,5 +75,28 @@ pub(crate) fn run(cli: Cli) -> Result<(), String> {
         Command::Download(args) => outcome::finish(transfer::files::download(&args)),
         Command::Demo(args) => outcome::finish(demo::run(&args)),
         Command::Completions(args) => completions::run(&args),
+    }
+}
+
+#[cfg(test)]
+mod help_tests {
+    use clap::CommandFactory;
+
+    /// Every subcommand (and every sub-subcommand) shows at least one example in its `--help`.
+    #[test]
+    fn every_command_help_has_an_example() {
+        fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for sub in command.get_subcommands() {
+                let name = format!("{path} {}", sub.get_name());
+                let help = sub.clone().render_long_help().to_string();
+                if !help.contains("Example") {
+                    missing.push(name.clone());
+                }
+                walk(sub, &name, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "cos-sts", &mut missing);
+        assert!(missing.is_empty(), "no example in --help of: {missing:?}");
     }
 }

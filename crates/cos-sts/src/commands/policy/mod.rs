@@ -11,6 +11,9 @@ use super::outcome::CommandResult;
 
 /// Arguments of `cos-sts policy`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cos-sts policy build --preset upload-only --bucket b-1250000000 --region ap-guangzhou --prefix users/alice/\n  cos-sts policy lint policy.json\n  cos-sts policy eval --policy policy.json --request request.json\n  cos-sts policy fmt --check policy.json"
+)]
 pub(crate) struct PolicyArgs {
     #[command(subcommand)]
     command: PolicyCommand,

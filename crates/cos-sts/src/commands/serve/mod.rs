@@ -75,28 +75,6 @@ fn init_logging() {
         .try_init();
 }
 
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
 /// The JSON line printed once listening (no secrets).
 fn ready_line(addr: SocketAddr, state: &AppState) -> String {
     let emulator = state
@@ -159,7 +137,7 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), String> {
         tracing::info!(target: "cos_sts::serve", listen = %addr, auth = state.auth.kind(), "serving");
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let serving = tokio::spawn(server::serve(listener, state.clone(), stop_rx));
-        wait_for_signal().await;
+        super::shutdown::wait_for_signal().await;
         tracing::info!(target: "cos_sts::serve", "shutting down");
         let _ = stop_tx.send(true);
         let _ = serving.await;

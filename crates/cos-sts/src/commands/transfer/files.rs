@@ -44,6 +44,9 @@ pub(crate) struct UploadArgs {
 
 /// Options of `cos-sts download`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  cos-sts download --bucket b-1250000000 --region ap-guangzhou --credentials key.json users/alice/big.bin big.bin"
+)]
 pub(crate) struct DownloadArgs {
     /// The object key.
     key: String,

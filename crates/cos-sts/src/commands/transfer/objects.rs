@@ -36,6 +36,9 @@ pub(crate) struct PutArgs {
 
 /// Options of `cos-sts get`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cos-sts get --bucket b-1250000000 --region ap-guangzhou --credentials key.json users/alice/a.txt a.txt\n  cos-sts get --bucket b-1250000000 --region ap-guangzhou users/alice/a.txt - | head"
+)]
 pub(crate) struct GetArgs {
     /// The object key.
     key: String,
@@ -48,6 +51,9 @@ pub(crate) struct GetArgs {
 
 /// Options of `cos-sts ls`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cos-sts ls --bucket b-1250000000 --region ap-guangzhou users/alice/\n  cos-sts ls --bucket b-1250000000 --region ap-guangzhou --delimiter / --json"
+)]
 pub(crate) struct LsArgs {
     /// Only keys starting with this prefix.
     #[arg(default_value = "")]
@@ -67,6 +73,9 @@ pub(crate) struct LsArgs {
 
 /// Options of `cos-sts rm`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  cos-sts rm --bucket b-1250000000 --region ap-guangzhou users/alice/a.txt users/alice/b.txt"
+)]
 pub(crate) struct RmArgs {
     /// The object keys to delete.
     #[arg(required = true)]
