@@ -5,9 +5,9 @@
 use crate::auth::{self, MAX_SKEW};
 use crate::body::{self, ResBody};
 use crate::cos::error::CosError;
-use crate::cos::{Req, headers, io_error, set_header};
+use crate::cos::{Req, headers, io_error, set_header, store_new_object};
 use crate::state::State;
-use crate::storage::{Blob, Digests, ObjectMeta};
+use crate::storage::{Blob, Digests};
 use bytes::{Buf as _, BytesMut};
 use http::{Response, StatusCode};
 use hyper::body::Incoming;
@@ -253,20 +253,15 @@ pub(crate) async fn handle(
             return Err(e);
         }
     };
-    let meta = ObjectMeta {
-        key: key.clone(),
-        size: digests.len,
-        etag: format!("\"{}\"", hex::encode(digests.md5)),
-        crc64: digests.crc64,
-        last_modified_ms: state.clock.unix_millis(),
-        headers: stored,
+    let etag = store_new_object(
+        state,
+        req,
+        key.clone(),
+        &digests,
+        blob,
+        stored,
         storage_class,
-    };
-    let etag = meta.etag.clone();
-    state
-        .store
-        .put_object(&req.target.bucket, meta, blob)
-        .map_err(io_error)?;
+    )?;
     respond(req, &received.fields, &key, &etag, digests.crc64)
 }
 

@@ -10,6 +10,8 @@ mod object;
 pub(crate) mod route;
 pub(crate) mod xml;
 
+pub(crate) use object::store_new_object;
+
 use crate::auth::{self, Caller};
 use crate::body::{self, CutBody, ResBody};
 use crate::faults::Drawn;

@@ -6,7 +6,7 @@ use super::{Req, io_error, set_header};
 use crate::body::{self, FileBody, ResBody};
 use crate::clock::http_date_millis;
 use crate::state::State;
-use crate::storage::{BlobSource, BlobWriter, DigestPipe, Digests, ObjectMeta};
+use crate::storage::{Blob, BlobSource, BlobWriter, DigestPipe, Digests, ObjectMeta};
 use http::{Response, StatusCode};
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
@@ -80,6 +80,35 @@ pub(crate) async fn receive(
     Ok((blob, digests))
 }
 
+/// Commits a freshly received blob as object `key` of the request's bucket, last modified
+/// now, with the ETag (quoted hex MD5), size and CRC-64 taken from `digests`; returns the
+/// ETag. Shared by PUT Object and POST Object.
+pub(crate) fn store_new_object(
+    state: &State,
+    req: &Req,
+    key: String,
+    digests: &Digests,
+    blob: Blob,
+    headers: Vec<(String, String)>,
+    storage_class: String,
+) -> Result<String, CosError> {
+    let meta = ObjectMeta {
+        key,
+        size: digests.len,
+        etag: format!("\"{}\"", hex::encode(digests.md5)),
+        crc64: digests.crc64,
+        last_modified_ms: state.clock.unix_millis(),
+        headers,
+        storage_class,
+    };
+    let etag = meta.etag.clone();
+    state
+        .store
+        .put_object(&req.target.bucket, meta, blob)
+        .map_err(io_error)?;
+    Ok(etag)
+}
+
 /// PUT Object.
 pub(super) async fn put_object(
     state: &State,
@@ -89,20 +118,15 @@ pub(super) async fn put_object(
     let stored = headers::stored_from_request(&req.headers)?;
     let storage_class = headers::storage_class(req.header("x-cos-storage-class"))?;
     let (blob, digests) = receive(state, req, body).await?;
-    let meta = ObjectMeta {
-        key: req.target.key.clone(),
-        size: digests.len,
-        etag: format!("\"{}\"", hex::encode(digests.md5)),
-        crc64: digests.crc64,
-        last_modified_ms: state.clock.unix_millis(),
-        headers: stored,
+    let etag = store_new_object(
+        state,
+        req,
+        req.target.key.clone(),
+        &digests,
+        blob,
+        stored,
         storage_class,
-    };
-    let etag = meta.etag.clone();
-    state
-        .store
-        .put_object(&req.target.bucket, meta, blob)
-        .map_err(io_error)?;
+    )?;
     let mut response = Response::new(body::empty());
     let h = response.headers_mut();
     set_header(h, "etag", &etag);

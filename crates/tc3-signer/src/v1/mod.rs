@@ -25,6 +25,7 @@
 
 mod form;
 mod method;
+mod redact;
 mod sign;
 mod source;
 mod verify;

@@ -6,6 +6,7 @@ use crate::{Credential, SignError};
 
 use super::SignatureMethod;
 use super::form::encode_form;
+use super::redact::redact_token;
 use super::source::{checked_method, join_source, signature_of, sorted_unique, source_string};
 
 /// A signed v1 request: the source string, the signature and every parameter to send.
@@ -98,14 +99,7 @@ impl V1Signed {
 
 impl fmt::Debug for V1Signed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let params: Vec<(&str, &str)> = self
-            .params
-            .iter()
-            .map(|(name, value)| match name.as_str() {
-                "Token" => (name.as_str(), "<redacted>"),
-                _ => (name.as_str(), value.as_str()),
-            })
-            .collect();
+        let params = redact_token(&self.params);
         f.debug_struct("V1Signed")
             .field("signature", &self.signature)
             .field("params", &params)

@@ -11,6 +11,7 @@ use crate::tc3::{DEFAULT_TOLERANCE, check_freshness, parse_timestamp};
 
 use super::SignatureMethod;
 use super::form::parse_form;
+use super::redact::redact_token;
 use super::sign::source_of_sorted;
 use super::source::signature_matches;
 
@@ -316,13 +317,9 @@ impl V1Presented {
         if signature_matches(secret_key, &source, self.signature_method, &presented) {
             return Ok(());
         }
-        let redacted: Vec<(String, String)> = self
-            .params
-            .iter()
-            .map(|(name, value)| match name.as_str() {
-                "Token" => (name.clone(), "<redacted>".to_owned()),
-                _ => (name.clone(), value.clone()),
-            })
+        let redacted: Vec<(String, String)> = redact_token(&self.params)
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
             .collect();
         let string_to_sign =
             source_of_sorted(params.method(), params.host(), params.path(), &redacted)
@@ -333,14 +330,7 @@ impl V1Presented {
 
 impl fmt::Debug for V1Presented {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let params: Vec<(&str, &str)> = self
-            .params
-            .iter()
-            .map(|(name, value)| match name.as_str() {
-                "Token" => (name.as_str(), "<redacted>"),
-                _ => (name.as_str(), value.as_str()),
-            })
-            .collect();
+        let params = redact_token(&self.params);
         f.debug_struct("V1Presented")
             .field("secret_id", &self.secret_id)
             .field("timestamp", &self.timestamp)
