@@ -4,10 +4,23 @@
 use crate::Error;
 
 /// The smallest part COS accepts, except for the last part (1 MiB).
+///
+/// ```
+/// assert_eq!(cos_client::MIN_PART_SIZE, 1 << 20);
+/// ```
 pub const MIN_PART_SIZE: u64 = 1024 * 1024;
 /// The largest part COS accepts (5 GiB).
+///
+/// ```
+/// assert_eq!(cos_client::MAX_PART_SIZE, 5 << 30);
+/// ```
 pub const MAX_PART_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 /// The most parts one upload may have.
+///
+/// ```
+/// // The largest object a multipart upload can hold with maximal parts:
+/// assert_eq!(cos_client::MAX_PARTS * cos_client::MAX_PART_SIZE, 50_000 << 30);
+/// ```
 pub const MAX_PARTS: u64 = 10_000;
 
 /// How an object of a given size is cut into parts.

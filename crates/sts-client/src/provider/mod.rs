@@ -50,6 +50,15 @@ pub use static_provider::StaticProvider;
 pub use web_identity::WebIdentityProvider;
 
 /// A boxed, sendable future, the return type of [`ProvideCredentials::provide_credentials`].
+///
+/// ```
+/// use sts_client::provider::BoxFuture;
+///
+/// fn answer() -> BoxFuture<'static, u32> {
+///     Box::pin(async { 42 })
+/// }
+/// # let _ = answer();
+/// ```
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A credential together with when it expires and which provider supplied it.
