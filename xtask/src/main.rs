@@ -5,6 +5,8 @@
 //!   and `cargo-fuzz` are present.
 //! * `cargo xtask bench [FILTER]`: the criterion benchmarks of every crate.
 //! * `cargo xtask interop`: the official Python and Node SDKs against `cos-sts emulator`.
+//! * `cargo xtask differential`: `cos-sts sign` against the official Python SDK's signer on
+//!   300 seeded random requests (`xtask/differential/`).
 //! * `cargo xtask browser`: headless Chromium + the official `cos-js-sdk-v5` against
 //!   `cos-sts serve --emulator` (`tests/browser/`).
 //! * `cargo xtask fuzz [SECONDS]`: each fuzz target for SECONDS (default 30) with cargo-fuzz.
@@ -13,6 +15,7 @@
 
 mod bench_report;
 mod browser;
+mod differential;
 mod interop;
 mod tidy;
 
@@ -26,11 +29,12 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("bench") => bench(args.get(1).map(String::as_str)),
         Some("interop") => interop::run(&project_root()),
+        Some("differential") => differential::run(&project_root()),
         Some("browser") => browser::run(&project_root()),
         Some("fuzz") => fuzz(args.get(1).and_then(|s| s.parse().ok()).unwrap_or(30)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | bench [FILTER] | interop | browser | fuzz [SECONDS]>"
+                "usage: cargo xtask <ci | bench [FILTER] | interop | differential | browser | fuzz [SECONDS]>"
             );
             return ExitCode::from(2);
         }
@@ -102,6 +106,7 @@ fn ci() -> Result<(), String> {
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
     interop::run(&project_root())?;
+    differential::run(&project_root())?;
     browser::run(&project_root())?;
     if fuzz_available() {
         fuzz(10)?;
