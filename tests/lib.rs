@@ -12,6 +12,17 @@
 //!   `CredentialsCache`; the three output shapes with `startTime` taken from the response
 //!   `Date`.
 //!
-//! Run them with `cargo test -p cos-sts-tests`. This library itself is empty.
+//! Run them with `cargo test -p cos-sts-tests`. The library holds no code: its modules are the
+//! user guides in `docs/guides/`, included as documentation so that `cargo test --doc` compiles
+//! and runs every Rust example in them.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+#[doc = include_str!("../docs/guides/vending-keys.md")]
+pub mod guide_vending_keys {}
+
+#[doc = include_str!("../docs/guides/testing-policies.md")]
+pub mod guide_testing_policies {}
+
+#[doc = include_str!("../docs/guides/emulator-in-tests.md")]
+pub mod guide_emulator_in_tests {}
