@@ -10,7 +10,7 @@ mod common;
 
 use base64::Engine as _;
 use bytes::Bytes;
-use common::{Cos, send, xml_field, xml_fields};
+use common::{Cos, Reply, send, xml_field, xml_fields};
 use cos_emulator::Emulator;
 
 async fn emulator() -> Emulator {
@@ -20,6 +20,18 @@ async fn emulator() -> Emulator {
         .start()
         .await
         .unwrap()
+}
+
+/// `GET /dir/hello.txt` with `headers`.
+async fn get_hello_with(cos: &Cos, headers: &[(&str, &str)]) -> Reply {
+    cos.request("GET", "/dir/hello.txt", &[], headers, Bytes::new())
+        .await
+}
+
+/// `PUT <path>` of `body` with `Content-MD5: <md5>`.
+async fn put_with_md5(cos: &Cos, path: &str, md5: &str, body: impl Into<Bytes>) -> Reply {
+    cos.request("PUT", path, &[], &[("content-md5", md5)], body)
+        .await
 }
 
 fn md5_b64(data: &[u8]) -> String {
@@ -74,15 +86,7 @@ async fn put_get_head_delete_round_trip_with_cos_headers() {
     assert_eq!(head.header("content-length"), Some("11"));
     assert!(head.body.is_empty());
 
-    let range = cos
-        .request(
-            "GET",
-            "/dir/hello.txt",
-            &[],
-            &[("range", "bytes=6-")],
-            Bytes::new(),
-        )
-        .await;
+    let range = get_hello_with(&cos, &[("range", "bytes=6-")]).await;
     assert_eq!(range.status, 206);
     assert_eq!(&range.body[..], b"world");
     assert_eq!(range.header("content-range"), Some("bytes 6-10/11"));
@@ -91,39 +95,19 @@ async fn put_get_head_delete_round_trip_with_cos_headers() {
         Some("5981764153023615706")
     );
 
-    let bad_range = cos
-        .request(
-            "GET",
-            "/dir/hello.txt",
-            &[],
-            &[("range", "bytes=20-30")],
-            Bytes::new(),
-        )
-        .await;
+    let bad_range = get_hello_with(&cos, &[("range", "bytes=20-30")]).await;
     assert_eq!(
         (bad_range.status, bad_range.code().as_str()),
         (416, "InvalidRange")
     );
 
-    let not_modified = cos
-        .request(
-            "GET",
-            "/dir/hello.txt",
-            &[],
-            &[("if-none-match", "\"5eb63bbbe01eeed093cb22bb8f5acdc3\"")],
-            Bytes::new(),
-        )
-        .await;
+    let not_modified = get_hello_with(
+        &cos,
+        &[("if-none-match", "\"5eb63bbbe01eeed093cb22bb8f5acdc3\"")],
+    )
+    .await;
     assert_eq!(not_modified.status, 304);
-    let failed = cos
-        .request(
-            "GET",
-            "/dir/hello.txt",
-            &[],
-            &[("if-match", "\"nope\"")],
-            Bytes::new(),
-        )
-        .await;
+    let failed = get_hello_with(&cos, &[("if-match", "\"nope\"")]).await;
     assert_eq!(
         (failed.status, failed.code().as_str()),
         (412, "PreconditionFailed")
@@ -196,29 +180,11 @@ async fn errors_are_cos_xml_with_ids() {
 async fn content_md5_is_verified() {
     let e = emulator().await;
     let cos = Cos::root(&e);
-    let good = cos
-        .request(
-            "PUT",
-            "/m",
-            &[],
-            &[("content-md5", &md5_b64(b"data"))],
-            "data",
-        )
-        .await;
+    let good = put_with_md5(&cos, "/m", &md5_b64(b"data"), "data").await;
     assert_eq!(good.status, 200);
-    let bad = cos
-        .request(
-            "PUT",
-            "/m",
-            &[],
-            &[("content-md5", &md5_b64(b"other"))],
-            "data",
-        )
-        .await;
+    let bad = put_with_md5(&cos, "/m", &md5_b64(b"other"), "data").await;
     assert_eq!((bad.status, bad.code().as_str()), (400, "BadDigest"));
-    let malformed = cos
-        .request("PUT", "/m", &[], &[("content-md5", "zz")], "data")
-        .await;
+    let malformed = put_with_md5(&cos, "/m", "zz", "data").await;
     assert_eq!(malformed.code(), "InvalidDigest");
     assert_eq!(
         &cos.get("m").await.body[..],
@@ -240,15 +206,7 @@ async fn large_and_chunked_bodies_get_the_same_digests() {
         .collect();
     let md5_hex = hex::encode(md5::Md5::digest(&data));
     let crc = crc_fast::checksum(crc_fast::CrcAlgorithm::Crc64Xz, &data).to_string();
-    let put = cos
-        .request(
-            "PUT",
-            "/big",
-            &[],
-            &[("content-md5", &md5_b64(&data))],
-            data.clone(),
-        )
-        .await;
+    let put = put_with_md5(&cos, "/big", &md5_b64(&data), data.clone()).await;
     assert_eq!(put.status, 200, "{}", put.text());
     assert_eq!(put.header("etag"), Some(format!("\"{md5_hex}\"").as_str()));
     assert_eq!(put.header("x-cos-hash-crc64ecma"), Some(crc.as_str()));
@@ -257,15 +215,7 @@ async fn large_and_chunked_bodies_get_the_same_digests() {
     assert!(get.body[..] == data[..]);
     let mut wrong = data.clone();
     wrong[12345] ^= 1;
-    let bad = cos
-        .request(
-            "PUT",
-            "/big",
-            &[],
-            &[("content-md5", &md5_b64(&data))],
-            wrong,
-        )
-        .await;
+    let bad = put_with_md5(&cos, "/big", &md5_b64(&data), wrong).await;
     assert_eq!((bad.status, bad.code().as_str()), (400, "BadDigest"));
 
     // A chunked body (no Content-Length) goes through the digest thread too.
@@ -512,11 +462,10 @@ async fn concurrent_clients_see_whole_objects() {
     e.shutdown().await;
 }
 
-#[tokio::test]
-async fn host_signed_without_port_is_accepted_like_the_python_sdk_sends_it() {
-    let e = emulator().await;
+/// `PUT /py.txt` of `ok`, signed by the root key over `host: <host>` and `content-length`.
+async fn put_signed_with_host(e: &Emulator, host: &str) -> Reply {
     let credential = e.root_credential();
-    let signed_headers = [("host", "127.0.0.1"), ("content-length", "2")];
+    let signed_headers = [("host", host), ("content-length", "2")];
     let parts = tc3_signer::cos::RequestParts::new("PUT", "/py.txt").with_headers(&signed_headers);
     let key_time = tc3_signer::cos::KeyTime::starting_at(
         common::now() - 60,
@@ -529,31 +478,22 @@ async fn host_signed_without_port_is_accepted_like_the_python_sdk_sends_it() {
         "authorization".to_string(),
         signed.authorization().to_string(),
     )];
-    let r = send(
+    send(
         "PUT",
         &format!("{}/py.txt", e.cos_endpoint()),
         &headers,
         "ok",
     )
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn host_signed_without_port_is_accepted_like_the_python_sdk_sends_it() {
+    let e = emulator().await;
+    let r = put_signed_with_host(&e, "127.0.0.1").await;
     assert_eq!(r.status, 200, "{}", r.text());
     // A different host name is still a mismatch.
-    let other = [("host", "example.com"), ("content-length", "2")];
-    let parts = tc3_signer::cos::RequestParts::new("PUT", "/py.txt").with_headers(&other);
-    let signed = tc3_signer::cos::Signer::new(&credential)
-        .sign(&parts, key_time)
-        .unwrap();
-    let headers = vec![(
-        "authorization".to_string(),
-        signed.authorization().to_string(),
-    )];
-    let r = send(
-        "PUT",
-        &format!("{}/py.txt", e.cos_endpoint()),
-        &headers,
-        "ok",
-    )
-    .await;
+    let r = put_signed_with_host(&e, "example.com").await;
     assert_eq!(r.code(), "SignatureDoesNotMatch");
     e.shutdown().await;
 }

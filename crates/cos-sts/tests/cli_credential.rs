@@ -11,11 +11,8 @@ mod cli_support;
 
 use std::process::Command;
 
-use cli_support::{Run, arg, cos_sts, temp_file};
+use cli_support::{BUCKET, REGION, Run, arg, cos_sts, issue_credential, temp_file};
 use cos_emulator::{Emulator, Role};
-
-const BUCKET: &str = "examplebucket-1250000000";
-const REGION: &str = "ap-guangzhou";
 
 async fn emulator() -> Emulator {
     let policy = format!(
@@ -34,19 +31,7 @@ async fn emulator() -> Emulator {
 
 /// `credential --emulator … --secret-id … --secret-key …` plus `args`.
 fn credential(e: &Emulator, args: &[&str]) -> Run {
-    let root = e.root_credential();
-    let sts = e.sts_endpoint();
-    let mut all = vec![
-        "credential",
-        "--emulator",
-        &sts,
-        "--secret-id",
-        root.secret_id(),
-        "--secret-key",
-        root.secret_key(),
-    ];
-    all.extend_from_slice(args);
-    cos_sts(&all, None)
+    issue_credential(e, None, args)
 }
 
 const SCOPE: &[&str] = &[
@@ -191,19 +176,7 @@ async fn keys_from_the_environment() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_root_key_is_the_service_refusal_without_the_key() {
     let e = emulator().await;
-    let root = e.root_credential();
-    let sts = e.sts_endpoint();
-    let mut args = vec![
-        "credential",
-        "--emulator",
-        &sts,
-        "--secret-id",
-        root.secret_id(),
-        "--secret-key",
-        "WRONGSECRETKEYVALUE",
-    ];
-    args.extend_from_slice(SCOPE);
-    let run = cos_sts(&args, None).expect(1);
+    let run = issue_credential(&e, Some("WRONGSECRETKEYVALUE"), SCOPE).expect(1);
     assert!(run.stderr.contains("AuthFailure"), "{}", run.stderr);
     assert!(!run.stderr.contains("WRONGSECRETKEYVALUE"));
     assert!(run.stdout.is_empty());

@@ -8,10 +8,10 @@
 
 mod cli_support;
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
 
-use cli_support::cos_sts;
+use cli_support::{cos_sts, http_get};
 
 #[test]
 fn the_demo_runs_every_step_and_exits_zero() {
@@ -85,27 +85,6 @@ fn bad_options_are_usage_errors() {
     assert!(run.stdout.is_empty());
 }
 
-/// A plain HTTP/1.1 GET over loopback; returns the status line and the body length.
-fn http_get(url: &str) -> (String, usize) {
-    let rest = url.strip_prefix("http://").unwrap();
-    let (authority, path) = rest.split_at(rest.find('/').unwrap());
-    let mut stream = std::net::TcpStream::connect(authority).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let status = String::from_utf8_lossy(&response[..split])
-        .lines()
-        .next()
-        .unwrap()
-        .to_owned();
-    (status, response.len() - split - 4)
-}
-
 #[cfg(unix)]
 #[test]
 fn keep_serves_the_presigned_url_until_interrupted() {
@@ -128,9 +107,9 @@ fn keep_serves_the_presigned_url_until_interrupted() {
         }
     }
     let url = url.expect("no presigned URL before the keep message");
-    let (status, len) = http_get(&url);
+    let (status, body) = http_get(&url);
     assert!(status.contains("200"), "{status}");
-    assert_eq!(len, 1100 * 1024);
+    assert_eq!(body.len(), 1100 * 1024);
     // Interrupt this child (by its own id) as Ctrl-C would.
     let killed = Command::new("kill")
         .args(["-INT", &child.id().to_string()])

@@ -162,135 +162,75 @@ fn build_shows_lints_on_stderr() {
 
 #[test]
 fn build_bad_input_exits_2_with_a_clear_message() {
-    let cases: [(&[&str], &str); 8] = [
+    // (case, command line split at spaces, what stderr must name)
+    let cases = [
         (
-            &[
-                "policy",
-                "build",
-                "--region",
-                "ap-guangzhou",
-                "--allow-prefix",
-                "a/*",
-                "--allow-action",
-                "GetObject",
-            ],
+            "missing --bucket",
+            "policy build --region ap-guangzhou --allow-prefix a/* --allow-action GetObject"
+                .to_owned(),
             "--bucket",
         ),
         (
-            &[
-                "policy",
-                "build",
-                "--bucket",
-                BUCKET,
-                "--region",
-                "ap-guangzhou",
-                "--allow-prefix",
-                "a/*",
-            ],
+            "missing --allow-action",
+            format!("policy build --bucket {BUCKET} --region ap-guangzhou --allow-prefix a/*"),
             "--allow-action",
         ),
         (
-            &[
-                "policy",
-                "build",
-                "--bucket",
-                BUCKET,
-                "--region",
-                "r",
-                "--allow-prefix",
-                "a/*",
-                "--allow-action",
-                "GetObject",
-                "--condition",
-                "ip_equal",
-            ],
+            "condition without OP:KEY=VALUE",
+            format!(
+                "policy build --bucket {BUCKET} --region r --allow-prefix a/* \
+                 --allow-action GetObject --condition ip_equal"
+            ),
             "OP:KEY=VALUE",
         ),
         (
-            &[
-                "policy",
-                "build",
-                "--bucket",
-                BUCKET,
-                "--region",
-                "ap-guangzhou",
-                "--allow-prefix",
-                "a/*",
-                "--allow-action",
-                "getobject",
-            ],
+            "action in the wrong case",
+            format!(
+                "policy build --bucket {BUCKET} --region ap-guangzhou --allow-prefix a/* \
+                 --allow-action getobject"
+            ),
             "did you mean `name/cos:GetObject`",
         ),
         (
-            &[
-                "policy",
-                "build",
-                "--bucket",
-                "nobucketappid",
-                "--region",
-                "ap-guangzhou",
-                "--allow-prefix",
-                "a/*",
-                "--allow-action",
-                "GetObject",
-            ],
+            "bucket without appid",
+            "policy build --bucket nobucketappid --region ap-guangzhou --allow-prefix a/* \
+             --allow-action GetObject"
+                .to_owned(),
             "nobucketappid",
         ),
         (
-            &[
-                "policy",
-                "build",
-                "--bucket",
-                BUCKET,
-                "--region",
-                "ap-guangzhou",
-                "--preset",
-                "upload-only",
-            ],
+            "preset without --prefix",
+            format!("policy build --bucket {BUCKET} --region ap-guangzhou --preset upload-only"),
             "--prefix",
         ),
         (
-            &[
-                "policy",
-                "build",
-                "--bucket",
-                BUCKET,
-                "--region",
-                "ap-guangzhou",
-                "--preset",
-                "upload-only",
-                "--prefix",
-                "u/",
-                "--allow-action",
-                "GetObject",
-            ],
+            "preset with --allow-action",
+            format!(
+                "policy build --bucket {BUCKET} --region ap-guangzhou --preset upload-only \
+                 --prefix u/ --allow-action GetObject"
+            ),
             "--allow-action",
         ),
         (
-            &[
-                "policy",
-                "build",
-                "--bucket",
-                BUCKET,
-                "--region",
-                "ap-guangzhou",
-                "--preset",
-                "upload-only",
-                "--prefix",
-                "../etc/",
-            ],
+            "preset with a `..` prefix",
+            format!(
+                "policy build --bucket {BUCKET} --region ap-guangzhou --preset upload-only \
+                 --prefix ../etc/"
+            ),
             "..",
         ),
     ];
-    for (args, needle) in cases {
-        let run = cos_sts(args, None);
-        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+    assert_eq!(cases.len(), 8, "one case per bad input");
+    for (case, line, needle) in &cases {
+        let args: Vec<&str> = line.split_whitespace().collect();
+        let run = cos_sts(&args, None);
+        assert_eq!(run.code, 2, "{case}: {args:?}: {run:?}");
         assert!(
             run.stderr.contains(needle),
-            "{args:?}: stderr lacks {needle:?}: {}",
+            "{case}: {args:?}: stderr lacks {needle:?}: {}",
             run.stderr
         );
-        assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+        assert!(run.stdout.is_empty(), "{case}: {args:?}: {}", run.stdout);
     }
     for option in [
         &["--content-type", "image/*"][..],

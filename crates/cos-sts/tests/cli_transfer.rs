@@ -9,14 +9,10 @@
 
 mod cli_support;
 
-use std::io::{Read as _, Write as _};
 use std::path::PathBuf;
 
-use cli_support::{Run, arg, cos_sts, temp_file};
+use cli_support::{BUCKET, REGION, Run, arg, cos_sts, http_get, issue_credential, temp_file};
 use cos_emulator::Emulator;
-
-const BUCKET: &str = "examplebucket-1250000000";
-const REGION: &str = "ap-guangzhou";
 
 /// A running emulator and a file holding a temporary key for `users/alice/*`.
 struct Fixture {
@@ -33,16 +29,7 @@ impl Fixture {
             .start()
             .await
             .unwrap();
-        let root = emulator.root_credential();
-        let sts = emulator.sts_endpoint();
         let mut args = vec![
-            "credential",
-            "--emulator",
-            &sts,
-            "--secret-id",
-            root.secret_id(),
-            "--secret-key",
-            root.secret_key(),
             "--bucket",
             BUCKET,
             "--region",
@@ -67,7 +54,7 @@ impl Fixture {
         ] {
             args.extend(["--allow-action", action]);
         }
-        let issued = cos_sts(&args, None).expect(0);
+        let issued = issue_credential(&emulator, None, &args).expect(0);
         let key_file = temp_file("key.json", &issued.stdout);
         Self { emulator, key_file }
     }
@@ -249,24 +236,6 @@ async fn writes_outside_the_prefix_are_denied() {
     assert!(!run.stderr.contains(key["TmpSecretKey"].as_str().unwrap()));
     assert!(!run.stderr.contains(key["SecurityToken"].as_str().unwrap()));
     f.emulator.shutdown().await;
-}
-
-/// A plain HTTP/1.1 GET of `url` over loopback: (status line, body).
-fn http_get(url: &str) -> (String, Vec<u8>) {
-    let rest = url.strip_prefix("http://").unwrap();
-    let (authority, path) = rest.split_at(rest.find('/').unwrap());
-    let mut stream = std::net::TcpStream::connect(authority).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8_lossy(&response[..split]).to_string();
-    let status = head.lines().next().unwrap().to_owned();
-    (status, response[split + 4..].to_vec())
 }
 
 #[tokio::test(flavor = "multi_thread")]

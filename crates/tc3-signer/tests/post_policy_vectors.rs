@@ -10,17 +10,17 @@
 
 use std::time::Duration;
 
+mod support;
+
 use serde_json::Value;
+use support::vector_array;
 use tc3_signer::Credential;
 use tc3_signer::VerifyError;
 use tc3_signer::cos::KeyTime;
 use tc3_signer::post_policy::{PolicyDocument, PostForm, Upload, sign_policy, verify_post};
 
-const VECTORS: &str = include_str!("vectors/post-policy.json");
-
 fn vectors() -> Vec<Value> {
-    let file: Value = serde_json::from_str(VECTORS).unwrap();
-    file["vectors"].as_array().unwrap().clone()
+    vector_array("post-policy.json", "vectors")
 }
 
 fn text<'a>(value: &'a Value, field: &str) -> &'a str {

@@ -7,7 +7,10 @@
     clippy::indexing_slicing
 )]
 
+mod support;
+
 use serde_json::Value;
+use support::{text, vector_array};
 use tc3_signer::Credential;
 use tc3_signer::tc3::{
     Authorization, DerivedKeys, PayloadMode, Tc3Params, Tc3Request, Tc3Signature, VerifyParams,
@@ -17,17 +20,7 @@ use tc3_signer::tc3::{
 const EXPECTED_VECTORS: usize = 15;
 
 fn vectors() -> Vec<Value> {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/vectors/tc3-sign.json"
-    ))
-    .unwrap();
-    let file: Value = serde_json::from_str(&text).unwrap();
-    file["vectors"].as_array().unwrap().clone()
-}
-
-fn text(value: &Value) -> &str {
-    value.as_str().unwrap_or_default()
+    vector_array("tc3-sign.json", "vectors")
 }
 
 /// Signs the vector's input; the returned borrowed parts live in the vector.

@@ -7,7 +7,10 @@
     clippy::indexing_slicing
 )]
 
+mod support;
+
 use serde_json::Value;
+use support::{text, vector_array};
 use tc3_signer::v1::{
     SignatureMethod, V1Params, V1Presented, V1VerifyParams, parse_form, sign_params,
 };
@@ -16,17 +19,7 @@ use tc3_signer::{Credential, VerifyError};
 const EXPECTED_VECTORS: usize = 1;
 
 fn legacy_vectors() -> Vec<Value> {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/vectors/tc3-sign.json"
-    ))
-    .unwrap();
-    let file: Value = serde_json::from_str(&text).unwrap();
-    file["legacy_v1"].as_array().unwrap().clone()
-}
-
-fn text(value: &Value) -> &str {
-    value.as_str().unwrap_or_default()
+    vector_array("tc3-sign.json", "legacy_v1")
 }
 
 #[test]

@@ -6,6 +6,11 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// The bucket the emulator-backed CLI tests use.
+pub(crate) const BUCKET: &str = "examplebucket-1250000000";
+/// The region the emulator-backed CLI tests use.
+pub(crate) const REGION: &str = "ap-guangzhou";
+
 /// What one run of the binary produced.
 #[derive(Debug)]
 pub(crate) struct Run {
@@ -82,4 +87,45 @@ pub(crate) fn vectors(file: &str, key: &str) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(path).unwrap();
     let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
     parsed[key].as_array().unwrap().clone()
+}
+
+/// `cos-sts credential --emulator <sts> --secret-id <root id> --secret-key <key>` plus
+/// `args`, where `key` is `secret_key` or, if `None`, the emulator's root secret key.
+pub(crate) fn issue_credential(
+    e: &cos_emulator::Emulator,
+    secret_key: Option<&str>,
+    args: &[&str],
+) -> Run {
+    let root = e.root_credential();
+    let sts = e.sts_endpoint();
+    let mut all = vec![
+        "credential",
+        "--emulator",
+        &sts,
+        "--secret-id",
+        root.secret_id(),
+        "--secret-key",
+        secret_key.unwrap_or(root.secret_key()),
+    ];
+    all.extend_from_slice(args);
+    cos_sts(&all, None)
+}
+
+/// A plain HTTP/1.1 GET of `url` over loopback: (status line, body).
+pub(crate) fn http_get(url: &str) -> (String, Vec<u8>) {
+    use std::io::Read as _;
+    let rest = url.strip_prefix("http://").unwrap();
+    let (authority, path) = rest.split_at(rest.find('/').unwrap());
+    let mut stream = std::net::TcpStream::connect(authority).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&response[..split]).to_string();
+    let status = head.lines().next().unwrap().to_owned();
+    (status, response[split + 4..].to_vec())
 }

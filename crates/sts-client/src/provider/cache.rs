@@ -395,6 +395,32 @@ mod tests {
         fail: Arc<Mutex<bool>>,
     }
 
+    impl Fixture {
+        /// The secret id the cache hands out now; the call must succeed.
+        async fn secret_id(&self) -> String {
+            let got = self.cache.provide_credentials().await.unwrap();
+            got.credential().secret_id().to_owned()
+        }
+
+        /// The results of `n` callers asking the cache at once.
+        async fn concurrent_calls(
+            &self,
+            n: usize,
+        ) -> Vec<Result<ProvidedCredential, CredentialsError>> {
+            let tasks: Vec<_> = (0..n)
+                .map(|_| {
+                    let cache = self.cache.clone();
+                    tokio::spawn(async move { cache.provide_credentials().await })
+                })
+                .collect();
+            let mut results = Vec::with_capacity(n);
+            for task in tasks {
+                results.push(task.await.unwrap());
+            }
+            results
+        }
+    }
+
     fn fixture(lifetime: u64, delay_ms: u64) -> Fixture {
         let clock = ManualClock::new(1_000_000);
         let loads = Arc::new(AtomicUsize::new(0));
@@ -422,15 +448,8 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn hundred_concurrent_callers_cause_one_load() {
         let f = fixture(3600, 50);
-        let mut tasks = Vec::new();
-        for _ in 0..100 {
-            let cache = f.cache.clone();
-            tasks.push(tokio::spawn(
-                async move { cache.provide_credentials().await },
-            ));
-        }
-        for task in tasks {
-            let got = task.await.unwrap().unwrap();
+        for got in f.concurrent_calls(100).await {
+            let got = got.unwrap();
             assert_eq!(got.credential().secret_id(), "id1");
             assert_eq!(got.credential().secret_key(), "key1");
         }
@@ -441,15 +460,8 @@ mod tests {
     async fn hundred_concurrent_callers_share_one_failure() {
         let f = fixture(3600, 50);
         *f.fail.lock().unwrap() = true;
-        let mut tasks = Vec::new();
-        for _ in 0..100 {
-            let cache = f.cache.clone();
-            tasks.push(tokio::spawn(
-                async move { cache.provide_credentials().await },
-            ));
-        }
-        for task in tasks {
-            assert!(task.await.unwrap().is_err());
+        for got in f.concurrent_calls(100).await {
+            assert!(got.is_err());
         }
         assert_eq!(f.loads.load(Ordering::SeqCst), 1);
     }
@@ -457,36 +469,12 @@ mod tests {
     #[tokio::test]
     async fn refreshes_ahead_of_expiry_not_before() {
         let f = fixture(3600, 0);
-        assert_eq!(
-            f.cache
-                .provide_credentials()
-                .await
-                .unwrap()
-                .credential()
-                .secret_id(),
-            "id1"
-        );
+        assert_eq!(f.secret_id().await, "id1");
         f.clock.advance(3600 - 301);
-        assert_eq!(
-            f.cache
-                .provide_credentials()
-                .await
-                .unwrap()
-                .credential()
-                .secret_id(),
-            "id1"
-        );
+        assert_eq!(f.secret_id().await, "id1");
         assert_eq!(f.loads.load(Ordering::SeqCst), 1);
         f.clock.advance(1); // now exactly expiry - 300: inside the window
-        assert_eq!(
-            f.cache
-                .provide_credentials()
-                .await
-                .unwrap()
-                .credential()
-                .secret_id(),
-            "id2"
-        );
+        assert_eq!(f.secret_id().await, "id2");
         assert_eq!(f.loads.load(Ordering::SeqCst), 2);
     }
 
@@ -502,15 +490,7 @@ mod tests {
         f.clock.advance(95); // 5 s before expiry: inside the 10 s margin, no longer served
         assert!(f.cache.provide_credentials().await.is_err());
         *f.fail.lock().unwrap() = false;
-        assert_eq!(
-            f.cache
-                .provide_credentials()
-                .await
-                .unwrap()
-                .credential()
-                .secret_id(),
-            "id4"
-        );
+        assert_eq!(f.secret_id().await, "id4");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
