@@ -3,6 +3,7 @@
 use crate::clock::Clock;
 use crate::emulator::Emulator;
 use crate::error::EmulatorError;
+use crate::etag::EtagMode;
 use crate::faults::Faults;
 use crate::state::{Limits, State};
 use crate::storage::Store;
@@ -94,6 +95,7 @@ pub struct EmulatorBuilder {
     sts_listen: SocketAddr,
     max_object_size: u64,
     body_timeout: Duration,
+    etag_mode: EtagMode,
 }
 
 impl Default for EmulatorBuilder {
@@ -117,6 +119,7 @@ impl Default for EmulatorBuilder {
             sts_listen: loopback,
             max_object_size: 5 * 1024 * 1024 * 1024,
             body_timeout: Duration::from_secs(60),
+            etag_mode: EtagMode::Md5,
         }
     }
 }
@@ -323,6 +326,17 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How PUT Object and Upload Part compute ETags (default [`EtagMode::Md5`], as COS does;
+    /// [`EtagMode::Crc64`] for benchmarks that the MD5 would otherwise limit).
+    ///
+    /// ```
+    /// let b = cos_emulator::Emulator::builder().etag_mode(cos_emulator::EtagMode::Crc64);
+    /// ```
+    pub fn etag_mode(mut self, mode: EtagMode) -> Self {
+        self.etag_mode = mode;
+        self
+    }
+
     fn normalised_buckets(&self) -> Result<Vec<String>, EmulatorError> {
         let invalid = |reason: String| EmulatorError::InvalidConfig { reason };
         if self.appid.is_empty() || !self.appid.bytes().all(|b| b.is_ascii_digit()) {
@@ -415,6 +429,7 @@ impl EmulatorBuilder {
                 max_document: 4 * 1024 * 1024,
                 idle: self.body_timeout,
             },
+            etag_mode: self.etag_mode,
         });
         Emulator::spawn(state, cos_listener, sts_listener)
     }

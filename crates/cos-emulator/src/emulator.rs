@@ -159,6 +159,18 @@ impl Emulator {
         &self.state.appid
     }
 
+    /// How PUT Object and Upload Part compute ETags.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), cos_emulator::EmulatorError> {
+    /// let e = cos_emulator::Emulator::builder().start().await?;
+    /// assert_eq!(e.etag_mode(), cos_emulator::EtagMode::Md5);
+    /// # Ok(()) }
+    /// ```
+    pub fn etag_mode(&self) -> crate::EtagMode {
+        self.state.etag_mode
+    }
+
     /// The region.
     ///
     /// ```

@@ -113,6 +113,7 @@ mod cos;
 mod crc64;
 mod emulator;
 mod error;
+mod etag;
 mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -127,4 +128,5 @@ mod sts;
 pub use builder::{EmulatorBuilder, Role};
 pub use emulator::Emulator;
 pub use error::EmulatorError;
+pub use etag::EtagMode;
 pub use faults::Faults;

@@ -37,6 +37,8 @@ pub(crate) struct State {
     pub(crate) sts_public_host: String,
     pub(crate) allow_anonymous: bool,
     pub(crate) limits: Limits,
+    /// How PUT Object and Upload Part compute ETags.
+    pub(crate) etag_mode: crate::EtagMode,
 }
 
 impl State {

@@ -5,6 +5,7 @@ use super::headers::{self, ByteRange};
 use super::{Req, io_error, set_header};
 use crate::body::{self, FileBody, ResBody};
 use crate::clock::http_date_millis;
+use crate::etag::{EtagMode, crc64_etag_digest};
 use crate::state::State;
 use crate::storage::{Blob, BlobSource, BlobWriter, DigestPipe, Digests, ObjectMeta};
 use http::{Response, StatusCode};
@@ -18,7 +19,9 @@ pub(super) const GET_PARAMS: &[&str] = &["versionId"];
 /// they are received; smaller ones inline, where a thread hand-off would cost more.
 const PIPELINE_FROM: u64 = 256 * 1024;
 
-/// Streams a request body into a new blob, enforcing the size limit and Content-MD5.
+/// Streams a request body into a new blob, enforcing the size limit and Content-MD5. The
+/// returned `md5` is the ETag digest: the MD5, or in [`EtagMode::Crc64`] (when no
+/// Content-MD5 was sent) the CRC-64 and length.
 pub(crate) async fn receive(
     state: &State,
     req: &Req,
@@ -36,7 +39,12 @@ pub(crate) async fn receive(
         .store
         .writer(declared.unwrap_or(0).min(1 << 30))
         .map_err(io_error)?;
-    let mut pipe = if declared.is_none_or(|len| len >= PIPELINE_FROM) {
+    let md5_needed = state.etag_mode == EtagMode::Md5 || expected_md5.is_some();
+    let mut pipe = if !md5_needed {
+        // CRC-64 alone runs at many GB/s: inline, no hand-off.
+        writer = writer.without_md5();
+        None
+    } else if declared.is_none_or(|len| len >= PIPELINE_FROM) {
         writer = writer.without_digests();
         Some(DigestPipe::start())
     } else {
@@ -72,6 +80,9 @@ pub(crate) async fn receive(
                 return Err(broken(e));
             }
         }
+    }
+    if !md5_needed {
+        digests.md5 = crc64_etag_digest(digests.crc64, digests.len);
     }
     if expected_md5.is_some_and(|m| m != digests.md5) {
         state.store.discard(&blob);

@@ -1,14 +1,14 @@
 //! `cos-sts emulator`: serve a local STS + COS emulator and print its coordinates as one JSON line.
 
 use clap::Args;
-use cos_emulator::{Emulator, Role};
+use cos_emulator::{Emulator, EtagMode, Role};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// Options of `cos-sts emulator`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  cos-sts emulator --data-dir ./cos-data --bucket examplebucket-1250000000\n  cos-sts emulator --listen 127.0.0.1:9000 --bucket media-1250000000 --region ap-beijing | head -1"
+    after_help = "Examples:\n  cos-sts emulator --data-dir ./cos-data --bucket examplebucket-1250000000\n  cos-sts emulator --listen 127.0.0.1:9000 --bucket media-1250000000 --region ap-beijing | head -1\n  cos-sts emulator --etag crc64   # benchmarks: ETags without MD5"
 )]
 pub(crate) struct EmulatorArgs {
     /// Address of the COS listener.
@@ -39,6 +39,14 @@ pub(crate) struct EmulatorArgs {
     /// Treat unsigned COS requests as the root account.
     #[arg(long)]
     allow_anonymous: bool,
+    /// How PUT Object and Upload Part compute ETags: `md5` (as COS does) or `crc64` (from the
+    /// CRC-64 and length, for benchmarks that the MD5 would limit; Content-MD5 is still checked).
+    #[arg(long, default_value = "md5", value_parser = parse_etag_mode)]
+    etag: EtagMode,
+}
+
+fn parse_etag_mode(name: &str) -> Result<EtagMode, String> {
+    EtagMode::from_name(name).ok_or_else(|| format!("`{name}`: expected md5 or crc64"))
 }
 
 fn appid_of(args: &EmulatorArgs) -> String {
@@ -60,6 +68,7 @@ fn builder(args: &EmulatorArgs) -> Result<cos_emulator::EmulatorBuilder, String>
         .appid(appid_of(args))
         .clock_offset(args.clock_offset)
         .allow_anonymous(args.allow_anonymous)
+        .etag_mode(args.etag)
         .cos_listen(args.listen)
         .sts_listen(
             args.sts_listen
@@ -129,6 +138,14 @@ mod tests {
             crate::commands::Command::Emulator(a) => a,
             other => panic!("parsed another command: {other:?}"),
         }
+    }
+
+    #[test]
+    fn etag_mode_option() {
+        assert_eq!(parse(&[]).etag, EtagMode::Md5);
+        assert_eq!(parse(&["--etag", "crc64"]).etag, EtagMode::Crc64);
+        let bad = crate::commands::Cli::try_parse_from(["cos-sts", "emulator", "--etag", "sha1"]);
+        assert!(bad.is_err());
     }
 
     #[test]
