@@ -456,6 +456,59 @@ async fn a_killed_upload_resumes_with_only_the_missing_parts() {
     e.shutdown().await;
 }
 
+#[tokio::test]
+async fn a_dropped_download_leaves_no_temporary_file_and_reports_progress_per_mebibyte() {
+    let e = emulator(Faults::none().latency(Duration::from_millis(30)), 0).await;
+    let c = client(&e, StaticProvider::new(e.root_credential()));
+    let bytes = data(12 << 20, 5);
+    c.put_object("d/file.bin", bytes.clone().into(), &Default::default())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("file.bin");
+    let entries = || std::fs::read_dir(dir.path()).unwrap().count();
+
+    // Progress comes about every MiB of a range, not once per 4 MiB part, and never goes back.
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let options = DownloadOptions::default()
+        .part_size(4 << 20)
+        .concurrency(2)
+        .progress(Progress::new(move |d, t| sink.lock().unwrap().push((d, t))));
+    c.download_file("d/file.bin", &target, &options)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&target).unwrap(), bytes);
+    let seen = seen.lock().unwrap().clone();
+    assert!(seen.len() >= 12, "{} reports", seen.len());
+    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{seen:?}");
+    assert_eq!(seen.last(), Some(&(12 << 20, 12 << 20)));
+    std::fs::remove_file(&target).unwrap();
+
+    // A download dropped half-way (its task aborted) removes its temporary file.
+    let done = Arc::new(AtomicU64::new(0));
+    let sink = done.clone();
+    let options = DownloadOptions::default()
+        .part_size(1 << 20)
+        .concurrency(2)
+        .progress(Progress::new(move |d, _| sink.store(d, Ordering::SeqCst)));
+    let task = {
+        let (c, target) = (c.clone(), target.clone());
+        tokio::spawn(async move { c.download_file("d/file.bin", &target, &options).await })
+    };
+    while done.load(Ordering::SeqCst) < 3 << 20 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    assert_eq!(entries(), 1, "the temporary file exists while downloading");
+    task.abort();
+    assert!(task.await.unwrap_err().is_cancelled());
+    // Writes already handed to blocking threads finish on the unlinked file.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(entries(), 0, "no temporary file is left behind");
+    assert!(!target.exists());
+    e.shutdown().await;
+}
+
 /// Soak size and rounds: `COS_SOAK_MIB` (default 8) and `COS_SOAK_ROUNDS` (default 3); the
 /// acceptance run is `COS_SOAK_MIB=64 COS_SOAK_ROUNDS=20`.
 #[tokio::test]

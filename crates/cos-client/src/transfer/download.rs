@@ -1,12 +1,13 @@
 //! `download_file`: parallel ranged GETs into a temporary file, renamed into place only after
 //! the combined CRC-64 matches the object's.
 
-use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use bytes::Bytes;
 use tokio::task::JoinSet;
 
-use super::DownloadOptions;
+use super::{DownloadOptions, Tally};
 use crate::client::Client;
 use crate::crc64::{self, Crc64};
 use crate::options::{ByteRange, GetOptions};
@@ -76,37 +77,29 @@ impl Client {
                 "COS reported no CRC-64 for the object",
             ));
         }
-        let temp = temp_path(path)?;
-        let result = self
+        let temp = TempFile::new(temp_path(path)?);
+        let local = self
             .download_into(
                 key,
-                &temp,
+                temp.path(),
                 head.content_length,
                 head.etag.as_deref(),
                 options,
             )
-            .await;
-        let local = match result {
-            Ok(local) => local,
-            Err(e) => {
-                let _ = tokio::fs::remove_file(&temp).await;
-                return Err(e);
-            }
-        };
+            .await?;
         if let Some(server) = head.crc64
             && server != local
         {
-            let _ = tokio::fs::remove_file(&temp).await;
             return Err(Error::ChecksumMismatch {
                 what: "download".into(),
                 local,
                 server,
             });
         }
-        if let Err(e) = tokio::fs::rename(&temp, path).await {
-            let _ = tokio::fs::remove_file(&temp).await;
-            return Err(Error::io(format!("renaming into {}", path.display()), e));
-        }
+        tokio::fs::rename(temp.path(), path)
+            .await
+            .map_err(|e| Error::io(format!("renaming into {}", path.display()), e))?;
+        temp.renamed();
         Ok(DownloadOutput {
             size: head.content_length,
             crc64: local,
@@ -134,7 +127,8 @@ impl Client {
         let mut crcs = vec![0u64; plan.part_count() as usize];
         let mut tasks = JoinSet::new();
         let mut queue = plan.parts().filter(|p| p.len > 0);
-        let mut done = 0u64;
+        let tally = Arc::new(Tally::new(options.progress.clone(), 0, size));
+        tally.report();
         loop {
             while tasks.len() < options.concurrency {
                 let Some(range) = queue.next() else { break };
@@ -142,9 +136,10 @@ impl Client {
                 let key = key.to_owned();
                 let etag = etag.map(str::to_owned);
                 let temp = temp.to_path_buf();
+                let tally = Arc::clone(&tally);
                 tasks.spawn(async move {
                     let crc = client
-                        .fetch_range(&key, etag.as_deref(), range, &temp)
+                        .fetch_range(&key, etag.as_deref(), range, &temp, tally)
                         .await?;
                     Ok::<_, Error>((range, crc))
                 });
@@ -163,10 +158,6 @@ impl Client {
             };
             if let Some(slot) = crcs.get_mut(range.number as usize - 1) {
                 *slot = crc;
-            }
-            done += range.len;
-            if let Some(progress) = &options.progress {
-                progress.report(done, size);
             }
         }
         if options.sync {
@@ -193,8 +184,9 @@ impl Client {
         etag: Option<&str>,
         range: PartRange,
         temp: &Path,
+        tally: Arc<Tally>,
     ) -> Result<u64, Error> {
-        let mut sink = RangeSink::open(temp, range.offset).await?;
+        let mut sink = RangeSink::open(temp, range.offset, tally).await?;
         let last = range.offset + range.len - 1;
         let mut attempt = 0;
         while sink.written < range.len {
@@ -216,7 +208,7 @@ impl Client {
                 Err(e) => return Err(e),
             }
         }
-        sink.flush().await?;
+        sink.finish().await?;
         Ok(sink.crc.finish())
     }
 
@@ -254,8 +246,8 @@ impl Client {
             if received + chunk.len() as u64 > remaining {
                 return Err(Error::malformed("GetObject", "range longer than requested"));
             }
-            sink.write(&chunk).await?;
             received += chunk.len() as u64;
+            sink.write(chunk).await?;
         }
         if received != remaining {
             return Err(Error::Transport {
@@ -268,22 +260,29 @@ impl Client {
     }
 }
 
-/// Where one range's bytes go: a 1 MiB buffer written at its file position by one blocking
-/// call when full, and the CRC of everything received.
+/// Where one range's bytes go: received chunks are gathered (without copying) until about
+/// 1 MiB, then written at their file position by one blocking task while the next batch is
+/// received; the CRC of everything received is kept, and progress is told per batch.
 struct RangeSink {
-    file: Option<std::fs::File>,
-    buffer: Vec<u8>,
-    /// File offset of `buffer[0]`.
+    file: Arc<std::fs::File>,
+    batch: Vec<Bytes>,
+    batch_len: usize,
+    /// The write in flight, if any: it must finish before the next one starts.
+    writing: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    /// File offset of the first byte of `batch`.
     position: u64,
     crc: Crc64,
-    /// Bytes received for the range (flushed or buffered).
+    /// Bytes received for the range (written, in flight or batched).
     written: u64,
+    tally: Arc<Tally>,
 }
 
 impl RangeSink {
     const FLUSH_AT: usize = 1 << 20;
 
-    async fn open(temp: &Path, offset: u64) -> Result<Self, Error> {
+    async fn open(temp: &Path, offset: u64, tally: Arc<Tally>) -> Result<Self, Error> {
+        // Never `create`: once a dropped download removed its temporary file, a straggling
+        // task must fail rather than bring it back.
         let file = tokio::fs::OpenOptions::new()
             .write(true)
             .open(temp)
@@ -292,53 +291,121 @@ impl RangeSink {
             .into_std()
             .await;
         Ok(Self {
-            file: Some(file),
-            buffer: Vec::with_capacity(Self::FLUSH_AT),
+            file: Arc::new(file),
+            batch: Vec::new(),
+            batch_len: 0,
+            writing: None,
             position: offset,
             crc: Crc64::new(),
             written: 0,
+            tally,
         })
     }
 
-    async fn write(&mut self, chunk: &[u8]) -> Result<(), Error> {
-        self.crc.update(chunk);
-        self.buffer.extend_from_slice(chunk);
+    async fn write(&mut self, chunk: Bytes) -> Result<(), Error> {
+        self.crc.update(&chunk);
         self.written += chunk.len() as u64;
-        if self.buffer.len() >= Self::FLUSH_AT {
-            self.flush().await?;
+        self.batch_len += chunk.len();
+        self.batch.push(chunk);
+        if self.batch_len >= Self::FLUSH_AT {
+            self.start_write().await?;
         }
         Ok(())
     }
 
-    async fn flush(&mut self) -> Result<(), Error> {
-        if self.buffer.is_empty() {
+    /// Waits for the write in flight, then hands the batch to a new one and counts it as
+    /// done for progress.
+    async fn start_write(&mut self) -> Result<(), Error> {
+        self.wait_for_write().await?;
+        if self.batch.is_empty() {
             return Ok(());
         }
-        let context = "writing the temporary file";
-        let mut file = self.file.take().ok_or_else(|| {
-            Error::io(
-                context,
-                std::io::Error::other("file lost by an earlier failure"),
-            )
-        })?;
-        let buffer = std::mem::take(&mut self.buffer);
+        let batch = std::mem::take(&mut self.batch);
+        let len = std::mem::take(&mut self.batch_len) as u64;
         let position = self.position;
-        let joined = tokio::task::spawn_blocking(move || {
-            use std::io::{Seek, Write};
-            let result = file
-                .seek(SeekFrom::Start(position))
-                .and_then(|_| file.write_all(&buffer));
-            (file, buffer, result)
-        })
-        .await
-        .map_err(|e| Error::io(context, std::io::Error::other(e.to_string())))?;
-        let (file, mut buffer, result) = joined;
-        result.map_err(|e| Error::io(context, e))?;
-        self.position += buffer.len() as u64;
-        buffer.clear();
-        self.buffer = buffer;
-        self.file = Some(file);
+        self.position += len;
+        let file = Arc::clone(&self.file);
+        self.writing = Some(tokio::task::spawn_blocking(move || {
+            let mut at = position;
+            for chunk in &batch {
+                write_all_at(&file, chunk, at)?;
+                at += chunk.len() as u64;
+            }
+            Ok(())
+        }));
+        self.tally.add(len);
         Ok(())
+    }
+
+    async fn wait_for_write(&mut self) -> Result<(), Error> {
+        let context = "writing the temporary file";
+        let Some(writing) = self.writing.take() else {
+            return Ok(());
+        };
+        writing
+            .await
+            .map_err(|e| Error::io(context, std::io::Error::other(e.to_string())))?
+            .map_err(|e| Error::io(context, e))
+    }
+
+    /// Writes everything received and waits for it.
+    async fn finish(&mut self) -> Result<(), Error> {
+        self.start_write().await?;
+        self.wait_for_write().await
+    }
+}
+
+/// Writes all of `data` at `offset` without moving a shared cursor.
+#[cfg(unix)]
+fn write_all_at(file: &std::fs::File, data: &[u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, data, offset)
+}
+
+/// Writes all of `data` at `offset` without moving a shared cursor.
+#[cfg(windows)]
+fn write_all_at(file: &std::fs::File, mut data: &[u8], mut offset: u64) -> std::io::Result<()> {
+    while !data.is_empty() {
+        let n = std::os::windows::fs::FileExt::seek_write(file, data, offset)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        data = data.get(n..).unwrap_or_default();
+        offset += n as u64;
+    }
+    Ok(())
+}
+
+/// The temporary file of a download: removed when dropped (on failure, or when the
+/// download future itself is dropped) unless it was renamed into place.
+struct TempFile {
+    path: PathBuf,
+    renamed: bool,
+}
+
+impl TempFile {
+    fn new(path: PathBuf) -> Self {
+        Self {
+            path,
+            renamed: false,
+        }
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file now lives at its final name: nothing to remove.
+    fn renamed(mut self) {
+        self.renamed = true;
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.renamed {
+            // Blocking, but one unlink; a missing file (never created) is fine.
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 

@@ -11,8 +11,9 @@ mod upload;
 pub use download::DownloadOutput;
 pub use upload::UploadOutput;
 
-/// A progress callback, called with `(bytes done, total bytes)` each time a part (or the
-/// whole object) finishes; usable to drive a progress bar. Calls may come from several
+/// A progress callback, called with `(bytes done, total bytes)`; usable to drive a progress
+/// bar. `upload_file` reports each time a part (or the whole object) is stored;
+/// `download_file` reports about every MiB received per range. Calls may come from several
 /// tasks, but `bytes done` never decreases.
 ///
 /// ```
@@ -54,6 +55,43 @@ impl Progress {
 impl fmt::Debug for Progress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Progress(..)")
+    }
+}
+
+/// Bytes done of a transfer, shared by its tasks: adds under a lock so that the callback
+/// sees `done` in increasing order whichever task reports.
+pub(crate) struct Tally {
+    progress: Option<Progress>,
+    total: u64,
+    done: Mutex<u64>,
+}
+
+impl Tally {
+    /// A tally starting at `done` of `total`, reported to `progress` if any.
+    pub(crate) fn new(progress: Option<Progress>, done: u64, total: u64) -> Self {
+        Self {
+            progress,
+            total,
+            done: Mutex::new(done),
+        }
+    }
+
+    /// Reports the current count (the starting point of a resumed transfer, say).
+    pub(crate) fn report(&self) {
+        self.add(0);
+    }
+
+    /// Adds `bytes` and reports the new count.
+    pub(crate) fn add(&self, bytes: u64) {
+        let Some(progress) = &self.progress else {
+            return;
+        };
+        let mut done = self
+            .done
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *done = done.saturating_add(bytes).min(self.total);
+        progress.report(*done, self.total);
     }
 }
 

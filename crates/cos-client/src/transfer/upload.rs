@@ -9,7 +9,7 @@ use bytes::Bytes;
 use md5::{Digest, Md5};
 use tokio::task::JoinSet;
 
-use super::{BufferPool, UploadOptions};
+use super::{BufferPool, Tally, UploadOptions};
 use crate::client::Client;
 use crate::crc64;
 use crate::plan::{MultipartPlan, PartRange};
@@ -245,14 +245,13 @@ impl Client {
         options: &UploadOptions,
     ) -> Result<UploadOutput, Error> {
         let total = plan.object_size();
-        let mut done: u64 = reused
+        let reused_bytes: u64 = reused
             .keys()
             .filter_map(|n| plan.part(*n))
             .map(|p| p.len)
             .sum();
-        if let Some(progress) = &options.progress {
-            progress.report(done, total);
-        }
+        let tally = Tally::new(options.progress.clone(), reused_bytes, total);
+        tally.report();
         let parts_reused = u32::try_from(reused.len()).unwrap_or(u32::MAX);
         let mut finished: BTreeMap<u32, (String, u64)> = reused;
         let pending: Vec<PartRange> = plan
@@ -294,10 +293,7 @@ impl Client {
                     return Err(error);
                 }
             };
-            done += range.len;
-            if let Some(progress) = &options.progress {
-                progress.report(done, total);
-            }
+            tally.add(range.len);
             finished.insert(part.number, (part.etag, part.crc64));
         }
         let local = plan.parts().try_fold(0u64, |acc, range| {
