@@ -25,6 +25,7 @@ use tc3_signer::Credential;
 pub struct Role {
     name: String,
     policy: String,
+    external_id: Option<String>,
 }
 
 impl Role {
@@ -38,7 +39,30 @@ impl Role {
         Self {
             name: name.into(),
             policy: policy_json.into(),
+            external_id: None,
         }
+    }
+
+    /// Requires AssumeRole callers to send this `ExternalId`, as a role whose trust policy
+    /// has an `sts:external_id` condition does; others get `UnauthorizedOperation`.
+    ///
+    /// ```
+    /// let role = cos_emulator::Role::new("partner", "{}").external_id("partner-42");
+    /// assert_eq!(role.required_external_id(), Some("partner-42"));
+    /// ```
+    #[must_use]
+    pub fn external_id(mut self, id: impl Into<String>) -> Self {
+        self.external_id = Some(id.into());
+        self
+    }
+
+    /// The `ExternalId` AssumeRole must carry, if any.
+    ///
+    /// ```
+    /// assert_eq!(cos_emulator::Role::new("r", "{}").required_external_id(), None);
+    /// ```
+    pub fn required_external_id(&self) -> Option<&str> {
+        self.external_id.as_deref()
     }
 
     /// The role name (as in `qcs::cam::uin/<uin>:roleName/<name>`).

@@ -365,6 +365,68 @@ async fn assume_role_and_caller_identity() {
 }
 
 #[tokio::test]
+async fn assume_role_checks_external_id_and_session_tags() {
+    let role_policy = r#"{"version":"2.0","statement":[{"effect":"allow","action":["name/cos:*"],"resource":["*"]}]}"#;
+    let e = Emulator::builder()
+        .role(Role::new("partner", role_policy).external_id("partner-42"))
+        .start()
+        .await
+        .unwrap();
+    let root = e.root_credential();
+    let arn = format!("qcs::cam::uin/{}:roleName/partner", e.owner_uin());
+    let code = |r: &common::Reply| r.json()["Response"]["Error"]["Code"].clone();
+
+    // TC3 (JSON): tags as an array, the right ExternalId.
+    let ok = serde_json::json!({"RoleArn": arn, "RoleSessionName": "s1", "ExternalId": "partner-42",
+        "Tags": [{"Key": "team", "Value": "media"}]});
+    let key = temp_credential(&sts_tc3(&e, &root, "AssumeRole", &ok, None).await);
+    assert_eq!(Cos::with(&e, Some(key)).put("a", "x").await.status, 200);
+    // Legacy v1 (form): Tags.N.Key / Tags.N.Value.
+    let r = sts_v1(
+        &e,
+        &root,
+        "AssumeRole",
+        &[
+            ("RoleArn", &arn),
+            ("RoleSessionName", "s2"),
+            ("ExternalId", "partner-42"),
+            ("Tags.0.Key", "team"),
+            ("Tags.0.Value", "media"),
+        ],
+    )
+    .await;
+    temp_credential(&r);
+
+    for (body, expected) in [
+        (
+            serde_json::json!({"RoleArn": arn, "RoleSessionName": "s1"}),
+            "UnauthorizedOperation",
+        ),
+        (
+            serde_json::json!({"RoleArn": arn, "RoleSessionName": "s1", "ExternalId": ""}),
+            "UnauthorizedOperation",
+        ),
+        (
+            serde_json::json!({"RoleArn": arn, "RoleSessionName": "s1", "ExternalId": "partner-43"}),
+            "UnauthorizedOperation",
+        ),
+        (
+            serde_json::json!({"RoleArn": arn, "RoleSessionName": "s1", "ExternalId": "x"}),
+            "InvalidParameter.ParamError",
+        ),
+        (
+            serde_json::json!({"RoleArn": arn, "RoleSessionName": "s1", "ExternalId": "partner-42",
+            "Tags": [{"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}]}),
+            "InvalidParameter.ParamError",
+        ),
+    ] {
+        let r = sts_tc3(&e, &root, "AssumeRole", &body, None).await;
+        assert_eq!(code(&r), expected, "{body}");
+    }
+    e.shutdown().await;
+}
+
+#[tokio::test]
 async fn policy_conditions_use_the_request_context() {
     let e = Emulator::builder().start().await.unwrap();
     let resource = format!(

@@ -2,6 +2,7 @@
 
 use super::StsError;
 use super::credentials::Issue;
+use super::role_params;
 use super::wire::{Call, Signer};
 use crate::state::State;
 use serde_json::{Value, json};
@@ -197,6 +198,9 @@ fn assume_role(state: &State, call: &Call) -> Result<Value, StsError> {
         .ok_or_else(|| {
             StsError::new("ResourceNotFound.RoleNotFound", "The role does not exist.")
         })?;
+    role_params::check_external_id(call, role)?;
+    // Validated as STS does; the emulator's policies have no tag conditions to apply them to.
+    role_params::session_tags(call)?;
     let mut policies = vec![role.policy_json().to_string()];
     if let Some(raw) = call.param("Policy").filter(|p| !p.is_empty()) {
         policies.push(checked_policy(raw)?);

@@ -8,6 +8,7 @@
 
 mod actions;
 mod credentials;
+mod role_params;
 mod wire;
 
 pub(crate) use credentials::{CredentialStore, TempKey};
