@@ -63,6 +63,9 @@
 //! still arriving, so with a core to spare a large PUT is bounded by MD5 speed (about
 //! 0.5 GB/s per stream), not by network read plus MD5.
 //!
+//! Complete Multipart Upload copies no bytes: the completed object keeps its parts, in
+//! order, and reads stream from them, so it answers at once whatever the object's size.
+//!
 //! # Authentication
 //!
 //! COS requests must carry a `q-sign` signature (header or presigned query) by the root key
@@ -109,6 +112,7 @@ mod auth;
 mod body;
 mod builder;
 mod clock;
+mod composite_body;
 mod cos;
 mod crc64;
 mod emulator;

@@ -5,6 +5,7 @@ use super::headers::{self, ByteRange};
 use super::{Req, io_error, set_header};
 use crate::body::{self, FileBody, ResBody};
 use crate::clock::http_date_millis;
+use crate::composite_body::CompositeBody;
 use crate::etag::{EtagMode, crc64_etag_digest};
 use crate::state::State;
 use crate::storage::{Blob, BlobSource, BlobWriter, DigestPipe, Digests, ObjectMeta};
@@ -288,6 +289,9 @@ pub(super) fn get_object(
             file.seek(std::io::SeekFrom::Start(start))
                 .map_err(io_error)?;
             FileBody::new(file, len).boxed_unsync()
+        }
+        Some(BlobSource::Composite(composite)) => {
+            CompositeBody::new(composite, start, len).boxed_unsync()
         }
     };
     let mut response = Response::new(body);

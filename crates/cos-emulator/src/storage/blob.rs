@@ -1,10 +1,12 @@
 //! Object and part bytes: where they live and how they are written.
 
+use super::composite::Composite;
 use crate::crc64::Crc64;
 use bytes::{Bytes, BytesMut};
 use md5::{Digest as _, Md5};
 use std::io::{self, Write as _};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Finished, immutable bytes of an object or a part.
 #[derive(Clone)]
@@ -18,13 +20,15 @@ pub(crate) enum Blob {
         /// Full path.
         path: PathBuf,
     },
+    /// The ordered parts of a completed multipart upload, not concatenated.
+    Composite(Arc<Composite>),
 }
 
 impl Blob {
     /// The file id of a file blob.
     pub(crate) fn file_id(&self) -> Option<&str> {
         match self {
-            Blob::Memory(_) => None,
+            Blob::Memory(_) | Blob::Composite(_) => None,
             Blob::File { id, .. } => Some(id),
         }
     }
@@ -37,6 +41,9 @@ pub(crate) enum BlobSource {
     Memory(Bytes),
     /// An open file.
     File(std::fs::File),
+    /// A composite: its part files are opened one at a time as they are read, and stay
+    /// on disk while this handle lives.
+    Composite(Arc<Composite>),
 }
 
 impl BlobSource {
@@ -45,6 +52,7 @@ impl BlobSource {
         Ok(match blob {
             Blob::Memory(b) => BlobSource::Memory(b.clone()),
             Blob::File { path, .. } => BlobSource::File(std::fs::File::open(path)?),
+            Blob::Composite(composite) => BlobSource::Composite(Arc::clone(composite)),
         })
     }
 }
@@ -116,7 +124,7 @@ impl BlobWriter {
         }
     }
 
-    /// Skips the MD5 (used when assembling multipart objects, whose ETag is not an MD5).
+    /// Skips the MD5 (when the ETag will not be an MD5).
     pub(crate) fn without_md5(mut self) -> Self {
         self.md5 = None;
         self
@@ -150,41 +158,6 @@ impl BlobWriter {
         }
         self.len = self.len.saturating_add(data.len() as u64);
         Ok(())
-    }
-
-    /// Appends the whole of `blob`, whose digests the caller already knows: the writer must
-    /// have been made [`BlobWriter::without_digests`]. File to file, the kernel copies
-    /// (`copy_file_range`), so assembling a multipart object costs no pass through user
-    /// space. Returns the number of bytes appended.
-    pub(crate) fn append_blob(&mut self, blob: &Blob) -> io::Result<u64> {
-        if self.md5.is_some() || self.crc.is_some() {
-            return Err(io::Error::other(
-                "append_blob needs a writer without digests",
-            ));
-        }
-        let appended = match (self.sink.as_mut(), BlobSource::open(blob)?) {
-            (Some(Sink::Memory(buf)), BlobSource::Memory(bytes)) => {
-                buf.extend_from_slice(&bytes);
-                bytes.len() as u64
-            }
-            (Some(Sink::File { file, .. }), BlobSource::File(mut source)) => {
-                io::copy(&mut source, file)?
-            }
-            (Some(Sink::File { file, .. }), BlobSource::Memory(bytes)) => {
-                file.write_all(&bytes)?;
-                bytes.len() as u64
-            }
-            (Some(Sink::Memory(buf)), BlobSource::File(mut source)) => {
-                use bytes::BufMut as _;
-                let mut writer = std::mem::take(buf).writer();
-                let copied = io::copy(&mut source, &mut writer);
-                *buf = writer.into_inner();
-                copied?
-            }
-            (None, _) => return Err(io::Error::other("blob writer already finished")),
-        };
-        self.len = self.len.saturating_add(appended);
-        Ok(appended)
     }
 
     /// Seals the blob: flushes (and for durable files syncs) and moves it to its final name.
@@ -253,7 +226,7 @@ mod tests {
         assert_eq!(d.crc64, 5_981_764_153_023_615_706);
         match BlobSource::open(&blob).unwrap() {
             BlobSource::Memory(b) => assert_eq!(&b[..], b"hello world"),
-            BlobSource::File(_) => panic!("memory blob opened as file"),
+            _ => panic!("memory blob opened as something else"),
         }
     }
 
@@ -266,67 +239,5 @@ mod tests {
         drop(w);
         assert!(!tmp.exists());
         assert!(!dir.path().join("x").exists());
-    }
-
-    fn read_all(blob: &Blob) -> Vec<u8> {
-        use std::io::Read as _;
-        match BlobSource::open(blob).unwrap() {
-            BlobSource::Memory(b) => b.to_vec(),
-            BlobSource::File(mut f) => {
-                let mut out = Vec::new();
-                f.read_to_end(&mut out).unwrap();
-                out
-            }
-        }
-    }
-
-    #[test]
-    fn append_blob_concatenates_every_source_into_every_sink() {
-        let dir = tempfile::tempdir().unwrap();
-        let file_blob = |name: &str, data: &[u8]| {
-            let mut w = BlobWriter::file(
-                dir.path().join(format!("{name}.tmp")),
-                name.into(),
-                dir.path().join(name),
-                false,
-            )
-            .unwrap();
-            w.write(data).unwrap();
-            w.finish().unwrap().0
-        };
-        let parts = [
-            file_blob("a", b"file part, "),
-            Blob::Memory(Bytes::from_static(b"memory part, ")),
-            file_blob("b", &[b'z'; 70_000]),
-        ];
-        let mut expected = b"file part, memory part, ".to_vec();
-        expected.extend_from_slice(&[b'z'; 70_000]);
-        let sinks = [
-            BlobWriter::memory(0),
-            BlobWriter::file(
-                dir.path().join("out.tmp"),
-                "out".into(),
-                dir.path().join("out"),
-                false,
-            )
-            .unwrap(),
-        ];
-        for sink in sinks {
-            let mut w = sink.without_digests();
-            let appended: u64 = parts.iter().map(|p| w.append_blob(p).unwrap()).sum();
-            assert_eq!(appended, expected.len() as u64);
-            assert_eq!(w.len(), appended);
-            let (blob, _) = w.finish().unwrap();
-            assert_eq!(read_all(&blob), expected);
-        }
-    }
-
-    #[test]
-    fn append_blob_refuses_a_digesting_writer() {
-        let mut w = BlobWriter::memory(0);
-        assert!(
-            w.append_blob(&Blob::Memory(Bytes::from_static(b"x")))
-                .is_err()
-        );
     }
 }

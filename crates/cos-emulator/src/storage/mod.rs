@@ -5,11 +5,19 @@
 //! metadata file write at most), never across an `await`.
 
 mod blob;
+mod complete;
+mod composite;
+mod composite_reader;
 mod digest_pipe;
 mod model;
 mod persist;
 
 pub(crate) use blob::{Blob, BlobSource, BlobWriter, Digests};
+pub(crate) use complete::CompleteError;
+#[cfg(test)]
+pub(crate) use composite::testing::sample as sample_composite;
+pub(crate) use composite::{Composite, Cursor, SegmentData};
+use composite_reader::CompositeReader;
 pub(crate) use digest_pipe::DigestPipe;
 pub(crate) use model::{ObjectMeta, PartMeta, UploadMeta};
 
@@ -34,23 +42,6 @@ struct StoredObject {
 struct OpenUpload {
     meta: UploadMeta,
     parts: BTreeMap<u32, (PartMeta, Blob)>,
-}
-
-/// Why a Complete Multipart Upload was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum CompleteError {
-    /// Unknown upload id.
-    NoSuchUpload,
-    /// The part list is empty.
-    NoParts,
-    /// Part numbers are not strictly ascending.
-    InvalidPartOrder,
-    /// A listed part does not exist or its ETag differs.
-    InvalidPart(u32),
-    /// A part other than the last is below the minimum size.
-    EntityTooSmall(u32),
-    /// Storage failed.
-    Io(String),
 }
 
 /// One page of a bucket listing.
@@ -158,14 +149,33 @@ impl Store {
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such bucket"))
     }
 
-    /// Makes `blob` the object `meta.key`, replacing (and releasing) any older version.
+    /// Makes `blob` the object `meta.key`, replacing (and releasing) any older version; on
+    /// failure `blob` is released.
     pub(crate) fn put_object(&self, bucket: &str, meta: ObjectMeta, blob: Blob) -> io::Result<()> {
-        let lock = self.bucket(bucket)?;
-        let mut map = lock.write().map_err(poisoned)?;
-        if let Err(e) = self.persistence.save_object(bucket, &meta, &blob) {
-            drop(map);
+        self.commit_object(bucket, meta, blob).map_err(|(e, blob)| {
             self.persistence.release_blob(&blob);
-            return Err(e);
+            e
+        })
+    }
+
+    /// Makes `blob` the object `meta.key`, replacing (and releasing) any older version; on
+    /// failure `blob` is handed back, not released.
+    fn commit_object(
+        &self,
+        bucket: &str,
+        meta: ObjectMeta,
+        blob: Blob,
+    ) -> Result<(), (io::Error, Blob)> {
+        let lock = match self.bucket(bucket) {
+            Ok(lock) => lock,
+            Err(e) => return Err((e, blob)),
+        };
+        let mut map = match lock.write() {
+            Ok(map) => map,
+            Err(e) => return Err((poisoned(e), blob)),
+        };
+        if let Err(e) = self.persistence.save_object(bucket, &meta, &blob) {
+            return Err((e, blob));
         }
         let old = map.insert(
             meta.key.clone(),
@@ -182,8 +192,9 @@ impl Store {
     }
 
     /// New bytes equal to `source`, the opened bytes of the object `meta` (PUT Object - Copy).
-    /// In-memory bytes are shared (they are immutable); a file is copied into a new blob. The
-    /// MD5 is taken from a plain (non-multipart) ETag instead of being computed again.
+    /// In-memory bytes are shared (they are immutable); a file or a composite is copied into
+    /// a new single blob, so a part blob always has exactly one owner. The MD5 is taken from
+    /// a plain (non-multipart) ETag instead of being computed again.
     /// Blocking: call it off the async runtime for large objects.
     pub(crate) fn duplicate(
         &self,
@@ -200,9 +211,9 @@ impl Store {
                 };
                 Ok((Blob::Memory(bytes), digests))
             }
-            file @ BlobSource::File(_) => {
+            source @ (BlobSource::File(_) | BlobSource::Composite(_)) => {
                 let mut writer = self.writer(meta.size)?;
-                copy_source(file, &mut writer)?;
+                copy_source(source, &mut writer)?;
                 writer.finish()
             }
         }
@@ -426,79 +437,6 @@ impl Store {
         }
         Ok(true)
     }
-
-    /// Completes an upload from the listed `(part number, etag)` pairs; returns the new
-    /// object's metadata. Parts not listed are discarded.
-    pub(crate) fn complete_upload(
-        &self,
-        bucket: &str,
-        key: &str,
-        upload_id: &str,
-        listed: &[(u32, String)],
-        now_ms: u64,
-    ) -> Result<ObjectMeta, CompleteError> {
-        let io_err = |e: io::Error| CompleteError::Io(e.to_string());
-        // Validate and take a snapshot of the chosen parts without holding the lock while copying.
-        let (upload, chosen) = {
-            let uploads = self
-                .uploads
-                .read()
-                .map_err(|_| CompleteError::Io("lock".into()))?;
-            let upload = uploads
-                .get(upload_id)
-                .filter(|u| u.meta.bucket == bucket && u.meta.key == key)
-                .ok_or(CompleteError::NoSuchUpload)?;
-            let chosen = validate_parts(&upload.parts, listed)?;
-            (upload.meta.clone(), chosen)
-        };
-        let total: u64 = chosen.iter().map(|(p, _)| p.size).sum();
-        // The parts' digests were computed when they were received and their blobs are
-        // immutable: the object's CRC-64 is combined from them, and the bytes are appended
-        // without another pass (file to file, in the kernel).
-        let mut writer = self.writer(total).map_err(io_err)?.without_digests();
-        let mut etag_md5 = Md5::new();
-        let mut crc = 0u64;
-        for (part, blob) in &chosen {
-            let appended = writer.append_blob(blob).map_err(io_err)?;
-            if appended != part.size {
-                return Err(CompleteError::Io(format!(
-                    "part {} holds {appended} bytes, not {}",
-                    part.number, part.size
-                )));
-            }
-            etag_md5.update(part.md5);
-            crc = crate::crc64::combine(crc, part.crc64, part.size);
-        }
-        let (blob, digests) = writer.finish().map_err(io_err)?;
-        let md5: [u8; 16] = etag_md5.finalize().into();
-        let meta = ObjectMeta {
-            key: key.to_string(),
-            size: digests.len,
-            etag: format!("\"{}-{}\"", hex::encode(md5), chosen.len()),
-            crc64: crc,
-            last_modified_ms: now_ms,
-            headers: upload.headers.clone(),
-            storage_class: upload.storage_class.clone(),
-        };
-        // The upload must still exist (a concurrent Abort or Complete wins otherwise).
-        let mut uploads = self
-            .uploads
-            .write()
-            .map_err(|_| CompleteError::Io("lock".into()))?;
-        let Some(open) = uploads.remove(upload_id) else {
-            drop(uploads);
-            self.persistence.release_blob(&blob);
-            return Err(CompleteError::NoSuchUpload);
-        };
-        drop(uploads);
-        self.put_object(bucket, meta.clone(), blob)
-            .map_err(io_err)?;
-        self.persistence.remove_upload(upload_id).map_err(io_err)?;
-        for (_, part_blob) in open.parts.into_values() {
-            self.persistence.release_blob(&part_blob);
-        }
-        Ok(meta)
-    }
 }
 
 /// The MD5 in a quoted single-part ETag (`"<32 hex>"`); `None` for multipart ETags.
@@ -509,49 +447,25 @@ fn plain_md5(etag: &str) -> Option<[u8; 16]> {
     Some(md5)
 }
 
-fn validate_parts(
-    parts: &BTreeMap<u32, (PartMeta, Blob)>,
-    listed: &[(u32, String)],
-) -> Result<Vec<(PartMeta, Blob)>, CompleteError> {
-    if listed.is_empty() {
-        return Err(CompleteError::NoParts);
-    }
-    if listed.windows(2).any(|w| matches!(w, [a, b] if a.0 >= b.0)) {
-        return Err(CompleteError::InvalidPartOrder);
-    }
-    let mut chosen = Vec::with_capacity(listed.len());
-    for (number, etag) in listed {
-        let (part, blob) = parts
-            .get(number)
-            .ok_or(CompleteError::InvalidPart(*number))?;
-        if etag.trim().trim_matches('"') != hex::encode(part.md5) {
-            return Err(CompleteError::InvalidPart(*number));
-        }
-        chosen.push((part.clone(), blob.clone()));
-    }
-    let last = chosen.len().saturating_sub(1);
-    for (i, (part, _)) in chosen.iter().enumerate() {
-        if i != last && part.size < MIN_PART_SIZE {
-            return Err(CompleteError::EntityTooSmall(part.number));
-        }
-    }
-    Ok(chosen)
-}
-
 fn copy_source(source: BlobSource, writer: &mut BlobWriter) -> io::Result<()> {
     match source {
         BlobSource::Memory(bytes) => writer.write(&bytes),
-        BlobSource::File(mut file) => {
-            use std::io::Read as _;
-            let mut buf = vec![0u8; 1 << 20];
-            loop {
-                let n = file.read(&mut buf)?;
-                if n == 0 {
-                    return Ok(());
-                }
-                writer.write(buf.get(..n).unwrap_or_default())?;
-            }
+        BlobSource::File(file) => copy_reader(file, writer),
+        BlobSource::Composite(composite) => {
+            let len = composite.len();
+            copy_reader(CompositeReader::new(composite, 0, len), writer)
         }
+    }
+}
+
+fn copy_reader(mut reader: impl io::Read, writer: &mut BlobWriter) -> io::Result<()> {
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        writer.write(buf.get(..n).unwrap_or_default())?;
     }
 }
 

@@ -6,19 +6,22 @@
 //! ```text
 //! blobs/<id>                              object and part bytes
 //! tmp/                                    files being written
-//! objects/<bucket>/<md5(key)>.json        object metadata + blob id
+//! objects/<bucket>/<md5(key)>.json        object metadata + blob id, or the ordered
+//!                                         part blob ids of a completed multipart upload
 //! uploads/<upload id>/upload.json         an open multipart upload
 //! uploads/<upload id>/part-<n>.json       one uploaded part + blob id
 //! state/<name>.json                       other state (root key, temporary credentials)
 //! ```
 
 use super::blob::{Blob, BlobWriter};
+use super::composite::Composite;
 use super::model::{ObjectMeta, PartMeta, UploadMeta};
 use md5::{Digest as _, Md5};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Everything restored from a data directory.
 #[derive(Default)]
@@ -93,10 +96,22 @@ pub(crate) struct DataDir {
     durable: bool,
 }
 
+/// An object's record: a single blob id in `blob`, or (a completed multipart upload) the
+/// part blobs in `parts`, in order. Records written before composites existed have `blob`.
 #[derive(Serialize, Deserialize)]
 struct ObjectRecord {
     meta: ObjectMeta,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     blob: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    parts: Vec<PieceRecord>,
+}
+
+/// One part blob of a composite object.
+#[derive(Serialize, Deserialize)]
+struct PieceRecord {
+    blob: String,
+    size: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -154,7 +169,22 @@ impl DataDir {
         })
     }
 
-    fn load_parts(&self, dir: &Path, keep: &mut HashSet<String>) -> Vec<(PartMeta, Blob)> {
+    /// The blob of an object record; `None` for an invalid record (a bad id, or part sizes
+    /// that do not add up to the object's).
+    fn object_blob(&self, record: &ObjectRecord) -> Option<Blob> {
+        if record.parts.is_empty() {
+            return self.blob_from_id(&record.blob);
+        }
+        let pieces = record
+            .parts
+            .iter()
+            .map(|p| Some((self.blob_from_id(&p.blob)?, p.size)))
+            .collect::<Option<Vec<_>>>()?;
+        let composite = Composite::new(pieces).ok()?;
+        (composite.len() == record.meta.size).then(|| Blob::Composite(Arc::new(composite)))
+    }
+
+    fn load_parts(&self, dir: &Path) -> Vec<(PartMeta, Blob)> {
         let mut parts = Vec::new();
         for entry in read_dir_files(dir) {
             let is_part = entry
@@ -168,12 +198,23 @@ impl DataDir {
                 continue;
             };
             if let Some(blob) = self.blob_from_id(&record.blob) {
-                keep.insert(record.blob.clone());
                 parts.push((record.meta, blob));
             }
         }
         parts
     }
+}
+
+/// The file ids a blob references.
+fn blob_ids(blob: &Blob) -> Vec<String> {
+    let pieces = match blob {
+        Blob::Composite(composite) => composite.pieces().iter().map(|(p, _)| p).collect(),
+        Blob::Memory(_) | Blob::File { .. } => vec![blob],
+    };
+    pieces
+        .into_iter()
+        .filter_map(|p| p.file_id().map(str::to_string))
+        .collect()
 }
 
 fn read_dir_files(dir: &Path) -> Vec<PathBuf> {
@@ -207,9 +248,21 @@ impl Persistence for DataDir {
     }
 
     fn save_object(&self, bucket: &str, meta: &ObjectMeta, blob: &Blob) -> io::Result<()> {
+        let parts = match blob {
+            Blob::Composite(composite) => composite
+                .pieces()
+                .iter()
+                .map(|(piece, size)| PieceRecord {
+                    blob: piece.file_id().unwrap_or_default().to_string(),
+                    size: *size,
+                })
+                .collect(),
+            Blob::Memory(_) | Blob::File { .. } => Vec::new(),
+        };
         let record = ObjectRecord {
             meta: meta.clone(),
             blob: blob.file_id().unwrap_or_default().to_string(),
+            parts,
         };
         self.write_atomic(&self.key_file(bucket, &meta.key), &to_json(&record)?)
     }
@@ -260,8 +313,13 @@ impl Persistence for DataDir {
     }
 
     fn release_blob(&self, blob: &Blob) {
-        if let Blob::File { path, .. } = blob {
-            let _ = std::fs::remove_file(path);
+        match blob {
+            Blob::Memory(_) => {}
+            Blob::File { path, .. } => {
+                let _ = std::fs::remove_file(path);
+            }
+            // Its files go when the last reader is done with it.
+            Blob::Composite(composite) => composite.release(),
         }
     }
 
@@ -285,17 +343,26 @@ impl Persistence for DataDir {
                 let Some(record) = read_json::<ObjectRecord>(&path) else {
                     continue;
                 };
-                if let Some(blob) = self.blob_from_id(&record.blob) {
-                    keep.insert(record.blob.clone());
+                if let Some(blob) = self.object_blob(&record) {
+                    keep.extend(blob_ids(&blob));
                     loaded.objects.push((bucket.clone(), record.meta, blob));
                 }
             }
         }
+        let objects_keep = keep.clone();
         for dir in read_dir_files(&self.root.join("uploads")) {
             let Some(upload) = read_json::<UploadMeta>(&dir.join("upload.json")) else {
                 continue;
             };
-            let parts = self.load_parts(&dir, &mut keep);
+            let parts = self.load_parts(&dir);
+            let ids: Vec<String> = parts.iter().flat_map(|(_, b)| blob_ids(b)).collect();
+            if ids.iter().any(|id| objects_keep.contains(id)) {
+                // A crash between Complete's object record and the removal of the upload:
+                // the object owns the listed parts, the others are collected below.
+                let _ = std::fs::remove_dir_all(&dir);
+                continue;
+            }
+            keep.extend(ids);
             loaded.uploads.push((upload, parts));
         }
         // Blobs no record points to are leftovers of a crash between blob and record writes.

@@ -34,7 +34,37 @@ fn read(store: &Store, key: &str) -> Option<Vec<u8>> {
             f.read_to_end(&mut v).unwrap();
             v
         }
+        BlobSource::Composite(c) => read_composite(c),
     })
+}
+
+fn read_composite(c: Arc<Composite>) -> Vec<u8> {
+    use std::io::Read as _;
+    let len = c.len();
+    let mut v = Vec::new();
+    CompositeReader::new(c, 0, len).read_to_end(&mut v).unwrap();
+    v
+}
+
+fn blob_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join("blobs")).unwrap().count()
+}
+
+/// An upload `id` of `key` with parts 1 (the minimum size), 2 and 3; completes 1 and 3 and
+/// returns the object's bytes.
+fn complete_1_and_3(store: &Store, id: &str, key: &str) -> Vec<u8> {
+    upload(store, id, key);
+    let big: Vec<u8> = (0..MIN_PART_SIZE).map(|i| (i % 253) as u8).collect();
+    let p1 = part(store, id, key, 1, &big);
+    part(store, id, key, 2, b"never listed");
+    let p3 = part(store, id, key, 3, b"the tail");
+    let meta = store
+        .complete_upload("b-1", key, id, &[(1, p1.etag()), (3, p3.etag())], 5)
+        .unwrap();
+    let mut expected = big;
+    expected.extend_from_slice(b"the tail");
+    assert_eq!(meta.size, expected.len() as u64);
+    expected
 }
 
 fn buckets() -> Vec<String> {
@@ -258,4 +288,183 @@ proptest! {
         seen.sort();
         prop_assert_eq!(seen, expected);
     }
+}
+
+#[test]
+fn complete_keeps_the_listed_part_files_and_survives_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let expected = {
+        let store = Store::open(dir.path(), &buckets(), false).unwrap();
+        let expected = complete_1_and_3(&store, "u7", "mp");
+        // No concatenated copy: the two listed parts are the object, the third is gone.
+        assert_eq!(blob_files(dir.path()), 2);
+        assert_eq!(read(&store, "mp").unwrap(), expected);
+        expected
+    };
+    let record = std::fs::read_dir(dir.path().join("objects").join("b-1"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(record).unwrap()).unwrap();
+    let sizes: Vec<_> = record["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["size"].as_u64().unwrap())
+        .collect();
+    assert_eq!(sizes, [MIN_PART_SIZE, 8]);
+    assert!(record.get("blob").is_none());
+
+    let store = Store::open(dir.path(), &buckets(), false).unwrap();
+    assert_eq!(read(&store, "mp").unwrap(), expected);
+    assert_eq!(blob_files(dir.path()), 2, "restart collects nothing live");
+    assert!(store.list_parts("b-1", "mp", "u7").unwrap().is_none());
+    put(&store, "mp", b"overwritten");
+    assert_eq!(
+        blob_files(dir.path()),
+        1,
+        "an overwrite releases every part"
+    );
+    assert_eq!(complete_1_and_3(&store, "u8", "mp2").len(), expected.len());
+    assert!(store.delete_object("b-1", "mp2").unwrap());
+    assert!(store.delete_object("b-1", "mp").unwrap());
+    assert_eq!(blob_files(dir.path()), 0, "a delete releases every part");
+}
+
+#[test]
+fn a_reader_keeps_the_parts_of_a_deleted_composite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), &buckets(), false).unwrap();
+    let expected = complete_1_and_3(&store, "u1", "mp");
+    let (_, source) = store.get_object("b-1", "mp").unwrap().unwrap();
+    assert!(store.delete_object("b-1", "mp").unwrap());
+    assert_eq!(blob_files(dir.path()), 2);
+    let BlobSource::Composite(c) = source else {
+        panic!("a completed upload is a composite");
+    };
+    assert_eq!(read_composite(c), expected);
+    assert_eq!(blob_files(dir.path()), 0);
+}
+
+#[test]
+fn copies_of_a_composite_own_their_bytes() {
+    for data_dir in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = if data_dir {
+            Store::open(dir.path(), &buckets(), false).unwrap()
+        } else {
+            Store::in_memory(&buckets())
+        };
+        let expected = complete_1_and_3(&store, "u1", "mp");
+        let (meta, source) = store.get_object("b-1", "mp").unwrap().unwrap();
+        let (blob, digests) = store.duplicate(source, &meta).unwrap();
+        assert_eq!(digests.crc64, meta.crc64);
+        assert_eq!(digests.len, meta.size);
+        assert_eq!(
+            digests.md5,
+            <[u8; 16]>::from(Md5::digest(&expected)),
+            "a copy's ETag is a plain MD5"
+        );
+        let mut copy = meta.as_ref().clone();
+        copy.key = "copy".into();
+        store.put_object("b-1", copy, blob).unwrap();
+        assert!(store.delete_object("b-1", "mp").unwrap());
+        assert_eq!(read(&store, "copy").unwrap(), expected);
+        if data_dir {
+            assert_eq!(blob_files(dir.path()), 1);
+            drop(store);
+            let store = Store::open(dir.path(), &buckets(), false).unwrap();
+            assert_eq!(read(&store, "copy").unwrap(), expected);
+        }
+    }
+}
+
+#[test]
+fn a_crash_between_complete_and_upload_removal_drops_the_upload() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = tempfile::tempdir().unwrap();
+    let expected = {
+        let store = Store::open(dir.path(), &buckets(), false).unwrap();
+        upload(&store, "u9", "mp");
+        let p1 = part(&store, "u9", "mp", 1, b"only part");
+        part(&store, "u9", "mp", 2, b"unlisted");
+        // Keep the upload's records and the unlisted part's file as a crash would.
+        let records = dir.path().join("uploads").join("u9");
+        for f in std::fs::read_dir(&records).unwrap() {
+            let f = f.unwrap();
+            std::fs::copy(f.path(), saved.path().join(f.file_name())).unwrap();
+        }
+        for f in std::fs::read_dir(dir.path().join("blobs")).unwrap() {
+            let f = f.unwrap();
+            std::fs::copy(f.path(), saved.path().join(f.file_name())).unwrap();
+        }
+        store
+            .complete_upload("b-1", "mp", "u9", &[(1, p1.etag())], 5)
+            .unwrap();
+        std::fs::create_dir_all(&records).unwrap();
+        for f in std::fs::read_dir(saved.path()).unwrap() {
+            let f = f.unwrap();
+            let name = f.file_name();
+            let to = if name.to_string_lossy().ends_with(".json") {
+                records.join(name)
+            } else {
+                dir.path().join("blobs").join(name)
+            };
+            std::fs::copy(f.path(), to).unwrap();
+        }
+        assert_eq!(blob_files(dir.path()), 2);
+        b"only part".to_vec()
+    };
+    let store = Store::open(dir.path(), &buckets(), false).unwrap();
+    assert_eq!(read(&store, "mp").unwrap(), expected);
+    assert!(store.list_parts("b-1", "mp", "u9").unwrap().is_none());
+    assert!(!dir.path().join("uploads").join("u9").exists());
+    assert_eq!(blob_files(dir.path()), 1, "the unlisted part is collected");
+    // Aborting the (gone) upload cannot release the object's part.
+    assert!(!store.abort_upload("b-1", "mp", "u9").unwrap());
+    assert_eq!(read(&store, "mp").unwrap(), expected);
+}
+
+#[test]
+fn records_of_the_single_blob_format_still_load() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open(dir.path(), &buckets(), false).unwrap());
+    std::fs::write(dir.path().join("blobs").join("0123abcd"), b"old bytes").unwrap();
+    let objects = dir.path().join("objects").join("b-1");
+    std::fs::create_dir_all(&objects).unwrap();
+    let record = serde_json::json!({ "meta": meta("old", 9), "blob": "0123abcd" });
+    std::fs::write(objects.join("x.json"), record.to_string()).unwrap();
+    // A composite whose part sizes disagree with the object's is refused.
+    std::fs::write(dir.path().join("blobs").join("4567"), b"abc").unwrap();
+    let bad =
+        serde_json::json!({ "meta": meta("bad", 9), "parts": [{ "blob": "4567", "size": 3 }] });
+    std::fs::write(objects.join("y.json"), bad.to_string()).unwrap();
+    let store = Store::open(dir.path(), &buckets(), false).unwrap();
+    assert_eq!(read(&store, "old").unwrap(), b"old bytes");
+    assert!(read(&store, "bad").is_none());
+    assert_eq!(blob_files(dir.path()), 1);
+}
+
+#[test]
+fn a_failed_complete_leaves_the_upload_its_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), &buckets(), false).unwrap();
+    upload(&store, "u3", "mp");
+    let p1 = part(&store, "u3", "mp", 1, b"bytes");
+    // The object record cannot be written: its bucket directory is a file.
+    std::fs::create_dir_all(dir.path().join("objects")).unwrap();
+    std::fs::write(dir.path().join("objects").join("b-1"), b"").unwrap();
+    assert!(matches!(
+        store.complete_upload("b-1", "mp", "u3", &[(1, p1.etag())], 5),
+        Err(CompleteError::Io(_))
+    ));
+    assert_eq!(blob_files(dir.path()), 1);
+    std::fs::remove_file(dir.path().join("objects").join("b-1")).unwrap();
+    store
+        .complete_upload("b-1", "mp", "u3", &[(1, p1.etag())], 5)
+        .unwrap();
+    assert_eq!(read(&store, "mp").unwrap(), b"bytes");
 }
