@@ -67,7 +67,9 @@ pub use options::{ByteRange, GetOptions, ListOptions, PutOptions};
 pub use plan::{MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, MultipartPlan, PartRange};
 pub use presign::PostObjectForm;
 pub use retry::RetryConfig;
-pub use transfer::{DownloadOptions, DownloadOutput, Progress, UploadOptions, UploadOutput};
+pub use transfer::{
+    CopyOptions, DownloadOptions, DownloadOutput, Progress, UploadOptions, UploadOutput,
+};
 
 #[cfg(test)]
 mod client_tests;

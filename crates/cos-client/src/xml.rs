@@ -470,7 +470,20 @@ struct RawCopy {
 }
 
 pub(crate) fn parse_copy(body: &[u8]) -> Result<CopyOutput, Error> {
-    let raw: RawCopy = parse("CopyObject", "CopyObjectResult", body)?;
+    parse_copy_result("CopyObject", "CopyObjectResult", body)
+}
+
+/// Upload Part - Copy answers `<CopyPartResult>` with the fields of `<CopyObjectResult>`.
+pub(crate) fn parse_copy_part(body: &[u8]) -> Result<CopyOutput, Error> {
+    parse_copy_result("UploadPartCopy", "CopyPartResult", body)
+}
+
+fn parse_copy_result(
+    operation: &'static str,
+    root: &str,
+    body: &[u8],
+) -> Result<CopyOutput, Error> {
+    let raw: RawCopy = parse(operation, root, body)?;
     Ok(CopyOutput {
         etag: raw.etag,
         last_modified: raw.last_modified,

@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use cos_client::{
-    ByteRange, Client, CopySource, DownloadOptions, Endpoint, GetOptions, ListOptions, Progress,
-    PutOptions, RetryConfig, UploadOptions,
+    ByteRange, Client, CopyOptions, CopySource, DownloadOptions, Endpoint, GetOptions, ListOptions,
+    Progress, PutOptions, RetryConfig, UploadOptions,
 };
 use cos_emulator::{Emulator, Faults};
 use sts_client::provider::{
@@ -453,6 +453,108 @@ async fn a_killed_upload_resumes_with_only_the_missing_parts() {
             .uploads
             .is_empty()
     );
+    e.shutdown().await;
+}
+
+#[tokio::test]
+async fn copy_goes_part_by_part_above_the_threshold_and_keeps_the_source_headers() {
+    let e = Emulator::builder()
+        .region(REGION)
+        .bucket(BUCKET)
+        .bucket("archive-1250000000")
+        .in_memory()
+        .start()
+        .await
+        .unwrap();
+    let c = client(&e, temporary(&e, "c/*", ALL));
+    let bytes = data((5 << 20) + 77, 9);
+    let put = PutOptions::default()
+        .content_type("video/mp4")
+        .metadata("origin", "camera");
+    c.put_object("c/source.mp4", bytes.clone().into(), &put)
+        .await
+        .unwrap();
+    let source = CopySource::new(BUCKET, REGION, "c/source.mp4");
+
+    let seen = Arc::new(AtomicU64::new(0));
+    let sink = seen.clone();
+    let options = CopyOptions::default()
+        .part_size(1 << 20)
+        .multipart_threshold(1 << 20)
+        .concurrency(3)
+        .progress(Progress::new(move |d, _| sink.store(d, Ordering::SeqCst)));
+    let out = c.copy(&source, "c/copy.mp4", &options).await.unwrap();
+    assert!(out.etag.ends_with("-6\""), "{out:?}");
+    assert_eq!(seen.load(Ordering::SeqCst), bytes.len() as u64);
+    let head = c.head_object("c/copy.mp4").await.unwrap();
+    assert_eq!(
+        head.crc64,
+        c.head_object("c/source.mp4").await.unwrap().crc64
+    );
+    assert_eq!(out.crc64, head.crc64);
+    assert_eq!(head.content_type.as_deref(), Some("video/mp4"));
+    assert_eq!(
+        head.metadata,
+        [("origin".to_string(), "camera".to_string())]
+    );
+    assert_eq!(c.get_object_bytes("c/copy.mp4").await.unwrap(), bytes);
+
+    // Below the threshold: one PUT Object - Copy (a plain ETag).
+    let out = c
+        .copy(&source, "c/small-copy.mp4", &CopyOptions::default())
+        .await
+        .unwrap();
+    assert!(!out.etag.contains('-'), "{out:?}");
+    assert_eq!(c.get_object_bytes("c/small-copy.mp4").await.unwrap(), bytes);
+
+    // A source in another bucket: its size must be given.
+    let root = client(&e, StaticProvider::new(e.root_credential()));
+    let other = CopySource::new("archive-1250000000", REGION, "old.bin");
+    let error = root.copy(&other, "c/x", &options).await.unwrap_err();
+    assert!(
+        matches!(error, cos_client::Error::InvalidInput { .. }),
+        "{error:?}"
+    );
+    let archive = Client::builder()
+        .bucket("archive-1250000000")
+        .region(REGION)
+        .credentials(StaticProvider::new(e.root_credential()))
+        .endpoint(Endpoint::default().http().connect_to(e.cos_addr()))
+        .build()
+        .unwrap();
+    archive
+        .put_object("old.bin", bytes.clone().into(), &Default::default())
+        .await
+        .unwrap();
+    let size = archive.head_object("old.bin").await.unwrap().content_length;
+    let out = root
+        .copy(
+            &other,
+            "c/from-archive.bin",
+            &options.clone().source_size(size),
+        )
+        .await
+        .unwrap();
+    assert!(out.etag.ends_with("-6\""), "{out:?}");
+    assert_eq!(
+        root.get_object_bytes("c/from-archive.bin").await.unwrap(),
+        bytes
+    );
+
+    // A key that may not read the source: the part copies are denied, the upload aborted.
+    let no_read: Vec<&str> = ALL.iter().copied().filter(|a| *a != "GetObject").collect();
+    let denied = client(&e, temporary(&e, "c/*", &no_read));
+    let error = denied
+        .copy(&source, "c/denied.mp4", &options)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.service().map(|s| s.code()),
+        Some("AccessDenied"),
+        "{error:?}"
+    );
+    let uploads = root.list_multipart_uploads("c/", None, None).await.unwrap();
+    assert!(uploads.uploads.is_empty(), "{uploads:?}");
     e.shutdown().await;
 }
 

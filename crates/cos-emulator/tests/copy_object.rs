@@ -10,31 +10,19 @@
 mod common;
 
 use bytes::Bytes;
-use common::{Cos, encode, policy, sts_tc3, temp_credential, xml_field};
+use common::{Cos, policy, sts_tc3, temp_credential, xml_field};
 use cos_emulator::Emulator;
 use tc3_signer::Credential;
 
-const SRC: &str = "source-1250000000";
-const DST: &str = "target-1250000000";
+const SRC: &str = common::COPY_SRC;
+const DST: &str = common::COPY_DST;
 
 async fn emulator() -> Emulator {
-    Emulator::builder()
-        .appid("1250000000")
-        .region("ap-guangzhou")
-        .bucket(SRC)
-        .bucket(DST)
-        .start()
-        .await
-        .unwrap()
+    common::copy_emulator().await
 }
 
-/// `<bucket>.cos.<region>.myqcloud.com/<encoded key>`.
 fn source_header(bucket: &str, key: &str) -> String {
-    let encoded: Vec<String> = key.split('/').map(encode).collect();
-    format!(
-        "{bucket}.cos.ap-guangzhou.myqcloud.com/{}",
-        encoded.join("/")
-    )
+    common::copy_source_header(bucket, key)
 }
 
 async fn put_source(cos: &Cos, key: &str, body: &'static str) {
@@ -200,7 +188,7 @@ async fn copy_errors() {
         .await;
     assert_eq!(reclassed.status, 200, "{}", reclassed.text());
     assert!(cos.get(&format!("{DST}/x")).await.status == 404);
-    // Upload Part - Copy is not emulated: it must not store an empty part.
+    // Upload Part - Copy into an upload that does not exist stores nothing.
     let part_copy = cos
         .request(
             "PUT",
@@ -212,7 +200,7 @@ async fn copy_errors() {
         .await;
     assert_eq!(
         (part_copy.status, part_copy.code().as_str()),
-        (501, "NotImplemented")
+        (404, "NoSuchUpload")
     );
     e.shutdown().await;
 }

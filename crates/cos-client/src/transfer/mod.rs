@@ -5,9 +5,11 @@ use std::sync::{Arc, Mutex};
 
 use crate::options::PutOptions;
 
+mod copy;
 mod download;
 mod upload;
 
+pub use copy::CopyOptions;
 pub use download::DownloadOutput;
 pub use upload::UploadOutput;
 

@@ -14,7 +14,7 @@ use crate::auth::{self, Caller};
 use crate::body::ResBody;
 use crate::clock::iso8601_millis;
 use crate::state::State;
-use crate::storage::ObjectMeta;
+use crate::storage::{BlobSource, ObjectMeta};
 use http::{Response, StatusCode};
 use std::sync::Arc;
 
@@ -134,18 +134,50 @@ fn source_precondition(req: &Req, meta: &ObjectMeta) -> Result<(), CosError> {
     Ok(())
 }
 
-/// PUT Object - Copy.
-pub(super) async fn copy_object(
-    state: &Arc<State>,
+/// The request's `x-cos-copy-source`, once the caller is known to hold `PutObject` on the
+/// destination and `GetObject` on the source (what both copy operations need).
+pub(super) fn authorized_source(
+    state: &State,
     req: &Req,
     caller: &Caller,
-) -> Result<Response<ResBody>, CosError> {
+) -> Result<CopySource, CosError> {
     let source = parse_source(
         req.header("x-cos-copy-source").unwrap_or_default(),
         &state.buckets,
     )?;
     auth::authorize(state, caller, req, "PutObject", &req.target.key)?;
     auth::authorize_in(state, caller, req, "GetObject", &source.bucket, &source.key)?;
+    Ok(source)
+}
+
+/// Opens the source object, checking the `x-cos-copy-source-If-*` preconditions.
+pub(super) fn open_source(
+    state: &State,
+    req: &Req,
+    source: &CopySource,
+) -> Result<(Arc<ObjectMeta>, BlobSource), CosError> {
+    let (meta, opened) = state
+        .store
+        .get_object(&source.bucket, &source.key)
+        .map_err(io_error)?
+        .ok_or_else(|| {
+            CosError::new(
+                StatusCode::NOT_FOUND,
+                "NoSuchCopySource",
+                "The specified copy source does not exist.",
+            )
+        })?;
+    source_precondition(req, &meta)?;
+    Ok((meta, opened))
+}
+
+/// PUT Object - Copy.
+pub(super) async fn copy_object(
+    state: &Arc<State>,
+    req: &Req,
+    caller: &Caller,
+) -> Result<Response<ResBody>, CosError> {
+    let source = authorized_source(state, req, caller)?;
     let directive = directive(req.header("x-cos-metadata-directive"))?;
     let requested_class = req
         .header("x-cos-storage-class")
@@ -163,18 +195,7 @@ pub(super) async fn copy_object(
         Directive::Replaced => Some(headers::stored_from_request(&req.headers)?),
         Directive::Copy => None,
     };
-    let (source_meta, opened) = state
-        .store
-        .get_object(&source.bucket, &source.key)
-        .map_err(io_error)?
-        .ok_or_else(|| {
-            CosError::new(
-                StatusCode::NOT_FOUND,
-                "NoSuchCopySource",
-                "The specified copy source does not exist.",
-            )
-        })?;
-    source_precondition(req, &source_meta)?;
+    let (source_meta, opened) = open_source(state, req, &source)?;
     if source_meta.size > state.limits.max_object_size {
         return Err(CosError::entity_too_large(
             "The copy source exceeds the maximum allowed object size.",
@@ -196,25 +217,36 @@ pub(super) async fn copy_object(
         headers: replaced.unwrap_or_else(|| source_meta.headers.clone()),
         storage_class: requested_class.unwrap_or_else(|| "STANDARD".to_string()),
     };
-    let result = Xml::new()
-        .open("CopyObjectResult")
-        .elem("ETag", &meta.etag)
-        .elem("LastModified", &iso8601_millis(meta.last_modified_ms))
-        .elem("CRC64", &meta.crc64.to_string())
-        .close("CopyObjectResult")
-        .finish();
-    let crc64 = meta.crc64;
+    let (etag, modified_ms, crc64) = (meta.etag.clone(), meta.last_modified_ms, meta.crc64);
     state
         .store
         .put_object(&req.target.bucket, meta, blob)
         .map_err(io_error)?;
+    Ok(copy_result("CopyObjectResult", &etag, modified_ms, crc64))
+}
+
+/// The answer of a copy: `<root>` (`CopyObjectResult` or `CopyPartResult`) with the new
+/// ETag, LastModified and CRC64, and the CRC-64 header.
+pub(super) fn copy_result(
+    root: &str,
+    etag: &str,
+    modified_ms: u64,
+    crc64: u64,
+) -> Response<ResBody> {
+    let result = Xml::new()
+        .open(root)
+        .elem("ETag", etag)
+        .elem("LastModified", &iso8601_millis(modified_ms))
+        .elem("CRC64", &crc64.to_string())
+        .close(root)
+        .finish();
     let mut response = xml_response(result);
     set_header(
         response.headers_mut(),
         "x-cos-hash-crc64ecma",
         &crc64.to_string(),
     );
-    Ok(response)
+    response
 }
 
 #[cfg(test)]

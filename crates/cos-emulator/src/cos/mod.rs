@@ -7,6 +7,7 @@ pub(crate) mod error;
 pub(crate) mod headers;
 mod multipart;
 mod object;
+mod part_copy;
 pub(crate) mod route;
 pub(crate) mod xml;
 
@@ -222,7 +223,7 @@ async fn dispatch(
             if (req.has_q("partNumber") || req.has_q("uploadId"))
                 && req.header("x-cos-copy-source").is_some() =>
         {
-            Err(CosError::not_implemented("Upload Part - Copy"))
+            part_copy::upload_part_copy(state, req, &caller).await
         }
         Method::PUT if req.has_q("partNumber") || req.has_q("uploadId") => {
             authorize(state, &caller, req, "UploadPart", key)?;

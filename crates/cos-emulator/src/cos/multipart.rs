@@ -18,6 +18,32 @@ fn upload_id(req: &Req) -> Result<&str, CosError> {
         .ok_or_else(CosError::no_such_upload)
 }
 
+/// The `partNumber` parameter, 1 to 10000.
+pub(super) fn part_number(req: &Req) -> Result<u32, CosError> {
+    req.q("partNumber")
+        .and_then(|n| n.parse().ok())
+        .filter(|n| (1..=MAX_PART_NUMBER).contains(n))
+        .ok_or_else(|| {
+            CosError::invalid_argument(
+                "Part number must be an integer between 1 and 10000, inclusive.",
+            )
+        })
+}
+
+/// The `uploadId` parameter, naming an open upload of the request's object.
+pub(super) fn open_upload_id<'r>(state: &State, req: &'r Req) -> Result<&'r str, CosError> {
+    let upload_id = upload_id(req)?;
+    if state
+        .store
+        .upload(&req.target.bucket, &req.target.key, upload_id)
+        .map_err(io_error)?
+        .is_none()
+    {
+        return Err(CosError::no_such_upload());
+    }
+    Ok(upload_id)
+}
+
 /// Initiate Multipart Upload.
 pub(super) fn initiate(
     state: &State,
@@ -55,24 +81,8 @@ pub(super) async fn upload_part(
     req: &Req,
     body: Incoming,
 ) -> Result<Response<ResBody>, CosError> {
-    let number: u32 = req
-        .q("partNumber")
-        .and_then(|n| n.parse().ok())
-        .filter(|n| (1..=MAX_PART_NUMBER).contains(n))
-        .ok_or_else(|| {
-            CosError::invalid_argument(
-                "Part number must be an integer between 1 and 10000, inclusive.",
-            )
-        })?;
-    let upload_id = upload_id(req)?;
-    if state
-        .store
-        .upload(&req.target.bucket, &req.target.key, upload_id)
-        .map_err(io_error)?
-        .is_none()
-    {
-        return Err(CosError::no_such_upload());
-    }
+    let number = part_number(req)?;
+    let upload_id = open_upload_id(state, req)?;
     if req.header("content-length").is_none() {
         return Err(CosError::new(
             StatusCode::LENGTH_REQUIRED,

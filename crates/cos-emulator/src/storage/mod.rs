@@ -219,6 +219,40 @@ impl Store {
         }
     }
 
+    /// A new blob holding `len` bytes of `source` from `start` (Upload Part - Copy), with
+    /// its MD5 and CRC-64. The range must lie inside the source.
+    /// Blocking: call it off the async runtime.
+    pub(crate) fn copy_range(
+        &self,
+        source: BlobSource,
+        start: u64,
+        len: u64,
+    ) -> io::Result<(Blob, Digests)> {
+        let mut writer = self.writer(len)?;
+        match source {
+            BlobSource::Memory(bytes) => {
+                let range = usize::try_from(start)
+                    .ok()
+                    .zip(usize::try_from(start.saturating_add(len)).ok())
+                    .and_then(|(from, to)| bytes.get(from..to))
+                    .ok_or_else(|| io::Error::from(io::ErrorKind::UnexpectedEof))?;
+                writer.write(range)?;
+            }
+            BlobSource::File(mut file) => {
+                use io::{Read as _, Seek as _};
+                file.seek(io::SeekFrom::Start(start))?;
+                copy_reader(file.take(len), &mut writer)?;
+            }
+            BlobSource::Composite(composite) => {
+                copy_reader(CompositeReader::new(composite, start, len), &mut writer)?;
+            }
+        }
+        if writer.len() != len {
+            return Err(io::Error::from(io::ErrorKind::UnexpectedEof));
+        }
+        writer.finish()
+    }
+
     /// The object's metadata.
     pub(crate) fn head_object(
         &self,

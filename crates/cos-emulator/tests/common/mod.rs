@@ -284,3 +284,33 @@ pub fn temp_credential(reply: &Reply) -> Credential {
     )
     .with_token(c["Token"].as_str().unwrap())
 }
+
+/// Source bucket of the copy tests.
+#[allow(dead_code)]
+pub const COPY_SRC: &str = "source-1250000000";
+/// Destination bucket of the copy tests.
+#[allow(dead_code)]
+pub const COPY_DST: &str = "target-1250000000";
+
+/// An emulator with the copy tests' two buckets.
+#[allow(dead_code)]
+pub async fn copy_emulator() -> Emulator {
+    Emulator::builder()
+        .appid("1250000000")
+        .region("ap-guangzhou")
+        .bucket(COPY_SRC)
+        .bucket(COPY_DST)
+        .start()
+        .await
+        .unwrap()
+}
+
+/// `x-cos-copy-source` for `key` of `bucket`: `<bucket>.cos.ap-guangzhou.myqcloud.com/<encoded key>`.
+#[allow(dead_code)]
+pub fn copy_source_header(bucket: &str, key: &str) -> String {
+    let encoded: Vec<String> = key.split('/').map(encode).collect();
+    format!(
+        "{bucket}.cos.ap-guangzhou.myqcloud.com/{}",
+        encoded.join("/")
+    )
+}
