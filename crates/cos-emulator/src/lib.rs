@@ -50,7 +50,10 @@
 //!   `sts.tencentcloudapi.com` (its default `domain`), which the emulator accepts as the public
 //!   host name. `tests/interop/python_sdk.py` runs put_object, upload_file (multipart),
 //!   get_object, list_objects, download_file (simple and ranged with CRC-64 check),
-//!   copy_object and a denied put (403 `AccessDenied`) this way.
+//!   copy_object, copy (multipart, through Upload Part - Copy) and a denied put (403
+//!   `AccessDenied`) this way. The SDK's `copy` HEADs its source at the public host name
+//!   whatever `Domain` says: give it the emulator as `HTTP_PROXY` (the emulator routes
+//!   absolute-form requests by host).
 //! * **Node** (`cos-nodejs-sdk-v5`, checked with `tests/interop/node_sdk.js`):
 //!   `new COS({ SecretId, SecretKey, SecurityToken, Protocol: "http:", Domain: "127.0.0.1:<cos port>" })`
 //!   — putObject, getObject, sliceUploadFile, getBucket and headObject work against the
