@@ -1,34 +1,10 @@
-//! Request bodies streamed from files and readers, and whole-file CRCs.
-
-use std::path::Path;
+//! Request bodies streamed from files and readers, with the CRC-64 of what they sent.
 
 use bytes::Bytes;
 use tokio::io::AsyncReadExt;
 
-use crate::Error;
 use crate::crc64::Crc64;
 use crate::transport::{ChannelBody, RequestBody};
-
-/// The CRC-64 of a whole file, read in 1 MiB blocks.
-pub(crate) async fn crc_of_file(path: &Path) -> Result<u64, Error> {
-    let mut file = tokio::fs::File::open(path)
-        .await
-        .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-    let mut crc = Crc64::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        let n = file
-            .read(&mut buffer)
-            .await
-            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-        let Some(chunk) = buffer.get(..n) else { break };
-        if chunk.is_empty() {
-            break;
-        }
-        crc.update(chunk);
-    }
-    Ok(crc.finish())
-}
 
 /// A body that streams exactly `len` bytes of `reader`, recording their CRC-64 at the end.
 pub(super) fn stream_reader<R>(
@@ -72,28 +48,59 @@ where
     ChannelBody::new(rx, len).boxed()
 }
 
-/// A body that streams `len` bytes of the file at `path` in 256 KiB chunks.
-pub(super) fn stream_file(path: std::path::PathBuf, len: u64) -> RequestBody {
+/// Chunk size of [`stream_file`].
+const FILE_CHUNK: u64 = 1024 * 1024;
+
+/// A body that streams `len` bytes of the file at `path` in 1 MiB chunks read by one
+/// blocking task (no zero-filling, no second buffer), recording their CRC-64 in `crc_out`
+/// before the last chunk leaves (so before COS can answer). Called again for each attempt.
+pub(super) fn stream_file(
+    path: std::path::PathBuf,
+    len: u64,
+    crc_out: std::sync::Arc<std::sync::Mutex<Option<u64>>>,
+) -> RequestBody {
     use http_body_util::BodyExt as _;
+    use std::io::Read as _;
+    if let Ok(mut slot) = crc_out.lock() {
+        *slot = None;
+    }
     let (tx, rx) = tokio::sync::mpsc::channel(4);
-    tokio::spawn(async move {
-        let mut file = match tokio::fs::File::open(&path).await {
+    tokio::task::spawn_blocking(move || {
+        let mut file = match std::fs::File::open(&path) {
             Ok(file) => file,
             Err(e) => {
-                let _ = tx.send(Err(e)).await;
+                let _ = tx.blocking_send(Err(e));
                 return;
             }
         };
+        let mut crc = Crc64::new();
         let mut remaining = len;
-        while remaining > 0 {
-            let size = usize::try_from(remaining.min(256 * 1024)).unwrap_or(256 * 1024);
-            let mut chunk = vec![0u8; size];
-            if let Err(e) = file.read_exact(&mut chunk).await {
-                let _ = tx.send(Err(e)).await;
-                return;
+        loop {
+            let size = remaining.min(FILE_CHUNK);
+            let mut chunk = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+            match (&mut file).take(size).read_to_end(&mut chunk) {
+                Ok(n) if n as u64 == size => {}
+                Ok(_) => {
+                    let short = std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "the file became shorter while it was sent",
+                    );
+                    let _ = tx.blocking_send(Err(short));
+                    return;
+                }
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
             }
-            remaining -= size as u64;
-            if tx.send(Ok(Bytes::from(chunk))).await.is_err() {
+            crc.update(&chunk);
+            remaining -= size;
+            if remaining == 0
+                && let Ok(mut slot) = crc_out.lock()
+            {
+                *slot = Some(crc.finish());
+            }
+            if size == 0 || tx.blocking_send(Ok(Bytes::from(chunk))).is_err() || remaining == 0 {
                 return;
             }
         }

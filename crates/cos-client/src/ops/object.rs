@@ -8,7 +8,7 @@ use http::Method;
 use http::header::{HeaderName, IF_MATCH, RANGE};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-use super::body::{crc_of_file, stream_file, stream_reader};
+use super::body::{stream_file, stream_reader};
 use super::{checked_key, next_frame, object_metadata, put_output, xml_op};
 use crate::client::{Client, Op, OpBody};
 use crate::crc64::{self, Crc64};
@@ -265,12 +265,16 @@ impl Client {
             .await
             .map_err(|e| Error::io(format!("reading metadata of {}", path.display()), e))?
             .len();
-        let local = crc_of_file(path).await?;
         let owned = path.to_path_buf();
-        let factory = move || stream_file(owned.clone(), len);
+        let crc = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let recorded = crc.clone();
+        let factory = move || stream_file(owned.clone(), len, recorded.clone());
         let mut op = options.apply(Op::new("PutObject", Method::PUT, checked_key(key)?))?;
         op.body = OpBody::Factory(Box::new(factory), len);
         let answer = self.send(&op).await?;
+        let local = crc.lock().ok().and_then(|c| *c).ok_or_else(|| {
+            Error::malformed("PutObject", "answered before the whole body was sent")
+        })?;
         put_output(&answer, local)
     }
 

@@ -359,8 +359,14 @@ pub(crate) async fn read_part(
         use std::io::{Read, Seek};
         let mut file = std::fs::File::open(&path)?;
         file.seek(SeekFrom::Start(range.offset))?;
-        data.resize(len, 0);
-        file.read_exact(&mut data)?;
+        // Into the buffer's spare room: no zero-filling first.
+        file.take(range.len).read_to_end(&mut data)?;
+        if data.len() != len {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the file is shorter than when the upload was planned",
+            ));
+        }
         Ok(data)
     })
     .await
