@@ -1,4 +1,4 @@
-//! CLI tests of `presign`, `put`, `get`, `ls`, `rm`, `upload` and `download` against the
+//! CLI tests of `presign`, `put`, `get`, `ls`, `rm`, `upload`, `download` and `copy` against the
 //! embedded emulator, with a temporary key issued by `cos-sts credential`, and bad input.
 #![allow(
     clippy::unwrap_used,
@@ -208,6 +208,37 @@ async fn upload_and_download_in_parts() {
     assert_eq!(down["crc64_verified"], true);
     assert_eq!(down["size"], body.len());
     assert_eq!(std::fs::read(&target).unwrap(), body);
+
+    // A server-side copy, part by part above the threshold.
+    let copied = f
+        .run(
+            "copy",
+            &[
+                "users/alice/big.bin",
+                "users/alice/big.copy",
+                "--threshold",
+                "1MiB",
+                "--part-size",
+                "1MiB",
+            ],
+            None,
+        )
+        .expect(0)
+        .json();
+    assert_eq!(copied["crc64"], crc.to_string(), "{copied}");
+    assert!(
+        copied["etag"].as_str().unwrap().ends_with("-4\""),
+        "{copied}"
+    );
+    let back = dir.join("copy.bin");
+    f.run("get", &["users/alice/big.copy", arg(&back)], None)
+        .expect(0);
+    assert_eq!(std::fs::read(&back).unwrap(), body);
+    // Outside the key's prefix: denied, exit 1.
+    let denied = f
+        .run("copy", &["users/alice/big.bin", "users/bob/big.bin"], None)
+        .expect(1);
+    assert!(denied.stderr.contains("AccessDenied"), "{}", denied.stderr);
 
     let missing = f
         .run(

@@ -51,6 +51,8 @@ enum Command {
     Upload(transfer::files::UploadArgs),
     /// Download an object with parallel ranged GETs, CRC-64 checked, with progress.
     Download(transfer::files::DownloadArgs),
+    /// Copy an object inside COS (part by part for large objects), CRC-64 checked.
+    Copy(transfer::files::CopyArgs),
     /// Run the end-to-end demo on the embedded emulator (no account, no network).
     Demo(demo::DemoArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -73,6 +75,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), String> {
         Command::Rm(args) => outcome::finish(transfer::objects::rm(&args)),
         Command::Upload(args) => outcome::finish(transfer::files::upload(&args)),
         Command::Download(args) => outcome::finish(transfer::files::download(&args)),
+        Command::Copy(args) => outcome::finish(transfer::files::copy(&args)),
         Command::Demo(args) => outcome::finish(demo::run(&args)),
         Command::Completions(args) => completions::run(&args),
     }

@@ -1,10 +1,11 @@
-//! `upload` and `download`: parallel multipart transfers with CRC-64 checks and progress.
+//! `upload`, `download` and `copy`: parallel multipart transfers with CRC-64 checks and
+//! progress.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use cos_client::{DownloadOptions, UploadOptions};
+use cos_client::{CopyOptions, CopySource, DownloadOptions, UploadOptions};
 use serde_json::json;
 
 use super::connection::{CosArgs, runtime};
@@ -56,6 +57,41 @@ pub(crate) struct DownloadArgs {
     #[arg(long, default_value = "8MiB", value_parser = parse_size)]
     part_size: u64,
     /// Ranges fetched at once.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    #[command(flatten)]
+    cos: CosArgs,
+}
+
+/// Options of `cos-sts copy`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cos-sts copy --bucket b-1250000000 --region ap-guangzhou --credentials key.json \\
+      users/alice/video.mp4 archive/video.mp4
+  cos-sts copy --bucket b-1250000000 --region ap-guangzhou --credentials key.json \\
+      --source-bucket old-1250000000 --source-size 7GiB video.mp4 archive/video.mp4")]
+pub(crate) struct CopyArgs {
+    /// The source object's key.
+    source_key: String,
+    /// The new object's key, in `--bucket`.
+    key: String,
+    /// The source bucket (default: `--bucket`).
+    #[arg(long)]
+    source_bucket: Option<String>,
+    /// The source bucket's region (default: `--region`).
+    #[arg(long)]
+    source_region: Option<String>,
+    /// The source object's size: needed for a source in another bucket, which this
+    /// bucket's client cannot HEAD (e.g. `7GiB`).
+    #[arg(long, value_parser = parse_size)]
+    source_size: Option<u64>,
+    /// Sources larger than this are copied part by part (Upload Part - Copy).
+    #[arg(long, default_value = "5GiB", value_parser = parse_size)]
+    threshold: u64,
+    /// Part size of a multipart copy.
+    #[arg(long, default_value = "64MiB", value_parser = parse_size)]
+    part_size: u64,
+    /// Parts copied at once.
     #[arg(long, default_value_t = 8)]
     concurrency: usize,
     #[command(flatten)]
@@ -131,6 +167,36 @@ pub(crate) fn download(args: &DownloadArgs) -> CommandResult {
         "crc64_verified": out.crc_verified,
         "seconds": seconds,
         "mib_per_second": mib_per_sec,
+    });
+    outcome::print(&summary.to_string())?;
+    Ok(Outcome::Success)
+}
+
+/// Copies an object inside COS: one PUT Object - Copy, or part by part above the threshold.
+pub(crate) fn copy(args: &CopyArgs) -> CommandResult {
+    let client = args.cos.client()?;
+    let source = CopySource::new(
+        args.source_bucket.as_deref().unwrap_or(&args.cos.bucket),
+        args.source_region.as_deref().unwrap_or(&args.cos.region),
+        &args.source_key,
+    );
+    let mut options = CopyOptions::default()
+        .multipart_threshold(args.threshold)
+        .part_size(args.part_size)
+        .concurrency(args.concurrency);
+    if let Some(size) = args.source_size {
+        options = options.source_size(size);
+    }
+    let started = Instant::now();
+    let out = runtime()?
+        .block_on(client.copy(&source, &args.key, &options))
+        .map_err(|e| cos_failure(&e))?;
+    let summary = json!({
+        "source": source.header_value(),
+        "key": args.key,
+        "etag": out.etag,
+        "crc64": out.crc64.map(crc_text),
+        "seconds": started.elapsed().as_secs_f64(),
     });
     outcome::print(&summary.to_string())?;
     Ok(Outcome::Success)
