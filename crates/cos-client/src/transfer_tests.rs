@@ -68,6 +68,31 @@ async fn multipart_upload_happy_path_with_progress() {
 }
 
 #[tokio::test]
+async fn upload_progress_moves_within_parts_and_survives_retries() {
+    let server = MockServer::start().await;
+    let cos = mini(&server);
+    cos.lock().unwrap().fail_every = Some(3);
+    let (_dir, path, data) = file_with(16 * 1024 * 1024 + 5);
+    let client = static_client(&server);
+    let (progress, seen) = recorder();
+    let options = UploadOptions::default()
+        .part_size(8 << 20)
+        .multipart_threshold(0)
+        .concurrency(1)
+        .progress(progress);
+    client.upload_file(&path, "k", &options).await.unwrap();
+    assert_eq!(cos.lock().unwrap().objects["k"], data);
+    let seen = seen.lock().unwrap();
+    let total = data.len() as u64;
+    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{seen:?}");
+    assert!(seen.iter().all(|(done, t)| *done <= total && *t == total));
+    assert_eq!(seen.last(), Some(&(total, total)));
+    // Reports inside an 8 MiB part, as each 4 MiB slice is handed to the connection.
+    assert!(seen.iter().any(|(done, _)| *done == 4 << 20), "{seen:?}");
+    assert!(seen.iter().any(|(done, _)| *done == 12 << 20), "{seen:?}");
+}
+
+#[tokio::test]
 async fn upload_survives_intermittent_503() {
     let server = MockServer::start().await;
     let cos = mini(&server);

@@ -2,17 +2,19 @@
 //! uploads.
 
 use std::ops::RangeInclusive;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http::Method;
 use http::header::HeaderName;
 
 use super::{checked_key, verify_crc, xml_op};
-use crate::client::{Client, Op};
+use crate::client::{Client, Op, OpBody};
 use crate::crc64;
 use crate::model::{CompleteOutput, CopyOutput, ListPartsPage, ListUploadsPage};
 use crate::ops::object::CopySource;
 use crate::options::PutOptions;
+use crate::transfer::part_body::{PartProgress, part_body};
 use crate::{Error, xml};
 
 /// A part accepted by Upload Part.
@@ -88,14 +90,34 @@ impl Client {
         number: u32,
         body: Bytes,
     ) -> Result<UploadedPart, Error> {
+        self.upload_part_with_progress(key, upload_id, number, body, None)
+            .await
+    }
+
+    /// [`Client::upload_part`], telling `progress` (when given) as the bytes go out.
+    pub(crate) async fn upload_part_with_progress(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: u32,
+        body: Bytes,
+        progress: Option<Arc<PartProgress>>,
+    ) -> Result<UploadedPart, Error> {
         if !(1..=10_000).contains(&number) {
             return Err(Error::invalid("part number", "must be 1 to 10000"));
         }
         let local = crc64::checksum(&body);
-        let op = Op::new("UploadPart", Method::PUT, checked_key(key)?)
+        let len = body.len() as u64;
+        let mut op = Op::new("UploadPart", Method::PUT, checked_key(key)?)
             .query("partNumber", number.to_string())
-            .query("uploadId", upload_id)
-            .body(body);
+            .query("uploadId", upload_id);
+        op.body = match progress {
+            Some(progress) => OpBody::Factory(
+                Box::new(move || part_body(body.clone(), Arc::clone(&progress))),
+                len,
+            ),
+            None => OpBody::Bytes(body),
+        };
         let answer = self.send(&op).await?;
         verify_crc(format!("part {number}"), local, &answer)?;
         let etag = answer

@@ -7,6 +7,7 @@ use crate::options::PutOptions;
 
 mod copy;
 mod download;
+pub(crate) mod part_body;
 mod upload;
 
 pub use copy::CopyOptions;
@@ -14,8 +15,10 @@ pub use download::DownloadOutput;
 pub use upload::UploadOutput;
 
 /// A progress callback, called with `(bytes done, total bytes)`; usable to drive a progress
-/// bar. `upload_file` reports each time a part (or the whole object) is stored;
-/// `download_file` reports about every MiB received per range. Calls may come from several
+/// bar. `upload_file` reports about every 4 MiB of a part handed to the connection (a
+/// retried part counts no byte twice) and when a part or a whole object is stored;
+/// `download_file` reports about every MiB received per range; `copy` reports each copied
+/// part. Calls may come from several
 /// tasks, but `bytes done` never decreases.
 ///
 /// ```

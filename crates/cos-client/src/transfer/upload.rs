@@ -4,11 +4,13 @@
 use std::collections::BTreeMap;
 use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use md5::{Digest, Md5};
 use tokio::task::JoinSet;
 
+use super::part_body::PartProgress;
 use super::{BufferPool, Tally, UploadOptions};
 use crate::client::Client;
 use crate::crc64;
@@ -250,7 +252,7 @@ impl Client {
             .filter_map(|n| plan.part(*n))
             .map(|p| p.len)
             .sum();
-        let tally = Tally::new(options.progress.clone(), reused_bytes, total);
+        let tally = Arc::new(Tally::new(options.progress.clone(), reused_bytes, total));
         tally.report();
         let parts_reused = u32::try_from(reused.len()).unwrap_or(u32::MAX);
         let mut finished: BTreeMap<u32, (String, u64)> = reused;
@@ -270,15 +272,25 @@ impl Client {
                 let key = key.to_owned();
                 let upload_id = upload_id.to_owned();
                 let pool = pool.clone();
+                let progress = PartProgress::new(Arc::clone(&tally));
                 tasks.spawn(async move {
                     let data = Bytes::from(read_part(&path, range, &pool).await?);
                     let part = client
-                        .upload_part(&key, &upload_id, range.number, data.clone())
+                        .upload_part_with_progress(
+                            &key,
+                            &upload_id,
+                            range.number,
+                            data.clone(),
+                            Some(Arc::clone(&progress)),
+                        )
                         .await;
+                    if part.is_ok() {
+                        progress.sent(range.len);
+                    }
                     if let Ok(unique) = data.try_into_mut() {
                         pool.give(unique.into());
                     }
-                    Ok::<_, Error>((range, part?))
+                    part
                 });
             }
             let Some(joined) = tasks.join_next().await else {
@@ -286,14 +298,13 @@ impl Client {
             };
             let outcome = joined
                 .map_err(|e| Error::io("upload task", std::io::Error::other(e.to_string())))?;
-            let (range, part) = match outcome {
+            let part = match outcome {
                 Ok(ok) => ok,
                 Err(error) => {
                     tasks.abort_all();
                     return Err(error);
                 }
             };
-            tally.add(range.len);
             finished.insert(part.number, (part.etag, part.crc64));
         }
         let local = plan.parts().try_fold(0u64, |acc, range| {
