@@ -1,13 +1,13 @@
 //! The COS XML API: routing, operations and responses.
 
 mod bucket;
-mod copy;
+pub(crate) mod copy;
 mod cors;
 pub(crate) mod error;
 pub(crate) mod headers;
 mod multipart;
 mod object;
-mod part_copy;
+pub(crate) mod part_copy;
 pub(crate) mod route;
 pub(crate) mod xml;
 

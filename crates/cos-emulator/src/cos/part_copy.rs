@@ -20,7 +20,7 @@ use std::sync::Arc;
 const MAX_PART_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 
 /// `(first byte, length)` of the range to copy from an object of `size` bytes.
-fn copy_range(value: Option<&str>, size: u64) -> Result<(u64, u64), CosError> {
+pub(crate) fn copy_range(value: Option<&str>, size: u64) -> Result<(u64, u64), CosError> {
     let Some(value) = value else {
         return Ok((0, size));
     };

@@ -8,7 +8,7 @@
 
 mod actions;
 mod credentials;
-mod role_params;
+pub(crate) mod role_params;
 mod wire;
 
 pub(crate) use credentials::{CredentialStore, TempKey};

@@ -65,7 +65,7 @@ pub(super) fn session_tags(call: &Call) -> Result<Vec<(String, String)>, StsErro
     Ok(tags)
 }
 
-fn json_tags(json: &str) -> Result<Vec<(String, String)>, StsError> {
+pub(crate) fn json_tags(json: &str) -> Result<Vec<(String, String)>, StsError> {
     let invalid = || param_error("Tags must be an array of {\"Key\", \"Value\"} objects.");
     let value: serde_json::Value = serde_json::from_str(json).map_err(|_| invalid())?;
     let list = value.as_array().ok_or_else(invalid)?;
