@@ -1,5 +1,6 @@
 //! End-to-end tests of `sts-client` against `cos-emulator` on loopback: every STS action the
-//! emulator implements (GetFederationToken, AssumeRole, GetCallerIdentity) with TC3 and v1
+//! emulator implements (GetFederationToken, AssumeRole, GetCallerIdentity, and the unsigned
+//! AssumeRoleWithWebIdentity) with TC3 and v1
 //! signatures; the issued keys used on the emulator's COS side (allowed and denied); local and
 //! server-side error paths; transport behaviour; the single-flight cache; and the serialised
 //! output shapes. Every test starts its own in-memory emulator.
@@ -19,3 +20,4 @@ mod federation;
 mod get_credential;
 mod shapes;
 mod transport;
+mod web_identity;

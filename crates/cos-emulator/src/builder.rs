@@ -5,6 +5,7 @@ use crate::emulator::Emulator;
 use crate::error::EmulatorError;
 use crate::etag::EtagMode;
 use crate::faults::Faults;
+use crate::oidc::OidcProvider;
 use crate::state::{Limits, State};
 use crate::storage::Store;
 use crate::sts::CredentialStore;
@@ -113,6 +114,7 @@ pub struct EmulatorBuilder {
     faults: Faults,
     sts_public_host: String,
     roles: Vec<Role>,
+    oidc_providers: Vec<OidcProvider>,
     sub_accounts: Vec<(String, Credential)>,
     allow_anonymous: bool,
     cos_listen: SocketAddr,
@@ -137,6 +139,7 @@ impl Default for EmulatorBuilder {
             faults: Faults::none(),
             sts_public_host: "sts.tencentcloudapi.com".into(),
             roles: Vec::new(),
+            oidc_providers: Vec::new(),
             sub_accounts: Vec::new(),
             allow_anonymous: false,
             cos_listen: loopback,
@@ -350,6 +353,18 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Registers an OIDC identity provider: `AssumeRoleWithWebIdentity` exchanges its tokens
+    /// for a configured [`Role`]'s temporary key.
+    ///
+    /// ```
+    /// let b = cos_emulator::Emulator::builder().oidc_provider(
+    ///     cos_emulator::OidcProvider::hs256("tke-oidc", "https://oidc.example", b"a secret"));
+    /// ```
+    pub fn oidc_provider(mut self, provider: OidcProvider) -> Self {
+        self.oidc_providers.push(provider);
+        self
+    }
+
     /// How PUT Object and Upload Part compute ETags (default [`EtagMode::Md5`], as COS does;
     /// [`EtagMode::Crc64`] for benchmarks that the MD5 would otherwise limit).
     ///
@@ -445,6 +460,7 @@ impl EmulatorBuilder {
             faults: RwLock::new(self.faults),
             credentials,
             roles: self.roles,
+            oidc_providers: self.oidc_providers,
             sub_accounts: self.sub_accounts,
             sts_public_host: self.sts_public_host.to_ascii_lowercase(),
             allow_anonymous: self.allow_anonymous,
@@ -547,8 +563,17 @@ mod tests {
     }
 
     #[test]
-    fn debug_hides_the_root_secret() {
-        let b = EmulatorBuilder::default().root_key("AKIDPUB", "TOPSECRETROOT");
-        assert!(!format!("{b:?}").contains("TOPSECRETROOT"));
+    fn debug_hides_the_root_secret_and_oidc_keys() {
+        let b = EmulatorBuilder::default()
+            .root_key("AKIDPUB", "TOPSECRETROOT")
+            .oidc_provider(OidcProvider::hs256("p", "https://issuer", b"TOPSECRETOIDC"));
+        let shown = format!("{b:?}");
+        assert!(!shown.contains("TOPSECRETROOT"), "{shown}");
+        assert!(!shown.contains("TOPSECRETOIDC"), "{shown}");
+        assert!(
+            !shown.contains(&format!("{:?}", b"TOPSECRETOIDC")),
+            "{shown}"
+        );
+        assert!(shown.contains("OidcProvider"), "{shown}");
     }
 }

@@ -32,6 +32,8 @@ pub(crate) struct State {
     pub(crate) faults: RwLock<Faults>,
     pub(crate) credentials: CredentialStore,
     pub(crate) roles: Vec<Role>,
+    /// Identity providers for AssumeRoleWithWebIdentity.
+    pub(crate) oidc_providers: Vec<crate::OidcProvider>,
     /// `(uin, permanent key)` of CAM sub-accounts.
     pub(crate) sub_accounts: Vec<(String, Credential)>,
     pub(crate) sts_public_host: String,

@@ -4,6 +4,7 @@ use super::StsError;
 use super::credentials::Issue;
 use super::role_params;
 use super::wire::{Call, Signer};
+use crate::builder::Role;
 use crate::state::State;
 use serde_json::{Value, json};
 
@@ -25,7 +26,8 @@ pub(crate) fn run(state: &State, call: &Call) -> Result<Value, StsError> {
     match call.action.as_str() {
         "GetFederationToken" => get_federation_token(state, call),
         "AssumeRole" => assume_role(state, call),
-        "GetCallerIdentity" => Ok(caller_identity(state, call)),
+        "GetCallerIdentity" => caller_identity(state, call),
+        "AssumeRoleWithWebIdentity" => assume_role_with_web_identity(state, call),
         other => Err(StsError::new(
             "InvalidAction",
             format!(
@@ -114,6 +116,12 @@ fn get_federation_token(state: &State, call: &Call) -> Result<Value, StsError> {
                 "GetFederationToken must be called with a permanent key.",
             ));
         }
+        Signer::Unsigned => {
+            return Err(StsError::new(
+                "AuthFailure.InvalidAuthorization",
+                "This action requires a signed request.",
+            ));
+        }
     };
     let name = call
         .param("Name")
@@ -162,6 +170,71 @@ fn valid_session_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
 }
 
+/// The configured role `arn` names (`qcs::cam::uin/<owner>:roleName/<name>` or `:role/<name>`).
+fn find_role<'s>(state: &'s State, arn: &str) -> Result<&'s Role, StsError> {
+    let not_found = || StsError::new("ResourceNotFound.RoleNotFound", "The role does not exist.");
+    let prefix = format!("qcs::cam::uin/{}:", state.owner_uin);
+    let role_name = arn
+        .strip_prefix(&prefix)
+        .and_then(|rest| {
+            rest.strip_prefix("roleName/")
+                .or_else(|| rest.strip_prefix("role/"))
+        })
+        .ok_or_else(not_found)?;
+    state
+        .roles
+        .iter()
+        .find(|r| r.name() == role_name)
+        .ok_or_else(not_found)
+}
+
+/// A required, non-empty parameter.
+fn required<'c>(call: &'c Call, name: &str) -> Result<&'c str, StsError> {
+    call.param(name).filter(|v| !v.is_empty()).ok_or_else(|| {
+        StsError::new(
+            "MissingParameter",
+            format!("The request is missing a required parameter `{name}`."),
+        )
+    })
+}
+
+/// AssumeRoleWithWebIdentity: an OIDC token of a configured provider buys a temporary key
+/// of a configured role (the role's policy, no session policy).
+fn assume_role_with_web_identity(state: &State, call: &Call) -> Result<Value, StsError> {
+    let provider_id = required(call, "ProviderId")?;
+    let token = required(call, "WebIdentityToken")?;
+    let arn = required(call, "RoleArn")?;
+    let session = required(call, "RoleSessionName")?;
+    if !valid_session_name(session) {
+        return Err(StsError::new(
+            "InvalidParameter.ParamError",
+            "RoleSessionName is not valid.",
+        ));
+    }
+    let token_error = |why: String| StsError::new("InvalidParameter.WebIdentityTokenError", why);
+    let provider = state
+        .oidc_providers
+        .iter()
+        .find(|p| p.id() == provider_id)
+        .ok_or_else(|| {
+            token_error(format!(
+                "The identity provider `{provider_id}` does not exist."
+            ))
+        })?;
+    let now = state.clock.unix();
+    provider.verify(token, now).map_err(token_error)?;
+    let role = find_role(state, arn)?;
+    let seconds = duration(call, 7200, MAX_ASSUME_ROLE)?;
+    role_session(
+        state,
+        role,
+        session,
+        vec![role.policy_json().to_string()],
+        seconds,
+        now,
+    )
+}
+
 fn assume_role(state: &State, call: &Call) -> Result<Value, StsError> {
     let arn = call.param("RoleArn").ok_or_else(|| {
         StsError::new(
@@ -181,23 +254,7 @@ fn assume_role(state: &State, call: &Call) -> Result<Value, StsError> {
             "RoleSessionName is not valid.",
         ));
     }
-    let prefix = format!("qcs::cam::uin/{}:", state.owner_uin);
-    let role_name = arn
-        .strip_prefix(&prefix)
-        .and_then(|rest| {
-            rest.strip_prefix("roleName/")
-                .or_else(|| rest.strip_prefix("role/"))
-        })
-        .ok_or_else(|| {
-            StsError::new("ResourceNotFound.RoleNotFound", "The role does not exist.")
-        })?;
-    let role = state
-        .roles
-        .iter()
-        .find(|r| r.name() == role_name)
-        .ok_or_else(|| {
-            StsError::new("ResourceNotFound.RoleNotFound", "The role does not exist.")
-        })?;
+    let role = find_role(state, arn)?;
     role_params::check_external_id(call, role)?;
     // Validated as STS does; the emulator's policies have no tag conditions to apply them to.
     role_params::session_tags(call)?;
@@ -206,7 +263,19 @@ fn assume_role(state: &State, call: &Call) -> Result<Value, StsError> {
         policies.push(checked_policy(raw)?);
     }
     let seconds = duration(call, 7200, MAX_ASSUME_ROLE)?;
-    let now = state.clock.unix();
+    role_session(state, role, session, policies, seconds, state.clock.unix())
+}
+
+/// Issues the temporary key of a role session: `policies` (the role's, and a session
+/// policy if any) for `seconds` from `now`.
+fn role_session(
+    state: &State,
+    role: &Role,
+    session: &str,
+    policies: Vec<String>,
+    seconds: u64,
+    now: u64,
+) -> Result<Value, StsError> {
     let key = state
         .credentials
         .issue(
@@ -228,7 +297,7 @@ fn assume_role(state: &State, call: &Call) -> Result<Value, StsError> {
     Ok(credentials_response(&key, now))
 }
 
-fn caller_identity(state: &State, call: &Call) -> Value {
+fn caller_identity(state: &State, call: &Call) -> Result<Value, StsError> {
     let (arn, user_id, kind) = match &call.signer {
         Signer::Root => (
             format!("qcs::cam::uin/{0}:uin/{0}", state.owner_uin),
@@ -241,12 +310,18 @@ fn caller_identity(state: &State, call: &Call) -> Value {
             "CAMUser",
         ),
         Signer::Temporary(key) => (key.principal.clone(), key.user_id.clone(), "CAMUser"),
+        Signer::Unsigned => {
+            return Err(StsError::new(
+                "AuthFailure.InvalidAuthorization",
+                "This action requires a signed request.",
+            ));
+        }
     };
-    json!({
+    Ok(json!({
         "Arn": arn,
         "AccountId": state.owner_uin,
         "UserId": user_id,
         "PrincipalId": state.owner_uin,
         "Type": kind,
-    })
+    }))
 }

@@ -18,7 +18,13 @@ pub(crate) enum Signer {
     SubAccount(String),
     /// A temporary key.
     Temporary(Arc<TempKey>),
+    /// Nobody: an unsigned request (`Authorization: SKIP`), accepted only for the actions
+    /// that exchange a token (AssumeRoleWithWebIdentity).
+    Unsigned,
 }
+
+/// Actions that may be sent unsigned.
+const UNSIGNED_ACTIONS: &[&str] = &["AssumeRoleWithWebIdentity"];
 
 /// A verified STS call.
 #[derive(Debug)]
@@ -169,30 +175,43 @@ fn parse_tc3(state: &State, parts: &http::request::Parts, body: &[u8]) -> Result
     let build = |host| tc3_request(parts, host, body);
     let first = hosts.first().map(String::as_str).unwrap_or_default();
     let authorization = tc3::authorization_of(&build(first)).map_err(|e| verify_error(&e))?;
-    let tc3::Authorization::Tc3(presented) = authorization else {
-        return Err(StsError::new(
-            "AuthFailure.InvalidAuthorization",
-            "This action requires a signed request.",
-        ));
-    };
-    let (signer, secret) = lookup(state, presented.secret_id(), header(parts, "x-tc-token"))?;
-    let params = VerifyParams::new("sts", state.clock.unix()).with_tolerance(TOLERANCE);
-    let mut last = None;
-    for host in &hosts {
-        match tc3::verify(&build(host), &presented, &secret, &params) {
-            Ok(_) => {
-                last = None;
-                break;
-            }
-            Err(e) => last = Some(e),
-        }
-    }
-    if let Some(e) = last {
-        return Err(verify_error(&e));
-    }
     let action = header(parts, "x-tc-action")
         .ok_or_else(|| StsError::new("MissingParameter", "The X-TC-Action header is missing."))?
         .to_string();
+    let signer = match authorization {
+        tc3::Authorization::Skip if UNSIGNED_ACTIONS.contains(&action.as_str()) => Signer::Unsigned,
+        tc3::Authorization::Skip => {
+            return Err(StsError::new(
+                "AuthFailure.InvalidAuthorization",
+                "This action requires a signed request.",
+            ));
+        }
+        tc3::Authorization::Tc3(presented) => {
+            let (signer, secret) =
+                lookup(state, presented.secret_id(), header(parts, "x-tc-token"))?;
+            let params = VerifyParams::new("sts", state.clock.unix()).with_tolerance(TOLERANCE);
+            let mut last = None;
+            for host in &hosts {
+                match tc3::verify(&build(host), &presented, &secret, &params) {
+                    Ok(_) => {
+                        last = None;
+                        break;
+                    }
+                    Err(e) => last = Some(e),
+                }
+            }
+            if let Some(e) = last {
+                return Err(verify_error(&e));
+            }
+            signer
+        }
+        _ => {
+            return Err(StsError::new(
+                "AuthFailure.InvalidAuthorization",
+                "The Authorization header is not understood.",
+            ));
+        }
+    };
     let mut params = if query.is_empty() || method != "GET" {
         json_params(body)?
     } else {
