@@ -1,14 +1,14 @@
 //! `cos-sts emulator`: serve a local STS + COS emulator and print its coordinates as one JSON line.
 
 use clap::Args;
-use cos_emulator::{Emulator, EtagMode, Role};
+use cos_emulator::{Emulator, EtagMode, OidcProvider, Role};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// Options of `cos-sts emulator`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  cos-sts emulator --data-dir ./cos-data --bucket examplebucket-1250000000\n  cos-sts emulator --listen 127.0.0.1:9000 --bucket media-1250000000 --region ap-beijing | head -1\n  cos-sts emulator --etag crc64   # benchmarks: ETags without MD5"
+    after_help = "Examples:\n  cos-sts emulator --data-dir ./cos-data --bucket examplebucket-1250000000\n  cos-sts emulator --listen 127.0.0.1:9000 --bucket media-1250000000 --region ap-beijing | head -1\n  cos-sts emulator --etag crc64   # benchmarks: ETags without MD5\n  cos-sts emulator --role uploader=role.json --oidc-provider tke-oidc,https://oidc.example,oidc.secret"
 )]
 pub(crate) struct EmulatorArgs {
     /// Address of the COS listener.
@@ -39,6 +39,11 @@ pub(crate) struct EmulatorArgs {
     /// Treat unsigned COS requests as the root account.
     #[arg(long)]
     allow_anonymous: bool,
+    /// An OIDC identity provider for AssumeRoleWithWebIdentity: `ID,ISSUER,KEY_FILE[,AUDIENCE…]`
+    /// (repeatable). KEY_FILE holds an RS256 public key PEM, or else an HS256 secret; tokens
+    /// must name AUDIENCE in `aud` when any is given.
+    #[arg(long = "oidc-provider", value_name = "ID,ISSUER,KEY_FILE[,AUDIENCE]")]
+    oidc_providers: Vec<String>,
     /// How PUT Object and Upload Part compute ETags: `md5` (as COS does) or `crc64` (from the
     /// CRC-64 and length, for benchmarks that the MD5 would limit; Content-MD5 is still checked).
     #[arg(long, default_value = "md5", value_parser = parse_etag_mode)]
@@ -88,7 +93,41 @@ fn builder(args: &EmulatorArgs) -> Result<cos_emulator::EmulatorBuilder, String>
             .map_err(|e| format!("--role {name}: reading {file}: {e}"))?;
         builder = builder.role(Role::new(name, policy));
     }
+    for spec in &args.oidc_providers {
+        builder = builder.oidc_provider(oidc_provider(spec)?);
+    }
     Ok(builder)
+}
+
+/// Parses `ID,ISSUER,KEY_FILE[,AUDIENCE…]` and reads the key file.
+fn oidc_provider(spec: &str) -> Result<OidcProvider, String> {
+    let mut fields = spec.split(',').map(str::trim);
+    let (Some(id), Some(issuer), Some(file)) = (fields.next(), fields.next(), fields.next()) else {
+        return Err(format!(
+            "--oidc-provider `{spec}`: expected ID,ISSUER,KEY_FILE[,AUDIENCE…]"
+        ));
+    };
+    if id.is_empty() || issuer.is_empty() {
+        return Err(format!(
+            "--oidc-provider `{spec}`: ID and ISSUER must not be empty"
+        ));
+    }
+    let key =
+        std::fs::read(file).map_err(|e| format!("--oidc-provider {id}: reading {file}: {e}"))?;
+    let mut provider = if key.trim_ascii_start().starts_with(b"-----BEGIN") {
+        OidcProvider::rs256_pem(id, issuer, &key)
+            .map_err(|e| format!("--oidc-provider {id}: {e}"))?
+    } else {
+        let secret = key.trim_ascii();
+        if secret.is_empty() {
+            return Err(format!("--oidc-provider {id}: {file} is empty"));
+        }
+        OidcProvider::hs256(id, issuer, secret)
+    };
+    for audience in fields.filter(|a| !a.is_empty()) {
+        provider = provider.client_id(audience);
+    }
+    Ok(provider)
 }
 
 /// The JSON line printed once the emulator is ready.
@@ -138,6 +177,42 @@ mod tests {
             crate::commands::Command::Emulator(a) => a,
             other => panic!("parsed another command: {other:?}"),
         }
+    }
+
+    #[test]
+    fn oidc_provider_option() {
+        let dir = std::env::temp_dir().join(format!("cos-sts-oidc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let secret = dir.join("secret");
+        std::fs::write(&secret, "a-shared-secret\n").unwrap();
+        let spec = format!(
+            "tke,https://oidc.example,{},sts.cloud.tencent.com",
+            secret.display()
+        );
+        let provider = oidc_provider(&spec).unwrap();
+        assert_eq!(provider.id(), "tke");
+        assert!(!format!("{provider:?}").contains("a-shared-secret"));
+        let args = parse(&["--oidc-provider", &spec]);
+        assert!(builder(&args).is_ok());
+
+        let pem = dir.join("key.pem");
+        std::fs::write(
+            &pem,
+            "-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----\n",
+        )
+        .unwrap();
+        let empty = dir.join("empty");
+        std::fs::write(&empty, "\n").unwrap();
+        for bad in [
+            "tke,https://oidc.example".to_string(),
+            format!(",https://oidc.example,{}", secret.display()),
+            "tke,https://oidc.example,/nonexistent/key".to_string(),
+            format!("tke,https://oidc.example,{}", pem.display()),
+            format!("tke,https://oidc.example,{}", empty.display()),
+        ] {
+            assert!(oidc_provider(&bad).is_err(), "{bad}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
