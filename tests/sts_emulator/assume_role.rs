@@ -181,3 +181,43 @@ async fn get_caller_identity_with_root_and_temporary_keys() {
     }
     e.shutdown().await;
 }
+
+#[tokio::test]
+async fn external_id_and_session_tags_reach_the_emulator_in_every_signature() {
+    let e = common::emulator_with(&[uploader_role().external_id("partner-42")], 0).await;
+    for method in common::METHODS {
+        let client = common::sts(&e, e.root_credential(), method);
+        let with_id = AssumeRole::new(role_arn(&e, "uploader"), "tagged")
+            .external_id("partner-42")
+            .tag("team", "media")
+            .tag("env", "test");
+        let key = client
+            .assume_role(&with_id)
+            .await
+            .unwrap()
+            .into_credential();
+        common::put(&e, &key, "shared/t.txt", &[], "t")
+            .await
+            .assert_ok(&format!("{method:?}: ExternalId and tags accepted"));
+
+        let error = client
+            .assume_role(&AssumeRole::new(role_arn(&e, "uploader"), "untagged"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error.api_error().map(|a| a.code.as_str()),
+            Some("UnauthorizedOperation"),
+            "{method:?}: {error}"
+        );
+        let duplicated = AssumeRole::new(role_arn(&e, "uploader"), "dup")
+            .external_id("partner-42")
+            .tag("team", "a")
+            .tag("team", "b");
+        // Refused by sts-client before anything is sent (the emulator would answer
+        // InvalidParameter.ParamError, as its own tests show).
+        let error = client.assume_role(&duplicated).await.unwrap_err();
+        assert!(error.api_error().is_none(), "{method:?}: {error}");
+        assert!(error.to_string().contains("duplicate tag key"), "{error}");
+    }
+    e.shutdown().await;
+}
