@@ -18,8 +18,9 @@ pub use upload::UploadOutput;
 /// bar. `upload_file` reports about every 4 MiB of a part handed to the connection (a
 /// retried part counts no byte twice) and when a part or a whole object is stored;
 /// `download_file` reports about every MiB received per range; `copy` reports each copied
-/// part. Calls may come from several
-/// tasks, but `bytes done` never decreases.
+/// part. Calls may come from several tasks, but `bytes done` never decreases. The callback
+/// runs on the transfer's own tasks (for uploads, while a connection sends): keep it quick,
+/// such as storing the numbers or sending them to a channel.
 ///
 /// ```
 /// use std::sync::{Arc, atomic::{AtomicU64, Ordering}};
