@@ -5,6 +5,7 @@ use crate::emulator::Emulator;
 use crate::error::EmulatorError;
 use crate::etag::EtagMode;
 use crate::faults::Faults;
+use crate::mfa::MfaDevice;
 use crate::oidc::OidcProvider;
 use crate::state::{Limits, State};
 use crate::storage::Store;
@@ -115,6 +116,7 @@ pub struct EmulatorBuilder {
     sts_public_host: String,
     roles: Vec<Role>,
     oidc_providers: Vec<OidcProvider>,
+    mfa_devices: Vec<MfaDevice>,
     sub_accounts: Vec<(String, Credential)>,
     allow_anonymous: bool,
     cos_listen: SocketAddr,
@@ -140,6 +142,7 @@ impl Default for EmulatorBuilder {
             sts_public_host: "sts.tencentcloudapi.com".into(),
             roles: Vec::new(),
             oidc_providers: Vec::new(),
+            mfa_devices: Vec::new(),
             sub_accounts: Vec::new(),
             allow_anonymous: false,
             cos_listen: loopback,
@@ -365,6 +368,18 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Registers an MFA device (a software token): `GetSessionToken` with its serial number
+    /// and current code issues the caller a session key.
+    ///
+    /// ```
+    /// let b = cos_emulator::Emulator::builder().mfa_device(
+    ///     cos_emulator::MfaDevice::new("qcs::cam:uin/100000000001::mfa/softToken", b"seed"));
+    /// ```
+    pub fn mfa_device(mut self, device: MfaDevice) -> Self {
+        self.mfa_devices.push(device);
+        self
+    }
+
     /// How PUT Object and Upload Part compute ETags (default [`EtagMode::Md5`], as COS does;
     /// [`EtagMode::Crc64`] for benchmarks that the MD5 would otherwise limit).
     ///
@@ -461,6 +476,7 @@ impl EmulatorBuilder {
             credentials,
             roles: self.roles,
             oidc_providers: self.oidc_providers,
+            mfa_devices: self.mfa_devices,
             sub_accounts: self.sub_accounts,
             sts_public_host: self.sts_public_host.to_ascii_lowercase(),
             allow_anonymous: self.allow_anonymous,

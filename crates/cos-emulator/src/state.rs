@@ -34,6 +34,8 @@ pub(crate) struct State {
     pub(crate) roles: Vec<Role>,
     /// Identity providers for AssumeRoleWithWebIdentity.
     pub(crate) oidc_providers: Vec<crate::OidcProvider>,
+    /// MFA devices for GetSessionToken.
+    pub(crate) mfa_devices: Vec<crate::MfaDevice>,
     /// `(uin, permanent key)` of CAM sub-accounts.
     pub(crate) sub_accounts: Vec<(String, Credential)>,
     pub(crate) sts_public_host: String,

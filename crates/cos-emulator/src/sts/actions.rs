@@ -28,6 +28,7 @@ pub(crate) fn run(state: &State, call: &Call) -> Result<Value, StsError> {
         "AssumeRole" => assume_role(state, call),
         "GetCallerIdentity" => caller_identity(state, call),
         "AssumeRoleWithWebIdentity" => assume_role_with_web_identity(state, call),
+        "GetSessionToken" => get_session_token(state, call),
         other => Err(StsError::new(
             "InvalidAction",
             format!(
@@ -147,18 +148,23 @@ fn get_federation_token(state: &State, call: &Call) -> Result<Value, StsError> {
     let policy = checked_policy(raw_policy)?;
     let seconds = duration(call, 1800, max)?;
     let now = state.clock.unix();
+    issued(
+        state,
+        Issue {
+            policies: vec![policy],
+            expired_time: now + seconds,
+            principal: format!("qcs::sts:{}:federated-user/{holder_uin}", state.owner_uin),
+            user_id: format!("{holder_uin}:{name}"),
+        },
+        now,
+    )
+}
+
+/// Issues a temporary key and answers with it (the common Credentials response).
+fn issued(state: &State, issue: Issue, now: u64) -> Result<Value, StsError> {
     let key = state
         .credentials
-        .issue(
-            &state.store,
-            Issue {
-                policies: vec![policy],
-                expired_time: now + seconds,
-                principal: format!("qcs::sts:{}:federated-user/{holder_uin}", state.owner_uin),
-                user_id: format!("{holder_uin}:{name}"),
-            },
-            now,
-        )
+        .issue(&state.store, issue, now)
         .map_err(|e| StsError::new("InternalError", format!("could not issue the key: {e}")))?;
     Ok(credentials_response(&key, now))
 }
@@ -235,6 +241,65 @@ fn assume_role_with_web_identity(state: &State, call: &Call) -> Result<Value, St
     )
 }
 
+/// Default and longest lifetimes of a GetSessionToken key.
+const SESSION_TOKEN_DEFAULT: u64 = 1800;
+
+/// GetSessionToken: after an MFA check, a temporary key with the caller's own permissions.
+fn get_session_token(state: &State, call: &Call) -> Result<Value, StsError> {
+    let (uin, max) = match &call.signer {
+        Signer::Root => (state.owner_uin.clone(), MAX_FEDERATION_ROOT),
+        Signer::SubAccount(uin) => (uin.clone(), MAX_FEDERATION_SUB_ACCOUNT),
+        Signer::Temporary(_) => {
+            return Err(StsError::new(
+                "FailedOperation.TempKeyNotAllowed",
+                "GetSessionToken must be called with a permanent key.",
+            ));
+        }
+        Signer::Unsigned => {
+            return Err(StsError::new(
+                "AuthFailure.InvalidAuthorization",
+                "This action requires a signed request.",
+            ));
+        }
+    };
+    let serial = required(call, "SerialNumber")?;
+    let code = required(call, "TokenCode")?;
+    let now = state.clock.unix();
+    let mfa_failed = || {
+        StsError::new(
+            "FailedOperation.CheckMFAError",
+            "The MFA device or its code is not valid.",
+        )
+    };
+    let device = state
+        .mfa_devices
+        .iter()
+        .find(|d| d.serial() == serial)
+        .ok_or_else(mfa_failed)?;
+    // A serial `qcs::cam:uin/<uin>::mfa/…` belongs to that user only.
+    let owner = serial
+        .split_once("uin/")
+        .and_then(|(_, rest)| rest.split_once("::mfa"))
+        .map(|(owner, _)| owner);
+    if owner.is_some_and(|owner| owner != uin) || !device.accepts(code, now) {
+        return Err(mfa_failed());
+    }
+    let seconds = duration(call, SESSION_TOKEN_DEFAULT, max)?;
+    let everything = json!({"version": "2.0", "statement": [
+        {"effect": "allow", "action": ["*"], "resource": ["*"]}
+    ]});
+    issued(
+        state,
+        Issue {
+            policies: vec![everything.to_string()],
+            expired_time: now + seconds,
+            principal: format!("qcs::cam::uin/{}:uin/{uin}", state.owner_uin),
+            user_id: uin,
+        },
+        now,
+    )
+}
+
 fn assume_role(state: &State, call: &Call) -> Result<Value, StsError> {
     let arn = call.param("RoleArn").ok_or_else(|| {
         StsError::new(
@@ -276,25 +341,21 @@ fn role_session(
     seconds: u64,
     now: u64,
 ) -> Result<Value, StsError> {
-    let key = state
-        .credentials
-        .issue(
-            &state.store,
-            Issue {
-                policies,
-                expired_time: now + seconds,
-                principal: format!(
-                    "qcs::sts:{}:assumed-role/{}/{}",
-                    state.owner_uin,
-                    role.name(),
-                    session
-                ),
-                user_id: format!("{}:{}", role.name(), session),
-            },
-            now,
-        )
-        .map_err(|e| StsError::new("InternalError", format!("could not issue the key: {e}")))?;
-    Ok(credentials_response(&key, now))
+    issued(
+        state,
+        Issue {
+            policies,
+            expired_time: now + seconds,
+            principal: format!(
+                "qcs::sts:{}:assumed-role/{}/{}",
+                state.owner_uin,
+                role.name(),
+                session
+            ),
+            user_id: format!("{}:{}", role.name(), session),
+        },
+        now,
+    )
 }
 
 fn caller_identity(state: &State, call: &Call) -> Result<Value, StsError> {

@@ -1,7 +1,7 @@
 //! `cos-sts emulator`: serve a local STS + COS emulator and print its coordinates as one JSON line.
 
 use clap::Args;
-use cos_emulator::{Emulator, EtagMode, OidcProvider, Role};
+use cos_emulator::{Emulator, EtagMode, MfaDevice, OidcProvider, Role};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -44,6 +44,10 @@ pub(crate) struct EmulatorArgs {
     /// must name AUDIENCE in `aud` when any is given.
     #[arg(long = "oidc-provider", value_name = "ID,ISSUER,KEY_FILE[,AUDIENCE]")]
     oidc_providers: Vec<String>,
+    /// An MFA device for GetSessionToken: `SERIAL,SEED_FILE` (repeatable); SEED_FILE holds
+    /// the raw TOTP seed, surrounding whitespace ignored (RFC 6238, SHA-1, 30 s, 6 digits).
+    #[arg(long = "mfa-device", value_name = "SERIAL,SEED_FILE")]
+    mfa_devices: Vec<String>,
     /// How PUT Object and Upload Part compute ETags: `md5` (as COS does) or `crc64` (from the
     /// CRC-64 and length, for benchmarks that the MD5 would limit; Content-MD5 is still checked).
     #[arg(long, default_value = "md5", value_parser = parse_etag_mode)]
@@ -95,6 +99,20 @@ fn builder(args: &EmulatorArgs) -> Result<cos_emulator::EmulatorBuilder, String>
     }
     for spec in &args.oidc_providers {
         builder = builder.oidc_provider(oidc_provider(spec)?);
+    }
+    for spec in &args.mfa_devices {
+        let (serial, file) = spec
+            .split_once(',')
+            .map(|(s, f)| (s.trim(), f.trim()))
+            .filter(|(s, f)| !s.is_empty() && !f.is_empty())
+            .ok_or_else(|| format!("--mfa-device `{spec}`: expected SERIAL,SEED_FILE"))?;
+        let seed = std::fs::read(file)
+            .map_err(|e| format!("--mfa-device {serial}: reading {file}: {e}"))?;
+        let seed = seed.trim_ascii();
+        if seed.is_empty() {
+            return Err(format!("--mfa-device {serial}: {file} is empty"));
+        }
+        builder = builder.mfa_device(MfaDevice::new(serial, seed));
     }
     Ok(builder)
 }
@@ -180,7 +198,7 @@ mod tests {
     }
 
     #[test]
-    fn oidc_provider_option() {
+    fn oidc_provider_and_mfa_device_options() {
         let dir = std::env::temp_dir().join(format!("cos-sts-oidc-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let secret = dir.join("secret");
@@ -203,6 +221,17 @@ mod tests {
         .unwrap();
         let empty = dir.join("empty");
         std::fs::write(&empty, "\n").unwrap();
+        let seed = dir.join("seed");
+        std::fs::write(&seed, "12345678901234567890").unwrap();
+        let device = format!("qcs::cam:uin/1::mfa/softToken,{}", seed.display());
+        assert!(builder(&parse(&["--mfa-device", &device])).is_ok());
+        for bad in [
+            "no-file".to_string(),
+            "serial,/nonexistent/seed".to_string(),
+            format!("serial,{}", empty.display()),
+        ] {
+            assert!(builder(&parse(&["--mfa-device", &bad])).is_err(), "{bad}");
+        }
         for bad in [
             "tke,https://oidc.example".to_string(),
             format!(",https://oidc.example,{}", secret.display()),
