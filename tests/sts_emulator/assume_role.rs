@@ -99,15 +99,7 @@ async fn assume_role_provider_and_temporary_callers() {
         .assert_ok("provider key");
 
     // AssumeRole called with a temporary (federation) key, as the API allows.
-    let federated = common::sts(&e, e.root_credential(), SignatureMethod::Tc3)
-        .get_credential(
-            &CredentialRequest::new(common::bucket(&e), e.region())
-                .allow_prefix("inbox/*")
-                .allow_actions(["PutObject"]),
-        )
-        .await
-        .unwrap()
-        .into_credential();
+    let federated = common::federated_key(&e, "inbox/*").await;
     for method in common::METHODS {
         let chained = common::sts(&e, federated.clone(), method)
             .assume_role(&AssumeRole::new(role_arn(&e, "uploader"), "chained"))

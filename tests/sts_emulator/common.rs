@@ -250,3 +250,16 @@ pub(crate) async fn call(
 ) -> Reply {
     cos_request(emulator, credential, method, key, &[], "", Token::Sent).await
 }
+
+/// A federation key (getCredential, TC3, root-signed) allowed PutObject under `prefix`.
+pub(crate) async fn federated_key(emulator: &Emulator, prefix: &str) -> Credential {
+    sts(emulator, emulator.root_credential(), SignatureMethod::Tc3)
+        .get_credential(
+            &sts_client::CredentialRequest::new(bucket(emulator), emulator.region())
+                .allow_prefix(prefix)
+                .allow_actions(["PutObject"]),
+        )
+        .await
+        .unwrap()
+        .into_credential()
+}

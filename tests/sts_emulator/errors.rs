@@ -176,15 +176,7 @@ async fn lints_block_unless_allowed_explicitly() {
 async fn authentication_failures_are_typed_and_keep_secrets_out() {
     let e = common::emulator_with(&[], 0).await;
     let root_id = e.root_credential().secret_id().to_owned();
-    let federated = common::sts(&e, e.root_credential(), SignatureMethod::Tc3)
-        .get_credential(
-            &CredentialRequest::new(common::bucket(&e), e.region())
-                .allow_prefix("uploads/*")
-                .allow_actions(["PutObject"]),
-        )
-        .await
-        .unwrap()
-        .into_credential();
+    let federated = common::federated_key(&e, "uploads/*").await;
     let wrong_token = Credential::new(federated.secret_id(), federated.secret_key())
         .with_token("NOT-THE-TOKEN-0123456789");
     let cases = [

@@ -3,7 +3,7 @@
 //! temporary callers are refused.
 
 use cos_emulator::{Emulator, MfaDevice};
-use sts_client::{CredentialRequest, GetSessionToken};
+use sts_client::GetSessionToken;
 
 use crate::common;
 
@@ -96,15 +96,7 @@ async fn an_mfa_code_buys_a_session_key_with_the_callers_permissions() {
     }
 
     // A temporary key may not ask for a session token.
-    let federated = common::sts(&e, e.root_credential(), sts_client::SignatureMethod::Tc3)
-        .get_credential(
-            &CredentialRequest::new(common::bucket(&e), e.region())
-                .allow_prefix("inbox/*")
-                .allow_actions(["PutObject"]),
-        )
-        .await
-        .unwrap()
-        .into_credential();
+    let federated = common::federated_key(&e, "inbox/*").await;
     let error = common::sts(&e, federated, sts_client::SignatureMethod::Tc3)
         .get_session_token(&GetSessionToken::new(serial(&e), code_now(&e)))
         .await
