@@ -65,6 +65,14 @@ impl EtagMode {
     }
 }
 
+impl EtagMode {
+    /// Whether a body's MD5 must be computed: always for MD5 ETags, and in either mode when
+    /// the client sent `Content-MD5` to check (the ETag is then the MD5 too).
+    pub(crate) fn needs_md5(self, content_md5_sent: bool) -> bool {
+        self == Self::Md5 || content_md5_sent
+    }
+}
+
 /// The 16 bytes [`EtagMode::Crc64`] uses in place of the MD5.
 pub(crate) fn crc64_etag_digest(crc64: u64, len: u64) -> [u8; 16] {
     let mut out = [0u8; 16];

@@ -139,3 +139,40 @@ async fn the_default_is_the_md5() {
     );
     e.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_copied_part_gets_a_crc64_etag_too() {
+    let e = crc64_emulator().await;
+    let cos = Cos::root(&e);
+    let data = vec![9u8; 4096];
+    assert_eq!(
+        cos.request("PUT", "/src", &[], &[], data.clone())
+            .await
+            .status,
+        200
+    );
+    let init = cos
+        .request("POST", "/dst", &[("uploads", "")], &[], Bytes::new())
+        .await;
+    let id = xml_field(&init.text(), "UploadId").unwrap();
+    let source = format!("{}.cos.{}.myqcloud.com/src", e.buckets()[0], e.region());
+    let copied = cos
+        .request(
+            "PUT",
+            "/dst",
+            &[("partNumber", "1"), ("uploadId", &id)],
+            &[
+                ("x-cos-copy-source", &source),
+                ("x-cos-copy-source-range", "bytes=0-1023"),
+            ],
+            Bytes::new(),
+        )
+        .await;
+    assert_eq!(copied.status, 200, "{}", copied.text());
+    let crc = copied.header("x-cos-hash-crc64ecma").unwrap().to_string();
+    let etag = xml_field(&copied.text(), "ETag")
+        .unwrap()
+        .replace("&quot;", "\"");
+    assert_eq!(etag, crc64_etag(&crc, 1024));
+    e.shutdown().await;
+}

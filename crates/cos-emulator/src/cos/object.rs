@@ -6,7 +6,7 @@ use super::{Req, io_error, set_header};
 use crate::body::{self, FileBody, ResBody};
 use crate::clock::http_date_millis;
 use crate::composite_body::CompositeBody;
-use crate::etag::{EtagMode, crc64_etag_digest};
+use crate::etag::crc64_etag_digest;
 use crate::state::State;
 use crate::storage::{Blob, BlobSource, BlobWriter, DigestPipe, Digests, ObjectMeta};
 use http::{Response, StatusCode};
@@ -21,7 +21,7 @@ pub(super) const GET_PARAMS: &[&str] = &["versionId"];
 const PIPELINE_FROM: u64 = 256 * 1024;
 
 /// Streams a request body into a new blob, enforcing the size limit and Content-MD5. The
-/// returned `md5` is the ETag digest: the MD5, or in [`EtagMode::Crc64`] (when no
+/// returned `md5` is the ETag digest: the MD5, or in [`crate::EtagMode::Crc64`] (when no
 /// Content-MD5 was sent) the CRC-64 and length.
 pub(crate) async fn receive(
     state: &State,
@@ -40,7 +40,7 @@ pub(crate) async fn receive(
         .store
         .writer(declared.unwrap_or(0).min(1 << 30))
         .map_err(io_error)?;
-    let md5_needed = state.etag_mode == EtagMode::Md5 || expected_md5.is_some();
+    let md5_needed = state.etag_mode.needs_md5(expected_md5.is_some());
     let mut pipe = if !md5_needed {
         // CRC-64 alone runs at many GB/s: inline, no hand-off.
         writer = writer.without_md5();

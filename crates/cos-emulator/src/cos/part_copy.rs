@@ -10,7 +10,7 @@ use super::multipart::{open_upload_id, part_number};
 use super::{Req, io_error};
 use crate::auth::Caller;
 use crate::body::ResBody;
-use crate::etag::{EtagMode, crc64_etag_digest};
+use crate::etag::crc64_etag_digest;
 use crate::state::State;
 use crate::storage::PartMeta;
 use http::Response;
@@ -71,20 +71,20 @@ pub(super) async fn upload_part_copy(
             "Your proposed upload exceeds the maximum allowed part size.",
         ));
     }
+    let with_md5 = state.etag_mode.needs_md5(false);
     let copier = Arc::clone(state);
-    let (blob, digests) =
-        tokio::task::spawn_blocking(move || copier.store.copy_range(opened, start, len))
+    let (blob, mut digests) =
+        tokio::task::spawn_blocking(move || copier.store.copy_range(opened, start, len, with_md5))
             .await
             .map_err(|_| CosError::internal("the copy was interrupted"))?
             .map_err(io_error)?;
-    let md5 = match state.etag_mode {
-        EtagMode::Crc64 => crc64_etag_digest(digests.crc64, digests.len),
-        _ => digests.md5,
-    };
+    if !with_md5 {
+        digests.md5 = crc64_etag_digest(digests.crc64, digests.len);
+    }
     let part = PartMeta {
         number,
         size: digests.len,
-        md5,
+        md5: digests.md5,
         crc64: digests.crc64,
         last_modified_ms: state.clock.unix_millis(),
     };

@@ -220,15 +220,19 @@ impl Store {
     }
 
     /// A new blob holding `len` bytes of `source` from `start` (Upload Part - Copy), with
-    /// its MD5 and CRC-64. The range must lie inside the source.
-    /// Blocking: call it off the async runtime.
+    /// its CRC-64 and, when `with_md5`, its MD5 (else zeros). The range must lie inside the
+    /// source. Blocking: call it off the async runtime.
     pub(crate) fn copy_range(
         &self,
         source: BlobSource,
         start: u64,
         len: u64,
+        with_md5: bool,
     ) -> io::Result<(Blob, Digests)> {
         let mut writer = self.writer(len)?;
+        if !with_md5 {
+            writer = writer.without_md5();
+        }
         match source {
             BlobSource::Memory(bytes) => {
                 let range = usize::try_from(start)

@@ -17,12 +17,7 @@ const MAX_ASSUME_ROLE: u64 = 43_200;
 
 /// Runs a verified call.
 pub(crate) fn run(state: &State, call: &Call) -> Result<Value, StsError> {
-    if call.param("Region").is_none_or(str::is_empty) {
-        return Err(StsError::new(
-            "MissingParameter",
-            "The request is missing a required parameter `Region`.",
-        ));
-    }
+    required(call, "Region")?;
     match call.action.as_str() {
         "GetFederationToken" => get_federation_token(state, call),
         "AssumeRole" => assume_role(state, call),
@@ -124,27 +119,14 @@ fn get_federation_token(state: &State, call: &Call) -> Result<Value, StsError> {
             ));
         }
     };
-    let name = call
-        .param("Name")
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| {
-            StsError::new(
-                "MissingParameter",
-                "The request is missing a required parameter `Name`.",
-            )
-        })?;
+    let name = required(call, "Name")?;
     if name.len() > 64 {
         return Err(StsError::new(
             "InvalidParameter.ParamError",
             "Name is too long.",
         ));
     }
-    let raw_policy = call.param("Policy").ok_or_else(|| {
-        StsError::new(
-            "MissingParameter",
-            "The request is missing a required parameter `Policy`.",
-        )
-    })?;
+    let raw_policy = present(call, "Policy")?;
     let policy = checked_policy(raw_policy)?;
     let seconds = duration(call, 1800, max)?;
     let now = state.clock.unix();
@@ -194,14 +176,23 @@ fn find_role<'s>(state: &'s State, arn: &str) -> Result<&'s Role, StsError> {
         .ok_or_else(not_found)
 }
 
-/// A required, non-empty parameter.
+fn missing(name: &str) -> StsError {
+    StsError::new(
+        "MissingParameter",
+        format!("The request is missing a required parameter `{name}`."),
+    )
+}
+
+/// A parameter that must be sent (possibly empty: later checks judge the value).
+fn present<'c>(call: &'c Call, name: &str) -> Result<&'c str, StsError> {
+    call.param(name).ok_or_else(|| missing(name))
+}
+
+/// A parameter that must be sent and not be empty.
 fn required<'c>(call: &'c Call, name: &str) -> Result<&'c str, StsError> {
-    call.param(name).filter(|v| !v.is_empty()).ok_or_else(|| {
-        StsError::new(
-            "MissingParameter",
-            format!("The request is missing a required parameter `{name}`."),
-        )
-    })
+    call.param(name)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| missing(name))
 }
 
 /// AssumeRoleWithWebIdentity: an OIDC token of a configured provider buys a temporary key
@@ -301,18 +292,8 @@ fn get_session_token(state: &State, call: &Call) -> Result<Value, StsError> {
 }
 
 fn assume_role(state: &State, call: &Call) -> Result<Value, StsError> {
-    let arn = call.param("RoleArn").ok_or_else(|| {
-        StsError::new(
-            "MissingParameter",
-            "The request is missing a required parameter `RoleArn`.",
-        )
-    })?;
-    let session = call.param("RoleSessionName").ok_or_else(|| {
-        StsError::new(
-            "MissingParameter",
-            "The request is missing a required parameter `RoleSessionName`.",
-        )
-    })?;
+    let arn = present(call, "RoleArn")?;
+    let session = present(call, "RoleSessionName")?;
     if !valid_session_name(session) {
         return Err(StsError::new(
             "InvalidParameter.ParamError",
