@@ -14,7 +14,8 @@ pub fn parse_responses(data: &[u8]) {
     let _ = crate::xml::parse_list_parts(data);
     let _ = crate::xml::parse_list_uploads(data);
     let _ = crate::xml::parse_delete_result(data);
-    let _ = crate::xml::parse_copy(data);
+    let _ = crate::xml::parse_copy(data, &http::HeaderMap::new());
+    let _ = crate::xml::parse_copy_part(data, &http::HeaderMap::new());
     let _ = crate::xml::is_error_body(data);
     let _ = crate::xml::service_error(403, &http::HeaderMap::new(), data);
 }

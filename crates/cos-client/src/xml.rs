@@ -469,25 +469,31 @@ struct RawCopy {
     crc64: Option<String>,
 }
 
-pub(crate) fn parse_copy(body: &[u8]) -> Result<CopyOutput, Error> {
-    parse_copy_result("CopyObject", "CopyObjectResult", body)
+/// A PUT Object - Copy answer: `<CopyObjectResult>`, the CRC-64 taken from the
+/// `x-cos-hash-crc64ecma` header when the body has none.
+pub(crate) fn parse_copy(body: &[u8], headers: &http::HeaderMap) -> Result<CopyOutput, Error> {
+    parse_copy_result("CopyObject", "CopyObjectResult", body, headers)
 }
 
 /// Upload Part - Copy answers `<CopyPartResult>` with the fields of `<CopyObjectResult>`.
-pub(crate) fn parse_copy_part(body: &[u8]) -> Result<CopyOutput, Error> {
-    parse_copy_result("UploadPartCopy", "CopyPartResult", body)
+pub(crate) fn parse_copy_part(body: &[u8], headers: &http::HeaderMap) -> Result<CopyOutput, Error> {
+    parse_copy_result("UploadPartCopy", "CopyPartResult", body, headers)
 }
 
 fn parse_copy_result(
     operation: &'static str,
     root: &str,
     body: &[u8],
+    headers: &http::HeaderMap,
 ) -> Result<CopyOutput, Error> {
     let raw: RawCopy = parse(operation, root, body)?;
     Ok(CopyOutput {
         etag: raw.etag,
         last_modified: raw.last_modified,
-        crc64: raw.crc64.and_then(|c| c.trim().parse().ok()),
+        crc64: raw
+            .crc64
+            .and_then(|c| c.trim().parse().ok())
+            .or_else(|| crate::crc64::parse_header(headers)),
     })
 }
 
@@ -586,8 +592,19 @@ mod tests {
         assert_eq!(deleted.deleted.len(), 2);
         assert!(deleted.deleted[1].delete_marker);
         assert_eq!(deleted.failed[0].code, "AccessDenied");
-        let copy = parse_copy(b"<CopyObjectResult><ETag>\"e\"</ETag><LastModified>t</LastModified><CRC64>42</CRC64></CopyObjectResult>").unwrap();
+        let no_headers = http::HeaderMap::new();
+        let copy = parse_copy(b"<CopyObjectResult><ETag>\"e\"</ETag><LastModified>t</LastModified><CRC64>42</CRC64></CopyObjectResult>", &no_headers).unwrap();
         assert_eq!(copy.crc64, Some(42));
+        // Without <CRC64> the header's value is taken; <CopyPartResult> has the same fields.
+        let mut headers = http::HeaderMap::new();
+        headers.insert("x-cos-hash-crc64ecma", http::HeaderValue::from_static("7"));
+        let part = parse_copy_part(
+            b"<CopyPartResult><ETag>\"p\"</ETag></CopyPartResult>",
+            &headers,
+        )
+        .unwrap();
+        assert_eq!((part.etag.as_str(), part.crc64), ("\"p\"", Some(7)));
+        assert!(parse_copy_part(b"<CopyObjectResult/>", &no_headers).is_err());
     }
 
     proptest! {

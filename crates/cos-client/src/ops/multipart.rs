@@ -36,6 +36,15 @@ pub struct UploadedPart {
     pub crc64: u64,
 }
 
+/// Part numbers run from 1 to 10000.
+fn check_part_number(number: u32) -> Result<(), Error> {
+    if (1..=10_000).contains(&number) {
+        Ok(())
+    } else {
+        Err(Error::invalid("part number", "must be 1 to 10000"))
+    }
+}
+
 impl Client {
     /// Initiate Multipart Upload; returns the upload id.
     ///
@@ -103,9 +112,7 @@ impl Client {
         body: Bytes,
         progress: Option<Arc<PartProgress>>,
     ) -> Result<UploadedPart, Error> {
-        if !(1..=10_000).contains(&number) {
-            return Err(Error::invalid("part number", "must be 1 to 10000"));
-        }
+        check_part_number(number)?;
         let local = crc64::checksum(&body);
         let len = body.len() as u64;
         let mut op = Op::new("UploadPart", Method::PUT, checked_key(key)?)
@@ -161,9 +168,7 @@ impl Client {
         source: &CopySource,
         range: Option<RangeInclusive<u64>>,
     ) -> Result<CopyOutput, Error> {
-        if !(1..=10_000).contains(&number) {
-            return Err(Error::invalid("part number", "must be 1 to 10000"));
-        }
+        check_part_number(number)?;
         source.validate()?;
         let mut op = Op::new("UploadPartCopy", Method::PUT, checked_key(key)?)
             .query("partNumber", number.to_string())
@@ -183,10 +188,7 @@ impl Client {
         }
         op.error_in_200 = true;
         let answer = self.send(&op).await?;
-        let mut out = xml::parse_copy_part(&answer.body)?;
-        if out.crc64.is_none() {
-            out.crc64 = crc64::parse_header(&answer.headers);
-        }
+        let out = xml::parse_copy_part(&answer.body, &answer.headers)?;
         if out.etag.is_empty() {
             return Err(Error::malformed("UploadPartCopy", "no ETag"));
         }

@@ -532,10 +532,6 @@ impl Client {
         }
         op.error_in_200 = true;
         let answer = self.send(&op).await?;
-        let mut out = xml::parse_copy(&answer.body)?;
-        if out.crc64.is_none() {
-            out.crc64 = crc64::parse_header(&answer.headers);
-        }
-        Ok(out)
+        xml::parse_copy(&answer.body, &answer.headers)
     }
 }
