@@ -314,3 +314,35 @@ async fn a_broken_range_continues_from_the_first_missing_byte() {
         .collect();
     assert_eq!(ranges, ["bytes=0-2097151", "bytes=1048576-2097151"]);
 }
+
+#[tokio::test]
+async fn a_copied_part_with_a_wrong_crc_fails_the_copy_before_complete_and_aborts() {
+    let server = MockServer::start().await;
+    let cos = mini(&server);
+    let data: Vec<u8> = (0..(3 * 1024 * 1024 + 9))
+        .map(|i| (i % 241) as u8)
+        .collect();
+    cos.lock()
+        .unwrap()
+        .objects
+        .insert("src".into(), data.clone());
+    let client = static_client(&server);
+    let source = CopySource::new(client.bucket(), "ap-guangzhou", "src");
+    let options = CopyOptions::default()
+        .part_size(1 << 20)
+        .multipart_threshold(1 << 20)
+        .concurrency(2);
+    // Sound parts: the copy completes with the source's bytes.
+    client.copy(&source, "good", &options).await.unwrap();
+    assert_eq!(cos.lock().unwrap().objects["good"], data);
+
+    cos.lock().unwrap().corrupt_part = Some(2);
+    let error = client.copy(&source, "bad", &options).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::ChecksumMismatch { what, .. } if what == "copy"),
+        "{error:?}"
+    );
+    let cos = cos.lock().unwrap();
+    assert!(!cos.objects.contains_key("bad"), "never completed");
+    assert!(cos.uploads.is_empty(), "the upload was aborted");
+}

@@ -269,19 +269,24 @@ impl Client {
             let crc = parts.get(&range.number).and_then(|(_, crc)| *crc)?;
             Some(crc64::combine(acc, crc, range.len))
         });
+        let source = head.and_then(|h| h.crc64);
+        let mismatch = |local: u64, server: u64| Error::ChecksumMismatch {
+            what: "copy".into(),
+            local,
+            server,
+        };
+        // Checked before Complete: a wrong copy is never assembled (the caller aborts it).
+        if let (Some(source), Some(parts)) = (source, combined)
+            && parts != source
+        {
+            return Err(mismatch(source, parts));
+        }
         let list: Vec<(u32, String)> = parts.into_iter().map(|(n, (etag, _))| (n, etag)).collect();
         let done = self.complete_multipart_upload(key, upload_id, list).await?;
-        let expected = head.and_then(|h| h.crc64).or(combined);
-        for server in [combined, done.crc64].into_iter().flatten() {
-            if let Some(expected) = expected
-                && server != expected
-            {
-                return Err(Error::ChecksumMismatch {
-                    what: "copy".into(),
-                    local: expected,
-                    server,
-                });
-            }
+        if let (Some(expected), Some(server)) = (source.or(combined), done.crc64)
+            && server != expected
+        {
+            return Err(mismatch(expected, server));
         }
         Ok(CopyOutput {
             etag: done.etag,
