@@ -138,9 +138,7 @@ async fn corrupt_crc(response: Response<ResBody>) -> Response<ResBody> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
     {
-        parts
-            .headers
-            .insert(CRC_HEADER, HeaderValue::from(crc ^ 1));
+        parts.headers.insert(CRC_HEADER, HeaderValue::from(crc ^ 1));
     }
     let small = inner
         .size_hint()
@@ -154,9 +152,10 @@ async fn corrupt_crc(response: Response<ResBody>) -> Response<ResBody> {
     };
     let text = String::from_utf8_lossy(&collected.to_bytes()).into_owned();
     let rewritten = flip_xml_crc(&text).unwrap_or(text);
-    parts
-        .headers
-        .insert(http::header::CONTENT_LENGTH, HeaderValue::from(rewritten.len()));
+    parts.headers.insert(
+        http::header::CONTENT_LENGTH,
+        HeaderValue::from(rewritten.len()),
+    );
     Response::from_parts(parts, body::full(rewritten))
 }
 

@@ -100,7 +100,9 @@ impl FaultPlan {
 
     fn lock(&self) -> MutexGuard<'_, PlanState> {
         // A test that panicked while holding the lock must not take the emulator down with it.
-        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Records `request` and returns its index and the action of the first rule that applies.
