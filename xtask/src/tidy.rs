@@ -95,13 +95,10 @@ fn table_kind(header: &str) -> Option<(Kind, Option<String>)> {
     let inner = header.trim().strip_prefix('[')?.strip_suffix(']')?.trim();
     let inner = match inner.strip_prefix("target.") {
         // `target.'cfg(unix)'.dependencies`: skip the (possibly dotted, quoted) cfg.
-        Some(rest) => {
-            let rest = match rest.strip_prefix('\'') {
-                Some(quoted) => quoted.split_once('\'')?.1.strip_prefix('.')?,
-                None => rest.split_once('.')?.1,
-            };
-            rest
-        }
+        Some(rest) => match rest.strip_prefix('\'') {
+            Some(quoted) => quoted.split_once('\'')?.1.strip_prefix('.')?,
+            None => rest.split_once('.')?.1,
+        },
         None => inner,
     };
     let (table, name) = match inner.split_once('.') {
