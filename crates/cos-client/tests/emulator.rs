@@ -8,10 +8,13 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use common::ALL;
 use cos_client::{
     ByteRange, Client, CopyOptions, CopySource, DownloadOptions, Endpoint, GetOptions, ListOptions,
     Progress, PutOptions, RetryConfig, UploadOptions,
@@ -79,20 +82,6 @@ fn data(len: usize, seed: u64) -> Vec<u8> {
         })
         .collect()
 }
-
-const ALL: &[&str] = &[
-    "PutObject",
-    "GetObject",
-    "HeadObject",
-    "DeleteObject",
-    "GetBucket",
-    "InitiateMultipartUpload",
-    "UploadPart",
-    "CompleteMultipartUpload",
-    "AbortMultipartUpload",
-    "ListParts",
-    "ListMultipartUploads",
-];
 
 #[tokio::test]
 async fn every_operation_with_a_temporary_key() {

@@ -179,25 +179,19 @@ fn cut_halfway(response: Response<ResBody>, stall: bool) -> Response<ResBody> {
         return response;
     }
     let (parts, inner) = response.into_parts();
+    let cut = CutBody::new(inner, len / 2);
     let body = if stall {
-        StalledBody {
-            inner,
-            limit: len / 2,
-            sent: 0,
-            silence: None,
-        }
-        .boxed_unsync()
+        StalledBody { cut, silence: None }.boxed_unsync()
     } else {
-        CutBody::new(inner, len / 2).boxed_unsync()
+        cut.boxed_unsync()
     };
     Response::from_parts(parts, body)
 }
 
-/// A body that sends `limit` bytes, then nothing for [`STALL`], then fails.
+/// A cut body that, where the cut would break the connection, first stays silent for
+/// [`STALL`].
 struct StalledBody {
-    inner: ResBody,
-    limit: u64,
-    sent: u64,
+    cut: CutBody,
     silence: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
@@ -210,34 +204,28 @@ impl Body for StalledBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         let this = &mut *self;
-        if this.sent >= this.limit {
-            let silence = this
-                .silence
-                .get_or_insert_with(|| Box::pin(tokio::time::sleep(STALL)));
-            if silence.as_mut().poll(cx).is_pending() {
-                return Poll::Pending;
-            }
-            return Poll::Ready(Some(Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "fault injection: body stalled",
-            ))));
+        if let Some(silence) = this.silence.as_mut() {
+            return match silence.as_mut().poll(cx) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(()) => Poll::Ready(Some(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "fault injection: body stalled",
+                )))),
+            };
         }
-        match Pin::new(&mut this.inner).poll_frame(cx) {
-            Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
-                Ok(mut data) => {
-                    let room = usize::try_from(this.limit - this.sent).unwrap_or(usize::MAX);
-                    data.truncate(room);
-                    this.sent += data.len() as u64;
-                    Poll::Ready(Some(Ok(Frame::data(data))))
-                }
-                Err(frame) => Poll::Ready(Some(Ok(frame))),
-            },
+        match Pin::new(&mut this.cut).poll_frame(cx) {
+            Poll::Ready(Some(Err(_))) => {
+                let mut silence = Box::pin(tokio::time::sleep(STALL));
+                let _ = silence.as_mut().poll(cx);
+                this.silence = Some(silence);
+                Poll::Pending
+            }
             other => other,
         }
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+        self.cut.size_hint()
     }
 }
 
