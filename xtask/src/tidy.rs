@@ -7,6 +7,7 @@ use std::path::Path;
 
 /// The library crates in layer order: a crate may depend only on crates listed before it.
 const LAYERS: &[&str] = &[
+    "cos-core",
     "tc3-signer",
     "cos-policy",
     "sts-client",
@@ -19,7 +20,7 @@ const LAYERS: &[&str] = &[
 const IO_CRATES: &[&str] = &["hyper", "hyper-util", "hyper-rustls", "tokio", "rustls"];
 
 /// Crates that must stay sans-IO.
-const SANS_IO: &[&str] = &["tc3-signer", "cos-policy"];
+const SANS_IO: &[&str] = &["cos-core", "tc3-signer", "cos-policy"];
 
 /// Checks every invariant, returning all violations at once.
 pub(crate) fn check(root: &Path) -> Result<(), String> {
