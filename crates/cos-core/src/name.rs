@@ -463,7 +463,11 @@ mod tests {
             assert!(good.parse::<BucketName>().is_ok(), "{good}");
         }
         let long = format!("{}-1250000000", "a".repeat(50));
-        assert_eq!(long.len(), 61, "longer than the old 60-character host limit");
+        assert_eq!(
+            long.len(),
+            61,
+            "longer than the old 60-character host limit"
+        );
         assert!(long.parse::<BucketName>().is_ok());
         for bad in [
             "",
