@@ -31,8 +31,10 @@ impl ProvideCredentials for Rotating {
 
 pub(crate) fn builder(server: &MockServer) -> ClientBuilder {
     Client::builder()
-        .bucket(BUCKET)
-        .region("ap-guangzhou")
+        .bucket(&crate::Bucket::new(
+            BUCKET.parse().unwrap(),
+            "ap-guangzhou".parse().unwrap(),
+        ))
         .endpoint(Endpoint::default().http().connect_to(server.addr))
         .retry(
             RetryConfig::default()
@@ -395,7 +397,10 @@ async fn object_headers_are_sent() {
         .put_object("a.png", "x".into(), &options)
         .await
         .unwrap();
-    let source = CopySource::new(BUCKET, "ap-guangzhou", "a.png");
+    let source = CopySource::new(
+        &crate::Bucket::new(BUCKET.parse().unwrap(), "ap-guangzhou".parse().unwrap()),
+        "a.png",
+    );
     client
         .copy_object(&source, "b.png", &options)
         .await
@@ -558,8 +563,10 @@ async fn a_stalled_body_times_out() {
         tokio::time::sleep(Duration::from_secs(30)).await;
     });
     let client = Client::builder()
-        .bucket(BUCKET)
-        .region("ap-guangzhou")
+        .bucket(&crate::Bucket::new(
+            BUCKET.parse().unwrap(),
+            "ap-guangzhou".parse().unwrap(),
+        ))
         .endpoint(Endpoint::default().http().connect_to(addr))
         .credentials(StaticProvider::new(Credential::new("AKID", "KEY")))
         .request_timeout(Duration::from_millis(300))

@@ -327,7 +327,7 @@ async fn a_copied_part_with_a_wrong_crc_fails_the_copy_before_complete_and_abort
         .objects
         .insert("src".into(), data.clone());
     let client = static_client(&server);
-    let source = CopySource::new(client.bucket(), "ap-guangzhou", "src");
+    let source = CopySource::new(client.location(), "src");
     let options = CopyOptions::default()
         .part_size(1 << 20)
         .multipart_threshold(1 << 20)

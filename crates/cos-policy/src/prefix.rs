@@ -122,8 +122,15 @@ pub fn partial_segment(key_pattern: &str) -> Option<PartialSegment> {
 }
 
 /// Whether a `*` that follows a partial path segment is accepted.
+///
+/// ```
+/// use cos_policy::prefix::{key_pattern, Partial};
+/// assert!(key_pattern("users/alice*", Partial::Refuse).is_err());
+/// assert_eq!(key_pattern("users/alice*", Partial::Allow)?, "users/alice*");
+/// # Ok::<(), cos_policy::BuildError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) enum Partial {
+pub enum Partial {
     /// Refused (the default everywhere).
     #[default]
     Refuse,
@@ -169,8 +176,19 @@ pub(crate) fn prefix_pattern(prefix: &str, partial: Partial) -> Result<String, B
 
 /// An `allow_prefix` entry as a key pattern: a key (`a.txt`) stays itself, a prefix ending
 /// with `/` gains its `*` (`users/alice/` = `users/alice/*`), and a `*` after a partial path
-/// segment is refused unless `partial` allows it.
-pub(crate) fn key_pattern(entry: &str, partial: Partial) -> Result<String, BuildError> {
+/// segment is refused unless `partial` allows it. A leading `/` is dropped.
+///
+/// # Errors
+/// [`BuildError::PartialSegment`]; [`BuildError::InvalidPrefix`] for a `..` segment or a
+/// control character.
+///
+/// ```
+/// use cos_policy::prefix::{key_pattern, Partial};
+/// assert_eq!(key_pattern("/users/alice/", Partial::Refuse)?, "users/alice/*");
+/// assert_eq!(key_pattern("a.txt", Partial::Refuse)?, "a.txt");
+/// # Ok::<(), cos_policy::BuildError>(())
+/// ```
+pub fn key_pattern(entry: &str, partial: Partial) -> Result<String, BuildError> {
     let key = clean_key(entry)?;
     let pattern = if key.ends_with('/') {
         format!("{key}*")

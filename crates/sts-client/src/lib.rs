@@ -49,6 +49,7 @@ pub use actions::{
     GetFederationToken, GetSessionToken, QueryApiKey,
 };
 pub use client::{ResponseMeta, SignatureMethod, StsClient, StsClientBuilder};
+pub use cos_policy::{AppId, Bucket, BucketName, NameError, Region};
 pub use endpoint::Endpoint;
 pub use error::{ApiError, ErrorCode, StsError};
 pub use get_credential::CredentialRequest;

@@ -47,10 +47,13 @@ fn form_value(body: &str, name: &str) -> Option<Vec<u8>> {
 }
 
 fn federation_request(prefix: &str) -> (CredentialRequest, GetFederationToken, String) {
-    let request = CredentialRequest::new("examplebucket-1250000000", "ap-guangzhou")
-        .allow_prefix(prefix)
-        .allow_actions(["GetObject", "PutObject"])
-        .allow_lints();
+    let request = CredentialRequest::new(&sts_client::Bucket::new(
+        "examplebucket-1250000000".parse().unwrap(),
+        "ap-guangzhou".parse().unwrap(),
+    ))
+    .allow_prefix(prefix)
+    .allow_actions(["GetObject", "PutObject"])
+    .allow_lints();
     let canonical = request.policy_document().unwrap().as_json().to_owned();
     let federation = request.to_federation_token().unwrap();
     (request, federation, canonical)
