@@ -27,7 +27,7 @@ const MAX_REGION_DIGITS: usize = 3;
 #[non_exhaustive]
 pub enum NameError {
     /// Not a full bucket name `<name>-<APPID>`.
-    #[error("bucket `{text}` {reason}{}", swap_hint(*swapped))]
+    #[error("bucket `{text}` {reason}{}", if *swapped { " (it reads like a region: did you swap bucket and region?)" } else { "" })]
     Bucket {
         /// The refused text.
         text: String,
@@ -37,7 +37,7 @@ pub enum NameError {
         swapped: bool,
     },
     /// Not a COS region.
-    #[error("region `{text}` {reason}{}", swap_hint(*swapped))]
+    #[error("region `{text}` {reason}{}", if *swapped { " (it reads like a bucket name: did you swap bucket and region?)" } else { "" })]
     Region {
         /// The refused text.
         text: String,
@@ -54,14 +54,6 @@ pub enum NameError {
         /// What is wrong with it.
         reason: &'static str,
     },
-}
-
-fn swap_hint(swapped: bool) -> &'static str {
-    if swapped {
-        " (did you swap bucket and region?)"
-    } else {
-        ""
-    }
 }
 
 impl NameError {

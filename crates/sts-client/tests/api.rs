@@ -472,12 +472,14 @@ async fn get_credential_builds_validates_and_sends() {
 async fn invalid_get_credential_requests_never_reach_the_server() {
     let server = MockServer::start().await;
     let client = client(&server);
+    assert!("nobucketappid".parse::<sts_client::BucketName>().is_err());
     for request in [
+        // users/alice* would also grant users/alice2/.
         CredentialRequest::new(&sts_client::Bucket::new(
-            "nobucketappid".parse().unwrap(),
+            "b-1250000000".parse().unwrap(),
             "ap-guangzhou".parse().unwrap(),
         ))
-        .allow_prefix("a/*")
+        .allow_prefix("users/alice*")
         .allow_actions(["GetObject"]),
         CredentialRequest::new(&sts_client::Bucket::new(
             "b-1250000000".parse().unwrap(),

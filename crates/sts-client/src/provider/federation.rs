@@ -29,7 +29,8 @@ impl FederationTokenProvider {
     /// A provider issuing keys for `request` through `client`; fails if the policy is invalid.
     ///
     /// ```
-    /// # let bucket = sts_client::Bucket::new("no-appid".parse().unwrap(), "ap-guangzhou".parse().unwrap());
+    /// # let bucket = sts_client::Bucket::new("b-1250000000".parse().unwrap(), "ap-guangzhou".parse().unwrap());
+    /// // No prefix and no action: refused at construction.
     /// let bad = sts_client::CredentialRequest::new(&bucket);
     /// assert!(sts_client::provider::FederationTokenProvider::new(
     ///     sts_client::StsClient::builder().build().unwrap(), bad).is_err());
