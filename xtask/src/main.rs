@@ -10,11 +10,14 @@
 //! * `cargo xtask browser`: headless Chromium + the official `cos-js-sdk-v5` against
 //!   `cos-sts serve --emulator` (`tests/browser/`).
 //! * `cargo xtask fuzz [SECONDS]`: each fuzz target for SECONDS (default 30) with cargo-fuzz.
+//! * `cargo xtask deprecations`: in a scratch copy with every dependency updated to its latest
+//!   compatible version, reports any deprecated call from our crates (a report, not a CI gate).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod bench_report;
 mod browser;
+mod deprecations;
 mod differential;
 mod interop;
 mod tidy;
@@ -32,9 +35,10 @@ fn main() -> ExitCode {
         Some("differential") => differential::run(&project_root()),
         Some("browser") => browser::run(&project_root()),
         Some("fuzz") => fuzz(args.get(1).and_then(|s| s.parse().ok()).unwrap_or(30)),
+        Some("deprecations") => deprecations::run(&project_root()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | bench [FILTER] | interop | differential | browser | fuzz [SECONDS]>"
+                "usage: cargo xtask <ci | bench [FILTER] | interop | differential | browser | fuzz [SECONDS] | deprecations>"
             );
             return ExitCode::from(2);
         }

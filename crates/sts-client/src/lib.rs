@@ -56,4 +56,4 @@ pub use get_credential::CredentialRequest;
 pub use model::{ApiShape, CosJsShape, SdkShape, TemporaryCredentials};
 pub use policy_document::PolicyDocument;
 pub use retry::RetryConfig;
-pub use transport::ProxyConfig;
+pub use transport::{ProxyConfig, crypto_provider};
