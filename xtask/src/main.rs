@@ -1,6 +1,7 @@
 //! Workspace automation, std only (the rust-analyzer / cargo-xtask pattern).
 //!
-//! * `cargo xtask ci`: tidy checks (layering, sans-IO crates, lint attributes), rustfmt check, clippy with `-D warnings`, all tests, rustdoc with
+//! * `cargo xtask ci`: tidy checks (layering, sans-IO crates, lint attributes), the API
+//!   conventions (`conventions.rs`: no bucket and region as two strings), rustfmt check, clippy with `-D warnings`, all tests, rustdoc with
 //!   warnings denied, and a short fuzz smoke run of every fuzz target when a nightly toolchain
 //!   and `cargo-fuzz` are present.
 //! * `cargo xtask bench [FILTER]`: the criterion benchmarks of every crate.
@@ -17,6 +18,7 @@
 
 mod bench_report;
 mod browser;
+mod conventions;
 mod deprecations;
 mod differential;
 mod interop;
@@ -85,6 +87,7 @@ fn run_in(dir: &Path, program: &str, args: &[&str], envs: &[(&str, &str)]) -> Re
 
 fn ci() -> Result<(), String> {
     tidy::check(&project_root())?;
+    conventions::check(&project_root())?;
     run("cargo", &["fmt", "--all", "--", "--check"], &[])?;
     run(
         "cargo",

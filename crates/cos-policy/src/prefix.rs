@@ -270,6 +270,33 @@ mod tests {
     }
 
     #[test]
+    fn a_vending_template_rendered_for_a_sample_caller() {
+        // What a credential-vending server checks at startup: its prefix template rendered
+        // for a sample subject must not end inside a path segment.
+        let render = |template: &str| template.replace("{sub}", "alice");
+        for template in [
+            "users/{sub}/",
+            "users/{sub}/*",
+            "tenants/acme/{sub}/uploads/",
+        ] {
+            assert!(check_prefix(&render(template)).is_ok(), "{template}");
+        }
+        for template in ["users/{sub}", "users/{sub}*", "users/{sub}-"] {
+            let err = check_prefix(&render(template)).unwrap_err();
+            assert!(
+                matches!(err, BuildError::PartialSegment { .. }),
+                "{template}: {err}"
+            );
+        }
+        assert!(
+            check_prefix(&render("users/{sub}"))
+                .unwrap_err()
+                .to_string()
+                .contains("users/alice2/")
+        );
+    }
+
+    #[test]
     fn neighbours() {
         assert_eq!(partial_segment("a*").unwrap().neighbour(), "a2/");
         assert_eq!(partial_segment("a/b*c*").unwrap().neighbour(), "a/b2/xcx");
