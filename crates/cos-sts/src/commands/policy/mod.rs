@@ -22,7 +22,7 @@ pub(crate) struct PolicyArgs {
 #[derive(Debug, Subcommand)]
 enum PolicyCommand {
     /// Build a policy from getCredential-style flags or a least-privilege preset.
-    Build(build::BuildArgs),
+    Build(Box<build::BuildArgs>),
     /// Report a policy's errors (what STS rejects) and least-privilege lints, with JSON paths.
     Lint(lint::LintArgs),
     /// Decide a request against a policy and print the decision as JSON.
