@@ -10,9 +10,18 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Copies the workspace, updates its lock file and reports deprecated calls.
+/// Copies the workspace, updates its lock file and reports deprecated calls. The scratch copy
+/// and its build (a full one, several GiB) are removed afterwards.
 pub(crate) fn run(root: &Path) -> Result<(), String> {
     let scratch = root.join("target").join("deprecations-scratch");
+    let result = check_in(root, &scratch);
+    if let Err(e) = fs::remove_dir_all(&scratch) {
+        eprintln!("xtask: could not remove {}: {e}", scratch.display());
+    }
+    result
+}
+
+fn check_in(root: &Path, scratch: &Path) -> Result<(), String> {
     copy_workspace(root, &scratch.join("src"))?;
     let workspace = scratch.join("src");
     let target = scratch.join("target");
