@@ -135,7 +135,7 @@ async fn get_caller_identity_with_root_and_temporary_keys() {
 
         let federated = common::sts(&e, e.root_credential(), method)
             .get_credential(
-                &CredentialRequest::new(common::bucket(&e), e.region())
+                &CredentialRequest::new(&common::location(&e))
                     .allow_prefix("inbox/*")
                     .allow_actions(["PutObject"])
                     .name("web-upload"),

@@ -45,7 +45,7 @@ async fn fifty_concurrent_callers_cause_exactly_one_sts_call() {
     let signer = Counting::new(StaticProvider::new(e.root_credential()));
     let sts_requests = signer.counter();
     let client = common::sts_with(&e, signer, SignatureMethod::Tc3);
-    let request = CredentialRequest::new(common::bucket(&e), e.region())
+    let request = CredentialRequest::new(&common::location(&e))
         .allow_prefix("cache/*")
         .allow_actions(["PutObject"]);
     // Counts loads of the federation-token provider.

@@ -53,6 +53,14 @@ pub(crate) fn bucket(emulator: &Emulator) -> String {
     emulator.buckets()[0].clone()
 }
 
+/// The emulator's first bucket and its region.
+pub(crate) fn location(emulator: &Emulator) -> sts_client::Bucket {
+    sts_client::Bucket::new(
+        bucket(emulator).parse().unwrap(),
+        emulator.region().parse().unwrap(),
+    )
+}
+
 /// The CAM resource of `key_pattern` in the emulator's bucket.
 pub(crate) fn resource(emulator: &Emulator, key_pattern: &str) -> String {
     format!(
@@ -255,7 +263,7 @@ pub(crate) async fn call(
 pub(crate) async fn federated_key(emulator: &Emulator, prefix: &str) -> Credential {
     sts(emulator, emulator.root_credential(), SignatureMethod::Tc3)
         .get_credential(
-            &sts_client::CredentialRequest::new(bucket(emulator), emulator.region())
+            &sts_client::CredentialRequest::new(&location(emulator))
                 .allow_prefix(prefix)
                 .allow_actions(["PutObject"]),
         )

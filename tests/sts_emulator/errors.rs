@@ -84,7 +84,7 @@ async fn principal_is_rejected_locally_then_by_the_emulator() {
 async fn over_long_durations_are_rejected_locally_or_by_the_emulator() {
     let e = common::emulator().await;
     let scoped = || {
-        CredentialRequest::new(common::bucket(&e), e.region())
+        CredentialRequest::new(&common::location(&e))
             .allow_prefix("uploads/*")
             .allow_actions(["PutObject"])
     };
@@ -141,7 +141,7 @@ async fn over_long_durations_are_rejected_locally_or_by_the_emulator() {
 async fn lints_block_unless_allowed_explicitly() {
     let e = common::emulator().await;
     let client = common::sts(&e, e.root_credential(), SignatureMethod::Tc3);
-    let wildcard = CredentialRequest::new(common::bucket(&e), e.region())
+    let wildcard = CredentialRequest::new(&common::location(&e))
         .allow_prefix("scratch/*")
         .allow_actions(["name/cos:*"]);
     let error = client.get_credential(&wildcard).await.unwrap_err();
@@ -211,7 +211,7 @@ async fn authentication_failures_are_typed_and_keep_secrets_out() {
         // GetFederationToken needs a permanent key.
         let error = common::sts(&e, federated.clone(), method)
             .get_credential(
-                &CredentialRequest::new(common::bucket(&e), e.region())
+                &CredentialRequest::new(&common::location(&e))
                     .allow_prefix("uploads/*")
                     .allow_actions(["PutObject"]),
             )

@@ -11,7 +11,7 @@ async fn get_credential_conditions_hold_against_the_emulator() {
     let e = common::emulator().await;
     for method in common::METHODS {
         let client = common::sts(&e, e.root_credential(), method);
-        let request = CredentialRequest::new(common::bucket(&e), e.region())
+        let request = CredentialRequest::new(&common::location(&e))
             .allow_prefix("avatars/alice/*")
             .allow_prefix("/avatars/shared/*")
             .allow_actions(["PutObject"])

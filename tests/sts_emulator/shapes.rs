@@ -73,7 +73,7 @@ async fn shapes_of_an_issued_credential_and_start_time_from_the_response_date() 
     for offset in [120_i64, -120] {
         let e = common::emulator_with(&[], offset).await;
         let client = common::sts(&e, e.root_credential(), SignatureMethod::Tc3);
-        let request = CredentialRequest::new(common::bucket(&e), e.region())
+        let request = CredentialRequest::new(&common::location(&e))
             .allow_prefix("web/*")
             .allow_actions(["PutObject"])
             .duration_seconds(900);

@@ -3,7 +3,8 @@
 //! * `cargo xtask tidy`: the tidy checks alone (layering of dependencies and
 //!   dev-dependencies, registered crates, sans-IO crates, lint attributes, the paths named in
 //!   `docs/ARCHITECTURE.md`).
-//! * `cargo xtask ci`: tidy checks, rustfmt check, clippy with `-D warnings`, all tests, rustdoc with
+//! * `cargo xtask ci`: tidy checks, the API conventions (`conventions.rs`: no bucket and region
+//!   as two strings), rustfmt check, clippy with `-D warnings`, all tests, rustdoc with
 //!   warnings denied, and a short fuzz smoke run of every fuzz target when a nightly toolchain
 //!   and `cargo-fuzz` are present.
 //! * `cargo xtask bench [FILTER]`: the criterion benchmarks of every crate.
@@ -13,11 +14,15 @@
 //! * `cargo xtask browser`: headless Chromium + the official `cos-js-sdk-v5` against
 //!   `cos-sts serve --emulator` (`tests/browser/`).
 //! * `cargo xtask fuzz [SECONDS]`: each fuzz target for SECONDS (default 30) with cargo-fuzz.
+//! * `cargo xtask deprecations`: in a scratch copy with every dependency updated to its latest
+//!   compatible version, reports any deprecated call from our crates (a report, not a CI gate).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod bench_report;
 mod browser;
+mod conventions;
+mod deprecations;
 mod differential;
 mod interop;
 mod tidy;
@@ -36,9 +41,10 @@ fn main() -> ExitCode {
         Some("differential") => differential::run(&project_root()),
         Some("browser") => browser::run(&project_root()),
         Some("fuzz") => fuzz(args.get(1).and_then(|s| s.parse().ok()).unwrap_or(30)),
+        Some("deprecations") => deprecations::run(&project_root()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | tidy | bench [FILTER] | interop | differential | browser | fuzz [SECONDS]>"
+                "usage: cargo xtask <ci | tidy | bench [FILTER] | interop | differential | browser | fuzz [SECONDS] | deprecations>"
             );
             return ExitCode::from(2);
         }
@@ -85,6 +91,7 @@ fn run_in(dir: &Path, program: &str, args: &[&str], envs: &[(&str, &str)]) -> Re
 
 fn ci() -> Result<(), String> {
     tidy::check(&project_root())?;
+    conventions::check(&project_root())?;
     run("cargo", &["fmt", "--all", "--", "--check"], &[])?;
     run(
         "cargo",

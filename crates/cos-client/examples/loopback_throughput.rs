@@ -218,8 +218,7 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         let client = Client::builder()
-            .bucket(BUCKET)
-            .region(REGION)
+            .bucket(&cos_client::Bucket::new(BUCKET.parse().unwrap(), REGION.parse().unwrap()))
             .credentials(StaticProvider::new(Credential::new(ID, KEY)))
             .endpoint(Endpoint::default().http().connect_to(addr))
             .build()

@@ -5,24 +5,25 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
 use std::time::Duration;
 
-use sts_client::provider::{CredentialsCache, ProvideCredentials};
+use cos_core::Bucket;
+use sts_client::provider::{CredentialsCache, ProvideCredentials, StaticProvider};
+use tc3_signer::Credential;
 
 use crate::client::{Client, Inner};
 use crate::endpoint::Endpoint;
 use crate::retry::{RetryConfig, Rng, SplitMix};
 use crate::{Error, transport};
 
-/// Builds a [`Client`]: bucket, region and credentials are required.
+/// Builds a [`Client`]: the bucket (name and region) and credentials are required.
 ///
 /// ```
 /// use std::time::Duration;
-/// use cos_client::{Client, Endpoint, RetryConfig};
-/// use sts_client::provider::StaticProvider;
+/// use cos_client::{Bucket, Client, Credential, Endpoint, RetryConfig};
 ///
+/// let bucket = Bucket::new("b-1250000000".parse()?, "ap-guangzhou".parse()?);
 /// let client = Client::builder()
-///     .bucket("b-1250000000")
-///     .region("ap-guangzhou")
-///     .credentials(StaticProvider::new(tc3_signer::Credential::new("AKID", "key")))
+///     .bucket(&bucket)
+///     .credential(Credential::new("AKID", "key").with_token("session-token"))
 ///     .endpoint(Endpoint::default().http().connect_to("127.0.0.1:9000".parse().unwrap()))
 ///     .request_timeout(Duration::from_secs(30))
 ///     .retry(RetryConfig::default().max_retries(3))
@@ -32,8 +33,7 @@ use crate::{Error, transport};
 /// ```
 #[derive(Default)]
 pub struct ClientBuilder {
-    bucket: Option<String>,
-    region: Option<String>,
+    bucket: Option<Bucket>,
     credentials: Option<Arc<dyn ProvideCredentials>>,
     cache: Option<CredentialsCache>,
     endpoint: Endpoint,
@@ -48,35 +48,39 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("bucket", &self.bucket)
-            .field("region", &self.region)
             .field("endpoint", &self.endpoint)
             .finish_non_exhaustive()
     }
 }
 
 impl ClientBuilder {
-    /// The bucket, `<name>-<appid>`.
+    /// The bucket: its name (`<name>-<APPID>`) and its region.
     ///
     /// ```
-    /// let b = cos_client::Client::builder().bucket("b-1250000000");
+    /// let bucket = cos_client::Bucket::new("b-1250000000".parse()?, "ap-guangzhou".parse()?);
+    /// let b = cos_client::Client::builder().bucket(&bucket);
     /// # let _ = b;
+    /// # Ok::<(), cos_client::NameError>(())
     /// ```
     #[must_use]
-    pub fn bucket(mut self, bucket: impl Into<String>) -> Self {
-        self.bucket = Some(bucket.into());
+    pub fn bucket(mut self, bucket: &Bucket) -> Self {
+        self.bucket = Some(bucket.clone());
         self
     }
 
-    /// The region (`ap-guangzhou`, …).
+    /// A fixed key, typically a temporary key handed over by a backend (secret ID, secret
+    /// key and session token). It is used until the client is dropped: when it expires, COS
+    /// answers `ExpiredToken`; for keys that refresh, use [`ClientBuilder::credentials_cache`].
     ///
     /// ```
-    /// let b = cos_client::Client::builder().region("ap-guangzhou");
+    /// use cos_client::Credential;
+    /// let b = cos_client::Client::builder()
+    ///     .credential(Credential::new("AKIDtmp", "tmp-key").with_token("session-token"));
     /// # let _ = b;
     /// ```
     #[must_use]
-    pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.region = Some(region.into());
-        self
+    pub fn credential(self, credential: Credential) -> Self {
+        self.credentials(StaticProvider::new(credential))
     }
 
     /// Any credential provider. Wrap refreshing providers in a
@@ -182,23 +186,23 @@ impl ClientBuilder {
     /// Builds the client.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] when the bucket, region or credentials are missing or invalid.
+    /// [`Error::InvalidInput`] when the bucket or credentials are missing, or the endpoint is
+    /// malformed.
     ///
     /// ```
-    /// let err = cos_client::Client::builder().bucket("b-1").build().unwrap_err();
-    /// assert!(err.to_string().contains("region"));
+    /// let bucket = cos_client::Bucket::new("b-1".parse()?, "ap-beijing".parse()?);
+    /// let err = cos_client::Client::builder().bucket(&bucket).build().unwrap_err();
+    /// assert!(err.to_string().contains("credentials"));
+    /// # Ok::<(), cos_client::NameError>(())
     /// ```
     pub fn build(self) -> Result<Client, Error> {
         let bucket = self
             .bucket
             .ok_or_else(|| Error::invalid("bucket", "not set"))?;
-        let region = self
-            .region
-            .ok_or_else(|| Error::invalid("region", "not set"))?;
         let credentials = self
             .credentials
             .ok_or_else(|| Error::invalid("credentials", "not set"))?;
-        let target = self.endpoint.target(&bucket, &region)?;
+        let target = self.endpoint.target(&bucket)?;
         let http = transport::build_client(
             target.connect_to(),
             self.connect_timeout.unwrap_or(Duration::from_secs(10)),
@@ -208,8 +212,7 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 http,
                 target,
-                bucket,
-                region,
+                location: bucket,
                 credentials,
                 cache: self.cache,
                 retry: self.retry,

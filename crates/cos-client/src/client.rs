@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use cos_core::Bucket;
 use http::Method;
 use http::header::{CONTENT_LENGTH, HOST, HeaderName, HeaderValue};
 use http_body_util::{BodyExt, Limited};
@@ -36,8 +37,7 @@ const MAX_XML_BODY: usize = 32 * 1024 * 1024;
 /// use tc3_signer::Credential;
 ///
 /// let client = Client::builder()
-///     .bucket("examplebucket-1250000000")
-///     .region("ap-beijing")
+///     .bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-beijing".parse()?))
 ///     .credentials(StaticProvider::new(Credential::new("AKID", "key").with_token("token")))
 ///     .build()?;
 /// assert_eq!(client.host(), "examplebucket-1250000000.cos.ap-beijing.myqcloud.com");
@@ -51,8 +51,7 @@ pub struct Client {
 pub(crate) struct Inner {
     pub(crate) http: HttpClient,
     pub(crate) target: Target,
-    pub(crate) bucket: String,
-    pub(crate) region: String,
+    pub(crate) location: Bucket,
     pub(crate) credentials: Arc<dyn ProvideCredentials>,
     pub(crate) cache: Option<CredentialsCache>,
     pub(crate) retry: RetryConfig,
@@ -65,8 +64,8 @@ pub(crate) struct Inner {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("bucket", &self.inner.bucket)
-            .field("region", &self.inner.region)
+            .field("bucket", &self.inner.location.name().as_str())
+            .field("region", &self.inner.location.region().as_str())
             .field("target", &self.inner.target)
             .field("credentials", &self.inner.credentials)
             .field("retry", &self.inner.retry)
@@ -87,7 +86,7 @@ impl Client {
     /// The host requests are signed for and sent to.
     ///
     /// ```
-    /// # let client = cos_client::Client::builder().bucket("b-1").region("ap-beijing")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("b-1".parse()?, "ap-beijing".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(tc3_signer::Credential::new("i", "k")))
     /// #     .build()?;
     /// assert_eq!(client.host(), "b-1.cos.ap-beijing.myqcloud.com");
@@ -100,21 +99,34 @@ impl Client {
     /// The bucket.
     ///
     /// ```
-    /// # let client = cos_client::Client::builder().bucket("b-1").region("ap-beijing")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("b-1".parse()?, "ap-beijing".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(tc3_signer::Credential::new("i", "k")))
     /// #     .build()?;
     /// assert_eq!(client.bucket(), "b-1");
     /// # Ok::<(), cos_client::Error>(())
     /// ```
     pub fn bucket(&self) -> &str {
-        &self.inner.bucket
+        self.inner.location.name().as_str()
+    }
+
+    /// The bucket and its region, e.g. for a [`CopySource`](crate::CopySource) in it.
+    ///
+    /// ```
+    /// let bucket = cos_client::Bucket::new("b-1".parse()?, "ap-beijing".parse()?);
+    /// let client = cos_client::Client::builder().bucket(&bucket)
+    ///     .credential(cos_client::Credential::new("i", "k")).build()?;
+    /// assert_eq!(client.location(), &bucket);
+    /// # Ok::<(), cos_client::Error>(())
+    /// ```
+    pub fn location(&self) -> &Bucket {
+        &self.inner.location
     }
 
     /// The current clock correction in seconds (server time minus local time), learnt from
     /// a `RequestTimeTooSkewed` / "Request has expired" answer.
     ///
     /// ```
-    /// # let client = cos_client::Client::builder().bucket("b-1").region("ap-beijing")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("b-1".parse()?, "ap-beijing".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(tc3_signer::Credential::new("i", "k")))
     /// #     .build()?;
     /// assert_eq!(client.clock_offset(), 0);
@@ -434,7 +446,7 @@ impl Client {
         let failed = !status.is_success() || (op.error_in_200 && xml::is_error_body(&body));
         if failed {
             let mut error = xml::service_error(status.as_u16(), &parts.headers, &body);
-            error.bucket = Some(self.inner.bucket.clone());
+            error.bucket = Some(self.bucket().to_owned());
             error.key.clone_from(&op.key);
             return Err(error.into());
         }

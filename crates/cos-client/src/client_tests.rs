@@ -31,8 +31,10 @@ async fn backoff_draws_from_the_injected_rng() {
         .unwrap();
     // A 10 s back-off ceiling, but the injected RNG draws 0: the retry is immediate.
     let client = Client::builder()
-        .bucket("b-1250000000")
-        .region("ap-guangzhou")
+        .bucket(&crate::Bucket::new(
+            "b-1250000000".parse().unwrap(),
+            "ap-guangzhou".parse().unwrap(),
+        ))
         .endpoint(Endpoint::default().http().connect_to(emulator.cos_addr()))
         .retry(
             RetryConfig::default()

@@ -3,6 +3,8 @@
 
 use std::net::SocketAddr;
 
+use cos_core::Bucket;
+
 use crate::Error;
 
 /// How the bucket appears in the URL.
@@ -33,7 +35,7 @@ pub enum Addressing {
 /// use cos_client::Endpoint;
 ///
 /// let endpoint = Endpoint::default();
-/// let target = endpoint.target("examplebucket-1250000000", "ap-beijing")?;
+/// let target = endpoint.target(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-beijing".parse()?))?;
 /// assert_eq!(target.host(), "examplebucket-1250000000.cos.ap-beijing.myqcloud.com");
 /// assert_eq!(target.url_prefix(), "https://examplebucket-1250000000.cos.ap-beijing.myqcloud.com");
 /// # Ok::<(), cos_client::Error>(())
@@ -62,7 +64,7 @@ impl Default for Endpoint {
 /// ```
 /// let target = cos_client::Endpoint::default()
 ///     .path_style()
-///     .target("b-1250000000", "ap-guangzhou")?;
+///     .target(&cos_client::Bucket::new("b-1250000000".parse()?, "ap-guangzhou".parse()?))?;
 /// assert_eq!(target.host(), "cos.ap-guangzhou.myqcloud.com");
 /// assert_eq!(target.object_path("a b.txt"), "/b-1250000000/a%20b.txt");
 /// # Ok::<(), cos_client::Error>(())
@@ -81,7 +83,7 @@ impl Endpoint {
     /// ```
     /// use cos_client::{Addressing, Endpoint};
     /// let e = Endpoint::default().addressing(Addressing::Accelerate);
-    /// assert_eq!(e.target("b-1", "ap-beijing")?.host(), "b-1.cos.accelerate.myqcloud.com");
+    /// assert_eq!(e.target(&cos_client::Bucket::new("b-1".parse()?, "ap-beijing".parse()?))?.host(), "b-1.cos.accelerate.myqcloud.com");
     /// # Ok::<(), cos_client::Error>(())
     /// ```
     #[must_use]
@@ -94,7 +96,7 @@ impl Endpoint {
     ///
     /// ```
     /// let e = cos_client::Endpoint::default().accelerate();
-    /// assert_eq!(e.target("b-1", "ap-beijing")?.host(), "b-1.cos.accelerate.myqcloud.com");
+    /// assert_eq!(e.target(&cos_client::Bucket::new("b-1".parse()?, "ap-beijing".parse()?))?.host(), "b-1.cos.accelerate.myqcloud.com");
     /// # Ok::<(), cos_client::Error>(())
     /// ```
     #[must_use]
@@ -106,7 +108,7 @@ impl Endpoint {
     ///
     /// ```
     /// let e = cos_client::Endpoint::default().path_style();
-    /// assert_eq!(e.target("b-1", "ap-beijing")?.object_path("k"), "/b-1/k");
+    /// assert_eq!(e.target(&cos_client::Bucket::new("b-1".parse()?, "ap-beijing".parse()?))?.object_path("k"), "/b-1/k");
     /// # Ok::<(), cos_client::Error>(())
     /// ```
     #[must_use]
@@ -118,7 +120,7 @@ impl Endpoint {
     ///
     /// ```
     /// let e = cos_client::Endpoint::default().custom_domain("static.example.com");
-    /// assert_eq!(e.target("b-1", "ap-beijing")?.host(), "static.example.com");
+    /// assert_eq!(e.target(&cos_client::Bucket::new("b-1".parse()?, "ap-beijing".parse()?))?.host(), "static.example.com");
     /// # Ok::<(), cos_client::Error>(())
     /// ```
     #[must_use]
@@ -130,7 +132,7 @@ impl Endpoint {
     ///
     /// ```
     /// let e = cos_client::Endpoint::default().http();
-    /// assert!(e.target("b-1", "ap-beijing")?.url_prefix().starts_with("http://"));
+    /// assert!(e.target(&cos_client::Bucket::new("b-1".parse()?, "ap-beijing".parse()?))?.url_prefix().starts_with("http://"));
     /// # Ok::<(), cos_client::Error>(())
     /// ```
     #[must_use]
@@ -143,7 +145,7 @@ impl Endpoint {
     ///
     /// ```
     /// let e = cos_client::Endpoint::default().domain_suffix("tencentcos.cn");
-    /// assert_eq!(e.target("b-1", "ap-beijing")?.host(), "b-1.cos.ap-beijing.tencentcos.cn");
+    /// assert_eq!(e.target(&cos_client::Bucket::new("b-1".parse()?, "ap-beijing".parse()?))?.host(), "b-1.cos.ap-beijing.tencentcos.cn");
     /// # Ok::<(), cos_client::Error>(())
     /// ```
     #[must_use]
@@ -157,7 +159,7 @@ impl Endpoint {
     ///
     /// ```
     /// let e = cos_client::Endpoint::default().http().connect_to("127.0.0.1:9000".parse()?);
-    /// let target = e.target("b-1", "ap-beijing")?;
+    /// let target = e.target(&cos_client::Bucket::new("b-1".parse()?, "ap-beijing".parse()?))?;
     /// assert_eq!(target.host(), "b-1.cos.ap-beijing.myqcloud.com");
     /// assert_eq!(target.connect_to(), Some("127.0.0.1:9000".parse()?));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -168,18 +170,19 @@ impl Endpoint {
         self
     }
 
-    /// Resolves the endpoint for a bucket and region.
+    /// Resolves the endpoint for a bucket (name and region, both already valid).
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] for a bucket that is not `<name>-<appid>` in lowercase letters,
-    /// digits and `-`, a region with other characters, or a malformed custom domain.
+    /// [`Error::InvalidInput`] for a malformed domain suffix or custom domain.
     ///
     /// ```
-    /// assert!(cos_client::Endpoint::default().target("Bad_Bucket", "ap-beijing").is_err());
+    /// let bucket = cos_client::Bucket::new("b-1250000000".parse()?, "ap-beijing".parse()?);
+    /// let e = cos_client::Endpoint::default().domain_suffix("bad/suffix");
+    /// assert!(e.target(&bucket).is_err());
+    /// # Ok::<(), cos_client::Error>(())
     /// ```
-    pub fn target(&self, bucket: &str, region: &str) -> Result<Target, Error> {
-        validate_bucket(bucket)?;
-        validate_region(region)?;
+    pub fn target(&self, bucket: &Bucket) -> Result<Target, Error> {
+        let (bucket, region) = (bucket.name().as_str(), bucket.region().as_str());
         let suffix = &self.suffix;
         if suffix.is_empty() || !suffix.bytes().all(is_host_byte) {
             return Err(Error::invalid("domain suffix", "must be a DNS name"));
@@ -206,7 +209,7 @@ impl Target {
     /// The host that is sent in `Host` and signed.
     ///
     /// ```
-    /// let t = cos_client::Endpoint::default().target("b-1", "ap-beijing")?;
+    /// let t = cos_client::Endpoint::default().target(&cos_client::Bucket::new("b-1".parse()?, "ap-beijing".parse()?))?;
     /// assert_eq!(t.host(), "b-1.cos.ap-beijing.myqcloud.com");
     /// # Ok::<(), cos_client::Error>(())
     /// ```
@@ -217,7 +220,7 @@ impl Target {
     /// `https` or `http`.
     ///
     /// ```
-    /// let t = cos_client::Endpoint::default().target("b-1", "ap-beijing")?;
+    /// let t = cos_client::Endpoint::default().target(&cos_client::Bucket::new("b-1".parse()?, "ap-beijing".parse()?))?;
     /// assert_eq!(t.scheme(), "https");
     /// # Ok::<(), cos_client::Error>(())
     /// ```
@@ -228,7 +231,7 @@ impl Target {
     /// The fixed address to connect to, if any.
     ///
     /// ```
-    /// let t = cos_client::Endpoint::default().target("b-1", "ap-beijing")?;
+    /// let t = cos_client::Endpoint::default().target(&cos_client::Bucket::new("b-1".parse()?, "ap-beijing".parse()?))?;
     /// assert_eq!(t.connect_to(), None);
     /// # Ok::<(), cos_client::Error>(())
     /// ```
@@ -243,7 +246,7 @@ impl Target {
     /// `scheme://host`.
     ///
     /// ```
-    /// let t = cos_client::Endpoint::default().http().target("b-1", "ap-beijing")?;
+    /// let t = cos_client::Endpoint::default().http().target(&cos_client::Bucket::new("b-1".parse()?, "ap-beijing".parse()?))?;
     /// assert_eq!(t.url_prefix(), "http://b-1.cos.ap-beijing.myqcloud.com");
     /// # Ok::<(), cos_client::Error>(())
     /// ```
@@ -254,7 +257,7 @@ impl Target {
     /// The encoded request path of an object (or of the bucket for an empty key).
     ///
     /// ```
-    /// let t = cos_client::Endpoint::default().target("b-1", "ap-beijing")?;
+    /// let t = cos_client::Endpoint::default().target(&cos_client::Bucket::new("b-1".parse()?, "ap-beijing".parse()?))?;
     /// assert_eq!(t.object_path("dir/a+b ü.txt"), "/dir/a%2Bb%20%C3%BC.txt");
     /// assert_eq!(t.object_path(""), "/");
     /// # Ok::<(), cos_client::Error>(())
@@ -273,41 +276,6 @@ impl Target {
 
 fn is_host_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'-' || b == b'.'
-}
-
-fn validate_bucket(bucket: &str) -> Result<(), Error> {
-    let reason =
-        "a bucket is `<name>-<appid>`: lowercase letters, digits and `-`, ending in digits";
-    let Some((name, appid)) = bucket.rsplit_once('-') else {
-        return Err(Error::invalid("bucket", reason));
-    };
-    let name_ok = !name.is_empty()
-        && !name.starts_with('-')
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    let appid_ok = !appid.is_empty() && appid.bytes().all(|b| b.is_ascii_digit());
-    if name_ok && appid_ok {
-        Ok(())
-    } else {
-        Err(Error::invalid("bucket", reason))
-    }
-}
-
-fn validate_region(region: &str) -> Result<(), Error> {
-    let ok = !region.is_empty()
-        && !region.starts_with("cos.")
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            "region",
-            "lowercase letters, digits and `-` only",
-        ))
-    }
 }
 
 fn validate_authority(authority: &str) -> Result<(), Error> {
@@ -331,10 +299,17 @@ fn validate_authority(authority: &str) -> Result<(), Error> {
 mod tests {
     use super::*;
 
+    fn bucket() -> Bucket {
+        Bucket::new("b-1".parse().unwrap(), "ap-beijing".parse().unwrap())
+    }
+
     #[test]
-    fn bucket_and_region_rules() {
+    fn names_are_checked_by_their_types() {
         let e = Endpoint::default();
-        assert!(e.target("examplebucket-1250000000", "ap-beijing").is_ok());
+        assert_eq!(
+            e.target(&bucket()).unwrap().host(),
+            "b-1.cos.ap-beijing.myqcloud.com"
+        );
         for bad in [
             "",
             "nodash",
@@ -344,25 +319,28 @@ mod tests {
             "abc-12x",
             "abc-",
         ] {
-            assert!(e.target(bad, "ap-beijing").is_err(), "{bad}");
+            assert!(bad.parse::<cos_core::BucketName>().is_err(), "{bad}");
         }
         for bad in ["", "AP", "cos.ap-beijing", "ap beijing"] {
-            assert!(e.target("b-1", bad).is_err(), "{bad}");
+            assert!(bad.parse::<cos_core::Region>().is_err(), "{bad}");
+        }
+        for bad in ["", "a/b", "a b"] {
+            assert!(
+                e.clone().domain_suffix(bad).target(&bucket()).is_err(),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn custom_domain_rules() {
         let ok = Endpoint::default().custom_domain("Cdn.Example.com:8443");
-        assert_eq!(
-            ok.target("b-1", "r").unwrap().host(),
-            "cdn.example.com:8443"
-        );
+        assert_eq!(ok.target(&bucket()).unwrap().host(), "cdn.example.com:8443");
         for bad in ["", "http://x", "x:99999", "a/b"] {
             assert!(
                 Endpoint::default()
                     .custom_domain(bad)
-                    .target("b-1", "r")
+                    .target(&bucket())
                     .is_err(),
                 "{bad}"
             );

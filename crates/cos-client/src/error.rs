@@ -316,6 +316,23 @@ impl From<ServiceError> for Error {
     }
 }
 
+/// A bucket name or region that breaks its rule is invalid input.
+///
+/// ```
+/// let error: cos_client::Error = "ap-guangzhou".parse::<cos_client::BucketName>().unwrap_err().into();
+/// assert!(error.to_string().contains("did you swap bucket and region?"));
+/// ```
+impl From<cos_core::NameError> for Error {
+    fn from(error: cos_core::NameError) -> Self {
+        let field = match &error {
+            cos_core::NameError::Region { .. } => "region",
+            cos_core::NameError::AppId { .. } => "appid",
+            _ => "bucket",
+        };
+        Self::invalid(field, error.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,8 +23,7 @@
 //!
 //! # async fn demo() -> Result<(), cos_client::Error> {
 //! let client = Client::builder()
-//!     .bucket("examplebucket-1250000000")
-//!     .region("ap-guangzhou")
+//!     .bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
 //!     .credentials_cache(CredentialsCache::new(EnvironmentProvider::new()))
 //!     .build()?;
 //! client.upload_file("/tmp/video.mp4".as_ref(), "videos/video.mp4", &UploadOptions::default()).await?;
@@ -55,6 +54,7 @@ pub mod fuzzing;
 
 pub use builder::ClientBuilder;
 pub use client::Client;
+pub use cos_core::{AppId, Bucket, BucketName, NameError, Region};
 pub use endpoint::{Addressing, Endpoint, Target};
 pub use error::{Error, ServiceError};
 pub use model::{
@@ -67,6 +67,8 @@ pub use options::{ByteRange, GetOptions, ListOptions, PutOptions};
 pub use plan::{MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, MultipartPlan, PartRange};
 pub use presign::PostObjectForm;
 pub use retry::RetryConfig;
+pub use sts_client::provider::{CredentialsCache, ProvideCredentials, StaticProvider};
+pub use tc3_signer::Credential;
 pub use transfer::{
     CopyOptions, DownloadOptions, DownloadOutput, Progress, UploadOptions, UploadOutput,
 };

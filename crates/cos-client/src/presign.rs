@@ -67,7 +67,7 @@ impl Client {
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// use std::time::Duration;
     /// use sts_client::provider::StaticProvider;
-    /// let client = cos_client::Client::builder().bucket("b-1250000000").region("ap-beijing")
+    /// let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("b-1250000000".parse()?, "ap-beijing".parse()?))
     ///     .credentials(StaticProvider::new(tc3_signer::Credential::new("AKID", "key").with_token("tok")))
     ///     .build()?;
     /// let url = client.presign_get("a b.txt", Duration::from_secs(600)).await?;
@@ -88,7 +88,7 @@ impl Client {
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// use std::time::Duration;
     /// use sts_client::provider::StaticProvider;
-    /// let client = cos_client::Client::builder().bucket("b-1250000000").region("ap-beijing")
+    /// let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("b-1250000000".parse()?, "ap-beijing".parse()?))
     ///     .credentials(StaticProvider::new(tc3_signer::Credential::new("AKID", "key")))
     ///     .build()?;
     /// let url = client.presign_put("upload.bin", Duration::from_secs(60)).await?;
@@ -109,7 +109,7 @@ impl Client {
         let provided = self.inner.credentials.provide_credentials().await?;
         let target = &self.inner.target;
         let path_key = if target.is_path_style() {
-            format!("{}/{}", self.inner.bucket, object_key)
+            format!("{}/{}", self.bucket(), object_key)
         } else {
             object_key.to_owned()
         };
@@ -130,7 +130,7 @@ impl Client {
     /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
     /// use sts_client::provider::StaticProvider;
     /// use tc3_signer::post_policy::PolicyDocument;
-    /// let client = cos_client::Client::builder().bucket("b-1250000000").region("ap-beijing")
+    /// let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("b-1250000000".parse()?, "ap-beijing".parse()?))
     ///     .credentials(StaticProvider::new(tc3_signer::Credential::new("AKID", "key").with_token("tok")))
     ///     .build()?;
     /// let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
@@ -149,7 +149,7 @@ impl Client {
     ) -> Result<PostObjectForm, Error> {
         let provided = self.inner.credentials.provide_credentials().await?;
         let key_time = KeyTime::starting_at(self.now(), expires_in);
-        let policy = policy.clone().bucket(self.inner.bucket.clone());
+        let policy = policy.clone().bucket(self.bucket().to_owned());
         let signed = policy.sign(provided.credential(), key_time)?;
         let fields = signed.form_fields(fields)?;
         let target = &self.inner.target;

@@ -11,7 +11,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{BUCKET, Cos, FirstKey as _, HOST, REGION, Rotating, now, q_ak, sign_start};
+use common::{BUCKET, Cos, FirstKey as _, HOST, Rotating, now, q_ak, sign_start};
 use cos_client::{
     CopySource, Error, GetOptions, ListOptions, PutOptions, RetryConfig, UploadOptions, crc64,
 };
@@ -377,7 +377,7 @@ async fn object_headers_are_sent() {
         .put_object("a.png", "x".into(), &options)
         .await
         .unwrap();
-    let source = CopySource::new(BUCKET, REGION, "a.png");
+    let source = CopySource::new(&common::location(), "a.png");
     client
         .copy_object(&source, "b.png", &options)
         .await

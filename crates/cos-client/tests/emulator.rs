@@ -40,6 +40,10 @@ async fn emulator(faults: Faults, clock_offset: i64) -> Emulator {
         .unwrap()
 }
 
+fn location() -> cos_client::Bucket {
+    cos_client::Bucket::new(BUCKET.parse().unwrap(), REGION.parse().unwrap())
+}
+
 fn temporary(e: &Emulator, prefix: &str, actions: &[&str]) -> CredentialsCache {
     let sts = StsClient::builder()
         .endpoint(StsEndpoint::custom(&e.sts_endpoint()).unwrap())
@@ -47,7 +51,8 @@ fn temporary(e: &Emulator, prefix: &str, actions: &[&str]) -> CredentialsCache {
         .credential(e.root_credential())
         .build()
         .unwrap();
-    let request = CredentialRequest::new(BUCKET, REGION)
+    let bucket = sts_client::Bucket::new(BUCKET.parse().unwrap(), REGION.parse().unwrap());
+    let request = CredentialRequest::new(&bucket)
         .allow_prefix(prefix)
         .allow_actions(actions.iter().copied())
         .duration_seconds(1800);
@@ -56,8 +61,10 @@ fn temporary(e: &Emulator, prefix: &str, actions: &[&str]) -> CredentialsCache {
 
 fn client(e: &Emulator, provider: impl ProvideCredentials + 'static) -> Client {
     Client::builder()
-        .bucket(BUCKET)
-        .region(REGION)
+        .bucket(&cos_client::Bucket::new(
+            BUCKET.parse().unwrap(),
+            REGION.parse().unwrap(),
+        ))
         .credentials(provider)
         .endpoint(Endpoint::default().http().connect_to(e.cos_addr()))
         .retry(
@@ -118,7 +125,7 @@ async fn every_operation_with_a_temporary_key() {
     ranged.write_to(&mut part).await.unwrap();
     assert_eq!(part, body[100..200]);
     c.copy_object(
-        &CopySource::new(BUCKET, REGION, "t/a b+ü.bin"),
+        &CopySource::new(&location(), "t/a b+ü.bin"),
         "t/copy.bin",
         &PutOptions::default(),
     )
@@ -454,7 +461,7 @@ async fn copy_goes_part_by_part_above_the_threshold_and_keeps_the_source_headers
     c.put_object("c/source.mp4", bytes.clone().into(), &put)
         .await
         .unwrap();
-    let source = CopySource::new(BUCKET, REGION, "c/source.mp4");
+    let source = CopySource::new(&location(), "c/source.mp4");
 
     let seen = Arc::new(AtomicU64::new(0));
     let sink = seen.clone();
@@ -489,15 +496,23 @@ async fn copy_goes_part_by_part_above_the_threshold_and_keeps_the_source_headers
 
     // A source in another bucket: its size must be given.
     let root = client(&e, StaticProvider::new(e.root_credential()));
-    let other = CopySource::new("archive-1250000000", REGION, "old.bin");
+    let other = CopySource::new(
+        &cos_client::Bucket::new(
+            "archive-1250000000".parse().unwrap(),
+            REGION.parse().unwrap(),
+        ),
+        "old.bin",
+    );
     let error = root.copy(&other, "c/x", &options).await.unwrap_err();
     assert!(
         matches!(error, cos_client::Error::InvalidInput { .. }),
         "{error:?}"
     );
     let archive = Client::builder()
-        .bucket("archive-1250000000")
-        .region(REGION)
+        .bucket(&cos_client::Bucket::new(
+            "archive-1250000000".parse().unwrap(),
+            REGION.parse().unwrap(),
+        ))
         .credentials(StaticProvider::new(e.root_credential()))
         .endpoint(Endpoint::default().http().connect_to(e.cos_addr()))
         .build()

@@ -346,7 +346,7 @@ async fn a_copied_part_with_a_wrong_crc_fails_the_copy_before_complete_and_abort
         .collect();
     cos.put("src", &data).await;
     let client = cos.static_client().await;
-    let source = CopySource::new(client.bucket(), common::REGION, "src");
+    let source = CopySource::new(client.location(), "src");
     let options = CopyOptions::default()
         .part_size(1 << 20)
         .multipart_threshold(1 << 20)

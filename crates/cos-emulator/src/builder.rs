@@ -393,17 +393,11 @@ impl EmulatorBuilder {
 
     fn normalised_buckets(&self) -> Result<Vec<String>, EmulatorError> {
         let invalid = |reason: String| EmulatorError::InvalidConfig { reason };
-        if self.appid.is_empty() || !self.appid.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid(format!("APPID `{}` is not numeric", self.appid)));
-        }
-        let valid_region = !self.region.is_empty()
-            && self
-                .region
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if !valid_region {
-            return Err(invalid(format!("region `{}` is not valid", self.region)));
-        }
+        // The names follow cos-core's rules (the COS documentation's), nothing stricter.
+        let appid: cos_policy::AppId = self.appid.parse().map_err(|e| invalid(format!("{e}")))?;
+        self.region
+            .parse::<cos_policy::Region>()
+            .map_err(|e| invalid(format!("{e}")))?;
         let raw = if self.buckets.is_empty() {
             vec!["examplebucket".to_string()]
         } else {
@@ -411,26 +405,12 @@ impl EmulatorBuilder {
         };
         let mut out: Vec<String> = Vec::new();
         for name in raw {
-            let suffix = format!("-{}", self.appid);
-            let full = if name.ends_with(&suffix) {
-                name.clone()
-            } else {
-                format!("{name}{suffix}")
-            };
-            let short = full.strip_suffix(&suffix).unwrap_or_default();
-            let ok = !short.is_empty()
-                && !short.starts_with('-')
-                && !short.ends_with('-')
-                && short
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                && full.len() + ".cos.".len() + self.region.len() + ".myqcloud.com".len() <= 60;
-            if !ok {
-                return Err(invalid(format!(
-                    "bucket name `{name}` is not valid for APPID {}",
-                    self.appid
-                )));
-            }
+            let suffix = format!("-{}", appid.as_str());
+            let short = name.strip_suffix(&suffix).unwrap_or(&name);
+            let full = cos_policy::BucketName::new(short, &appid)
+                .map_err(|e| invalid(format!("bucket name `{name}`: {e}")))?
+                .as_str()
+                .to_owned();
             if !out.contains(&full) {
                 out.push(full);
             }
@@ -549,13 +529,17 @@ mod tests {
             EmulatorBuilder::default().normalised_buckets().unwrap(),
             ["examplebucket-1250000000"]
         );
-        for bad in [
-            "Upper",
-            "-lead",
-            "trail-",
-            "a_b",
-            "waytoolongbucketnamethatdoesnotfitinsixtychars",
-        ] {
+        // COS accepts a 50-character name part (the old 60-character host limit did not).
+        let longest = "a".repeat(50);
+        assert_eq!(
+            EmulatorBuilder::default()
+                .bucket(&longest)
+                .normalised_buckets()
+                .unwrap(),
+            [format!("{longest}-1250000000")]
+        );
+        let too_long = "a".repeat(51);
+        for bad in ["Upper", "-lead", "trail-", "a_b", too_long.as_str()] {
             assert!(
                 EmulatorBuilder::default()
                     .bucket(bad)

@@ -3,24 +3,22 @@
 //!
 //! ```
 //! use cos_policy::builder::{policy_for_scopes, CredentialPolicy, Scope};
+//! use cos_policy::Bucket;
 //!
-//! let from_credential = CredentialPolicy::new("examplebucket-1250000000", "ap-guangzhou")
+//! let bucket = Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?);
+//! let from_credential = CredentialPolicy::new(&bucket)
 //!     .allow_prefix("users/alice/*")
 //!     .allow_action("name/cos:GetObject")
 //!     .build()?;
-//! let from_scopes = policy_for_scopes(&[Scope::new(
-//!     "name/cos:GetObject",
-//!     "examplebucket-1250000000",
-//!     "ap-guangzhou",
-//!     "users/alice/*",
-//! )])?;
+//! let from_scopes = policy_for_scopes(&[Scope::new("name/cos:GetObject", &bucket, "users/alice/*")])?;
 //! assert_eq!(from_credential, from_scopes);
-//! # Ok::<(), cos_policy::BuildError>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use crate::prefix::{Partial, key_pattern};
 use crate::{
-    Action, ActionError, Condition, ConditionError, CosResource, Policy, Report, ResourceError,
-    Statement, catalogue,
+    Action, ActionError, Bucket, Condition, ConditionError, CosResource, NameError, Policy, Report,
+    ResourceError, Statement, catalogue,
 };
 
 /// Why a policy could not be built.
@@ -28,18 +26,22 @@ use crate::{
 /// ```
 /// use cos_policy::builder::CredentialPolicy;
 ///
-/// let err = CredentialPolicy::new("examplebucket", "ap-guangzhou")
-///     .allow_prefix("a/*")
+/// # let bucket = cos_policy::Bucket::new("examplebucket-1250000000".parse().unwrap(), "ap-guangzhou".parse().unwrap());
+/// let err = CredentialPolicy::new(&bucket)
+///     .allow_prefix("users/alice*")
 ///     .allow_action("name/cos:PutObject")
 ///     .build()
 ///     .unwrap_err();
-/// assert!(err.to_string().contains("examplebucket"));
+/// assert!(err.to_string().contains("would also grant `users/alice2/`"));
 /// assert!(!err.is_retryable());
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
-    /// The bucket/region do not form a valid resource (e.g. the bucket lacks `-APPID`).
+    /// A bucket name, region or APPID given as text breaks its rule.
+    #[error(transparent)]
+    Name(#[from] NameError),
+    /// A resource could not be formed.
     #[error(transparent)]
     Resource(#[from] ResourceError),
     /// An action string is malformed.
@@ -69,6 +71,19 @@ pub enum BuildError {
         prefix: String,
         /// What is wrong with it.
         reason: &'static str,
+    },
+    /// A `*` would follow a partial path segment (`users/alice` or `users/alice*`), granting
+    /// neighbours such as `users/alice2/`; refused unless `allow_partial_segment` is called.
+    #[error(
+        "prefix {prefix:?} ends inside the path segment `{segment}`, so it would also grant `{neighbour}` (another user's keys); end it with `/`, or call allow_partial_segment() if that is intended"
+    )]
+    PartialSegment {
+        /// The refused prefix or key pattern.
+        prefix: String,
+        /// The partial segment the `*` follows.
+        segment: String,
+        /// A neighbouring key it would also grant.
+        neighbour: String,
     },
     /// A preset condition applies to none of the preset's actions (for example a
     /// content-type requirement on a download-only preset).
@@ -153,7 +168,8 @@ pub(crate) fn finish_checked(policy: Policy) -> Result<Policy, BuildError> {
 /// ```
 /// use cos_policy::builder::CredentialPolicy;
 ///
-/// let policy = CredentialPolicy::new("examplebucket-1250000000", "ap-guangzhou")
+/// # let bucket = cos_policy::Bucket::new("examplebucket-1250000000".parse().unwrap(), "ap-guangzhou".parse().unwrap());
+/// let policy = CredentialPolicy::new(&bucket)
 ///     .allow_prefix("users/alice/*")
 ///     .allow_actions(["name/cos:PutObject", "cos:GetObject"])
 ///     .build()?;
@@ -165,8 +181,8 @@ pub(crate) fn finish_checked(policy: Policy) -> Result<Policy, BuildError> {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct CredentialPolicy {
-    bucket: String,
-    region: String,
+    bucket: Bucket,
+    partial: Partial,
     allow_prefixes: Vec<String>,
     allow_actions: Vec<String>,
     conditions: Vec<(String, String, Vec<String>)>,
@@ -174,17 +190,19 @@ pub struct CredentialPolicy {
 }
 
 impl CredentialPolicy {
-    /// Starts a policy for `bucket` (`<name>-<APPID>`) in `region`.
+    /// Starts a policy for `bucket` (its name and region).
     ///
     /// ```
-    /// let b = cos_policy::builder::CredentialPolicy::new("b-1250000000", "ap-beijing");
+    /// let bucket = cos_policy::Bucket::new("b-1250000000".parse()?, "ap-beijing".parse()?);
+    /// let b = cos_policy::builder::CredentialPolicy::new(&bucket);
     /// assert!(b.build().is_err()); // no prefix, no action yet
+    /// # Ok::<(), cos_policy::NameError>(())
     /// ```
     #[must_use]
-    pub fn new(bucket: impl Into<String>, region: impl Into<String>) -> Self {
+    pub fn new(bucket: &Bucket) -> Self {
         Self {
-            bucket: bucket.into(),
-            region: region.into(),
+            bucket: bucket.clone(),
+            partial: Partial::Refuse,
             allow_prefixes: Vec::new(),
             allow_actions: Vec::new(),
             conditions: Vec::new(),
@@ -192,10 +210,22 @@ impl CredentialPolicy {
         }
     }
 
-    /// Adds an allowed key pattern (`allowPrefix`).
+    /// Adds an allowed key pattern (`allowPrefix`): a key (`a.txt`), or a prefix written
+    /// `users/alice/` or `users/alice/*` (the same grant). A `*` after a partial path segment
+    /// (`users/alice*`, which also grants `users/alice2/`) is refused by
+    /// [`CredentialPolicy::build`] unless [`CredentialPolicy::allow_partial_segment`] is called.
     ///
     /// ```
-    /// let b = cos_policy::builder::CredentialPolicy::new("b-1250000000", "ap-beijing")
+    /// let bucket = cos_policy::Bucket::new("b-1250000000".parse()?, "ap-beijing".parse()?);
+    /// let err = cos_policy::builder::CredentialPolicy::new(&bucket)
+    ///     .allow_prefix("users/alice*").allow_action("GetObject").build().unwrap_err();
+    /// assert!(err.to_string().contains("users/alice2/"));
+    /// # Ok::<(), cos_policy::NameError>(())
+    /// ```
+    ///
+    /// ```
+    /// # let bucket = cos_policy::Bucket::new("b-1250000000".parse().unwrap(), "ap-beijing".parse().unwrap());
+    /// let b = cos_policy::builder::CredentialPolicy::new(&bucket)
     ///     .allow_prefix("a.txt").allow_action("GetObject");
     /// assert!(b.build().is_ok());
     /// ```
@@ -205,10 +235,27 @@ impl CredentialPolicy {
         self
     }
 
+    /// Accepts a `*` that follows a partial path segment (`users/alice*`), knowingly granting
+    /// every key that starts with that text (`users/alice2/…` too).
+    ///
+    /// ```
+    /// let bucket = cos_policy::Bucket::new("b-1250000000".parse()?, "ap-beijing".parse()?);
+    /// let p = cos_policy::builder::CredentialPolicy::new(&bucket)
+    ///     .allow_prefix("logs/2026-*").allow_action("GetObject").allow_partial_segment().build();
+    /// assert!(p.is_ok());
+    /// # Ok::<(), cos_policy::NameError>(())
+    /// ```
+    #[must_use]
+    pub fn allow_partial_segment(mut self) -> Self {
+        self.partial = Partial::Allow;
+        self
+    }
+
     /// Adds several allowed key patterns (`allowPrefixes`).
     ///
     /// ```
-    /// let b = cos_policy::builder::CredentialPolicy::new("b-1250000000", "ap-beijing")
+    /// # let bucket = cos_policy::Bucket::new("b-1250000000".parse().unwrap(), "ap-beijing".parse().unwrap());
+    /// let b = cos_policy::builder::CredentialPolicy::new(&bucket)
     ///     .allow_prefixes(["a/*", "b/*"]).allow_action("GetObject");
     /// assert_eq!(b.build().unwrap().statements()[0].resources().len(), 2);
     /// ```
@@ -225,7 +272,8 @@ impl CredentialPolicy {
     /// Adds an allowed action (`name/cos:X`, `cos:X` or `X`).
     ///
     /// ```
-    /// let err = cos_policy::builder::CredentialPolicy::new("b-1250000000", "ap-beijing")
+    /// # let bucket = cos_policy::Bucket::new("b-1250000000".parse().unwrap(), "ap-beijing".parse().unwrap());
+    /// let err = cos_policy::builder::CredentialPolicy::new(&bucket)
     ///     .allow_prefix("a/*").allow_action("getobject").build().unwrap_err();
     /// assert!(err.to_string().contains("did you mean `name/cos:GetObject`"));
     /// ```
@@ -238,7 +286,8 @@ impl CredentialPolicy {
     /// Adds several allowed actions (`allowActions`).
     ///
     /// ```
-    /// let p = cos_policy::builder::CredentialPolicy::new("b-1250000000", "ap-beijing")
+    /// # let bucket = cos_policy::Bucket::new("b-1250000000".parse().unwrap(), "ap-beijing".parse().unwrap());
+    /// let p = cos_policy::builder::CredentialPolicy::new(&bucket)
     ///     .allow_prefix("a/*").allow_actions(["GetObject", "HeadObject"]).build().unwrap();
     /// assert_eq!(p.statements()[0].actions().len(), 2);
     /// ```
@@ -253,7 +302,8 @@ impl CredentialPolicy {
     /// `{"<operator>": {"<key>": [values]}}`.
     ///
     /// ```
-    /// let p = cos_policy::builder::CredentialPolicy::new("b-1250000000", "ap-beijing")
+    /// # let bucket = cos_policy::Bucket::new("b-1250000000".parse().unwrap(), "ap-beijing".parse().unwrap());
+    /// let p = cos_policy::builder::CredentialPolicy::new(&bucket)
     ///     .allow_prefix("a/*").allow_action("GetObject")
     ///     .condition("ip_equal", "qcs:ip", ["10.0.0.0/8"])
     ///     .build().unwrap();
@@ -278,7 +328,8 @@ impl CredentialPolicy {
     ///
     /// ```
     /// use cos_policy::Condition;
-    /// let p = cos_policy::builder::CredentialPolicy::new("b-1250000000", "ap-beijing")
+    /// # let bucket = cos_policy::Bucket::new("b-1250000000".parse().unwrap(), "ap-beijing".parse().unwrap());
+    /// let p = cos_policy::builder::CredentialPolicy::new(&bucket)
     ///     .allow_prefix("a/*").allow_action("GetObject")
     ///     .with_condition(Condition::parse("bool_equal", "cos:secure-transport", &["true"]).unwrap())
     ///     .build().unwrap();
@@ -293,7 +344,8 @@ impl CredentialPolicy {
     /// Builds and validates the policy.
     ///
     /// ```
-    /// let p = cos_policy::builder::CredentialPolicy::new("b-1250000000", "ap-beijing")
+    /// # let bucket = cos_policy::Bucket::new("b-1250000000".parse().unwrap(), "ap-beijing".parse().unwrap());
+    /// let p = cos_policy::builder::CredentialPolicy::new(&bucket)
     ///     .allow_prefix("*").allow_action("GetObject").build().unwrap();
     /// assert!(cos_policy::validate(&p).is_clean());
     /// ```
@@ -309,9 +361,8 @@ impl CredentialPolicy {
             statement = statement.with_action(parse_action(action)?);
         }
         for prefix in &self.allow_prefixes {
-            let key = clean_key(prefix)?;
-            statement =
-                statement.with_resource(CosResource::object(&self.region, &self.bucket, key)?);
+            let pattern = key_pattern(prefix, self.partial)?;
+            statement = statement.with_resource(CosResource::object(&self.bucket, &pattern));
         }
         for (operator, key, values) in &self.conditions {
             let values: Vec<&str> = values.iter().map(String::as_str).collect();
@@ -328,18 +379,17 @@ impl CredentialPolicy {
 ///
 /// ```
 /// use cos_policy::builder::Scope;
-/// let scope = Scope::new("name/cos:PutObject", "examplebucket-1250000000", "ap-guangzhou", "users/alice/a.png");
+/// # let bucket = cos_policy::Bucket::new("examplebucket-1250000000".parse().unwrap(), "ap-guangzhou".parse().unwrap());
+/// let scope = Scope::new("name/cos:PutObject", &bucket, "users/alice/a.png");
 /// assert_eq!(scope.prefix, "users/alice/a.png");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
     /// The action (`name/cos:X`, `cos:X` or `X`).
     pub action: String,
-    /// The bucket, `<name>-<APPID>`.
-    pub bucket: String,
-    /// The region.
-    pub region: String,
-    /// The key or key pattern (empty for bucket-level actions).
+    /// The bucket and its region.
+    pub bucket: Bucket,
+    /// The key or key pattern (empty for bucket-level actions; `dir/` means `dir/*`).
     pub prefix: String,
 }
 
@@ -347,20 +397,15 @@ impl Scope {
     /// A scope.
     ///
     /// ```
-    /// let s = cos_policy::builder::Scope::new("GetBucketACL", "b-1250000000", "ap-beijing", "");
+    /// # let bucket = cos_policy::Bucket::new("b-1250000000".parse().unwrap(), "ap-beijing".parse().unwrap());
+    /// let s = cos_policy::builder::Scope::new("GetBucketACL", &bucket, "");
     /// assert!(s.prefix.is_empty());
     /// ```
     #[must_use]
-    pub fn new(
-        action: impl Into<String>,
-        bucket: impl Into<String>,
-        region: impl Into<String>,
-        prefix: impl Into<String>,
-    ) -> Self {
+    pub fn new(action: impl Into<String>, bucket: &Bucket, prefix: impl Into<String>) -> Self {
         Self {
             action: action.into(),
-            bucket: bucket.into(),
-            region: region.into(),
+            bucket: bucket.clone(),
             prefix: prefix.into(),
         }
     }
@@ -374,9 +419,10 @@ impl Scope {
 /// use cos_policy::builder::{policy_for_scopes, Scope};
 /// use cos_policy::{evaluate, DecisionKind, Request};
 ///
+/// # let bucket = cos_policy::Bucket::new("examplebucket-1250000000".parse().unwrap(), "ap-guangzhou".parse().unwrap());
 /// let policy = policy_for_scopes(&[
-///     Scope::new("name/cos:PutObject", "examplebucket-1250000000", "ap-guangzhou", "upload/a.png"),
-///     Scope::new("name/cos:GetObject", "examplebucket-1250000000", "ap-guangzhou", "public/*"),
+///     Scope::new("name/cos:PutObject", &bucket, "upload/a.png"),
+///     Scope::new("name/cos:GetObject", &bucket, "public/*"),
 /// ])?;
 /// assert_eq!(policy.statements().len(), 2);
 /// let r = "qcs::cos:ap-guangzhou:uid/1250000000:examplebucket-1250000000/public/a.png";
@@ -390,8 +436,12 @@ pub fn policy_for_scopes(scopes: &[Scope]) -> Result<Policy, BuildError> {
     let mut groups: Vec<(CosResource, Vec<Action>)> = Vec::new();
     for scope in scopes {
         let action = parse_action(&scope.action)?;
-        let resource =
-            CosResource::object(&scope.region, &scope.bucket, clean_key(&scope.prefix)?)?;
+        let pattern = if scope.prefix.is_empty() {
+            String::new()
+        } else {
+            key_pattern(&scope.prefix, Partial::Refuse)?
+        };
+        let resource = CosResource::object(&scope.bucket, &pattern);
         match groups.iter_mut().find(|(r, _)| *r == resource) {
             Some((_, actions)) => {
                 if !actions.contains(&action) {
@@ -417,9 +467,16 @@ pub fn policy_for_scopes(scopes: &[Scope]) -> Result<Policy, BuildError> {
 mod tests {
     use super::*;
 
+    fn bucket() -> Bucket {
+        Bucket::new(
+            "b-1250000000".parse().unwrap(),
+            "ap-beijing".parse().unwrap(),
+        )
+    }
+
     #[test]
     fn credential_policy_errors() {
-        let base = || CredentialPolicy::new("b-1250000000", "ap-beijing");
+        let base = || CredentialPolicy::new(&bucket());
         assert_eq!(
             base().allow_prefix("a/*").build().unwrap_err(),
             BuildError::NoActions
@@ -464,19 +521,69 @@ mod tests {
                 .unwrap_err(),
             BuildError::Condition(_)
         ));
-        assert!(matches!(
-            CredentialPolicy::new("b", "ap-beijing")
-                .allow_prefix("a/*")
-                .allow_action("GetObject")
+        assert!("b".parse::<crate::BucketName>().is_err());
+    }
+
+    #[test]
+    fn allow_prefix_never_reaches_alice2_silently() {
+        let reaches = |policy: &Policy, key: &str| {
+            crate::evaluate(
+                policy,
+                &crate::Request::new(
+                    "name/cos:PutObject",
+                    format!("qcs::cos:ap-beijing:uid/1250000000:b-1250000000/{key}"),
+                ),
+            )
+            .is_allowed()
+        };
+        for prefix in ["users/alice*", "/users/alice*"] {
+            let err = CredentialPolicy::new(&bucket())
+                .allow_prefix(prefix)
+                .allow_action("PutObject")
                 .build()
-                .unwrap_err(),
-            BuildError::Resource(_)
+                .unwrap_err();
+            assert!(
+                matches!(&err, BuildError::PartialSegment { neighbour, .. } if neighbour == "users/alice2/"),
+                "{err}"
+            );
+        }
+        // Both spellings of the prefix are the same grant, and it stops at alice/.
+        let slash = CredentialPolicy::new(&bucket())
+            .allow_prefix("users/alice/")
+            .allow_action("PutObject")
+            .build()
+            .unwrap();
+        let star = CredentialPolicy::new(&bucket())
+            .allow_prefix("users/alice/*")
+            .allow_action("PutObject")
+            .build()
+            .unwrap();
+        assert_eq!(slash, star);
+        assert!(reaches(&slash, "users/alice/x"));
+        assert!(!reaches(&slash, "users/alice2/x"));
+        // Asked for explicitly: built, and the lint still reports it.
+        let partial = CredentialPolicy::new(&bucket())
+            .allow_prefix("users/alice*")
+            .allow_action("PutObject")
+            .allow_partial_segment()
+            .build()
+            .unwrap();
+        assert!(reaches(&partial, "users/alice2/x"));
+        assert!(crate::validate(&partial).has(crate::Code::PartialSegmentWildcard));
+        // Scopes follow the same convention.
+        assert!(matches!(
+            policy_for_scopes(&[Scope::new("GetObject", &bucket(), "users/alice*")]),
+            Err(BuildError::PartialSegment { .. })
         ));
+        assert_eq!(
+            policy_for_scopes(&[Scope::new("PutObject", &bucket(), "users/alice/")]).unwrap(),
+            slash
+        );
     }
 
     #[test]
     fn leading_slash_is_dropped_and_ci_actions_pass() {
-        let policy = CredentialPolicy::new("b-1250000000", "ap-beijing")
+        let policy = CredentialPolicy::new(&bucket())
             .allow_prefix("/dir/*")
             .allow_actions(["name/ci:CreateMediaJobs", "cos:GetObject"])
             .build()
@@ -488,7 +595,7 @@ mod tests {
     #[test]
     fn oversized_policies_are_rejected() {
         let prefixes: Vec<String> = (0..100).map(|i| format!("users/user-{i:04}/*")).collect();
-        let err = CredentialPolicy::new("b-1250000000", "ap-beijing")
+        let err = CredentialPolicy::new(&bucket())
             .allow_prefixes(prefixes)
             .allow_action("GetObject")
             .build()
@@ -502,10 +609,10 @@ mod tests {
     #[test]
     fn scopes_group_by_resource() {
         let policy = policy_for_scopes(&[
-            Scope::new("PutObject", "b-1250000000", "ap-beijing", "k"),
-            Scope::new("InitiateMultipartUpload", "b-1250000000", "ap-beijing", "k"),
-            Scope::new("PutObject", "b-1250000000", "ap-beijing", "k"),
-            Scope::new("GetBucketACL", "b-1250000000", "ap-beijing", ""),
+            Scope::new("PutObject", &bucket(), "k"),
+            Scope::new("InitiateMultipartUpload", &bucket(), "k"),
+            Scope::new("PutObject", &bucket(), "k"),
+            Scope::new("GetBucketACL", &bucket(), ""),
         ])
         .unwrap();
         assert_eq!(policy.statements().len(), 2);

@@ -145,6 +145,9 @@ codes! {
     /// A query-parameter condition value with a `/`: COS compares URL-encoded values
     /// (`image%2Fjpeg`).
     UnencodedQueryValue = "unencoded_query_value", Lint;
+    /// A resource whose `*` follows a partial path segment (`users/alice*`): it also admits
+    /// neighbours such as `users/alice2/`.
+    PartialSegmentWildcard = "partial_segment_wildcard", Lint;
     /// A service name spelt with other letter case than CAM's (`COS:` instead of `cos:`).
     MiscasedService = "miscased_service", Error;
 }

@@ -36,7 +36,8 @@
 //! ```
 //! use cos_policy::{evaluate, preset::Preset, validate, DecisionKind, Request};
 //!
-//! let policy = Preset::upload_only("ap-guangzhou", "examplebucket-1250000000", "users/alice/")
+//! # let bucket = cos_policy::Bucket::new("examplebucket-1250000000".parse().unwrap(), "ap-guangzhou".parse().unwrap());
+//! let policy = Preset::upload_only(&bucket, "users/alice/")
 //!     .content_type("image/*")
 //!     .build()?;
 //! assert!(validate(&policy).is_clean());
@@ -61,6 +62,7 @@ mod evaluate;
 mod finding;
 mod ip;
 mod policy;
+pub mod prefix;
 pub mod preset;
 mod request;
 mod resource;
@@ -76,6 +78,7 @@ pub use condition::{
     Condition, ConditionError, ConditionValue, Operator, OperatorError, OperatorKind, SetQualifier,
     ValueType, canonical_key,
 };
+pub use cos_core::{AppId, Bucket, BucketName, NameError, Region};
 pub use error::ParseError;
 pub use evaluate::{Decision, DecisionKind, Unevaluable, evaluate};
 pub use finding::{Code, Finding, Report, Severity};

@@ -34,9 +34,10 @@ impl fmt::Display for Effect {
 /// ```
 /// use cos_policy::{Action, Condition, CosResource, Statement};
 ///
+/// # let bucket = cos_policy::Bucket::new("examplebucket-1250000000".parse().unwrap(), "ap-guangzhou".parse().unwrap());
 /// let statement = Statement::allow()
 ///     .with_action(Action::cos("GetObject"))
-///     .with_resource(CosResource::prefix("ap-guangzhou", "examplebucket-1250000000", "doc/")?)
+///     .with_resource(CosResource::prefix(&bucket, "doc/")?)
 ///     .with_condition(Condition::parse("ip_equal", "qcs:ip", &["10.0.0.0/8"])?);
 /// assert_eq!(statement.actions().len(), 1);
 /// assert_eq!(statement.conditions()[0].key(), "qcs:ip");
@@ -244,10 +245,11 @@ impl Statement {
 /// ```
 /// use cos_policy::{Action, CosResource, Policy, Statement};
 ///
+/// # let bucket = cos_policy::Bucket::new("examplebucket-1250000000".parse().unwrap(), "ap-guangzhou".parse().unwrap());
 /// let policy = Policy::new().with_statement(
 ///     Statement::allow()
 ///         .with_action(Action::cos("GetObject"))
-///         .with_resource(CosResource::prefix("ap-guangzhou", "examplebucket-1250000000", "doc/")?),
+///         .with_resource(CosResource::prefix(&bucket, "doc/")?),
 /// );
 /// assert_eq!(
 ///     policy.to_json(),
@@ -405,7 +407,14 @@ mod tests {
                 Statement::deny()
                     .with_action(Action::cos("DeleteObject"))
                     .with_resource(
-                        CosResource::prefix("ap-beijing", "b-1250000000", "keep/").unwrap(),
+                        CosResource::prefix(
+                            &crate::Bucket::new(
+                                "b-1250000000".parse().unwrap(),
+                                "ap-beijing".parse().unwrap(),
+                            ),
+                            "keep/",
+                        )
+                        .unwrap(),
                     )
                     .with_condition(
                         Condition::parse("string_like", "cos:prefix", &["keep*"]).unwrap(),

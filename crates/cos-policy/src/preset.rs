@@ -15,7 +15,8 @@
 //! use cos_policy::preset::Preset;
 //! use cos_policy::{evaluate, DecisionKind, Request};
 //!
-//! let policy = Preset::download_only("ap-guangzhou", "examplebucket-1250000000", "users/alice/").build()?;
+//! # let bucket = cos_policy::Bucket::new("examplebucket-1250000000".parse().unwrap(), "ap-guangzhou".parse().unwrap());
+//! let policy = Preset::download_only(&bucket, "users/alice/").build()?;
 //! let object = |key: &str| format!("qcs::cos:ap-guangzhou:uid/1250000000:examplebucket-1250000000/{key}");
 //! assert!(evaluate(&policy, &Request::new("cos:GetObject", object("users/alice/a.txt"))).is_allowed());
 //! assert!(!evaluate(&policy, &Request::new("cos:GetObject", object("users/alice2/a.txt"))).is_allowed());
@@ -25,9 +26,10 @@
 
 use crate::builder::clean_key;
 use crate::catalogue::{self, CONTENT_LENGTH, CONTENT_TYPE};
+use crate::prefix::{Partial, prefix_pattern};
 use crate::{
-    Action, BuildError, Condition, ConditionValue, CosResource, IpNet, Operator, OperatorKind,
-    Policy, Statement,
+    Action, Bucket, BuildError, Condition, ConditionValue, CosResource, IpNet, Operator,
+    OperatorKind, Policy, Statement,
 };
 
 /// The actions of a simple, form and multipart upload (the COS documentation's set).
@@ -65,7 +67,8 @@ enum Target {
 /// use cos_policy::preset::Preset;
 /// use cos_policy::{evaluate, DecisionKind, Request};
 ///
-/// let policy = Preset::upload_only("ap-guangzhou", "examplebucket-1250000000", "users/alice/")
+/// # let bucket = cos_policy::Bucket::new("examplebucket-1250000000".parse().unwrap(), "ap-guangzhou".parse().unwrap());
+/// let policy = Preset::upload_only(&bucket, "users/alice/")
 ///     .content_type("image/png")
 ///     .max_content_length(10 * 1024 * 1024)
 ///     .source_ip("10.0.0.0/8")
@@ -85,8 +88,8 @@ enum Target {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preset {
-    region: String,
-    bucket: String,
+    bucket: Bucket,
+    partial: Partial,
     target: Target,
     actions: Vec<&'static str>,
     content_type: Option<String>,
@@ -96,10 +99,10 @@ pub struct Preset {
 }
 
 impl Preset {
-    fn new(region: &str, bucket: &str, target: Target, actions: Vec<&'static str>) -> Self {
+    fn new(bucket: &Bucket, target: Target, actions: Vec<&'static str>) -> Self {
         Self {
-            region: region.to_owned(),
-            bucket: bucket.to_owned(),
+            bucket: bucket.clone(),
+            partial: Partial::Refuse,
             target,
             actions,
             content_type: None,
@@ -109,17 +112,19 @@ impl Preset {
         }
     }
 
-    /// Simple, form and multipart upload of any key under `prefix` (e.g. `users/alice/`,
-    /// granted as `users/alice/*`; end it with `/` so `users/alice2/` is not covered).
+    /// Simple, form and multipart upload of any key under `prefix`, written `users/alice/` or
+    /// `users/alice/*` (the same grant). A prefix that ends inside a path segment
+    /// (`users/alice`, which would also grant `users/alice2/`) is refused by
+    /// [`Preset::build`] unless [`Preset::allow_partial_segment`] is called.
     ///
     /// ```
-    /// let p = cos_policy::preset::Preset::upload_only("ap-beijing", "b-1250000000", "u/").build().unwrap();
+    /// # let bucket = cos_policy::Bucket::new("b-1250000000".parse().unwrap(), "ap-beijing".parse().unwrap());
+    /// let p = cos_policy::preset::Preset::upload_only(&bucket, "u/").build().unwrap();
     /// assert_eq!(p.statements()[0].actions().len(), 8);
     /// ```
     #[must_use]
-    pub fn upload_only(region: &str, bucket: &str, prefix: &str) -> Self {
+    pub fn upload_only(bucket: &Bucket, prefix: &str) -> Self {
         Self::new(
-            region,
             bucket,
             Target::Prefix(prefix.to_owned()),
             UPLOAD_ACTIONS.to_vec(),
@@ -129,13 +134,13 @@ impl Preset {
     /// Download (`GetObject`, `HeadObject`) of any key under `prefix`.
     ///
     /// ```
-    /// let p = cos_policy::preset::Preset::download_only("ap-beijing", "b-1250000000", "u/").build().unwrap();
+    /// # let bucket = cos_policy::Bucket::new("b-1250000000".parse().unwrap(), "ap-beijing".parse().unwrap());
+    /// let p = cos_policy::preset::Preset::download_only(&bucket, "u/").build().unwrap();
     /// assert_eq!(p.statements()[0].actions().len(), 2);
     /// ```
     #[must_use]
-    pub fn download_only(region: &str, bucket: &str, prefix: &str) -> Self {
+    pub fn download_only(bucket: &Bucket, prefix: &str) -> Self {
         Self::new(
-            region,
             bucket,
             Target::Prefix(prefix.to_owned()),
             DOWNLOAD_ACTIONS.to_vec(),
@@ -145,38 +150,53 @@ impl Preset {
     /// Upload and download of any key under `prefix` (no delete).
     ///
     /// ```
-    /// let p = cos_policy::preset::Preset::read_write("ap-beijing", "b-1250000000", "u/").build().unwrap();
+    /// # let bucket = cos_policy::Bucket::new("b-1250000000".parse().unwrap(), "ap-beijing".parse().unwrap());
+    /// let p = cos_policy::preset::Preset::read_write(&bucket, "u/").build().unwrap();
     /// assert_eq!(p.statements()[0].actions().len(), 10);
     /// ```
     #[must_use]
-    pub fn read_write(region: &str, bucket: &str, prefix: &str) -> Self {
+    pub fn read_write(bucket: &Bucket, prefix: &str) -> Self {
         let mut actions = UPLOAD_ACTIONS.to_vec();
         actions.extend_from_slice(DOWNLOAD_ACTIONS);
-        Self::new(region, bucket, Target::Prefix(prefix.to_owned()), actions)
+        Self::new(bucket, Target::Prefix(prefix.to_owned()), actions)
     }
 
     /// Upload of exactly one key, typically chosen by the server (e.g.
     /// `uploads/2026/01/<uuid>.png`); the key may not contain `*`.
     ///
     /// ```
-    /// let p = cos_policy::preset::Preset::exact_key("ap-beijing", "b-1250000000", "uploads/x.png").build().unwrap();
+    /// # let bucket = cos_policy::Bucket::new("b-1250000000".parse().unwrap(), "ap-beijing".parse().unwrap());
+    /// let p = cos_policy::preset::Preset::exact_key(&bucket, "uploads/x.png").build().unwrap();
     /// assert!(p.to_json().contains("b-1250000000/uploads/x.png\""));
     /// ```
     #[must_use]
-    pub fn exact_key(region: &str, bucket: &str, key: &str) -> Self {
-        Self::new(
-            region,
-            bucket,
-            Target::Key(key.to_owned()),
-            UPLOAD_ACTIONS.to_vec(),
-        )
+    pub fn exact_key(bucket: &Bucket, key: &str) -> Self {
+        Self::new(bucket, Target::Key(key.to_owned()), UPLOAD_ACTIONS.to_vec())
+    }
+
+    /// Accepts a prefix that ends inside a path segment (`logs/2026-` granting
+    /// `logs/2026-*`), knowingly granting every key that starts with it.
+    ///
+    /// ```
+    /// use cos_policy::{preset::Preset, Bucket};
+    /// let bucket = Bucket::new("b-1250000000".parse()?, "ap-beijing".parse()?);
+    /// assert!(Preset::download_only(&bucket, "logs/2026-").build().is_err());
+    /// let p = Preset::download_only(&bucket, "logs/2026-").allow_partial_segment().build()?;
+    /// assert!(p.to_json().contains("b-1250000000/logs/2026-*"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn allow_partial_segment(mut self) -> Self {
+        self.partial = Partial::Allow;
+        self
     }
 
     /// Requires `Content-Type` to equal `content_type`, or to match it when it contains `*`
     /// (e.g. `image/*`). Applies to the actions that send the object's content type.
     ///
     /// ```
-    /// let p = cos_policy::preset::Preset::upload_only("ap-beijing", "b-1250000000", "u/").content_type("image/*").build().unwrap();
+    /// # let bucket = cos_policy::Bucket::new("b-1250000000".parse().unwrap(), "ap-beijing".parse().unwrap());
+    /// let p = cos_policy::preset::Preset::upload_only(&bucket, "u/").content_type("image/*").build().unwrap();
     /// assert!(p.to_json().contains("string_not_like_if_exist"));
     /// ```
     #[must_use]
@@ -188,7 +208,8 @@ impl Preset {
     /// Limits `Content-Length` of simple/form uploads and of each multipart part to `bytes`.
     ///
     /// ```
-    /// let p = cos_policy::preset::Preset::upload_only("ap-beijing", "b-1250000000", "u/").max_content_length(10).build().unwrap();
+    /// # let bucket = cos_policy::Bucket::new("b-1250000000".parse().unwrap(), "ap-beijing".parse().unwrap());
+    /// let p = cos_policy::preset::Preset::upload_only(&bucket, "u/").max_content_length(10).build().unwrap();
     /// assert!(p.to_json().contains("numeric_greater_than_if_exist"));
     /// ```
     #[must_use]
@@ -200,7 +221,8 @@ impl Preset {
     /// Allows requests only from `cidr` (an address or block; call again to add more).
     ///
     /// ```
-    /// let p = cos_policy::preset::Preset::download_only("ap-beijing", "b-1250000000", "u/")
+    /// # let bucket = cos_policy::Bucket::new("b-1250000000".parse().unwrap(), "ap-beijing".parse().unwrap());
+    /// let p = cos_policy::preset::Preset::download_only(&bucket, "u/")
     ///     .source_ip("10.0.0.0/8").source_ip("192.168.1.1").build().unwrap();
     /// assert!(p.to_json().contains("ip_not_equal"));
     /// ```
@@ -213,7 +235,8 @@ impl Preset {
     /// Allows only requests made over HTTPS.
     ///
     /// ```
-    /// let p = cos_policy::preset::Preset::download_only("ap-beijing", "b-1250000000", "u/").https_only().build().unwrap();
+    /// # let bucket = cos_policy::Bucket::new("b-1250000000".parse().unwrap(), "ap-beijing".parse().unwrap());
+    /// let p = cos_policy::preset::Preset::download_only(&bucket, "u/").https_only().build().unwrap();
     /// assert!(p.to_json().contains("cos:secure-transport"));
     /// ```
     #[must_use]
@@ -224,22 +247,10 @@ impl Preset {
 
     fn resource(&self) -> Result<CosResource, BuildError> {
         match &self.target {
-            Target::Prefix(prefix) => {
-                let prefix = clean_key(prefix)?;
-                if prefix.is_empty() {
-                    return Err(BuildError::InvalidPrefix {
-                        prefix: prefix.to_owned(),
-                        reason: "is empty: a preset never grants a whole bucket",
-                    });
-                }
-                if prefix.contains('*') {
-                    return Err(BuildError::InvalidPrefix {
-                        prefix: prefix.to_owned(),
-                        reason: "contains `*`: give the literal prefix, the wildcard is added",
-                    });
-                }
-                Ok(CosResource::prefix(&self.region, &self.bucket, prefix)?)
-            }
+            Target::Prefix(prefix) => Ok(CosResource::object(
+                &self.bucket,
+                &prefix_pattern(prefix, self.partial)?,
+            )),
             Target::Key(key) => {
                 let key = clean_key(key)?;
                 if key.is_empty() || key.ends_with('/') {
@@ -254,7 +265,7 @@ impl Preset {
                         reason: "contains `*`, which CAM would treat as a wildcard",
                     });
                 }
-                Ok(CosResource::object(&self.region, &self.bucket, key)?)
+                Ok(CosResource::object(&self.bucket, key))
             }
         }
     }
@@ -337,10 +348,11 @@ impl Preset {
     ///
     /// ```
     /// use cos_policy::preset::Preset;
-    /// assert!(Preset::upload_only("ap-beijing", "b-1250000000", "").build().is_err());
-    /// assert!(Preset::upload_only("ap-beijing", "b-1250000000", "a/../").build().is_err());
-    /// assert!(Preset::exact_key("ap-beijing", "b-1250000000", "a/*").build().is_err());
-    /// assert!(Preset::upload_only("ap-beijing", "b-1250000000", "u/").source_ip("nope").build().is_err());
+    /// # let bucket = cos_policy::Bucket::new("b-1250000000".parse().unwrap(), "ap-beijing".parse().unwrap());
+    /// assert!(Preset::upload_only(&bucket, "").build().is_err());
+    /// assert!(Preset::upload_only(&bucket, "a/../").build().is_err());
+    /// assert!(Preset::exact_key(&bucket, "a/*").build().is_err());
+    /// assert!(Preset::upload_only(&bucket, "u/").source_ip("nope").build().is_err());
     /// ```
     pub fn build(&self) -> Result<Policy, BuildError> {
         let resource = self.resource()?;
@@ -418,6 +430,13 @@ impl Preset {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn bucket() -> Bucket {
+        Bucket::new(
+            "b-1250000000".parse().unwrap(),
+            "ap-beijing".parse().unwrap(),
+        )
+    }
     use crate::{DecisionKind, Request, evaluate};
 
     const OBJECT: &str =
@@ -425,12 +444,17 @@ mod tests {
 
     #[test]
     fn statement_layout_keeps_multipart_working() {
-        let policy =
-            Preset::upload_only("ap-guangzhou", "examplebucket-1250000000", "users/alice/")
-                .content_type("image/png")
-                .max_content_length(100)
-                .build()
-                .unwrap();
+        let policy = Preset::upload_only(
+            &crate::Bucket::new(
+                "examplebucket-1250000000".parse().unwrap(),
+                "ap-guangzhou".parse().unwrap(),
+            ),
+            "users/alice/",
+        )
+        .content_type("image/png")
+        .max_content_length(100)
+        .build()
+        .unwrap();
         let json = policy.to_json();
         // allow {Put,Post}(type+len), {Initiate}(type), {List*,Complete,Abort}, {UploadPart}(len); deny type; deny len.
         assert_eq!(policy.statements().len(), 6, "{json}");
@@ -465,12 +489,17 @@ mod tests {
 
     #[test]
     fn global_conditions_apply_to_every_action() {
-        let policy =
-            Preset::download_only("ap-guangzhou", "examplebucket-1250000000", "users/alice/")
-                .source_ip("10.0.0.0/8")
-                .https_only()
-                .build()
-                .unwrap();
+        let policy = Preset::download_only(
+            &crate::Bucket::new(
+                "examplebucket-1250000000".parse().unwrap(),
+                "ap-guangzhou".parse().unwrap(),
+            ),
+            "users/alice/",
+        )
+        .source_ip("10.0.0.0/8")
+        .https_only()
+        .build()
+        .unwrap();
         assert!(crate::validate(&policy).is_clean());
         let ok = Request::new("cos:GetObject", OBJECT)
             .with_context("qcs:ip", "10.0.0.1")
@@ -491,12 +520,12 @@ mod tests {
 
     #[test]
     fn header_conditions_must_apply() {
-        let err = Preset::download_only("ap-beijing", "b-1250000000", "u/")
+        let err = Preset::download_only(&bucket(), "u/")
             .content_type("image/png")
             .build()
             .unwrap_err();
         assert_eq!(err, BuildError::NotApplicable { key: CONTENT_TYPE });
-        let err = Preset::download_only("ap-beijing", "b-1250000000", "u/")
+        let err = Preset::download_only(&bucket(), "u/")
             .max_content_length(5)
             .build()
             .unwrap_err();
@@ -511,31 +540,46 @@ mod tests {
     #[test]
     fn rejects_bad_targets() {
         for (preset, what) in [
-            (
-                Preset::upload_only("ap-beijing", "b-1250000000", "/"),
-                "empty",
-            ),
-            (
-                Preset::upload_only("ap-beijing", "b-1250000000", "a*/"),
-                "star",
-            ),
-            (
-                Preset::exact_key("ap-beijing", "b-1250000000", "dir/"),
-                "dir",
-            ),
-            (
-                Preset::exact_key("ap-beijing", "b-1250000000", ""),
-                "empty key",
-            ),
+            (Preset::upload_only(&bucket(), "/"), "empty"),
+            (Preset::upload_only(&bucket(), "a*/"), "star"),
+            (Preset::exact_key(&bucket(), "dir/"), "dir"),
+            (Preset::exact_key(&bucket(), ""), "empty key"),
         ] {
             assert!(
                 matches!(preset.build(), Err(BuildError::InvalidPrefix { .. })),
                 "{what}"
             );
         }
-        assert!(matches!(
-            Preset::upload_only("ap-beijing", "b", "u/").build(),
-            Err(BuildError::Resource(_))
-        ));
+    }
+
+    #[test]
+    fn read_write_never_reaches_alice2_silently() {
+        let alice2 = "qcs::cos:ap-beijing:uid/1250000000:b-1250000000/users/alice2/x";
+        for prefix in ["users/alice", "users/alice*"] {
+            let err = Preset::read_write(&bucket(), prefix).build().unwrap_err();
+            assert!(
+                matches!(&err, BuildError::PartialSegment { neighbour, .. } if neighbour == "users/alice2/"),
+                "{err}"
+            );
+            assert!(err.to_string().contains("allow_partial_segment"), "{err}");
+        }
+        let policy = Preset::read_write(&bucket(), "users/alice/*")
+            .build()
+            .unwrap();
+        assert_eq!(
+            policy,
+            Preset::read_write(&bucket(), "users/alice/")
+                .build()
+                .unwrap()
+        );
+        assert!(!evaluate(&policy, &Request::new("cos:PutObject", alice2)).is_allowed());
+        // Explicitly asked: built, reaches alice2, and validate() lints it.
+        let partial = Preset::read_write(&bucket(), "users/alice")
+            .allow_partial_segment()
+            .build()
+            .unwrap();
+        assert!(evaluate(&partial, &Request::new("cos:PutObject", alice2)).is_allowed());
+        let report = crate::validate(&partial);
+        assert!(report.has(crate::Code::PartialSegmentWildcard), "{report}");
     }
 }

@@ -5,7 +5,11 @@ use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
+use cos_core::{AppId, Bucket, BucketName, Region};
+
+use crate::BuildError;
 use crate::finding::Code;
+use crate::prefix::check_prefix;
 use crate::wildcard::has_wildcard;
 use crate::wildcard_match;
 
@@ -39,12 +43,13 @@ pub enum Resource {
 /// ```
 /// use cos_policy::CosResource;
 ///
-/// let r = CosResource::object("ap-beijing", "examplebucket-1250000000", "doc/*")?;
+/// let bucket = cos_policy::Bucket::new("examplebucket-1250000000".parse()?, "ap-beijing".parse()?);
+/// let r = CosResource::object(&bucket, "doc/*");
 /// assert_eq!(r.to_string(), "qcs::cos:ap-beijing:uid/1250000000:examplebucket-1250000000/doc/*");
 /// assert_eq!(r.appid(), "1250000000");
 /// assert_eq!(r.bucket(), Some("examplebucket-1250000000"));
 /// assert_eq!(r.key(), Some("doc/*"));
-/// # Ok::<(), cos_policy::ResourceError>(())
+/// # Ok::<(), cos_policy::NameError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CosResource {
@@ -138,110 +143,107 @@ fn malformed(text: &str, reason: &'static str) -> ResourceError {
     }
 }
 
+/// A region as a policy writes it: empty (every region), a pattern with `*`, or a region
+/// (cos-core's rule).
 fn valid_region(region: &str) -> bool {
-    region
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'*')
+    if region.is_empty() || has_wildcard(region) {
+        region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'*')
+    } else {
+        region.parse::<Region>().is_ok()
+    }
 }
 
 fn valid_appid(appid: &str) -> bool {
-    !appid.is_empty() && appid.len() <= 20 && appid.bytes().all(|b| b.is_ascii_digit())
+    appid.parse::<AppId>().is_ok()
 }
 
-fn valid_short_bucket(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
-/// Splits `<name>-<appid>` at the last `-`, checking both halves.
-fn split_bucket(full: &str) -> Option<(&str, &str)> {
-    let (name, appid) = full.rsplit_once('-')?;
-    (valid_short_bucket(name) && valid_appid(appid)).then_some((name, appid))
+/// The APPID of a full bucket name `<name>-<APPID>` (cos-core's rule).
+fn split_bucket(full: &str) -> Option<AppId> {
+    full.parse::<BucketName>().ok().map(|b| b.appid().clone())
 }
 
 impl CosResource {
-    fn checked(region: &str, bucket: &str, rest: Option<&str>) -> Result<Self, ResourceError> {
-        let text = || format!("{bucket}/{}", rest.unwrap_or_default());
-        if !valid_region(region) {
-            return Err(malformed(&text(), "invalid region"));
-        }
-        let (_, appid) = split_bucket(bucket).ok_or_else(|| {
-            malformed(
-                &text(),
-                "bucket must be <name>-<APPID> (lowercase letters, digits, '-')",
-            )
-        })?;
-        let mut path = String::with_capacity(bucket.len() + 1 + rest.map_or(0, str::len));
-        path.push_str(bucket);
-        if let Some(rest) = rest {
-            path.push('/');
-            path.push_str(rest.strip_prefix('/').unwrap_or(rest));
-        }
-        Ok(Self {
-            region: region.to_owned(),
-            appid: appid.to_owned(),
+    fn located(bucket: &Bucket, rest: &str) -> Self {
+        let name = bucket.name().as_str();
+        let rest = rest.strip_prefix('/').unwrap_or(rest);
+        let mut path = String::with_capacity(name.len() + 1 + rest.len());
+        path.push_str(name);
+        path.push('/');
+        path.push_str(rest);
+        Self {
+            region: bucket.region().as_str().to_owned(),
+            appid: bucket.appid().as_str().to_owned(),
             path,
-        })
+        }
     }
 
-    /// The bucket itself (bucket-level APIs): `…:<bucket>-<appid>/`. The APPID is taken from
-    /// the bucket name, which must be `<name>-<APPID>`.
+    /// The bucket itself (bucket-level APIs): `…:<bucket>-<appid>/`, the APPID taken from the
+    /// bucket name.
     ///
     /// ```
-    /// let r = cos_policy::CosResource::for_bucket("ap-beijing", "examplebucket-1250000000")?;
+    /// use cos_policy::{Bucket, CosResource};
+    /// let bucket = Bucket::new("examplebucket-1250000000".parse()?, "ap-beijing".parse()?);
+    /// let r = CosResource::for_bucket(&bucket);
     /// assert_eq!(r.to_string(), "qcs::cos:ap-beijing:uid/1250000000:examplebucket-1250000000/");
-    /// assert!(cos_policy::CosResource::for_bucket("ap-beijing", "examplebucket").is_err());
-    /// # Ok::<(), cos_policy::ResourceError>(())
+    /// # Ok::<(), cos_policy::NameError>(())
     /// ```
-    pub fn for_bucket(region: &str, bucket: &str) -> Result<Self, ResourceError> {
-        Self::checked(region, bucket, Some(""))
+    #[must_use]
+    pub fn for_bucket(bucket: &Bucket) -> Self {
+        Self::located(bucket, "")
     }
 
-    /// An object key or key pattern inside a bucket: `…:<bucket>-<appid>/<key>`; a leading
-    /// `/` of `key` is dropped.
+    /// An object key or key pattern inside a bucket, taken verbatim: `…:<bucket>-<appid>/<key>`;
+    /// a leading `/` of `key` is dropped.
     ///
     /// ```
-    /// let r = cos_policy::CosResource::object("ap-beijing", "examplebucket-1250000000", "/a.txt")?;
+    /// use cos_policy::{Bucket, CosResource};
+    /// let bucket = Bucket::new("examplebucket-1250000000".parse()?, "ap-beijing".parse()?);
+    /// let r = CosResource::object(&bucket, "/a.txt");
     /// assert_eq!(r.key(), Some("a.txt"));
-    /// # Ok::<(), cos_policy::ResourceError>(())
+    /// # Ok::<(), cos_policy::NameError>(())
     /// ```
-    pub fn object(region: &str, bucket: &str, key: &str) -> Result<Self, ResourceError> {
-        Self::checked(region, bucket, Some(key))
+    #[must_use]
+    pub fn object(bucket: &Bucket, key: &str) -> Self {
+        Self::located(bucket, key)
     }
 
-    /// Every object under a prefix: `…:<bucket>-<appid>/<prefix>*`.
+    /// Every object under a prefix: `users/alice/` and `users/alice/*` both give
+    /// `…:<bucket>-<appid>/users/alice/*`.
+    ///
+    /// # Errors
+    /// A prefix that ends inside a path segment (`users/alice`, which would also grant
+    /// `users/alice2/`) is refused with [`BuildError::PartialSegment`]; an empty prefix, an
+    /// inner `*`, a `..` segment or a control character with [`BuildError::InvalidPrefix`].
     ///
     /// ```
-    /// let r = cos_policy::CosResource::prefix("ap-beijing", "examplebucket-1250000000", "users/alice/")?;
+    /// use cos_policy::{Bucket, BuildError, CosResource};
+    /// let bucket = Bucket::new("examplebucket-1250000000".parse()?, "ap-beijing".parse()?);
+    /// let r = CosResource::prefix(&bucket, "users/alice/")?;
     /// assert_eq!(r.key(), Some("users/alice/*"));
-    /// # Ok::<(), cos_policy::ResourceError>(())
+    /// assert_eq!(CosResource::prefix(&bucket, "users/alice/*")?, r);
+    /// assert!(matches!(CosResource::prefix(&bucket, "users/alice"), Err(BuildError::PartialSegment { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn prefix(region: &str, bucket: &str, prefix: &str) -> Result<Self, ResourceError> {
-        let prefix = prefix.strip_prefix('/').unwrap_or(prefix);
-        Self::checked(region, bucket, Some(&format!("{prefix}*")))
+    pub fn prefix(bucket: &Bucket, prefix: &str) -> Result<Self, BuildError> {
+        Ok(Self::located(bucket, &check_prefix(prefix)?))
     }
 
     /// Every bucket of an APPID in a region: `qcs::cos:<region>:uid/<appid>:*`.
     ///
     /// ```
-    /// let r = cos_policy::CosResource::all_buckets("ap-beijing", "1250000000")?;
+    /// let r = cos_policy::CosResource::all_buckets(&"ap-beijing".parse()?, &"1250000000".parse()?);
     /// assert_eq!(r.to_string(), "qcs::cos:ap-beijing:uid/1250000000:*");
-    /// # Ok::<(), cos_policy::ResourceError>(())
+    /// # Ok::<(), cos_policy::NameError>(())
     /// ```
-    pub fn all_buckets(region: &str, appid: &str) -> Result<Self, ResourceError> {
-        if !valid_region(region) {
-            return Err(malformed(region, "invalid region"));
-        }
-        if !valid_appid(appid) {
-            return Err(malformed(appid, "APPID must be digits"));
-        }
-        Ok(Self {
-            region: region.to_owned(),
-            appid: appid.to_owned(),
+    #[must_use]
+    pub fn all_buckets(region: &Region, appid: &AppId) -> Self {
+        Self {
+            region: region.as_str().to_owned(),
+            appid: appid.as_str().to_owned(),
             path: "*".to_owned(),
-        })
+        }
     }
 
     /// The region; empty means every region.
@@ -259,7 +261,7 @@ impl CosResource {
     /// The APPID.
     ///
     /// ```
-    /// let r = cos_policy::CosResource::for_bucket("ap-beijing", "b-1250000000").unwrap();
+    /// let r = cos_policy::CosResource::for_bucket(&cos_policy::Bucket::new("b-1250000000".parse().unwrap(), "ap-beijing".parse().unwrap()));
     /// assert_eq!(r.appid(), "1250000000");
     /// ```
     #[must_use]
@@ -270,7 +272,7 @@ impl CosResource {
     /// Everything after `uid/<appid>:`: `*`, `<bucket>-<appid>/` or `<bucket>-<appid>/<key>`.
     ///
     /// ```
-    /// let r = cos_policy::CosResource::object("ap-beijing", "b-1250000000", "k").unwrap();
+    /// let r = cos_policy::CosResource::object(&cos_policy::Bucket::new("b-1250000000".parse().unwrap(), "ap-beijing".parse().unwrap()), "k");
     /// assert_eq!(r.path(), "b-1250000000/k");
     /// ```
     #[must_use]
@@ -281,7 +283,7 @@ impl CosResource {
     /// The full bucket name (`<name>-<appid>`), or `None` for the all-buckets form.
     ///
     /// ```
-    /// let r = cos_policy::CosResource::all_buckets("ap-beijing", "1250000000").unwrap();
+    /// let r = cos_policy::CosResource::all_buckets(&"ap-beijing".parse().unwrap(), &"1250000000".parse().unwrap());
     /// assert_eq!(r.bucket(), None);
     /// ```
     #[must_use]
@@ -297,7 +299,7 @@ impl CosResource {
     /// `None` when the resource names no bucket or no `/` follows the bucket.
     ///
     /// ```
-    /// let r = cos_policy::CosResource::for_bucket("ap-beijing", "b-1250000000").unwrap();
+    /// let r = cos_policy::CosResource::for_bucket(&cos_policy::Bucket::new("b-1250000000".parse().unwrap(), "ap-beijing".parse().unwrap()));
     /// assert_eq!(r.key(), Some(""));
     /// ```
     #[must_use]
@@ -310,8 +312,9 @@ impl CosResource {
     ///
     /// ```
     /// use cos_policy::CosResource;
-    /// assert!(CosResource::object("ap-beijing", "b-1250000000", "*").unwrap().is_whole_bucket_or_more());
-    /// assert!(!CosResource::prefix("ap-beijing", "b-1250000000", "doc/").unwrap().is_whole_bucket_or_more());
+    /// let bucket = cos_policy::Bucket::new("b-1250000000".parse().unwrap(), "ap-beijing".parse().unwrap());
+    /// assert!(CosResource::object(&bucket, "*").is_whole_bucket_or_more());
+    /// assert!(!CosResource::prefix(&bucket, "doc/").unwrap().is_whole_bucket_or_more());
     /// ```
     #[must_use]
     pub fn is_whole_bucket_or_more(&self) -> bool {
@@ -329,23 +332,23 @@ impl CiResource {
     /// the APPID taken from the bucket name.
     ///
     /// ```
-    /// let r = cos_policy::CiResource::bucket_path("ap-guangzhou", "examplebucket-1250000000", "*")?;
+    /// use cos_policy::{Bucket, CiResource};
+    /// let bucket = Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?);
+    /// let r = CiResource::bucket_path(&bucket, "*");
     /// assert_eq!(r.to_string(), "qcs::ci:ap-guangzhou:uid/1250000000:bucket/examplebucket-1250000000/*");
-    /// assert!(cos_policy::CiResource::bucket_path("ap-guangzhou", "examplebucket", "*").is_err());
-    /// # Ok::<(), cos_policy::ResourceError>(())
+    /// # Ok::<(), cos_policy::NameError>(())
     /// ```
-    pub fn bucket_path(region: &str, bucket: &str, path: &str) -> Result<Self, ResourceError> {
-        let text = format!("bucket/{bucket}/{path}");
-        if !valid_region(region) {
-            return Err(malformed(&text, "invalid region"));
+    #[must_use]
+    pub fn bucket_path(bucket: &Bucket, path: &str) -> Self {
+        Self {
+            region: bucket.region().as_str().to_owned(),
+            appid: bucket.appid().as_str().to_owned(),
+            path: format!(
+                "bucket/{}/{}",
+                bucket.name(),
+                path.strip_prefix('/').unwrap_or(path)
+            ),
         }
-        let (_, appid) = split_bucket(bucket)
-            .ok_or_else(|| malformed(&text, "bucket must be <name>-<APPID>"))?;
-        Ok(Self {
-            region: region.to_owned(),
-            appid: appid.to_owned(),
-            path: format!("bucket/{bucket}/{}", path.strip_prefix('/').unwrap_or(path)),
-        })
     }
 
     /// The region; empty means every region.
@@ -482,7 +485,11 @@ fn parse_cos<'a>(
             });
         }
         let (short, key) = after.split_once('/').unwrap_or((after, ""));
-        if !valid_short_bucket(short) {
+        if appid
+            .parse::<AppId>()
+            .and_then(|appid| BucketName::new(short, &appid))
+            .is_err()
+        {
             return Err(malformed(text, "invalid bucket name in legacy form"));
         }
         return Ok(Cow::Owned(format!("{short}-{appid}/{key}")));
@@ -498,17 +505,17 @@ fn parse_cos<'a>(
         }
         return Ok(Cow::Borrowed(rest));
     }
-    let (_, bucket_appid) = split_bucket(bucket).ok_or_else(|| {
+    let bucket_appid = split_bucket(bucket).ok_or_else(|| {
         malformed(
             text,
             "bucket must be <name>-<APPID> (lowercase letters, digits, '-')",
         )
     })?;
-    if bucket_appid != appid {
+    if bucket_appid.as_str() != appid {
         return Err(ResourceError::AppidMismatch {
             text: text.to_owned(),
             account: appid.to_owned(),
-            bucket: bucket_appid.to_owned(),
+            bucket: bucket_appid.as_str().to_owned(),
         });
     }
     Ok(Cow::Borrowed(rest))
@@ -524,13 +531,13 @@ fn parse_ci(text: &str, region: &str, appid: &str, rest: &str) -> Result<(), Res
     if let Some(after) = rest.strip_prefix("bucket/") {
         let bucket = after.split_once('/').map_or(after, |(bucket, _)| bucket);
         if !has_wildcard(bucket) {
-            let (_, bucket_appid) = split_bucket(bucket)
+            let bucket_appid = split_bucket(bucket)
                 .ok_or_else(|| malformed(text, "bucket must be <name>-<APPID>"))?;
-            if bucket_appid != appid {
+            if bucket_appid.as_str() != appid {
                 return Err(ResourceError::AppidMismatch {
                     text: text.to_owned(),
                     account: appid.to_owned(),
-                    bucket: bucket_appid.to_owned(),
+                    bucket: bucket_appid.as_str().to_owned(),
                 });
             }
         }
@@ -793,7 +800,7 @@ mod tests {
             panic!()
         };
         assert!(c.is_whole_bucket_or_more());
-        assert!(CosResource::object("ap-beijing", "b-1250000000", "k").is_ok());
-        assert!(CosResource::all_buckets("ap-beijing", "x").is_err());
+        assert!("ap-beijing".parse::<Region>().is_ok());
+        assert!("x".parse::<AppId>().is_err());
     }
 }

@@ -3,6 +3,7 @@
 use crate::catalogue::{self, ActionInfo};
 use crate::condition::{ConditionValue, OperatorKind, ValueType};
 use crate::finding::{Code, Finding, Report, pointer};
+use crate::prefix::partial_segment;
 use crate::wildcard::has_wildcard;
 use crate::{Action, Effect, Policy, Resource, Statement};
 
@@ -289,6 +290,15 @@ fn check_statement(report: &mut Report, index: usize, statement: &Statement) {
                 ));
             }
         }
+        if statement.effect() == Effect::Allow
+            && let Some(found) = resource.cos_key().and_then(partial_segment)
+        {
+            report.push(Finding::new(
+                Code::PartialSegmentWildcard,
+                here(),
+                found.to_string(),
+            ));
+        }
         if let Some(key) = resource.cos_key() {
             let dot_dot = key.split('/').any(|segment| segment == "..");
             let control = key.chars().any(char::is_control);
@@ -570,6 +580,29 @@ mod tests {
             .map(|(c, p)| (*c, (*p).to_owned()))
             .collect();
         assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn partial_segment_wildcard_names_the_neighbour() {
+        let policy = Policy::from_json(
+            r#"{"version":"2.0","statement":[
+            {"effect":"allow","action":["name/cos:GetObject"],"resource":[
+              "qcs::cos:ap-beijing:uid/1250000000:b-1250000000/users/bob/*",
+              "qcs::cos:ap-beijing:uid/1250000000:b-1250000000/users/alice*"]},
+            {"effect":"deny","action":["name/cos:GetObject"],"resource":[
+              "qcs::cos:ap-beijing:uid/1250000000:b-1250000000/users/carol*"]}]}"#,
+        )
+        .unwrap();
+        let report = validate(&policy);
+        let lints: Vec<_> = report
+            .lints()
+            .filter(|f| f.code() == Code::PartialSegmentWildcard)
+            .collect();
+        assert_eq!(lints.len(), 1, "{report}");
+        assert_eq!(lints[0].path(), "/statement/0/resource/1");
+        assert_eq!(lints[0].code().as_str(), "partial_segment_wildcard");
+        assert!(lints[0].message().contains("`users/alice2/`"), "{report}");
+        assert!(report.is_valid());
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use cos_policy::preset::{DOWNLOAD_ACTIONS, Preset, UPLOAD_ACTIONS};
 use cos_policy::{
-    Action, Condition, ConditionValue, DecisionKind, IpNet, Operator, OperatorKind, Policy,
+    Action, Bucket, Condition, ConditionValue, DecisionKind, IpNet, Operator, OperatorKind, Policy,
     Request, Resource, SetQualifier, Statement, Timestamp, ValueType, catalogue, evaluate,
     validate, validate_json, wildcard_match,
 };
@@ -210,15 +210,27 @@ proptest! {
         max_len in proptest::option::of(1u64..1_000_000),
         ip in any::<bool>(),
         https in any::<bool>(),
+        star in any::<bool>(),
     ) {
+        let bucket = Bucket::new(BUCKET.parse().unwrap(), REGION.parse().unwrap());
         let prefix = format!("users/{user}/");
         let exact = format!("{prefix}{name}");
+        // `users/alice/` and `users/alice/*` are the same prefix.
+        let written = if star { format!("{prefix}*") } else { prefix.clone() };
         let mut preset = match kind {
-            0 => Preset::upload_only(REGION, BUCKET, &prefix),
-            1 => Preset::download_only(REGION, BUCKET, &prefix),
-            2 => Preset::read_write(REGION, BUCKET, &prefix),
-            _ => Preset::exact_key(REGION, BUCKET, &exact),
+            0 => Preset::upload_only(&bucket, &written),
+            1 => Preset::download_only(&bucket, &written),
+            2 => Preset::read_write(&bucket, &written),
+            _ => Preset::exact_key(&bucket, &exact),
         };
+        // Without the trailing `/` the prefix would reach `users/<user>2/`: refused.
+        let partial = match kind {
+            0 => Preset::upload_only(&bucket, &format!("users/{user}")),
+            1 => Preset::download_only(&bucket, &format!("users/{user}*")),
+            _ => Preset::read_write(&bucket, &format!("users/{user}")),
+        };
+        let refused = matches!(partial.build(), Err(cos_policy::BuildError::PartialSegment { .. }));
+        prop_assert!(refused);
         // Header conditions make sense only for presets that upload.
         let uploads = kind != 1;
         if let Some(ct) = content_type {

@@ -183,6 +183,80 @@ async fn a_wrong_root_key_is_the_service_refusal_without_the_key() {
     e.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn the_alice2_neighbour_is_refused_or_shown() {
+    let e = emulator().await;
+    let scope = |prefix: &'static str| {
+        vec![
+            "--bucket",
+            BUCKET,
+            "--region",
+            REGION,
+            "--allow-prefix",
+            prefix,
+            "--allow-action",
+            "PutObject",
+        ]
+    };
+    // Scope flags: refused before anything is sent, naming the neighbour.
+    let run = credential(&e, &scope("users/alice*")).expect(2);
+    assert!(run.stderr.contains("users/alice2/"), "{}", run.stderr);
+    // Explicitly accepted: the lint still blocks without --allow-lints…
+    let mut accepted = scope("users/alice*");
+    accepted.push("--allow-partial-segment");
+    let run = credential(&e, &accepted).expect(2);
+    assert!(
+        run.stderr.contains("partial_segment_wildcard"),
+        "{}",
+        run.stderr
+    );
+    // …and with it the key is issued and the lint is printed.
+    accepted.push("--allow-lints");
+    let run = credential(&e, &accepted).expect(0);
+    assert!(
+        run.stderr.contains("partial_segment_wildcard") && run.stderr.contains("users/alice2/"),
+        "{}",
+        run.stderr
+    );
+    // A policy file with the hole: refused unless --allow-lints, shown when accepted.
+    let policy = temp_file(
+        "alice.json",
+        &format!(
+            r#"{{"version":"2.0","statement":[{{"effect":"allow","action":["name/cos:PutObject"],
+            "resource":["qcs::cos:{REGION}:uid/1250000000:{BUCKET}/users/alice*"]}}]}}"#
+        ),
+    );
+    let run = credential(&e, &["--policy", arg(&policy)]).expect(2);
+    assert!(
+        run.stderr.contains("/statement/0/resource/0"),
+        "{}",
+        run.stderr
+    );
+    let run = credential(&e, &["--policy", arg(&policy), "--allow-lints"]).expect(0);
+    assert!(run.stderr.contains("users/alice2/"), "{}", run.stderr);
+    // The bucket and region swapped: a usage error that says so.
+    let run = credential(
+        &e,
+        &[
+            "--bucket",
+            REGION,
+            "--region",
+            BUCKET,
+            "--allow-prefix",
+            "users/alice/",
+            "--allow-action",
+            "PutObject",
+        ],
+    )
+    .expect(2);
+    assert!(
+        run.stderr.contains("did you swap bucket and region?"),
+        "{}",
+        run.stderr
+    );
+    e.shutdown().await;
+}
+
 #[test]
 fn missing_scope_flags_are_named() {
     let scope_without = |flag: &str| -> Vec<&'static str> {

@@ -163,7 +163,7 @@ fn build_shows_lints_on_stderr() {
 #[test]
 fn build_bad_input_exits_2_with_a_clear_message() {
     // (case, command line split at spaces, what stderr must name)
-    let cases = [
+    let mut cases = vec![
         (
             "missing --bucket",
             "policy build --region ap-guangzhou --allow-prefix a/* --allow-action GetObject"
@@ -178,7 +178,7 @@ fn build_bad_input_exits_2_with_a_clear_message() {
         (
             "condition without OP:KEY=VALUE",
             format!(
-                "policy build --bucket {BUCKET} --region r --allow-prefix a/* \
+                "policy build --bucket {BUCKET} --region ap-guangzhou --allow-prefix a/* \
                  --allow-action GetObject --condition ip_equal"
             ),
             "OP:KEY=VALUE",
@@ -220,7 +220,31 @@ fn build_bad_input_exits_2_with_a_clear_message() {
             "..",
         ),
     ];
-    assert_eq!(cases.len(), 8, "one case per bad input");
+    cases.push((
+        "bucket and region swapped",
+        format!(
+            "policy build --bucket ap-guangzhou --region {BUCKET} --allow-prefix a/* \
+             --allow-action GetObject"
+        ),
+        "did you swap bucket and region?",
+    ));
+    cases.push((
+        "preset prefix inside a path segment",
+        format!(
+            "policy build --bucket {BUCKET} --region ap-guangzhou --preset read-write \
+             --prefix users/alice"
+        ),
+        "users/alice2/",
+    ));
+    cases.push((
+        "allow-prefix with a partial-segment wildcard",
+        format!(
+            "policy build --bucket {BUCKET} --region ap-guangzhou --allow-prefix users/alice* \
+             --allow-action GetObject"
+        ),
+        "users/alice2/",
+    ));
+    assert_eq!(cases.len(), 11, "one case per bad input");
     for (case, line, needle) in &cases {
         let args: Vec<&str> = line.split_whitespace().collect();
         let run = cos_sts(&args, None);
@@ -283,6 +307,58 @@ fn lint_errors_exit_1_with_json_paths() {
 fn lint_malformed_json_is_an_error_finding() {
     let run = cos_sts(&["policy", "lint", "-"], Some("{\"version\":")).expect(1);
     assert!(run.stdout.contains("invalid_json"), "{}", run.stdout);
+}
+
+#[test]
+fn lint_shows_the_partial_segment_wildcard_and_its_neighbour() {
+    let alice = format!(
+        r#"{{"version":"2.0","statement":[{{"effect":"allow","action":["name/cos:PutObject"],
+        "resource":["qcs::cos:ap-guangzhou:uid/1250000000:{BUCKET}/users/alice*"]}}]}}"#
+    );
+    let run = cos_sts(&["policy", "lint", "-"], Some(&alice)).expect(0);
+    assert!(
+        run.stdout
+            .contains("lint partial_segment_wildcard at /statement/0/resource/0"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("`users/alice2/`"), "{}", run.stdout);
+    let run = cos_sts(&["policy", "lint", "--json", "-"], Some(&alice)).expect(0);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["findings"][0]["code"], "partial_segment_wildcard");
+    assert_eq!(json["findings"][0]["path"], "/statement/0/resource/0");
+    assert_eq!(json["findings"][0]["severity"], "lint");
+    cos_sts(&["policy", "lint", "--deny-lints", "-"], Some(&alice)).expect(1);
+    // Asked for explicitly, the builder makes it and still warns.
+    let run = build(&[
+        "--allow-prefix",
+        "users/alice*",
+        "--allow-action",
+        "GetObject",
+        "--allow-partial-segment",
+    ])
+    .expect(0);
+    assert!(
+        run.stderr.contains("partial_segment_wildcard"),
+        "{}",
+        run.stderr
+    );
+    // Both spellings of a prefix are the same grant.
+    let slash = build(&[
+        "--allow-prefix",
+        "users/alice/",
+        "--allow-action",
+        "GetObject",
+    ])
+    .expect(0);
+    let star = build(&[
+        "--allow-prefix",
+        "users/alice/*",
+        "--allow-action",
+        "GetObject",
+    ])
+    .expect(0);
+    assert_eq!(slash.stdout, star.stdout);
 }
 
 #[test]

@@ -13,7 +13,7 @@
 )]
 
 use sts_client::provider::{CredentialsCache, EnvironmentProvider};
-use sts_client::{CredentialRequest, Endpoint, StsClient};
+use sts_client::{Bucket, CredentialRequest, Endpoint, StsClient};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -28,7 +28,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         builder = builder.endpoint(Endpoint::custom(&url)?);
     }
     let client = builder.build()?;
-    let request = CredentialRequest::new(bucket, region)
+    // Parsed into their types: swapped arguments are refused with a hint.
+    let bucket = Bucket::new(bucket.parse()?, region.parse()?);
+    let request = CredentialRequest::new(&bucket)
         .allow_prefix(prefix)
         .allow_actions(["GetObject", "PutObject", "PostObject"])
         .duration_seconds(1800);

@@ -23,7 +23,7 @@ use hyper_util::rt::TokioIo;
 use sts_client::provider::{
     CredentialsCache, EnvironmentProvider, FederationTokenProvider, ProvideCredentials,
 };
-use sts_client::{CredentialRequest, Endpoint, StsClient};
+use sts_client::{Bucket, CredentialRequest, Endpoint, StsClient};
 
 fn json(status: u16, body: String) -> hyper::Response<Full<Bytes>> {
     hyper::Response::builder()
@@ -45,7 +45,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Ok(url) = std::env::var("STS_ENDPOINT") {
         builder = builder.endpoint(Endpoint::custom(&url)?);
     }
-    let request = CredentialRequest::new(bucket, region)
+    // Parsed into their types: swapped arguments are refused with a hint.
+    let bucket = Bucket::new(bucket.parse()?, region.parse()?);
+    let request = CredentialRequest::new(&bucket)
         .allow_prefix(prefix)
         .allow_actions([
             "PutObject",

@@ -2,13 +2,16 @@
 
 use serde_json::{Map, Value, json};
 
+use cos_policy::prefix::{Partial, key_pattern};
+use cos_policy::{Bucket, CosResource};
+
 use crate::{GetFederationToken, PolicyDocument, StsClient, StsError, TemporaryCredentials};
 
 #[derive(Debug, Clone)]
 enum Source {
     Scoped {
-        bucket: String,
-        region: String,
+        bucket: Bucket,
+        partial: Partial,
         prefixes: Vec<String>,
         actions: Vec<String>,
         conditions: Map<String, Value>,
@@ -25,7 +28,8 @@ enum Source {
 /// ```
 /// use sts_client::CredentialRequest;
 ///
-/// let request = CredentialRequest::new("examplebucket-1250000000", "ap-guangzhou")
+/// # let bucket = sts_client::Bucket::new("examplebucket-1250000000".parse().unwrap(), "ap-guangzhou".parse().unwrap());
+/// let request = CredentialRequest::new(&bucket)
 ///     .allow_prefix("uploads/alice/*")
 ///     .allow_actions(["name/cos:PutObject", "PostObject"])
 ///     .condition("numeric_less_than_equal", "cos:content-length", serde_json::json!(5242880))
@@ -44,16 +48,18 @@ pub struct CredentialRequest {
 }
 
 impl CredentialRequest {
-    /// A request scoped to `bucket` (`<name>-<appid>`) in `region`.
+    /// A request scoped to `bucket` (its name and region).
     ///
     /// ```
-    /// let r = sts_client::CredentialRequest::new("b-1250000000", "ap-guangzhou");
+    /// let bucket = sts_client::Bucket::new("b-1250000000".parse()?, "ap-guangzhou".parse()?);
+    /// let r = sts_client::CredentialRequest::new(&bucket);
     /// # let _ = r;
+    /// # Ok::<(), sts_client::NameError>(())
     /// ```
-    pub fn new(bucket: impl Into<String>, region: impl Into<String>) -> Self {
+    pub fn new(bucket: &Bucket) -> Self {
         Self::with_source(Source::Scoped {
-            bucket: bucket.into(),
-            region: region.into(),
+            bucket: bucket.clone(),
+            partial: Partial::Refuse,
             prefixes: Vec::new(),
             actions: Vec::new(),
             conditions: Map::new(),
@@ -82,11 +88,14 @@ impl CredentialRequest {
         }
     }
 
-    /// Adds an allowed key prefix (a trailing `*` grants everything under it; a leading `/`
-    /// is ignored).
+    /// Adds an allowed key pattern: a key (`a.txt`) or a prefix written `users/alice/` or
+    /// `users/alice/*` (the same grant); a leading `/` is ignored. A `*` after a partial path
+    /// segment (`users/alice*`, which also grants `users/alice2/`) is refused unless
+    /// [`CredentialRequest::allow_partial_segment`] is called.
     ///
     /// ```
-    /// let r = sts_client::CredentialRequest::new("b-1250000000", "ap-guangzhou").allow_prefix("a/*");
+    /// # let bucket = sts_client::Bucket::new("b-1250000000".parse().unwrap(), "ap-guangzhou".parse().unwrap());
+    /// let r = sts_client::CredentialRequest::new(&bucket).allow_prefix("a/*");
     /// # let _ = r;
     /// ```
     #[must_use]
@@ -97,10 +106,31 @@ impl CredentialRequest {
         self
     }
 
+    /// Accepts a `*` after a partial path segment (`logs/2026-*`), knowingly granting every
+    /// key that starts with that text. The policy still carries the
+    /// `partial_segment_wildcard` lint, so [`CredentialRequest::allow_lints`] is needed too.
+    ///
+    /// ```
+    /// let bucket = sts_client::Bucket::new("b-1250000000".parse()?, "ap-guangzhou".parse()?);
+    /// let r = sts_client::CredentialRequest::new(&bucket).allow_prefix("logs/2026-*")
+    ///     .allow_actions(["GetObject"]);
+    /// assert!(r.policy_document().is_err());
+    /// assert!(r.allow_partial_segment().allow_lints().policy_document().is_ok());
+    /// # Ok::<(), sts_client::NameError>(())
+    /// ```
+    #[must_use]
+    pub fn allow_partial_segment(mut self) -> Self {
+        if let Source::Scoped { partial, .. } = &mut self.source {
+            *partial = Partial::Allow;
+        }
+        self
+    }
+
     /// Adds allowed actions (`PutObject` or `name/cos:PutObject`).
     ///
     /// ```
-    /// let r = sts_client::CredentialRequest::new("b-1250000000", "ap-guangzhou")
+    /// # let bucket = sts_client::Bucket::new("b-1250000000".parse().unwrap(), "ap-guangzhou".parse().unwrap());
+    /// let r = sts_client::CredentialRequest::new(&bucket)
     ///     .allow_actions(["GetObject"]);
     /// # let _ = r;
     /// ```
@@ -126,7 +156,8 @@ impl CredentialRequest {
     /// Adds a condition `operator: {key: value}` to the statement.
     ///
     /// ```
-    /// let r = sts_client::CredentialRequest::new("b-1250000000", "ap-guangzhou")
+    /// # let bucket = sts_client::Bucket::new("b-1250000000".parse().unwrap(), "ap-guangzhou".parse().unwrap());
+    /// let r = sts_client::CredentialRequest::new(&bucket)
     ///     .condition("ip_equal", "qcs:ip", serde_json::json!(["10.0.0.0/8"]));
     /// # let _ = r;
     /// ```
@@ -146,7 +177,8 @@ impl CredentialRequest {
     /// Sets `DurationSeconds`.
     ///
     /// ```
-    /// let r = sts_client::CredentialRequest::new("b-1250000000", "ap-guangzhou").duration_seconds(600);
+    /// # let bucket = sts_client::Bucket::new("b-1250000000".parse().unwrap(), "ap-guangzhou".parse().unwrap());
+    /// let r = sts_client::CredentialRequest::new(&bucket).duration_seconds(600);
     /// # let _ = r;
     /// ```
     #[must_use]
@@ -158,7 +190,8 @@ impl CredentialRequest {
     /// Sets the federated user `Name` (default `cos-sts-rust`).
     ///
     /// ```
-    /// let r = sts_client::CredentialRequest::new("b-1250000000", "ap-guangzhou").name("uploader");
+    /// # let bucket = sts_client::Bucket::new("b-1250000000".parse().unwrap(), "ap-guangzhou".parse().unwrap());
+    /// let r = sts_client::CredentialRequest::new(&bucket).name("uploader");
     /// # let _ = r;
     /// ```
     #[must_use]
@@ -171,7 +204,8 @@ impl CredentialRequest {
     /// rejecting them. Validation errors still reject the policy.
     ///
     /// ```
-    /// let r = sts_client::CredentialRequest::new("b-1250000000", "ap-guangzhou").allow_lints();
+    /// # let bucket = sts_client::Bucket::new("b-1250000000".parse().unwrap(), "ap-guangzhou".parse().unwrap());
+    /// let r = sts_client::CredentialRequest::new(&bucket).allow_lints();
     /// # let _ = r;
     /// ```
     #[must_use]
@@ -184,7 +218,8 @@ impl CredentialRequest {
     ///
     /// ```
     /// // No prefix: rejected before anything is sent.
-    /// let r = sts_client::CredentialRequest::new("b-1250000000", "ap-guangzhou").allow_actions(["GetObject"]);
+    /// # let bucket = sts_client::Bucket::new("b-1250000000".parse().unwrap(), "ap-guangzhou".parse().unwrap());
+    /// let r = sts_client::CredentialRequest::new(&bucket).allow_actions(["GetObject"]);
     /// assert!(r.policy_document().is_err());
     /// ```
     pub fn policy_document(&self) -> Result<PolicyDocument, StsError> {
@@ -192,12 +227,12 @@ impl CredentialRequest {
             Source::Policy(policy) => PolicyDocument::from_policy(policy, self.allow_lints),
             Source::Scoped {
                 bucket,
-                region,
+                partial,
                 prefixes,
                 actions,
                 conditions,
             } => {
-                let policy = scoped_policy(bucket, region, prefixes, actions, conditions)?;
+                let policy = scoped_policy(bucket, *partial, prefixes, actions, conditions)?;
                 let policy = cos_policy::Policy::from_json(&policy.to_string()).map_err(|e| {
                     StsError::PolicyRejected {
                         findings: e.to_string(),
@@ -211,7 +246,8 @@ impl CredentialRequest {
     /// The GetFederationToken request this maps to (policy built and validated).
     ///
     /// ```
-    /// let r = sts_client::CredentialRequest::new("b-1250000000", "ap-guangzhou")
+    /// # let bucket = sts_client::Bucket::new("b-1250000000".parse().unwrap(), "ap-guangzhou".parse().unwrap());
+    /// let r = sts_client::CredentialRequest::new(&bucket)
     ///     .allow_prefix("a/*").allow_actions(["GetObject"]).name("n");
     /// assert_eq!(r.to_federation_token().unwrap().name(), "n");
     /// ```
@@ -225,36 +261,27 @@ impl CredentialRequest {
 }
 
 fn scoped_policy(
-    bucket: &str,
-    region: &str,
+    bucket: &Bucket,
+    partial: Partial,
     prefixes: &[String],
     actions: &[String],
     conditions: &Map<String, Value>,
 ) -> Result<Value, StsError> {
-    let appid = bucket
-        .rsplit_once('-')
-        .map(|(_, appid)| appid)
-        .filter(|appid| !appid.is_empty() && appid.bytes().all(|b| b.is_ascii_digit()))
-        .ok_or_else(|| {
-            StsError::invalid(format!(
-                "bucket `{bucket}` must be the full name `<name>-<appid>`"
-            ))
-        })?;
     if prefixes.is_empty() {
         return Err(StsError::invalid("at least one allowed prefix is required"));
     }
     if actions.is_empty() {
         return Err(StsError::invalid("at least one allowed action is required"));
     }
-    let resources: Vec<String> = prefixes
+    let resources = prefixes
         .iter()
         .map(|prefix| {
-            format!(
-                "qcs::cos:{region}:uid/{appid}:{bucket}/{}",
-                prefix.trim_start_matches('/')
-            )
+            let pattern = key_pattern(prefix, partial).map_err(|e| StsError::PolicyRejected {
+                findings: e.to_string(),
+            })?;
+            Ok(CosResource::object(bucket, &pattern).to_string())
         })
-        .collect();
+        .collect::<Result<Vec<String>, StsError>>()?;
     let mut statement = json!({
         "effect": "allow",
         "action": actions,
@@ -273,7 +300,8 @@ impl StsClient {
     ///
     /// ```no_run
     /// # async fn run(client: sts_client::StsClient) -> Result<(), sts_client::StsError> {
-    /// let request = sts_client::CredentialRequest::new("examplebucket-1250000000", "ap-guangzhou")
+    /// # let bucket = sts_client::Bucket::new("examplebucket-1250000000".parse().unwrap(), "ap-guangzhou".parse().unwrap());
+    /// let request = sts_client::CredentialRequest::new(&bucket)
     ///     .allow_prefix("uploads/*")
     ///     .allow_actions(["PutObject"]);
     /// let issued = client.get_credential(&request).await?;

@@ -49,10 +49,11 @@ pub use actions::{
     GetFederationToken, GetSessionToken, QueryApiKey,
 };
 pub use client::{ResponseMeta, SignatureMethod, StsClient, StsClientBuilder};
+pub use cos_policy::{AppId, Bucket, BucketName, NameError, Region};
 pub use endpoint::Endpoint;
 pub use error::{ApiError, ErrorCode, StsError};
 pub use get_credential::CredentialRequest;
 pub use model::{ApiShape, CosJsShape, SdkShape, TemporaryCredentials};
 pub use policy_document::PolicyDocument;
 pub use retry::RetryConfig;
-pub use transport::ProxyConfig;
+pub use transport::{ProxyConfig, crypto_provider};

@@ -185,6 +185,37 @@ impl std::fmt::Debug for Transport {
     }
 }
 
+/// The rustls [`CryptoProvider`](rustls::crypto::CryptoProvider) of the workspace's HTTPS
+/// clients (this crate's and `cos-client`'s), chosen as rustls asks libraries to: the process
+/// default the application installed with `CryptoProvider::install_default`, else the provider
+/// rustls' crate features name (*ring* in this workspace), which rustls installs as the
+/// default. No deprecated constructor is called.
+///
+/// # Errors
+/// [`StsError::InvalidRequest`] when no provider is installed and rustls' features name none
+/// or several (an application that compiles in both *ring* and aws-lc-rs must install one);
+/// rustls' panic in that case is caught and turned into this error.
+///
+/// ```
+/// let provider = sts_client::crypto_provider()?;
+/// assert!(!provider.cipher_suites.is_empty());
+/// // The same provider every time: it is the process default from now on.
+/// assert!(std::sync::Arc::ptr_eq(&provider, &sts_client::crypto_provider()?));
+/// # Ok::<(), sts_client::StsError>(())
+/// ```
+pub fn crypto_provider() -> Result<Arc<rustls::crypto::CryptoProvider>, StsError> {
+    if let Some(installed) = rustls::crypto::CryptoProvider::get_default() {
+        return Ok(Arc::clone(installed));
+    }
+    std::panic::catch_unwind(|| Arc::clone(rustls::ClientConfig::builder().crypto_provider()))
+        .map_err(|_| {
+            StsError::invalid(
+                "TLS configuration: rustls cannot choose a crypto provider (its crate features \
+                 name none or several); call rustls::crypto::CryptoProvider::install_default first",
+            )
+        })
+}
+
 impl Transport {
     pub(crate) fn new(config: TransportConfig, proxy: Option<Matcher>) -> Result<Self, StsError> {
         let mut direct = HttpConnector::new();
@@ -195,7 +226,7 @@ impl Transport {
             direct,
             matcher: proxy.map(Arc::new),
         };
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = crypto_provider()?;
         let builder = HttpsConnectorBuilder::new();
         #[cfg(feature = "native-roots")]
         let builder = builder.with_provider_and_native_roots(provider);

@@ -450,10 +450,13 @@ async fn v1_signing_sends_a_form_body() {
 async fn get_credential_builds_validates_and_sends() {
     let server = MockServer::start().await;
     server.push_json(200, &credentials_body("r"));
-    let request = CredentialRequest::new("examplebucket-1250000000", "ap-guangzhou")
-        .allow_prefix("/uploads/alice/*")
-        .allow_actions(["PutObject", "name/cos:PostObject"])
-        .duration_seconds(900);
+    let request = CredentialRequest::new(&sts_client::Bucket::new(
+        "examplebucket-1250000000".parse().unwrap(),
+        "ap-guangzhou".parse().unwrap(),
+    ))
+    .allow_prefix("/uploads/alice/*")
+    .allow_actions(["PutObject", "name/cos:PostObject"])
+    .duration_seconds(900);
     let issued = client(&server).get_credential(&request).await.unwrap();
     assert_eq!(issued.credential().secret_id(), "AKIDTMP");
     let body: serde_json::Value = serde_json::from_str(&server.seen()[0].body).unwrap();
@@ -472,12 +475,25 @@ async fn get_credential_builds_validates_and_sends() {
 async fn invalid_get_credential_requests_never_reach_the_server() {
     let server = MockServer::start().await;
     let client = client(&server);
+    assert!("nobucketappid".parse::<sts_client::BucketName>().is_err());
     for request in [
-        CredentialRequest::new("nobucketappid", "ap-guangzhou")
-            .allow_prefix("a/*")
-            .allow_actions(["GetObject"]),
-        CredentialRequest::new("b-1250000000", "ap-guangzhou").allow_actions(["GetObject"]),
-        CredentialRequest::new("b-1250000000", "ap-guangzhou").allow_prefix("a/*"),
+        // users/alice* would also grant users/alice2/.
+        CredentialRequest::new(&sts_client::Bucket::new(
+            "b-1250000000".parse().unwrap(),
+            "ap-guangzhou".parse().unwrap(),
+        ))
+        .allow_prefix("users/alice*")
+        .allow_actions(["GetObject"]),
+        CredentialRequest::new(&sts_client::Bucket::new(
+            "b-1250000000".parse().unwrap(),
+            "ap-guangzhou".parse().unwrap(),
+        ))
+        .allow_actions(["GetObject"]),
+        CredentialRequest::new(&sts_client::Bucket::new(
+            "b-1250000000".parse().unwrap(),
+            "ap-guangzhou".parse().unwrap(),
+        ))
+        .allow_prefix("a/*"),
     ] {
         assert!(client.get_credential(&request).await.is_err());
     }

@@ -115,9 +115,12 @@ async fn full_run_logs_and_formats_no_secret() {
     let web_provider =
         WebIdentityProvider::from_env(env.clone(), fs.clone()).with_client(client.clone());
     let from_web = web_provider.provide_credentials().await.unwrap();
-    let credential_request = CredentialRequest::new("b-1250000000", "ap-guangzhou")
-        .allow_prefix("a/*")
-        .allow_actions(["GetObject"]);
+    let credential_request = CredentialRequest::new(&sts_client::Bucket::new(
+        "b-1250000000".parse().unwrap(),
+        "ap-guangzhou".parse().unwrap(),
+    ))
+    .allow_prefix("a/*")
+    .allow_actions(["GetObject"]);
     let federation =
         FederationTokenProvider::new(client.clone(), credential_request.clone()).unwrap();
     let from_federation = federation.provide_credentials().await.unwrap();

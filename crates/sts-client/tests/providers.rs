@@ -164,9 +164,12 @@ async fn assume_role_and_federation_providers_report_expiry() {
     let provided = role.provide_credentials().await.unwrap();
     assert_eq!(provided.provider(), "assume-role");
     assert_eq!(provided.expires_at(), Some(1_700_001_800));
-    let request = CredentialRequest::new("examplebucket-1250000000", "ap-guangzhou")
-        .allow_prefix("a/*")
-        .allow_actions(["GetObject"]);
+    let request = CredentialRequest::new(&sts_client::Bucket::new(
+        "examplebucket-1250000000".parse().unwrap(),
+        "ap-guangzhou".parse().unwrap(),
+    ))
+    .allow_prefix("a/*")
+    .allow_actions(["GetObject"]);
     let federation = FederationTokenProvider::new(sts(&server), request).unwrap();
     assert_eq!(
         federation.provide_credentials().await.unwrap().provider(),

@@ -17,7 +17,7 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// # for key in ["a/1", "a/2", "b/1"] { client.put_object(key, "x".into(), &Default::default()).await?; }
@@ -50,7 +50,7 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// # for i in 0..3 { client.put_object(&format!("logs/{i}"), "x".into(), &Default::default()).await?; }
@@ -78,7 +78,7 @@ impl Client {
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
 /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-/// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+/// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
 /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
 /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
 /// # client.put_object("a.txt", "x".into(), &Default::default()).await?;
@@ -102,7 +102,7 @@ impl ObjectLister {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// let mut pages = client.list_objects_pages(Default::default());

@@ -55,7 +55,7 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// let upload_id = client.initiate_multipart_upload("big.bin", &Default::default()).await?;
@@ -84,7 +84,7 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// let id = client.initiate_multipart_upload("big.bin", &Default::default()).await?;
@@ -149,11 +149,11 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// client.put_object("source.txt", "hello world".into(), &Default::default()).await?;
-    /// let source = cos_client::CopySource::new(client.bucket(), "ap-guangzhou", "source.txt");
+    /// let source = cos_client::CopySource::new(client.location(), "source.txt");
     /// let id = client.initiate_multipart_upload("copy.txt", &Default::default()).await?;
     /// let part = client.upload_part_copy("copy.txt", &id, 1, &source, Some(6..=10)).await?;
     /// client.complete_multipart_upload("copy.txt", &id, vec![(1, part.etag)]).await?;
@@ -205,7 +205,7 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// let id = client.initiate_multipart_upload("big.bin", &Default::default()).await?;
@@ -250,7 +250,7 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// let id = client.initiate_multipart_upload("big.bin", &Default::default()).await?;
@@ -273,7 +273,7 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// let id = client.initiate_multipart_upload("big.bin", &Default::default()).await?;
@@ -306,7 +306,7 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// let id = client.initiate_multipart_upload("big.bin", &Default::default()).await?;

@@ -14,12 +14,12 @@ use crate::client::{Client, Op, OpBody};
 use crate::crc64::{self, Crc64};
 use crate::model::{CopyOutput, DeleteObjectsOutput, ObjectMetadata, PutObjectOutput};
 use crate::options::{GetOptions, PutOptions};
-use crate::{Error, key, xml};
+use crate::{Bucket, Error, key, xml};
 
 /// The object a copy reads from.
 ///
 /// ```
-/// let source = cos_client::CopySource::new("src-1250000000", "ap-beijing", "a/b.txt");
+/// let source = cos_client::CopySource::new(&cos_client::Bucket::new("src-1250000000".parse().unwrap(), "ap-beijing".parse().unwrap()), "a/b.txt");
 /// assert_eq!(source.header_value(), "src-1250000000.cos.ap-beijing.myqcloud.com/a/b.txt");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,20 +30,18 @@ pub struct CopySource {
 }
 
 impl CopySource {
-    /// An object of any bucket and region.
+    /// An object of any bucket.
     ///
     /// ```
-    /// let s = cos_client::CopySource::new("b-1", "ap-guangzhou", "k");
+    /// let bucket = cos_client::Bucket::new("b-1".parse()?, "ap-guangzhou".parse()?);
+    /// let s = cos_client::CopySource::new(&bucket, "k");
     /// # let _ = s;
+    /// # Ok::<(), cos_client::NameError>(())
     /// ```
-    pub fn new(
-        bucket: impl Into<String>,
-        region: impl Into<String>,
-        key: impl Into<String>,
-    ) -> Self {
+    pub fn new(bucket: &Bucket, key: impl Into<String>) -> Self {
         Self {
-            bucket: bucket.into(),
-            region: region.into(),
+            bucket: bucket.name().as_str().to_owned(),
+            region: bucket.region().as_str().to_owned(),
             key: key.into(),
         }
     }
@@ -51,7 +49,7 @@ impl CopySource {
     /// The source bucket.
     ///
     /// ```
-    /// assert_eq!(cos_client::CopySource::new("b-1", "ap-guangzhou", "k").bucket(), "b-1");
+    /// assert_eq!(cos_client::CopySource::new(&cos_client::Bucket::new("b-1".parse().unwrap(), "ap-guangzhou".parse().unwrap()), "k").bucket(), "b-1");
     /// ```
     pub fn bucket(&self) -> &str {
         &self.bucket
@@ -60,7 +58,7 @@ impl CopySource {
     /// The source key.
     ///
     /// ```
-    /// assert_eq!(cos_client::CopySource::new("b-1", "ap-guangzhou", "k").key(), "k");
+    /// assert_eq!(cos_client::CopySource::new(&cos_client::Bucket::new("b-1".parse().unwrap(), "ap-guangzhou".parse().unwrap()), "k").key(), "k");
     /// ```
     pub fn key(&self) -> &str {
         &self.key
@@ -73,7 +71,7 @@ impl CopySource {
     /// The `x-cos-copy-source` value.
     ///
     /// ```
-    /// let s = cos_client::CopySource::new("b-1", "ap-guangzhou", "a b");
+    /// let s = cos_client::CopySource::new(&cos_client::Bucket::new("b-1".parse().unwrap(), "ap-guangzhou".parse().unwrap()), "a b");
     /// assert_eq!(s.header_value(), "b-1.cos.ap-guangzhou.myqcloud.com/a%20b");
     /// ```
     pub fn header_value(&self) -> String {
@@ -92,7 +90,7 @@ impl CopySource {
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
 /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-/// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+/// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
 /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
 /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
 /// # client.put_object("a.txt", "hello".into(), &Default::default()).await?;
@@ -117,7 +115,7 @@ impl GetObjectResponse {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// # client.put_object("a.txt", "hello".into(), &Default::default()).await?;
@@ -141,7 +139,7 @@ impl GetObjectResponse {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// # client.put_object("a.txt", "hello".into(), &Default::default()).await?;
@@ -215,7 +213,7 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// let out = client.put_object("a.txt", "hello".into(), &Default::default()).await?;
@@ -245,7 +243,7 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// # let dir = tempfile::tempdir()?;
@@ -290,7 +288,7 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// use tokio::io::AsyncReadExt;
@@ -330,7 +328,7 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// # client.put_object("a.txt", "0123456789abcdef".into(), &Default::default()).await?;
@@ -384,7 +382,7 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// # client.put_object("a.txt", "hello".into(), &Default::default()).await?;
@@ -411,7 +409,7 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// # client.put_object("a.txt", "hello".into(), &Default::default()).await?;
@@ -435,7 +433,7 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// # client.put_object("a.txt", "hello".into(), &Default::default()).await?;
@@ -459,7 +457,7 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// # for key in ["a.txt", "b.txt"] { client.put_object(key, "x".into(), &Default::default()).await?; }
@@ -501,11 +499,11 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// # client.put_object("a.txt", "hello".into(), &Default::default()).await?;
-    /// let source = cos_client::CopySource::new(client.bucket(), "ap-guangzhou", "a.txt");
+    /// let source = cos_client::CopySource::new(client.location(), "a.txt");
     /// let copied = client.copy_object(&source, "b.txt", &Default::default()).await?;
     /// assert_eq!(client.get_object_bytes("b.txt").await?, b"hello");
     /// assert!(copied.etag.starts_with('"'));

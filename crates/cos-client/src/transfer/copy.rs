@@ -143,11 +143,11 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
-    /// # let client = cos_client::Client::builder().bucket("examplebucket-1250000000").region("ap-guangzhou")
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
     /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// client.put_object("big.bin", vec![7u8; 3 << 20].into(), &Default::default()).await?;
-    /// let source = cos_client::CopySource::new(client.bucket(), "ap-guangzhou", "big.bin");
+    /// let source = cos_client::CopySource::new(client.location(), "big.bin");
     /// let options = cos_client::CopyOptions::default().part_size(1 << 20).multipart_threshold(1 << 20);
     /// let out = client.copy(&source, "copy.bin", &options).await?;
     /// assert!(out.etag.ends_with("-3\""));

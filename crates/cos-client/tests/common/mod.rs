@@ -24,6 +24,11 @@ pub const BUCKET: &str = "b-1250000000";
 pub const REGION: &str = "ap-guangzhou";
 pub const HOST: &str = "b-1250000000.cos.ap-guangzhou.myqcloud.com";
 
+/// The tests' bucket and region as one validated location.
+pub fn location() -> cos_client::Bucket {
+    cos_client::Bucket::new(BUCKET.parse().unwrap(), REGION.parse().unwrap())
+}
+
 /// Every action a test's temporary key may need.
 pub const ALL: &[&str] = &[
     "PutObject",
@@ -68,8 +73,7 @@ impl Cos {
     /// A client builder with fast retries (3) and a 5 s request timeout, no credentials yet.
     pub fn builder(&self) -> ClientBuilder {
         Client::builder()
-            .bucket(BUCKET)
-            .region(REGION)
+            .bucket(&location())
             .endpoint(
                 Endpoint::default()
                     .http()
@@ -94,9 +98,11 @@ impl Cos {
     }
 
     /// A provider issuing a new federation key (under `prefix`, for `actions`) at every call.
-    /// The tests' keys may span the whole bucket, so the least-privilege lints are waived.
+    /// The tests' keys may span the whole bucket or end inside a segment (`a*`), so the
+    /// least-privilege lints and the partial-segment refusal are waived.
     pub fn federation(&self, prefix: &str, actions: &[&str]) -> FederationTokenProvider {
-        let request = CredentialRequest::new(BUCKET, REGION)
+        let request = CredentialRequest::new(&location())
+            .allow_partial_segment()
             .allow_prefix(prefix)
             .allow_actions(actions.iter().copied())
             .allow_lints()

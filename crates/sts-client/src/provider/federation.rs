@@ -12,7 +12,8 @@ use crate::{CredentialRequest, StsClient};
 /// use sts_client::{CredentialRequest, StsClient};
 ///
 /// let client = StsClient::builder().credentials(EnvironmentProvider::new()).build().unwrap();
-/// let request = CredentialRequest::new("examplebucket-1250000000", "ap-guangzhou")
+/// # let bucket = sts_client::Bucket::new("examplebucket-1250000000".parse().unwrap(), "ap-guangzhou".parse().unwrap());
+/// let request = CredentialRequest::new(&bucket)
 ///     .allow_prefix("reports/*")
 ///     .allow_actions(["GetObject"]);
 /// let provider = CredentialsCache::new(FederationTokenProvider::new(client, request).unwrap());
@@ -28,7 +29,9 @@ impl FederationTokenProvider {
     /// A provider issuing keys for `request` through `client`; fails if the policy is invalid.
     ///
     /// ```
-    /// let bad = sts_client::CredentialRequest::new("no-appid", "ap-guangzhou");
+    /// # let bucket = sts_client::Bucket::new("b-1250000000".parse().unwrap(), "ap-guangzhou".parse().unwrap());
+    /// // No prefix and no action: refused at construction.
+    /// let bad = sts_client::CredentialRequest::new(&bucket);
     /// assert!(sts_client::provider::FederationTokenProvider::new(
     ///     sts_client::StsClient::builder().build().unwrap(), bad).is_err());
     /// ```

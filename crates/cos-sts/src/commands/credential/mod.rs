@@ -9,7 +9,9 @@ mod request;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use sts_client::{AssumeRole, Endpoint, StsClient, StsError, TemporaryCredentials};
+use sts_client::{
+    AssumeRole, BucketName, Endpoint, Region, StsClient, StsError, TemporaryCredentials,
+};
 
 use crate::commands::outcome::{self, CommandResult, Failure, Outcome};
 use keys::KeyArgs;
@@ -28,13 +30,18 @@ use request::{Condition, Scope};
 pub(crate) struct CredentialArgs {
     /// The bucket, `<name>-<appid>`.
     #[arg(long)]
-    bucket: Option<String>,
+    bucket: Option<BucketName>,
     /// The bucket's region (also sent as the STS `Region`).
     #[arg(long)]
-    region: Option<String>,
-    /// An allowed key prefix; a trailing `*` grants everything under it (repeatable).
+    region: Option<Region>,
+    /// An allowed key: a key (`a.txt`) or a prefix, `users/alice/` or `users/alice/*` (the
+    /// same grant); repeatable.
     #[arg(long = "allow-prefix", value_name = "PREFIX")]
     allow_prefixes: Vec<String>,
+    /// Accept a prefix whose `*` follows a partial path segment (`users/alice*`, which also
+    /// grants `users/alice2/`); the lint still needs --allow-lints.
+    #[arg(long, conflicts_with = "policy")]
+    allow_partial_segment: bool,
     /// An allowed action, `PutObject` or `name/cos:PutObject` (repeatable).
     #[arg(long = "allow-action", value_name = "ACTION")]
     allow_actions: Vec<String>,
@@ -121,7 +128,7 @@ fn client(args: &CredentialArgs) -> Result<StsClient, Failure> {
         );
     }
     if let Some(region) = &args.region {
-        builder = builder.region(region);
+        builder = builder.region(region.as_str());
     }
     builder = match args.keys.explicit()? {
         Some(credential) => builder.credential(credential),
@@ -135,13 +142,7 @@ async fn issue(args: &CredentialArgs) -> Result<TemporaryCredentials, Failure> {
         Some(file) => Some(outcome::read_input(file, "policy")?),
         None => None,
     };
-    let scope = Scope {
-        bucket: args.bucket.as_deref(),
-        region: args.region.as_deref(),
-        prefixes: &args.allow_prefixes,
-        actions: &args.allow_actions,
-        conditions: &args.conditions,
-    };
+    let scope = scope(args);
     let client = client(args)?;
     if let Some(role_arn) = &args.role_arn {
         let mut assume = AssumeRole::new(role_arn, &args.role_session_name);
@@ -159,7 +160,9 @@ async fn issue(args: &CredentialArgs) -> Result<TemporaryCredentials, Failure> {
             if args.allow_lints {
                 request = request.allow_lints();
             }
-            assume = assume.policy(request.policy_document().map_err(|e| sts_failure(&e))?);
+            let document = request.policy_document().map_err(|e| sts_failure(&e))?;
+            warn_lints(&document);
+            assume = assume.policy(document);
         }
         return client
             .assume_role(&assume)
@@ -173,26 +176,38 @@ async fn issue(args: &CredentialArgs) -> Result<TemporaryCredentials, Failure> {
     if args.allow_lints {
         request = request.allow_lints();
     }
+    warn_lints(&request.policy_document().map_err(|e| sts_failure(&e))?);
     client
         .get_credential(&request)
         .await
         .map_err(|e| sts_failure(&e))
 }
 
+/// The scope flags.
+fn scope(args: &CredentialArgs) -> Scope<'_> {
+    Scope {
+        bucket: args.bucket.as_ref(),
+        region: args.region.as_ref(),
+        prefixes: &args.allow_prefixes,
+        actions: &args.allow_actions,
+        partial_segment: args.allow_partial_segment,
+        conditions: &args.conditions,
+    }
+}
+
+/// Prints the lints of a policy that is sent anyway (`--allow-lints`), so that an accepted
+/// risk such as `partial_segment_wildcard` is still shown.
+fn warn_lints(document: &sts_client::PolicyDocument) {
+    for lint in cos_policy::validate_json(document.as_json()).lints() {
+        outcome::warn(&format!("warning: {lint}"));
+    }
+}
+
 /// Issues the key and prints it.
 pub(crate) fn run(args: &CredentialArgs) -> CommandResult {
     if args.policy.is_none() && args.role_arn.is_none() {
         // Report missing scope flags before touching the network or the provider chain.
-        request::build(
-            &Scope {
-                bucket: args.bucket.as_deref(),
-                region: args.region.as_deref(),
-                prefixes: &args.allow_prefixes,
-                actions: &args.allow_actions,
-                conditions: &args.conditions,
-            },
-            None,
-        )?;
+        request::build(&scope(args), None)?;
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -231,10 +246,15 @@ mod tests {
 
     #[test]
     fn rejected_requests_are_bad_input() {
-        let request = sts_client::CredentialRequest::new("nobucketappid", "ap-guangzhou")
-            .allow_prefix("a/*")
+        let bucket = sts_client::Bucket::new(
+            "b-1250000000".parse().unwrap(),
+            "ap-guangzhou".parse().unwrap(),
+        );
+        let request = sts_client::CredentialRequest::new(&bucket)
+            .allow_prefix("users/alice*")
             .allow_actions(["GetObject"]);
         let error = request.policy_document().unwrap_err();
+        assert!(error.to_string().contains("users/alice2/"), "{error}");
         assert!(matches!(sts_failure(&error), Failure::BadInput(_)));
     }
 }

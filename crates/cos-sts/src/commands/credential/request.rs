@@ -1,7 +1,7 @@
 //! The `getCredential` flags turned into a [`CredentialRequest`]: scope flags, or a policy file.
 
 use serde_json::Value;
-use sts_client::CredentialRequest;
+use sts_client::{Bucket, BucketName, CredentialRequest, Region};
 
 use crate::commands::outcome::Failure;
 
@@ -46,9 +46,11 @@ pub(crate) fn parse_condition(text: &str) -> Result<Condition, String> {
 /// The scope flags of `getCredential`.
 #[derive(Debug, Default)]
 pub(crate) struct Scope<'a> {
-    pub(crate) bucket: Option<&'a str>,
-    pub(crate) region: Option<&'a str>,
+    pub(crate) bucket: Option<&'a BucketName>,
+    pub(crate) region: Option<&'a Region>,
     pub(crate) prefixes: &'a [String],
+    /// `--allow-partial-segment`: accept `users/alice*`.
+    pub(crate) partial_segment: bool,
     pub(crate) actions: &'a [String],
     pub(crate) conditions: &'a [Condition],
 }
@@ -74,8 +76,11 @@ pub(crate) fn build(scope: &Scope<'_>, policy: Option<&str>) -> Result<Credentia
     if scope.actions.is_empty() {
         return Err(missing("--allow-action"));
     }
-    let mut request =
-        CredentialRequest::new(bucket, region).allow_actions(scope.actions.iter().cloned());
+    let bucket = Bucket::new(bucket.clone(), region.clone());
+    let mut request = CredentialRequest::new(&bucket).allow_actions(scope.actions.iter().cloned());
+    if scope.partial_segment {
+        request = request.allow_partial_segment();
+    }
     for prefix in scope.prefixes {
         request = request.allow_prefix(prefix);
     }
@@ -114,11 +119,16 @@ mod tests {
     fn the_scope_names_the_missing_flag() {
         let prefixes = ["a/*".to_owned()];
         let actions = ["GetObject".to_owned()];
+        let (bucket, region) = (
+            "b-1250000000".parse().unwrap(),
+            "ap-guangzhou".parse().unwrap(),
+        );
         let full = Scope {
-            bucket: Some("b-1250000000"),
-            region: Some("ap-guangzhou"),
+            bucket: Some(&bucket),
+            region: Some(&region),
             prefixes: &prefixes,
             actions: &actions,
+            partial_segment: false,
             conditions: &[],
         };
         let request = build(&full, None).unwrap();

@@ -2,14 +2,12 @@
 //! first check that fails ends the demo with exit status 1.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use cos_client::{Client, DownloadOptions, MultipartPlan, PutOptions, ServiceError, UploadOptions};
 use cos_emulator::Emulator;
 use http_body_util::{BodyExt as _, Empty};
-use sts_client::provider::StaticProvider;
 use sts_client::{CredentialRequest, Endpoint as StsEndpoint, StsClient, TemporaryCredentials};
 use tc3_signer::Credential;
 
@@ -221,7 +219,7 @@ async fn issue(
     user: &str,
     seconds: u64,
 ) -> Result<TemporaryCredentials, Failure> {
-    let request = CredentialRequest::new(BUCKET, REGION)
+    let request = CredentialRequest::new(&location()?)
         .allow_prefix(format!("{prefix}*"))
         .allow_actions(USER_ACTIONS)
         .name(user)
@@ -231,13 +229,20 @@ async fn issue(
         .map_err(|e| failed(format!("GetFederationToken failed: {e}")))
 }
 
+/// The demo bucket in its region.
+fn location() -> Result<cos_client::Bucket, Failure> {
+    Ok(cos_client::Bucket::new(
+        BUCKET.parse().map_err(|e| failed(format!("{e}")))?,
+        REGION.parse().map_err(|e| failed(format!("{e}")))?,
+    ))
+}
+
 /// A client signing with `credential`, addressing the emulator by its address so that the
 /// presigned URL opens as printed.
 fn client(emulator: &Emulator, credential: Credential) -> Result<Client, Failure> {
     Client::builder()
-        .bucket(BUCKET)
-        .region(REGION)
-        .credentials(Arc::new(StaticProvider::new(credential)))
+        .bucket(&location()?)
+        .credential(credential)
         .endpoint(
             cos_client::Endpoint::default()
                 .http()

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use clap::{Args, ValueEnum};
 use cos_policy::builder::CredentialPolicy;
 use cos_policy::preset::Preset;
-use cos_policy::{BuildError, Policy};
+use cos_policy::{Bucket, BucketName, BuildError, Policy, Region};
 
 use crate::commands::outcome::{CommandResult, Failure, Outcome, print, warn};
 
@@ -30,11 +30,12 @@ Exit status: 0 built, 2 invalid flags or values.";
 pub(crate) struct BuildArgs {
     /// The bucket, `<name>-<APPID>`.
     #[arg(long)]
-    bucket: String,
+    bucket: BucketName,
     /// The bucket's region, e.g. `ap-guangzhou`.
     #[arg(long)]
-    region: String,
-    /// An allowed key pattern, taken verbatim (`dir/*`, `a.txt`); repeatable.
+    region: Region,
+    /// An allowed key pattern: a key (`a.txt`) or a prefix (`dir/` or `dir/*`, the same);
+    /// repeatable.
     #[arg(
         long = "allow-prefix",
         value_name = "PATTERN",
@@ -62,7 +63,7 @@ pub(crate) struct BuildArgs {
     /// Build a least-privilege preset instead (conditions placed so multipart uploads work).
     #[arg(long, value_enum)]
     preset: Option<PresetName>,
-    /// The preset's literal key prefix, e.g. `users/alice/` (the `*` is added).
+    /// The preset's key prefix, `users/alice/` or `users/alice/*` (the same).
     #[arg(long, requires = "preset", conflicts_with = "key")]
     prefix: Option<String>,
     /// The exact key of the `exact-key` preset.
@@ -80,9 +81,20 @@ pub(crate) struct BuildArgs {
     /// Preset: allow only requests made over HTTPS.
     #[arg(long, requires = "preset")]
     https_only: bool,
+    /// Accept a prefix whose `*` follows a partial path segment (`users/alice*`, which also
+    /// grants `users/alice2/`).
+    #[arg(long)]
+    allow_partial_segment: bool,
     /// Print indented JSON instead of the compact canonical form.
     #[arg(long)]
     pretty: bool,
+}
+
+impl BuildArgs {
+    /// The bucket and its region.
+    fn location(&self) -> Bucket {
+        Bucket::new(self.bucket.clone(), self.region.clone())
+    }
 }
 
 /// The presets of [`cos_policy::preset::Preset`].
@@ -173,9 +185,12 @@ fn credential_policy(args: &BuildArgs) -> Result<Policy, BuildError> {
             })
             .push(&condition.value);
     }
-    let mut builder = CredentialPolicy::new(&args.bucket, &args.region)
+    let mut builder = CredentialPolicy::new(&args.location())
         .allow_prefixes(&args.allow_prefixes)
         .allow_actions(&args.allow_actions);
+    if args.allow_partial_segment {
+        builder = builder.allow_partial_segment();
+    }
     for slot in order {
         let values = grouped.remove(&slot).unwrap_or_default();
         builder = builder.condition(slot.0, slot.1, values);
@@ -188,22 +203,22 @@ fn preset_policy(
     args: &BuildArgs,
     preset: PresetName,
 ) -> Result<Result<Policy, BuildError>, Failure> {
-    let (bucket, region) = (args.bucket.as_str(), args.region.as_str());
+    let bucket = &args.location();
     let prefix = || {
         args.prefix
             .as_deref()
             .ok_or_else(|| Failure::input("this preset needs --prefix (e.g. `users/alice/`)"))
     };
     let mut builder = match preset {
-        PresetName::UploadOnly => Preset::upload_only(region, bucket, prefix()?),
-        PresetName::DownloadOnly => Preset::download_only(region, bucket, prefix()?),
-        PresetName::ReadWrite => Preset::read_write(region, bucket, prefix()?),
+        PresetName::UploadOnly => Preset::upload_only(bucket, prefix()?),
+        PresetName::DownloadOnly => Preset::download_only(bucket, prefix()?),
+        PresetName::ReadWrite => Preset::read_write(bucket, prefix()?),
         PresetName::ExactKey => {
             let key = args
                 .key
                 .as_deref()
                 .ok_or_else(|| Failure::input("the exact-key preset needs --key"))?;
-            Preset::exact_key(region, bucket, key)
+            Preset::exact_key(bucket, key)
         }
     };
     if preset != PresetName::ExactKey && args.key.is_some() {
@@ -222,6 +237,9 @@ fn preset_policy(
     }
     if args.https_only {
         builder = builder.https_only();
+    }
+    if args.allow_partial_segment {
+        builder = builder.allow_partial_segment();
     }
     Ok(builder.build())
 }

@@ -22,7 +22,7 @@ pub(crate) struct PolicyArgs {
 #[derive(Debug, Subcommand)]
 enum PolicyCommand {
     /// Build a policy from getCredential-style flags or a least-privilege preset.
-    Build(build::BuildArgs),
+    Build(Box<build::BuildArgs>),
     /// Report a policy's errors (what STS rejects) and least-privilege lints, with JSON paths.
     Lint(lint::LintArgs),
     /// Decide a request against a policy and print the decision as JSON.
@@ -65,11 +65,17 @@ mod tests {
 
     #[test]
     fn pretty_render_has_the_canonical_elements_in_order() {
-        let policy = cos_policy::preset::Preset::upload_only("ap-beijing", "b-1250000000", "u/")
-            .content_type("image/*")
-            .max_content_length(1024)
-            .build()
-            .unwrap();
+        let policy = cos_policy::preset::Preset::upload_only(
+            &cos_policy::Bucket::new(
+                "b-1250000000".parse().unwrap(),
+                "ap-beijing".parse().unwrap(),
+            ),
+            "u/",
+        )
+        .content_type("image/*")
+        .max_content_length(1024)
+        .build()
+        .unwrap();
         let compact = render(&policy, false).unwrap();
         let pretty = render(&policy, true).unwrap();
         assert!(pretty.contains('\n'));

@@ -109,13 +109,13 @@ mod tests {
             .secret_key()
             .to_owned();
         assert!(!format!("{backend:?}").contains(&root));
-        let policy = cos_policy::preset::Preset::upload_only(
-            "ap-guangzhou",
-            "examplebucket-1250000000",
-            "users/a/",
-        )
-        .build()
-        .unwrap();
+        let bucket = cos_policy::Bucket::new(
+            "examplebucket-1250000000".parse().unwrap(),
+            "ap-guangzhou".parse().unwrap(),
+        );
+        let policy = cos_policy::preset::Preset::upload_only(&bucket, "users/a/")
+            .build()
+            .unwrap();
         let issued = backend.issue(policy, 900).await.unwrap();
         assert!(issued.lifetime_secs() > 800 && issued.lifetime_secs() <= 900);
         backend.shutdown().await;

@@ -7,7 +7,7 @@
 //! at each target resource.
 
 use cos_policy::preset::Preset;
-use cos_policy::{Action, BuildError, CosResource, Policy, Report, Statement};
+use cos_policy::{Action, Bucket, BuildError, CosResource, Policy, Report, Statement};
 
 use super::config::{ConditionsConfig, Settings};
 
@@ -106,8 +106,7 @@ impl Grants {
         let template = self.template(prefix)?;
         let mut policy = Policy::new();
         for target in targets {
-            let resource = CosResource::object(&self.region, &self.bucket, &target.key)
-                .map_err(BuildError::from)?;
+            let resource = CosResource::object(&self.location()?, &target.key);
             for statement in template.statements() {
                 let kept: Vec<Action> = statement
                     .actions()
@@ -145,9 +144,14 @@ impl Grants {
         }
     }
 
+    /// The configured bucket and region.
+    fn location(&self) -> Result<Bucket, BuildError> {
+        Ok(Bucket::new(self.bucket.parse()?, self.region.parse()?))
+    }
+
     /// The read-write preset on `prefix` with the configured conditions.
     fn template(&self, prefix: &str) -> Result<Policy, BuildError> {
-        let mut preset = Preset::read_write(&self.region, &self.bucket, prefix);
+        let mut preset = Preset::read_write(&self.location()?, prefix);
         if let Some(content_type) = &self.conditions.content_type {
             preset = preset.content_type(content_type.clone());
         }

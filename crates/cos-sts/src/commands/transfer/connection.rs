@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use clap::Args;
-use cos_client::{Client, Endpoint};
+use cos_client::{Bucket, BucketName, Client, Endpoint, Region};
 
 use crate::commands::credential::keys::KeyArgs;
 use crate::commands::outcome::Failure;
@@ -14,10 +14,10 @@ use crate::commands::outcome::Failure;
 pub(crate) struct CosArgs {
     /// The bucket, `<name>-<appid>`.
     #[arg(long)]
-    pub(crate) bucket: String,
+    pub(crate) bucket: BucketName,
     /// The bucket's region, e.g. `ap-guangzhou`.
     #[arg(long)]
-    pub(crate) region: String,
+    pub(crate) region: Region,
     /// Send requests to this base URL (`http(s)://host[:port]`) instead of
     /// `<bucket>.cos.<region>.myqcloud.com`: a custom domain bound to the bucket, or a local
     /// emulator (`cos-sts emulator` prints its `cos_endpoint`) whose first bucket is `--bucket`.
@@ -49,11 +49,15 @@ pub(crate) fn parse_endpoint(url: &str) -> Result<Endpoint, Failure> {
 }
 
 impl CosArgs {
+    /// `--bucket` in `--region`.
+    pub(crate) fn location(&self) -> Bucket {
+        Bucket::new(self.bucket.clone(), self.region.clone())
+    }
+
     /// A client for these options (nothing is sent yet).
     pub(crate) fn client(&self) -> Result<Client, Failure> {
         let mut builder = Client::builder()
-            .bucket(&self.bucket)
-            .region(&self.region)
+            .bucket(&self.location())
             .credentials(self.keys.provider()?)
             .request_timeout(Duration::from_secs(self.timeout.max(1)));
         if let Some(url) = &self.endpoint {
@@ -79,12 +83,18 @@ mod tests {
     fn endpoints_keep_scheme_host_and_port() {
         let target = parse_endpoint("http://127.0.0.1:9000/")
             .unwrap()
-            .target("b-1250000000", "ap-guangzhou")
+            .target(&Bucket::new(
+                "b-1250000000".parse().unwrap(),
+                "ap-guangzhou".parse().unwrap(),
+            ))
             .unwrap();
         assert_eq!(target.url_prefix(), "http://127.0.0.1:9000");
         let target = parse_endpoint("https://static.example.com")
             .unwrap()
-            .target("b-1250000000", "ap-guangzhou")
+            .target(&Bucket::new(
+                "b-1250000000".parse().unwrap(),
+                "ap-guangzhou".parse().unwrap(),
+            ))
             .unwrap();
         assert_eq!(target.url_prefix(), "https://static.example.com");
     }

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use cos_client::{CopyOptions, CopySource, DownloadOptions, UploadOptions};
+use cos_client::{
+    Bucket, BucketName, CopyOptions, CopySource, DownloadOptions, Region, UploadOptions,
+};
 use serde_json::json;
 
 use super::connection::{CosArgs, runtime};
@@ -77,10 +79,10 @@ pub(crate) struct CopyArgs {
     key: String,
     /// The source bucket (default: `--bucket`).
     #[arg(long)]
-    source_bucket: Option<String>,
+    source_bucket: Option<BucketName>,
     /// The source bucket's region (default: `--region`).
     #[arg(long)]
-    source_region: Option<String>,
+    source_region: Option<Region>,
     /// The source object's size: needed for a source in another bucket, which this
     /// bucket's client cannot HEAD (e.g. `7GiB`).
     #[arg(long, value_parser = parse_size)]
@@ -175,11 +177,17 @@ pub(crate) fn download(args: &DownloadArgs) -> CommandResult {
 /// Copies an object inside COS: one PUT Object - Copy, or part by part above the threshold.
 pub(crate) fn copy(args: &CopyArgs) -> CommandResult {
     let client = args.cos.client()?;
-    let source = CopySource::new(
-        args.source_bucket.as_deref().unwrap_or(&args.cos.bucket),
-        args.source_region.as_deref().unwrap_or(&args.cos.region),
-        &args.source_key,
+    let source_bucket = Bucket::new(
+        args.source_bucket
+            .as_ref()
+            .unwrap_or(&args.cos.bucket)
+            .clone(),
+        args.source_region
+            .as_ref()
+            .unwrap_or(&args.cos.region)
+            .clone(),
     );
+    let source = CopySource::new(&source_bucket, &args.source_key);
     let mut options = CopyOptions::default()
         .multipart_threshold(args.threshold)
         .part_size(args.part_size)
