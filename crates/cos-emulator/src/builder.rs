@@ -9,7 +9,7 @@ use crate::mfa::MfaDevice;
 use crate::oidc::OidcProvider;
 use crate::state::{Limits, State};
 use crate::storage::Store;
-use crate::sts::CredentialStore;
+use crate::identity::CredentialStore;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -137,6 +137,7 @@ mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
 mod header_case;
+mod identity;
 mod ids;
 mod mfa;
 mod oidc;

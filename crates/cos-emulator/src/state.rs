@@ -4,7 +4,7 @@ use crate::builder::Role;
 use crate::clock::Clock;
 use crate::faults::Faults;
 use crate::storage::Store;
-use crate::sts::CredentialStore;
+use crate::identity::CredentialStore;
 use std::sync::RwLock;
 use std::time::Duration;
 use tc3_signer::Credential;

@@ -12,7 +12,7 @@ mod policy;
 use crate::cos::Req;
 use crate::cos::error::CosError;
 use crate::state::State;
-use crate::sts::TempKey;
+use crate::identity::TempKey;
 use http::StatusCode;
 use std::sync::Arc;
 use std::time::Duration;

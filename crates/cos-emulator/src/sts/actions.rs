@@ -1,7 +1,7 @@
 //! The STS actions.
 
 use super::StsError;
-use super::credentials::Issue;
+use crate::identity::Issue;
 use super::role_params;
 use super::wire::{Call, Signer};
 use crate::builder::Role;
@@ -89,7 +89,7 @@ pub(crate) fn checked_policy(raw: &str) -> Result<String, StsError> {
     Ok(decoded)
 }
 
-fn credentials_response(key: &super::TempKey, now: u64) -> Value {
+fn credentials_response(key: &crate::identity::TempKey, now: u64) -> Value {
     json!({
         "Credentials": {
             "Token": key.token(),

@@ -7,11 +7,9 @@
 //! API 3.0 envelope with HTTP 200.
 
 mod actions;
-mod credentials;
 pub(crate) mod role_params;
 mod wire;
 
-pub(crate) use credentials::{CredentialStore, TempKey};
 
 use crate::body::{self, ResBody};
 use crate::state::State;

@@ -1,7 +1,7 @@
 //! Parsing and verifying STS requests (TC3 JSON or v1 form).
 
 use super::StsError;
-use super::credentials::TempKey;
+use crate::identity::TempKey;
 use crate::state::State;
 use std::sync::Arc;
 use std::time::Duration;
