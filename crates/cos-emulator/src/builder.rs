@@ -5,11 +5,11 @@ use crate::emulator::Emulator;
 use crate::error::EmulatorError;
 use crate::etag::EtagMode;
 use crate::faults::Faults;
+use crate::identity::{CredentialStore, Identities, SubAccount};
 use crate::mfa::MfaDevice;
 use crate::oidc::OidcProvider;
 use crate::state::{Limits, State};
 use crate::storage::Store;
-use crate::identity::CredentialStore;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -28,6 +28,7 @@ pub struct Role {
     name: String,
     policy: String,
     external_id: Option<String>,
+    trust: Option<String>,
 }
 
 impl Role {
@@ -42,7 +43,36 @@ impl Role {
             name: name.into(),
             policy: policy_json.into(),
             external_id: None,
+            trust: None,
         }
+    }
+
+    /// The role's trust policy (role carrier): who may assume it. Each statement names
+    /// `principal: {"qcs": [...]}` (`qcs::cam::uin/<owner>:root` for every identity of the
+    /// account, `…:uin/<uin>` for one user, `…:roleName/<name>` for a role's sessions) and
+    /// may carry conditions such as `{"string_equal": {"sts:external_id": "..."}}`.
+    /// Without one, the role trusts the owner account (`qcs::cam::uin/<owner>:root`). Either
+    /// way the caller also needs `name/sts:AssumeRole` on the role in its own policies.
+    ///
+    /// ```
+    /// let role = cos_emulator::Role::new("r", "{}").trust_policy(r#"{"version":"2.0","statement":[
+    ///     {"effect":"allow","action":["name/sts:AssumeRole"],
+    ///      "principal":{"qcs":["qcs::cam::uin/100000000001:uin/100000000011"]}}]}"#);
+    /// assert!(role.trust_policy_json().is_some());
+    /// ```
+    #[must_use]
+    pub fn trust_policy(mut self, trust_json: impl Into<String>) -> Self {
+        self.trust = Some(trust_json.into());
+        self
+    }
+
+    /// The trust policy given with [`Role::trust_policy`], if any.
+    ///
+    /// ```
+    /// assert_eq!(cos_emulator::Role::new("r", "{}").trust_policy_json(), None);
+    /// ```
+    pub fn trust_policy_json(&self) -> Option<&str> {
+        self.trust.as_deref()
     }
 
     /// Requires AssumeRole callers to send this `ExternalId`, as a role whose trust policy
@@ -117,7 +147,7 @@ pub struct EmulatorBuilder {
     roles: Vec<Role>,
     oidc_providers: Vec<OidcProvider>,
     mfa_devices: Vec<MfaDevice>,
-    sub_accounts: Vec<(String, Credential)>,
+    sub_accounts: Vec<SubAccount>,
     allow_anonymous: bool,
     cos_listen: SocketAddr,
     sts_listen: SocketAddr,
@@ -286,21 +316,35 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Adds a CAM sub-account with UIN `uin` and a permanent key. Sub-accounts may call
-    /// GetFederationToken for up to 129600 s (the root account: 7200 s) and have full access
-    /// to the buckets (CAM policies of sub-accounts are not modelled).
+    /// Adds a CAM sub-account with UIN `uin`, a permanent key and `AdministratorAccess`
+    /// (every action on every resource); [`EmulatorBuilder::cam_user`] adds one with policies
+    /// of its own. Sub-accounts may call GetFederationToken for up to 129600 s (the root
+    /// account: 7200 s).
     ///
     /// ```
     /// let b = cos_emulator::Emulator::builder().sub_account("100000000011", "AKIDSUB", "sub-secret");
     /// ```
     pub fn sub_account(
-        mut self,
+        self,
         uin: impl Into<String>,
         secret_id: impl Into<String>,
         secret_key: impl Into<String>,
     ) -> Self {
-        self.sub_accounts
-            .push((uin.into(), Credential::new(secret_id, secret_key)));
+        self.cam_user(SubAccount::new(uin, secret_id, secret_key).administrator())
+    }
+
+    /// Adds a CAM sub-account with the policies attached to it (none: it may do nothing,
+    /// as a new CAM user). Its COS requests, the federation keys it obtains and its
+    /// AssumeRole calls are all judged by those policies.
+    ///
+    /// ```
+    /// let user = cos_emulator::SubAccount::new("100000000011", "AKIDSUB", "sub-secret")
+    ///     .policy(r#"{"version":"2.0","statement":[{"effect":"allow",
+    ///         "action":["name/sts:AssumeRole"],"resource":["qcs::cam::uin/100000000001:roleName/*"]}]}"#);
+    /// let b = cos_emulator::Emulator::builder().cam_user(user);
+    /// ```
+    pub fn cam_user(mut self, user: SubAccount) -> Self {
+        self.sub_accounts.push(user);
         self
     }
 
@@ -464,20 +508,30 @@ impl EmulatorBuilder {
             .map_err(|reason| EmulatorError::CorruptState { reason })?;
         let cos_listener = bind(self.cos_listen).await?;
         let sts_listener = bind(self.sts_listen).await?;
+        for role in &self.roles {
+            if let Some(trust) = role.trust_policy_json() {
+                cos_policy::Policy::from_json(trust).map_err(|e| EmulatorError::InvalidConfig {
+                    reason: format!("role {}: trust policy: {e}", role.name()),
+                })?;
+            }
+        }
+        let sub_accounts = self
+            .sub_accounts
+            .into_iter()
+            .map(SubAccount::compiled)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|reason| EmulatorError::InvalidConfig { reason })?;
         let state = Arc::new(State {
             region: self.region,
             appid: self.appid,
-            owner_uin: self.owner_uin,
+            identities: Identities::new(self.owner_uin, root, sub_accounts, credentials),
             buckets,
-            root,
             store,
             clock: Clock::new(self.clock_offset),
             faults: RwLock::new(self.faults),
-            credentials,
             roles: self.roles,
             oidc_providers: self.oidc_providers,
             mfa_devices: self.mfa_devices,
-            sub_accounts: self.sub_accounts,
             sts_public_host: self.sts_public_host.to_ascii_lowercase(),
             allow_anonymous: self.allow_anonymous,
             limits: Limits {

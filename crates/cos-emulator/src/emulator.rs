@@ -39,7 +39,7 @@ impl std::fmt::Debug for Emulator {
             .field("sts_addr", &self.sts_addr)
             .field("region", &self.state.region)
             .field("buckets", &self.state.buckets)
-            .field("root", &self.state.root)
+            .field("root", &self.state.identities.root)
             .finish()
     }
 }
@@ -144,7 +144,7 @@ impl Emulator {
     /// # Ok(()) }
     /// ```
     pub fn root_credential(&self) -> Credential {
-        self.state.root.clone()
+        self.state.identities.root.clone()
     }
 
     /// The APPID.
@@ -192,7 +192,7 @@ impl Emulator {
     /// # Ok(()) }
     /// ```
     pub fn owner_uin(&self) -> &str {
-        &self.state.owner_uin
+        &self.state.identities.owner_uin
     }
 
     /// The buckets (`name-appid`); the first is the default bucket.

@@ -152,5 +152,6 @@ pub use emulator::Emulator;
 pub use error::EmulatorError;
 pub use etag::EtagMode;
 pub use faults::Faults;
+pub use identity::SubAccount;
 pub use mfa::MfaDevice;
 pub use oidc::OidcProvider;

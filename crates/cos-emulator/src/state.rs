@@ -3,11 +3,10 @@
 use crate::builder::Role;
 use crate::clock::Clock;
 use crate::faults::Faults;
+use crate::identity::Identities;
 use crate::storage::Store;
-use crate::identity::CredentialStore;
 use std::sync::RwLock;
 use std::time::Duration;
-use tc3_signer::Credential;
 
 /// Size and time limits.
 #[derive(Debug, Clone, Copy)]
@@ -24,20 +23,17 @@ pub(crate) struct Limits {
 pub(crate) struct State {
     pub(crate) region: String,
     pub(crate) appid: String,
-    pub(crate) owner_uin: String,
     pub(crate) buckets: Vec<String>,
-    pub(crate) root: Credential,
     pub(crate) store: Store,
     pub(crate) clock: Clock,
     pub(crate) faults: RwLock<Faults>,
-    pub(crate) credentials: CredentialStore,
+    /// The root account, sub-accounts and temporary keys.
+    pub(crate) identities: Identities,
     pub(crate) roles: Vec<Role>,
     /// Identity providers for AssumeRoleWithWebIdentity.
     pub(crate) oidc_providers: Vec<crate::OidcProvider>,
     /// MFA devices for GetSessionToken.
     pub(crate) mfa_devices: Vec<crate::MfaDevice>,
-    /// `(uin, permanent key)` of CAM sub-accounts.
-    pub(crate) sub_accounts: Vec<(String, Credential)>,
     pub(crate) sts_public_host: String,
     pub(crate) allow_anonymous: bool,
     pub(crate) limits: Limits,
@@ -54,13 +50,6 @@ impl State {
     /// The current fault configuration.
     pub(crate) fn faults(&self) -> Faults {
         self.faults.read().map(|f| *f).unwrap_or_default()
-    }
-
-    /// The sub-account owning `secret_id`, as `(uin, key)`.
-    pub(crate) fn sub_account(&self, secret_id: &str) -> Option<&(String, Credential)> {
-        self.sub_accounts
-            .iter()
-            .find(|(_, c)| c.secret_id() == secret_id)
     }
 
     /// The CAM resource prefix `qcs::cos:<region>:uid/<appid>:`.

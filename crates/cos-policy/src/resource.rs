@@ -621,7 +621,12 @@ pub(crate) fn parse_target(text: &str) -> Result<Target<'_>, ResourceError> {
         let uin = account
             .strip_prefix("uin/")
             .filter(|uin| !uin.is_empty() && uin.bytes().all(|b| b.is_ascii_digit() || b == b'*'))
-            .ok_or_else(|| malformed(text, "the account segment of a CAM resource must be uin/<UIN>"))?;
+            .ok_or_else(|| {
+                malformed(
+                    text,
+                    "the account segment of a CAM resource must be uin/<UIN>",
+                )
+            })?;
         if !region.is_empty() || rest.is_empty() {
             return Err(malformed(
                 text,

@@ -7,14 +7,12 @@
 //!   with `cos-policy` against the action, the resource and the request's condition context.
 
 pub(crate) mod context;
-mod policy;
 
 use crate::cos::Req;
 use crate::cos::error::CosError;
+use crate::identity::KeyError;
 use crate::state::State;
-use crate::identity::TempKey;
 use http::StatusCode;
-use std::sync::Arc;
 use std::time::Duration;
 use tc3_signer::VerifyError;
 use tc3_signer::cos::{Authorization, IncomingRequest};
@@ -22,27 +20,8 @@ use tc3_signer::cos::{Authorization, IncomingRequest};
 /// Largest accepted difference between the client's and the emulator's clocks.
 pub(crate) const MAX_SKEW: Duration = Duration::from_secs(15 * 60);
 
-/// Who sent a request.
-#[derive(Debug, Clone)]
-pub(crate) enum Caller {
-    /// The root account's permanent key (or an anonymous request when allowed).
-    Root,
-    /// A sub-account's permanent key (full access; its UIN).
-    SubAccount(String),
-    /// A temporary key issued by the STS side.
-    Temporary(Arc<TempKey>),
-}
-
-impl Caller {
-    /// A CAM-style principal id for `Initiator` elements.
-    pub(crate) fn principal_id(&self, state: &State) -> String {
-        match self {
-            Caller::Root => format!("qcs::cam::uin/{0}:uin/{0}", state.owner_uin),
-            Caller::SubAccount(uin) => format!("qcs::cam::uin/{}:uin/{uin}", state.owner_uin),
-            Caller::Temporary(key) => key.principal.clone(),
-        }
-    }
-}
+/// Who sent a COS request.
+pub(crate) use crate::identity::Identity as Caller;
 
 fn is_signed(req: &Req) -> bool {
     req.headers.contains_key(http::header::AUTHORIZATION)
@@ -163,40 +142,25 @@ pub(crate) fn lookup(
     secret_id: &str,
     now: u64,
 ) -> Result<(Caller, String), CosError> {
-    if secret_id == state.root.secret_id() {
-        return Ok((Caller::Root, state.root.secret_key().to_string()));
-    }
-    if let Some((uin, key)) = state.sub_account(secret_id) {
-        return Ok((
-            Caller::SubAccount(uin.clone()),
-            key.secret_key().to_string(),
-        ));
-    }
-    let Some(key) = state.credentials.get(secret_id) else {
-        return Err(CosError::new(
-            StatusCode::FORBIDDEN,
-            "InvalidAccessKeyId",
-            "The Access Key Id you provided does not exist in our records.",
-        ));
-    };
-    let Some(token) = token else {
-        return Err(CosError::access_denied(
-            "The security token is missing for a temporary key.",
-        ));
-    };
-    if !key.token_matches(token) {
-        return Err(CosError::access_denied(
-            "The security token is invalid for this secret id.",
-        ));
-    }
-    if key.expired_time <= now {
-        return Err(CosError::bad_request(
-            "ExpiredToken",
-            "The temporary key token has expired.",
-        ));
-    }
-    let secret = key.secret_key().to_string();
-    Ok((Caller::Temporary(key), secret))
+    state
+        .identities
+        .authenticate(secret_id, token, now)
+        .map_err(|e| match e {
+            KeyError::Unknown => CosError::new(
+                StatusCode::FORBIDDEN,
+                "InvalidAccessKeyId",
+                "The Access Key Id you provided does not exist in our records.",
+            ),
+            KeyError::TokenMissing => {
+                CosError::access_denied("The security token is missing for a temporary key.")
+            }
+            KeyError::TokenInvalid => {
+                CosError::access_denied("The security token is invalid for this secret id.")
+            }
+            KeyError::Expired => {
+                CosError::bad_request("ExpiredToken", "The temporary key token has expired.")
+            }
+        })
 }
 
 fn verify_error(state: &State, e: VerifyError) -> CosError {
@@ -243,20 +207,11 @@ pub(crate) fn authorize_in(
     bucket: &str,
     suffix: &str,
 ) -> Result<(), CosError> {
-    match caller {
-        Caller::Root | Caller::SubAccount(_) => Ok(()),
-        Caller::Temporary(key) => {
-            let resource = format!("{}{bucket}/{suffix}", state.resource_prefix());
-            let context = context::conditions(req, action);
-            let action = format!("name/cos:{action}");
-            if key
-                .policies()
-                .all(|p| policy::allows(p, &action, &resource, &context))
-            {
-                Ok(())
-            } else {
-                Err(CosError::access_denied("Access Denied."))
-            }
-        }
+    let resource = format!("{}{bucket}/{suffix}", state.resource_prefix());
+    let context = context::conditions(req, action);
+    if caller.allows(&format!("name/cos:{action}"), &resource, &context) {
+        Ok(())
+    } else {
+        Err(CosError::access_denied("Access Denied."))
     }
 }

@@ -62,7 +62,7 @@ pub(super) fn initiate(
             initiated_ms: state.clock.unix_millis(),
             headers: stored,
             storage_class,
-            initiator: caller.principal_id(state),
+            initiator: caller.arn(&state.identities),
         })
         .map_err(io_error)?;
     let xml = Xml::new()

@@ -8,8 +8,8 @@
 
 mod actions;
 pub(crate) mod role_params;
+mod trust;
 mod wire;
-
 
 use crate::body::{self, ResBody};
 use crate::state::State;

@@ -113,7 +113,6 @@ fn form_tags(call: &Call) -> Result<Vec<(String, String)>, StsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sts::wire::Signer;
 
     fn call(params: &[(&str, &str)]) -> Call {
         Call {
@@ -122,7 +121,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
                 .collect(),
-            signer: Signer::Root,
+            signer: Some(crate::identity::Identity::Root),
         }
     }
 
