@@ -29,13 +29,24 @@
 //! # Listeners and routing
 //!
 //! COS and STS listen on **two ports** ([`Emulator::cos_endpoint`], [`Emulator::sts_endpoint`]).
-//! A COS request goes to a bucket by, in order:
+//! A COS request is routed and verified by **one host**: the `Host` header, or the
+//! authority of an absolute-form request URI (as sent through an HTTP proxy), which must
+//! then equal `Host` (else 400 `InvalidURI`). It goes to a bucket by:
 //!
-//! 1. the first label of the host (from an absolute-form request URI, as sent through an HTTP
-//!    proxy, else the `Host` header) when it is a configured bucket:
-//!    `examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com`, or `examplebucket-1250000000.localhost`;
-//! 2. path-style `/<bucket>/<key>` when the first path segment is a configured bucket;
-//! 3. otherwise the **default bucket** (the first configured), with the whole path as the key.
+//! 1. a COS host of a Tencent Cloud domain, `<bucket>.cos.<region>.myqcloud.com` (also
+//!    `cos-internal`, `cos-website`, `.tencentcos.cn`): that bucket, `NoSuchBucket` when it is
+//!    not configured. Hosts of other services there (`<bucket>.ci.<region>.myqcloud.com`,
+//!    `.pic.`, vectors, migration…) and service-level hosts (`cos.<region>.myqcloud.com`)
+//!    answer 501 `NotImplemented` and never touch a bucket;
+//! 2. any other host whose first label is a configured bucket (`examplebucket-1250000000.localhost`);
+//! 3. for an IP literal or a single-label host (`localhost`, a container name) only:
+//!    path-style `/<bucket>/<key>` when the first path segment is a configured bucket,
+//!    otherwise the **default bucket** (the first configured), with the whole path as the key;
+//! 4. any other host: 400 `InvalidURI` (it never falls through to the default bucket).
+//!
+//! Object keys follow COS's rules (at most 850 bytes, not starting with `\\`); a key with a
+//! control character (U+0000–U+001F), which COS lists only URL-encoded, is refused with 400
+//! `InvalidObjectName` before anything is stored, so every listing is well-formed XML.
 //!
 //! Paths are percent-decoded exactly once (`%2F` is `/`) and never dot-normalised.
 //!

@@ -72,7 +72,16 @@ pub(crate) async fn handle(
     }
     let head = req.method() == Method::HEAD;
     let origin = req.headers().get(http::header::ORIGIN).cloned();
-    let host = route::request_host(req.uri(), req.headers());
+    let (host, host_error) = match route::request_host(req.uri(), req.headers()) {
+        Ok(host) => (host, None),
+        Err(route::HostMismatch) => (
+            String::new(),
+            Some(CosError::bad_request(
+                "InvalidURI",
+                "The request target's host differs from the Host header.",
+            )),
+        ),
+    };
     let drawn = if req.method() == Method::OPTIONS {
         Drawn::None
     } else {
@@ -86,7 +95,11 @@ pub(crate) async fn handle(
         .into_response(&host, &request_id, head),
         Drawn::None | Drawn::CutBody => {
             let (parts, incoming) = req.into_parts();
-            match prepare(&state, parts, remote, &host) {
+            let prepared = match host_error {
+                Some(e) => Err(e),
+                None => prepare(&state, parts, remote, &host),
+            };
+            match prepared {
                 Err(e) => e.into_response(&host, &request_id, head),
                 Ok(r) => {
                     let resource = r.resource();
@@ -135,10 +148,17 @@ fn add_common_headers(
 
 fn prepare(
     state: &State,
-    parts: http::request::Parts,
+    mut parts: http::request::Parts,
     remote: SocketAddr,
     host: &str,
 ) -> Result<Req, CosError> {
+    // Verification reads `Host`: give an absolute-form request without one the host it is
+    // routed by, so that both use the same value.
+    if !parts.headers.contains_key(http::header::HOST)
+        && let Ok(value) = HeaderValue::from_str(host)
+    {
+        parts.headers.insert(http::header::HOST, value);
+    }
     let target = route::route(
         host,
         parts.uri.path(),

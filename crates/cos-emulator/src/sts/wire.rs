@@ -78,13 +78,18 @@ fn lookup(
 }
 
 /// The hosts a signature may have been made for: the one sent, then the public name.
-fn candidate_hosts(state: &State, parts: &http::request::Parts) -> Vec<String> {
-    let sent = crate::cos::route::request_host(&parts.uri, &parts.headers);
+fn candidate_hosts(state: &State, parts: &http::request::Parts) -> Result<Vec<String>, StsError> {
+    let sent = crate::cos::route::request_host(&parts.uri, &parts.headers).map_err(|_| {
+        StsError::new(
+            "InvalidParameter",
+            "The request target's host differs from the Host header.",
+        )
+    })?;
     let mut hosts = vec![sent];
     if !hosts.contains(&state.sts_public_host) {
         hosts.push(state.sts_public_host.clone());
     }
-    hosts
+    Ok(hosts)
 }
 
 /// Parses and verifies a request.
@@ -146,7 +151,7 @@ fn tc3_request<'a>(
 fn parse_tc3(state: &State, parts: &http::request::Parts, body: &[u8]) -> Result<Call, StsError> {
     let method = parts.method.as_str();
     let query = parts.uri.query().unwrap_or_default();
-    let hosts = candidate_hosts(state, parts);
+    let hosts = candidate_hosts(state, parts)?;
     let build = |host| tc3_request(parts, host, body);
     let first = hosts.first().map(String::as_str).unwrap_or_default();
     let authorization = tc3::authorization_of(&build(first)).map_err(|e| verify_error(&e))?;
@@ -224,7 +229,7 @@ fn parse_v1(state: &State, parts: &http::request::Parts, body: &[u8]) -> Result<
     let (signer, secret) = lookup(state, presented.secret_id(), token)?;
     let now = state.clock.unix();
     let mut last = None;
-    for host in candidate_hosts(state, parts) {
+    for host in candidate_hosts(state, parts)? {
         let verify_params = V1VerifyParams::new(parts.method.as_str(), &host, now)
             .with_path(parts.uri.path())
             .with_tolerance(TOLERANCE);
