@@ -153,6 +153,9 @@ pub struct EmulatorBuilder {
     sts_listen: SocketAddr,
     max_object_size: u64,
     body_timeout: Duration,
+    body_grace: Duration,
+    body_min_rate: u64,
+    header_timeout: Duration,
     etag_mode: EtagMode,
 }
 
@@ -179,6 +182,9 @@ impl Default for EmulatorBuilder {
             sts_listen: loopback,
             max_object_size: 5 * 1024 * 1024 * 1024,
             body_timeout: Duration::from_secs(60),
+            body_grace: Duration::from_secs(30),
+            body_min_rate: 1024,
+            header_timeout: Duration::from_secs(30),
             etag_mode: EtagMode::Md5,
         }
     }
@@ -400,6 +406,32 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The slowest request body accepted: after `grace` (default 30 s) a body must have
+    /// averaged at least `bytes_per_second` (default 1024; 0: no minimum), else the request
+    /// is answered `RequestTimeout` and the connection closed. A body trickling one byte
+    /// every few seconds is so cut shortly after `grace`, whatever its announced length.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let b = cos_emulator::Emulator::builder().body_min_rate(Duration::from_secs(2), 4096);
+    /// ```
+    pub fn body_min_rate(mut self, grace: Duration, bytes_per_second: u64) -> Self {
+        self.body_grace = grace;
+        self.body_min_rate = bytes_per_second;
+        self
+    }
+
+    /// Longest time for a request's line and headers to arrive (default 30 s); slower
+    /// connections are closed.
+    ///
+    /// ```
+    /// let b = cos_emulator::Emulator::builder().header_timeout(std::time::Duration::from_secs(5));
+    /// ```
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.header_timeout = timeout;
+        self
+    }
+
     /// Registers an OIDC identity provider: `AssumeRoleWithWebIdentity` exchanges its tokens
     /// for a configured [`Role`]'s temporary key.
     ///
@@ -537,7 +569,12 @@ impl EmulatorBuilder {
             limits: Limits {
                 max_object_size: self.max_object_size,
                 max_document: 4 * 1024 * 1024,
-                idle: self.body_timeout,
+                body: crate::body::BodyDeadline {
+                    idle: self.body_timeout,
+                    grace: self.body_grace,
+                    min_rate: self.body_min_rate,
+                },
+                header_timeout: self.header_timeout,
             },
             etag_mode: self.etag_mode,
         });

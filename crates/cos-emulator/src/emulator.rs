@@ -67,15 +67,18 @@ impl Emulator {
         let sts_addr = sts_listener.local_addr().map_err(io)?;
         let (shutdown, rx) = watch::channel(false);
         let cos_state = state.clone();
+        let header_timeout = state.limits.header_timeout;
         let cos = tokio::spawn(crate::server::serve(
             cos_listener,
             rx.clone(),
+            header_timeout,
             move |remote, req| crate::cos::handle(cos_state.clone(), remote, req),
         ));
         let sts_state = state.clone();
         let sts = tokio::spawn(crate::server::serve(
             sts_listener,
             rx,
+            header_timeout,
             move |remote, req| crate::sts::handle(sts_state.clone(), remote, req),
         ));
         Ok(Self {

@@ -106,7 +106,17 @@
 //! expired temporary key 400 `ExpiredToken`; signature past its end 403 `AccessDenied`
 //! "Request has expired"; start more than 15 minutes ahead or `Date` off by more than 15
 //! minutes 403 `RequestTimeTooSkewed` (with `ServerTime`); bad signature 403
-//! `SignatureDoesNotMatch` (with the server's `StringToSign`).
+//! `SignatureDoesNotMatch` (with the server's `StringToSign`). The same clock rules hold
+//! for POST Object forms: no grace after the policy's `expiration` or `q-key-time`'s end,
+//! up to 15 minutes of skew for its start. (STS signatures: ±5 minutes around
+//! `X-TC-Timestamp`/`Timestamp`, as the API 3.0 documents.)
+//!
+//! POST Object forms are authenticated from the fields that precede `file` (256 KiB at
+//! most) before a byte of the file is read; the file is then streamed, cut as soon as it
+//! exceeds the policy's `content-length-range`. Every request has deadlines: its headers
+//! within [`EmulatorBuilder::header_timeout`] (30 s), each body chunk within
+//! [`EmulatorBuilder::body_timeout`] (60 s), and after a 30 s grace the body must average
+//! [`EmulatorBuilder::body_min_rate`] (1 KiB/s), so a trickling client is cut, never held.
 //!
 //! # Known differences from COS
 //!

@@ -1,16 +1,22 @@
-//! POST Object (browser form upload): streams a `multipart/form-data` body, verifies the
-//! signed POST policy with `tc3_signer::post_policy`, authorizes temporary keys' CAM policy
-//! for `PostObject`, and stores the file.
+//! POST Object (browser form upload), authenticated before its file is read:
+//!
+//! 1. the form fields that precede `file` are read with a small bound ([`MAX_FIELD`] each,
+//!    [`MAX_FIELDS_TOTAL`] together);
+//! 2. at the `file` part's headers the signed POST policy is verified with
+//!    `tc3_signer::post_policy` (signature, `expiration` and `q-key-time` with no grace after
+//!    their end, conditions) and the caller's CAM policy is authorized for `PostObject`;
+//! 3. only then is the file streamed to storage, cut as soon as it exceeds the policy's
+//!    `content-length-range` (or the largest object), and checked against the whole policy
+//!    once more with its real length before it becomes the object.
 
 use crate::auth::{self, MAX_SKEW};
-use crate::body::{self, ResBody};
+use crate::body::{self, RequestBody, ResBody};
 use crate::cos::error::CosError;
 use crate::cos::{Req, headers, io_error, set_header, store_new_object};
 use crate::state::State;
-use crate::storage::{Blob, Digests};
+use crate::storage::Digests;
 use bytes::{Buf as _, BytesMut};
 use http::{Response, StatusCode};
-use hyper::body::Incoming;
 use tc3_signer::VerifyError;
 use tc3_signer::post_policy::{PostForm, Upload, verify_post};
 
@@ -18,6 +24,9 @@ use tc3_signer::post_policy::{PostForm, Upload, verify_post};
 const MAX_FIELD: usize = 64 * 1024;
 /// Most non-file fields.
 const MAX_FIELDS: usize = 200;
+/// Largest size of all the fields that precede the file, together: what an unauthenticated
+/// client can make the emulator hold.
+const MAX_FIELDS_TOTAL: usize = 256 * 1024;
 
 fn malformed() -> CosError {
     CosError::bad_request(
@@ -39,19 +48,20 @@ pub(crate) fn boundary(content_type: &str) -> Option<String> {
 }
 
 /// A pull parser over the streamed body.
-struct FormStream<'a> {
-    body: Incoming,
+struct FormStream {
+    body: RequestBody,
     buf: BytesMut,
     ended: bool,
-    state: &'a State,
 }
 
-impl FormStream<'_> {
+impl FormStream {
     async fn fill(&mut self) -> Result<bool, CosError> {
         if self.ended {
             return Ok(false);
         }
-        match body::next_chunk(&mut self.body, self.state.limits.idle)
+        match self
+            .body
+            .next_chunk()
             .await
             .map_err(|e| CosError::from_body(e, "form"))?
         {
@@ -132,26 +142,18 @@ fn disposition(headers: &str) -> Option<(String, Option<String>)> {
     Some((name?, filename))
 }
 
-struct Received {
-    fields: Vec<(String, String)>,
-    file: Option<(Blob, Digests, String)>,
-}
-
-async fn receive(state: &State, req: &Req, body: Incoming) -> Result<Received, CosError> {
-    let boundary = req
-        .header("content-type")
-        .and_then(boundary)
-        .ok_or_else(malformed)?;
-    let mut stream = FormStream {
-        body,
-        buf: BytesMut::new(),
-        ended: false,
-        state,
-    };
-    let first = format!("--{boundary}");
+/// The fields before `file` and the file's name, with the stream positioned at the start
+/// of the file's data; `None` when the form has no file.
+async fn read_fields(
+    stream: &mut FormStream,
+    boundary: &str,
+) -> Result<Option<(Vec<(String, String)>, String)>, CosError> {
     let delimiter = format!("\r\n--{boundary}");
-    stream.until(first.as_bytes(), MAX_FIELD).await?;
+    stream
+        .until(format!("--{boundary}").as_bytes(), MAX_FIELD)
+        .await?;
     let mut fields = Vec::new();
+    let mut total = 0usize;
     loop {
         // After a delimiter: `--` ends the form, CRLF starts a part.
         while stream.buf.len() < 2 {
@@ -160,34 +162,18 @@ async fn receive(state: &State, req: &Req, body: Incoming) -> Result<Received, C
             }
         }
         if stream.buf.starts_with(b"--") {
-            return Ok(Received { fields, file: None });
+            return Ok(None);
         }
         stream.until(b"\r\n", 2).await?;
         let head = stream.until(b"\r\n\r\n", MAX_FIELD).await?;
         let head = String::from_utf8(head.to_vec()).map_err(|_| malformed())?;
         let (name, filename) = disposition(&head).ok_or_else(malformed)?;
         if name == "file" {
-            let max = state.limits.max_object_size;
-            let mut writer = state.store.writer(0).map_err(io_error)?;
-            stream
-                .stream_until(delimiter.as_bytes(), |chunk| {
-                    if writer.len().saturating_add(chunk.len() as u64) > max {
-                        return Err(CosError::entity_too_large(
-                            "Your proposed upload exceeds the maximum allowed object size.",
-                        ));
-                    }
-                    writer.write(chunk).map_err(io_error)
-                })
-                .await?;
-            let (blob, digests) = writer.finish().map_err(io_error)?;
-            // Fields after the file are ignored, as COS does.
-            return Ok(Received {
-                fields,
-                file: Some((blob, digests, filename.unwrap_or_default())),
-            });
+            return Ok(Some((fields, filename.unwrap_or_default())));
         }
         let value = stream.until(delimiter.as_bytes(), MAX_FIELD).await?;
-        if fields.len() == MAX_FIELDS {
+        total = total.saturating_add(head.len() + value.len());
+        if fields.len() == MAX_FIELDS || total > MAX_FIELDS_TOTAL {
             return Err(malformed());
         }
         let value = String::from_utf8(value.to_vec()).map_err(|_| malformed())?;
@@ -210,10 +196,7 @@ fn post_error(state: &State, e: VerifyError) -> CosError {
             "The Signature you specified is invalid.",
         )
         .with("StringToSign", string_to_sign),
-        VerifyError::Expired { end, now } => CosError::access_denied(format!(
-            "You post object request has been expired, expiration time: {end} but the time now : {now}"
-        ))
-        .with("ServerTime", auth::server_time(state)),
+        VerifyError::Expired { end, now } => expired(state, end, now),
         VerifyError::NotYetValid { .. } => CosError::new(
             StatusCode::FORBIDDEN,
             "RequestTimeTooSkewed",
@@ -232,84 +215,191 @@ fn post_error(state: &State, e: VerifyError) -> CosError {
     }
 }
 
+fn expired(state: &State, end: u64, now: u64) -> CosError {
+    CosError::access_denied(format!(
+        "You post object request has been expired, expiration time: {end} but the time now : {now}"
+    ))
+    .with("ServerTime", auth::server_time(state))
+}
+
 /// POST Object.
 pub(crate) async fn handle(
     state: &State,
     req: &Req,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
-    let received = receive(state, req, body).await?;
-    let Some((blob, digests, filename)) = received.file else {
+    let boundary = req
+        .header("content-type")
+        .and_then(boundary)
+        .ok_or_else(malformed)?;
+    let mut stream = FormStream {
+        body,
+        buf: BytesMut::new(),
+        ended: false,
+    };
+    let Some((fields, filename)) = read_fields(&mut stream, &boundary).await? else {
         return Err(CosError::bad_request(
             "IncorrectNumberOfFilesInPostRequest",
             "POST requires exactly one file upload per request.",
         ));
     };
-    let outcome = accept(state, req, &received.fields, &digests, &filename);
-    let (key, stored, storage_class) = match outcome {
-        Ok(ok) => ok,
-        Err(e) => {
-            state.store.discard(&blob);
-            return Err(e);
-        }
-    };
+    // Authenticated and authorized before a byte of the file is read.
+    let admitted = admit(state, req, &fields, &filename)?;
+    let max = state.limits.max_object_size.min(admitted.max_len);
+    let mut writer = state.store.writer(0).map_err(io_error)?;
+    let delimiter = format!("\r\n--{boundary}");
+    stream
+        .stream_until(delimiter.as_bytes(), |chunk| {
+            if writer.len().saturating_add(chunk.len() as u64) > max {
+                return Err(if max < state.limits.max_object_size {
+                    post_error(
+                        state,
+                        VerifyError::ContentLengthOutOfRange {
+                            min: 0,
+                            max,
+                            actual: writer.len().saturating_add(chunk.len() as u64),
+                        },
+                    )
+                } else {
+                    CosError::entity_too_large(
+                        "Your proposed upload exceeds the maximum allowed object size.",
+                    )
+                });
+            }
+            writer.write(chunk).map_err(io_error)
+        })
+        .await?;
+    // Fields after the file are ignored, as COS does.
+    let (blob, digests) = writer.finish().map_err(io_error)?;
+    if let Err(e) = admitted.accepts(state, &fields, &filename, &digests) {
+        state.store.discard(&blob);
+        return Err(e);
+    }
     let etag = store_new_object(
         state,
         req,
-        key.clone(),
+        admitted.key.clone(),
         &digests,
         blob,
-        stored,
-        storage_class,
+        admitted.stored,
+        admitted.storage_class,
     )?;
-    respond(req, &received.fields, &key, &etag, digests.crc64)
+    respond(req, &fields, &admitted.key, &etag, digests.crc64)
 }
 
-type Accepted = (String, Vec<(String, String)>, String);
+/// A form admitted before its file is read.
+struct Admitted {
+    bucket: String,
+    secret: String,
+    key: String,
+    stored: Vec<(String, String)>,
+    storage_class: String,
+    /// The largest file the policy's `content-length-range` admits.
+    max_len: u64,
+}
 
-fn accept(
-    state: &State,
-    req: &Req,
-    fields: &[(String, String)],
-    digests: &Digests,
-    filename: &str,
-) -> Result<Accepted, CosError> {
-    let borrowed: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let form = PostForm::parse(&borrowed).map_err(|e| match e {
+fn parse_form<'f>(borrowed: &'f [(&'f str, &'f str)]) -> Result<PostForm<'f>, CosError> {
+    PostForm::parse(borrowed).map_err(|e| match e {
         VerifyError::Malformed { reason } if reason.contains("policy") => CosError::bad_request(
             "InvalidPolicyDocument",
             "You must provide condition if you specify a policy in post object request.",
         ),
         other => CosError::access_denied(format!("Invalid POST form: {other}")),
-    })?;
+    })
+}
+
+/// Verifies the form's signature and policy (every condition but the file's length, which
+/// is only bounded here) and authorizes the caller, from the fields before the file.
+fn admit(
+    state: &State,
+    req: &Req,
+    fields: &[(String, String)],
+    filename: &str,
+) -> Result<Admitted, CosError> {
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let form = parse_form(&borrowed)?;
     let now = state.clock.unix();
+    // No grace after the key time's end (the start may be up to MAX_SKEW ahead, as for
+    // header signatures).
+    if form.key_time().end() < now {
+        return Err(expired(state, form.key_time().end(), now));
+    }
     let (caller, secret) = auth::lookup(
         state,
         field(fields, "x-cos-security-token"),
         form.secret_id(),
         now,
     )?;
-    let mut upload = Upload::new(&req.target.bucket, digests.len);
-    if !filename.is_empty() {
-        upload = upload.with_filename(filename);
+    let bucket = req.target.bucket.as_str();
+    let verify = |len: u64| {
+        let mut upload = Upload::new(bucket, len);
+        if !filename.is_empty() {
+            upload = upload.with_filename(filename);
+        }
+        verify_post(&form, &secret, &upload, now, MAX_SKEW)
+    };
+    // The policy's length range, as the verifier reports it for the smallest and largest
+    // lengths; everything else is judged with a length inside the range.
+    let min_len = match verify(0) {
+        Err(VerifyError::ContentLengthOutOfRange { min, .. }) => min,
+        Err(e) => return Err(post_error(state, e)),
+        Ok(_) => 0,
+    };
+    let accepted = verify(min_len).map_err(|e| post_error(state, e))?;
+    let max_len = match verify(u64::MAX) {
+        Err(VerifyError::ContentLengthOutOfRange { max, .. }) => max,
+        _ => u64::MAX,
+    };
+    if accepted.expiration() < now {
+        return Err(expired(state, accepted.expiration(), now));
     }
-    let accepted =
-        verify_post(&form, &secret, &upload, now, MAX_SKEW).map_err(|e| post_error(state, e))?;
     let key = accepted.key().to_string();
     headers::check_key(&key)?;
-    if let Some(md5) = headers::content_md5(field(fields, "Content-MD5"))?
-        && md5 != digests.md5
-    {
-        return Err(headers::bad_digest());
-    }
     let names: Vec<String> = fields.iter().map(|(k, _)| k.to_ascii_lowercase()).collect();
     let stored = headers::stored_headers(|n| field(fields, n).map(str::to_string), &names)?;
     let storage_class = headers::storage_class(field(fields, "x-cos-storage-class"))?;
     crate::cos::authorize(state, &caller, req, "PostObject", &key)?;
-    Ok((key, stored, storage_class))
+    Ok(Admitted {
+        bucket: bucket.to_string(),
+        secret,
+        key,
+        stored,
+        storage_class,
+        max_len,
+    })
+}
+
+impl Admitted {
+    /// Judges the received file: the whole policy once more with its real length (the
+    /// lower bound of `content-length-range`), and `Content-MD5` when the form has one.
+    fn accepts(
+        &self,
+        state: &State,
+        fields: &[(String, String)],
+        filename: &str,
+        digests: &Digests,
+    ) -> Result<(), CosError> {
+        let borrowed: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let form = parse_form(&borrowed)?;
+        let mut upload = Upload::new(&self.bucket, digests.len);
+        if !filename.is_empty() {
+            upload = upload.with_filename(filename);
+        }
+        verify_post(&form, &self.secret, &upload, state.clock.unix(), MAX_SKEW)
+            .map_err(|e| post_error(state, e))?;
+        if let Some(md5) = headers::content_md5(field(fields, "Content-MD5"))?
+            && md5 != digests.md5
+        {
+            return Err(headers::bad_digest());
+        }
+        Ok(())
+    }
 }
 
 fn respond(

@@ -16,6 +16,7 @@ use tokio::sync::{mpsc, watch};
 pub(crate) async fn serve<F, Fut>(
     listener: TcpListener,
     mut shutdown: watch::Receiver<bool>,
+    header_timeout: Duration,
     handler: F,
 ) where
     F: Fn(SocketAddr, Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
@@ -58,7 +59,7 @@ pub(crate) async fn serve<F, Fut>(
             let conn = hyper::server::conn::http1::Builder::new()
                 .title_case_headers(title_case)
                 .timer(TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(30))
+                .header_read_timeout(header_timeout)
                 .max_buf_size(1 << 20)
                 .serve_connection(TokioIo::new(stream), service);
             tokio::pin!(conn);

@@ -15,8 +15,10 @@ pub(crate) struct Limits {
     pub(crate) max_object_size: u64,
     /// Largest XML or JSON request body buffered in memory, bytes.
     pub(crate) max_document: usize,
-    /// Longest wait for the next chunk of a request body.
-    pub(crate) idle: Duration,
+    /// How long a request body may take.
+    pub(crate) body: crate::body::BodyDeadline,
+    /// How long the request line and headers may take.
+    pub(crate) header_timeout: Duration,
 }
 
 /// Everything handlers need.

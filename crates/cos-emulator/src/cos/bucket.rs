@@ -4,11 +4,11 @@ use super::error::CosError;
 use super::xml::{Xml, field, parse_items};
 use super::{Req, headers, io_error, read_document, set_header, xml_response};
 use crate::auth::Caller;
+use crate::body::RequestBody;
 use crate::body::{self, ResBody};
 use crate::clock::iso8601_millis;
 use crate::state::State;
 use http::Response;
-use hyper::body::Incoming;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// Characters left as-is by `encoding-type=url` (RFC 3986 unreserved plus `/`).
@@ -120,7 +120,7 @@ pub(super) async fn delete_multiple(
     state: &State,
     req: &Req,
     caller: &Caller,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
     let expected_md5 = headers::content_md5(req.header("content-md5"))?;
     let doc = read_document(state, body).await?;

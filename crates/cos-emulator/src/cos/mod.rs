@@ -14,7 +14,7 @@ pub(crate) mod xml;
 pub(crate) use object::store_new_object;
 
 use crate::auth::{self, Caller};
-use crate::body::{self, CutBody, ResBody};
+use crate::body::{self, CutBody, RequestBody, ResBody};
 use crate::faults::Drawn;
 use crate::state::State;
 use error::CosError;
@@ -99,6 +99,7 @@ pub(crate) async fn handle(
                 Some(e) => Err(e),
                 None => prepare(&state, parts, remote, &host),
             };
+            let incoming = RequestBody::new(incoming, state.limits.body);
             match prepared {
                 Err(e) => e.into_response(&host, &request_id, head),
                 Ok(r) => {
@@ -182,7 +183,7 @@ fn prepare(
 async fn dispatch(
     state: &Arc<State>,
     req: &Req,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
     if req.method == Method::OPTIONS {
         return cors::preflight(req);
@@ -322,9 +323,9 @@ pub(crate) fn authorize(
 /// Reads a small request document (XML) with the configured limit.
 pub(crate) async fn read_document(
     state: &State,
-    mut body: Incoming,
+    mut body: RequestBody,
 ) -> Result<bytes::Bytes, CosError> {
-    body::read_limited(&mut body, state.limits.max_document, state.limits.idle)
+    body.read_limited(state.limits.max_document)
         .await
         .map_err(|e| match e {
             body::BodyError::TooLarge => {

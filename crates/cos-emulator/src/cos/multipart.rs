@@ -5,12 +5,12 @@ use super::error::CosError;
 use super::xml::{Xml, field, parse_items};
 use super::{Req, headers, io_error, read_document, set_header, xml_response};
 use crate::auth::Caller;
+use crate::body::RequestBody;
 use crate::body::{self, ResBody};
 use crate::clock::iso8601_millis;
 use crate::state::State;
 use crate::storage::{CompleteError, MAX_PART_NUMBER, PartMeta, UploadMeta};
 use http::{Response, StatusCode};
-use hyper::body::Incoming;
 
 fn upload_id(req: &Req) -> Result<&str, CosError> {
     req.q("uploadId")
@@ -79,7 +79,7 @@ pub(super) fn initiate(
 pub(super) async fn upload_part(
     state: &State,
     req: &Req,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
     let number = part_number(req)?;
     let upload_id = open_upload_id(state, req)?;
@@ -118,7 +118,7 @@ pub(super) async fn upload_part(
 pub(super) async fn complete(
     state: &State,
     req: &Req,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
     let upload_id = upload_id(req)?.to_string();
     let expected_md5 = headers::content_md5(req.header("content-md5"))?;

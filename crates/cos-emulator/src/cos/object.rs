@@ -3,6 +3,7 @@
 use super::error::CosError;
 use super::headers::{self, ByteRange};
 use super::{Req, io_error, set_header};
+use crate::body::RequestBody;
 use crate::body::{self, FileBody, ResBody};
 use crate::clock::http_date_millis;
 use crate::composite_body::CompositeBody;
@@ -11,7 +12,6 @@ use crate::state::State;
 use crate::storage::{Blob, BlobSource, BlobWriter, DigestPipe, Digests, ObjectMeta};
 use http::{Response, StatusCode};
 use http_body_util::BodyExt as _;
-use hyper::body::Incoming;
 
 /// Query parameters GET/HEAD Object accepts besides the signature ones.
 pub(super) const GET_PARAMS: &[&str] = &["versionId"];
@@ -26,7 +26,7 @@ const PIPELINE_FROM: u64 = 256 * 1024;
 pub(crate) async fn receive(
     state: &State,
     req: &Req,
-    mut body: Incoming,
+    mut body: RequestBody,
 ) -> Result<(crate::storage::Blob, Digests), CosError> {
     let declared = headers::content_length(&req.headers)?;
     let max = state.limits.max_object_size;
@@ -52,7 +52,8 @@ pub(crate) async fn receive(
         None
     };
     let broken = |_| CosError::internal("the digest thread stopped");
-    while let Some(chunk) = body::next_chunk(&mut body, state.limits.idle)
+    while let Some(chunk) = body
+        .next_chunk()
         .await
         .map_err(|e| CosError::from_body(e, "object"))?
     {
@@ -125,7 +126,7 @@ pub(crate) fn store_new_object(
 pub(super) async fn put_object(
     state: &State,
     req: &Req,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
     let stored = headers::stored_from_request(&req.headers)?;
     let storage_class = headers::storage_class(req.header("x-cos-storage-class"))?;

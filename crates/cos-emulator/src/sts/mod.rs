@@ -45,8 +45,11 @@ pub(crate) async fn handle(
         tokio::time::sleep(latency).await;
     }
     let request_id = crate::ids::uuid();
-    let (parts, mut incoming) = req.into_parts();
-    let outcome = match body::read_limited(&mut incoming, 1024 * 1024, state.limits.idle).await {
+    let (parts, incoming) = req.into_parts();
+    let outcome = match body::RequestBody::new(incoming, state.limits.body)
+        .read_limited(1024 * 1024)
+        .await
+    {
         Err(_) => Err(StsError::new(
             "InvalidParameter",
             "The request body could not be read or is too large.",
