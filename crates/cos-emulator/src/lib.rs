@@ -81,7 +81,11 @@
 //! the root key and issued temporary keys are kept in a directory and restored on the next
 //! start. Every file is written to `tmp/` and renamed into place (synced first unless
 //! [`EmulatorBuilder::durable`] is `false`), so a reader never sees a torn object and a crash
-//! mid-upload leaves the previous version; leftovers of a crash are removed at start-up. One
+//! mid-upload leaves the previous version; leftovers of a crash are removed at start-up. A record that cannot be read
+//! (damaged, or pointing at data that does not add up) is never deleted: it is moved to
+//! `quarantine/` with one warning line (`tracing`) naming the path and the reason, and so are
+//! the data files no readable record references. `state/` (the root key and the temporary
+//! keys) is owner-only: files 0600, the directory 0700. One
 //! data directory must be used by one emulator process at a time. The MD5 (the ETag) and
 //! CRC-64 of a body of 256 KiB or more are computed on a blocking thread while the body is
 //! still arriving, so with a core to spare a large PUT is bounded by MD5 speed (about

@@ -222,8 +222,20 @@ fn ready_line(emulator: &Emulator) -> String {
     .to_string()
 }
 
+/// Warnings (damaged state moved to `quarantine/`…) go to stderr, one line each, so that
+/// stdout keeps only the ready line; `RUST_LOG` filters them (default `warn`).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 /// Starts the emulator, prints the ready line, serves until SIGINT/SIGTERM, shuts down gracefully.
 pub(crate) fn run(args: EmulatorArgs) -> Result<(), String> {
+    init_logging();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
