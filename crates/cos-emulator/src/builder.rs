@@ -6,10 +6,10 @@ use crate::error::EmulatorError;
 use crate::etag::EtagMode;
 use crate::faults::Faults;
 use crate::identity::{CredentialStore, Identities, SubAccount};
-use crate::mfa::MfaDevice;
-use crate::oidc::OidcProvider;
 use crate::state::{Limits, State};
 use crate::storage::Store;
+use crate::sts::MfaDevice;
+use crate::sts::OidcProvider;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -569,7 +569,7 @@ impl EmulatorBuilder {
             limits: Limits {
                 max_object_size: self.max_object_size,
                 max_document: 4 * 1024 * 1024,
-                body: crate::body::BodyDeadline {
+                body: crate::http::body::BodyDeadline {
                     idle: self.body_timeout,
                     grace: self.body_grace,
                     min_rate: self.body_min_rate,

@@ -68,14 +68,14 @@ impl Emulator {
         let (shutdown, rx) = watch::channel(false);
         let cos_state = state.clone();
         let header_timeout = state.limits.header_timeout;
-        let cos = tokio::spawn(crate::server::serve(
+        let cos = tokio::spawn(crate::http::serve(
             cos_listener,
             rx.clone(),
             header_timeout,
             move |remote, req| crate::cos::handle(cos_state.clone(), remote, req),
         ));
         let sts_state = state.clone();
-        let sts = tokio::spawn(crate::server::serve(
+        let sts = tokio::spawn(crate::http::serve(
             sts_listener,
             rx,
             header_timeout,

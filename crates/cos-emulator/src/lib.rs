@@ -149,10 +149,8 @@
 #![deny(missing_docs)]
 
 mod auth;
-mod body;
 mod builder;
 mod clock;
-mod composite_body;
 mod cos;
 mod crc64;
 mod emulator;
@@ -161,13 +159,9 @@ mod etag;
 mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
-mod header_case;
+mod http;
 mod identity;
 mod ids;
-mod mfa;
-mod oidc;
-mod post_object;
-mod server;
 mod state;
 mod storage;
 mod sts;
@@ -178,5 +172,4 @@ pub use error::EmulatorError;
 pub use etag::EtagMode;
 pub use faults::Faults;
 pub use identity::SubAccount;
-pub use mfa::MfaDevice;
-pub use oidc::OidcProvider;
+pub use sts::{MfaDevice, OidcProvider};

@@ -16,7 +16,7 @@ pub(crate) struct Limits {
     /// Largest XML or JSON request body buffered in memory, bytes.
     pub(crate) max_document: usize,
     /// How long a request body may take.
-    pub(crate) body: crate::body::BodyDeadline,
+    pub(crate) body: crate::http::body::BodyDeadline,
     /// How long the request line and headers may take.
     pub(crate) header_timeout: Duration,
 }

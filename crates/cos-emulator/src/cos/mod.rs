@@ -1,21 +1,17 @@
 //! The COS XML API: routing, operations and responses.
 
-mod bucket;
-pub(crate) mod copy;
-mod cors;
 pub(crate) mod error;
 pub(crate) mod headers;
-mod multipart;
-mod object;
-pub(crate) mod part_copy;
+pub(crate) mod ops;
 pub(crate) mod route;
 pub(crate) mod xml;
 
-pub(crate) use object::store_new_object;
+pub(crate) use ops::object::store_new_object;
+use ops::{bucket, copy, cors, multipart, object, part_copy};
 
 use crate::auth::{self, Caller};
-use crate::body::{self, CutBody, RequestBody, ResBody};
 use crate::faults::Drawn;
+use crate::http::body::{self, CutBody, RequestBody, ResBody};
 use crate::state::State;
 use error::CosError;
 use http::{HeaderMap, HeaderValue, Method, Request, Response};
@@ -194,7 +190,7 @@ async fn dispatch(
             .header("content-type")
             .is_some_and(|c| c.to_ascii_lowercase().starts_with("multipart/form-data"));
         if is_form {
-            return crate::post_object::handle(state, req, body).await;
+            return crate::cos::ops::post_object::handle(state, req, body).await;
         }
     }
     let caller = auth::authenticate(state, req)?;

@@ -7,11 +7,16 @@
 //! API 3.0 envelope with HTTP 200.
 
 mod actions;
+mod mfa;
+mod oidc;
 pub(crate) mod role_params;
 mod trust;
 mod wire;
 
-use crate::body::{self, ResBody};
+pub use mfa::MfaDevice;
+pub use oidc::OidcProvider;
+
+use crate::http::body::{self, ResBody};
 use crate::state::State;
 use http::{HeaderValue, Request, Response};
 use hyper::body::Incoming;

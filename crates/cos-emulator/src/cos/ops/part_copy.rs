@@ -5,12 +5,12 @@
 //! apply. The answer is `<CopyPartResult>` with the part's ETag, LastModified and CRC64.
 
 use super::copy::{authorized_source, copy_result, open_source};
-use super::error::CosError;
 use super::multipart::{open_upload_id, part_number};
-use super::{Req, io_error};
 use crate::auth::Caller;
-use crate::body::ResBody;
+use crate::cos::error::CosError;
+use crate::cos::{Req, io_error};
 use crate::etag::crc64_etag_digest;
+use crate::http::body::ResBody;
 use crate::state::State;
 use crate::storage::PartMeta;
 use http::Response;
@@ -56,7 +56,7 @@ pub(crate) fn copy_range(value: Option<&str>, size: u64) -> Result<(u64, u64), C
 }
 
 /// Upload Part - Copy.
-pub(super) async fn upload_part_copy(
+pub(crate) async fn upload_part_copy(
     state: &Arc<State>,
     req: &Req,
     caller: &Caller,

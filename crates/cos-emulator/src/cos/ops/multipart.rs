@@ -1,13 +1,13 @@
 //! Multipart upload: Initiate, Upload Part, Complete, Abort, List Parts, List Multipart Uploads.
 
 use super::bucket::{encode_key, encoding, max_param};
-use super::error::CosError;
-use super::xml::{Xml, field, parse_items};
-use super::{Req, headers, io_error, read_document, set_header, xml_response};
 use crate::auth::Caller;
-use crate::body::RequestBody;
-use crate::body::{self, ResBody};
 use crate::clock::iso8601_millis;
+use crate::cos::error::CosError;
+use crate::cos::xml::{Xml, field, parse_items};
+use crate::cos::{Req, headers, io_error, read_document, set_header, xml_response};
+use crate::http::body::RequestBody;
+use crate::http::body::{self, ResBody};
 use crate::state::State;
 use crate::storage::{CompleteError, MAX_PART_NUMBER, PartMeta, UploadMeta};
 use http::{Response, StatusCode};
@@ -19,7 +19,7 @@ fn upload_id(req: &Req) -> Result<&str, CosError> {
 }
 
 /// The `partNumber` parameter, 1 to 10000.
-pub(super) fn part_number(req: &Req) -> Result<u32, CosError> {
+pub(crate) fn part_number(req: &Req) -> Result<u32, CosError> {
     req.q("partNumber")
         .and_then(|n| n.parse().ok())
         .filter(|n| (1..=MAX_PART_NUMBER).contains(n))
@@ -31,7 +31,7 @@ pub(super) fn part_number(req: &Req) -> Result<u32, CosError> {
 }
 
 /// The `uploadId` parameter, naming an open upload of the request's object.
-pub(super) fn open_upload_id<'r>(state: &State, req: &'r Req) -> Result<&'r str, CosError> {
+pub(crate) fn open_upload_id<'r>(state: &State, req: &'r Req) -> Result<&'r str, CosError> {
     let upload_id = upload_id(req)?;
     if state
         .store
@@ -45,7 +45,7 @@ pub(super) fn open_upload_id<'r>(state: &State, req: &'r Req) -> Result<&'r str,
 }
 
 /// Initiate Multipart Upload.
-pub(super) fn initiate(
+pub(crate) fn initiate(
     state: &State,
     req: &Req,
     caller: &Caller,
@@ -76,7 +76,7 @@ pub(super) fn initiate(
 }
 
 /// Upload Part.
-pub(super) async fn upload_part(
+pub(crate) async fn upload_part(
     state: &State,
     req: &Req,
     body: RequestBody,
@@ -115,7 +115,7 @@ pub(super) async fn upload_part(
 }
 
 /// Complete Multipart Upload.
-pub(super) async fn complete(
+pub(crate) async fn complete(
     state: &State,
     req: &Req,
     body: RequestBody,
@@ -189,7 +189,7 @@ pub(super) async fn complete(
 }
 
 /// Abort Multipart Upload.
-pub(super) fn abort(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
+pub(crate) fn abort(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
     let upload_id = upload_id(req)?;
     if !state
         .store
@@ -215,7 +215,7 @@ fn initiator(x: &mut Xml, state: &State, id: &str) {
 }
 
 /// List Parts.
-pub(super) fn list_parts(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
+pub(crate) fn list_parts(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
     let url = encoding(req)?;
     let upload_id = upload_id(req)?;
     let max_parts = max_param(req, "max-parts")?;
@@ -261,7 +261,7 @@ pub(super) fn list_parts(state: &State, req: &Req) -> Result<Response<ResBody>, 
 }
 
 /// List Multipart Uploads.
-pub(super) fn list_uploads(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
+pub(crate) fn list_uploads(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
     let url = encoding(req)?;
     let prefix = req.q("prefix").unwrap_or_default();
     let delimiter = req.q("delimiter").filter(|d| !d.is_empty());

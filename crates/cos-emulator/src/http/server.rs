@@ -1,6 +1,6 @@
 //! Accept loop and per-connection HTTP/1.1 serving with graceful shutdown.
 
-use crate::body::ResBody;
+use crate::http::body::ResBody;
 use http::{Request, Response};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -24,7 +24,7 @@ pub(crate) async fn serve<F, Fut>(
 {
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
     // `ETag`, `Content-Length`… as COS spells them (title case if that is unavailable).
-    let spellings = crate::header_case::cos_spellings().await;
+    let spellings = crate::http::header_case::cos_spellings().await;
     loop {
         let accepted = tokio::select! {
             _ = shutdown.changed() => break,

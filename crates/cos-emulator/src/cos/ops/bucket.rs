@@ -1,12 +1,12 @@
 //! Bucket-level operations: GET Bucket (List Objects), HEAD Bucket, DELETE Multiple Objects.
 
-use super::error::CosError;
-use super::xml::{Xml, field, parse_items};
-use super::{Req, headers, io_error, read_document, set_header, xml_response};
 use crate::auth::Caller;
-use crate::body::RequestBody;
-use crate::body::{self, ResBody};
 use crate::clock::iso8601_millis;
+use crate::cos::error::CosError;
+use crate::cos::xml::{Xml, field, parse_items};
+use crate::cos::{Req, headers, io_error, read_document, set_header, xml_response};
+use crate::http::body::RequestBody;
+use crate::http::body::{self, ResBody};
 use crate::state::State;
 use http::Response;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -20,7 +20,7 @@ const URL_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'/');
 
 /// Encodes a key when `encoding-type=url` was requested.
-pub(super) fn encode_key(value: &str, url: bool) -> String {
+pub(crate) fn encode_key(value: &str, url: bool) -> String {
     if url {
         utf8_percent_encode(value, URL_ENCODE).to_string()
     } else {
@@ -29,7 +29,7 @@ pub(super) fn encode_key(value: &str, url: bool) -> String {
 }
 
 /// Parses `encoding-type` (only `url` is valid).
-pub(super) fn encoding(req: &Req) -> Result<bool, CosError> {
+pub(crate) fn encoding(req: &Req) -> Result<bool, CosError> {
     match req.q("encoding-type") {
         None => Ok(false),
         Some(v) if v.eq_ignore_ascii_case("url") => Ok(true),
@@ -40,7 +40,7 @@ pub(super) fn encoding(req: &Req) -> Result<bool, CosError> {
 }
 
 /// Parses a `max-*` parameter: default and maximum 1000.
-pub(super) fn max_param(req: &Req, name: &str) -> Result<usize, CosError> {
+pub(crate) fn max_param(req: &Req, name: &str) -> Result<usize, CosError> {
     match req.q(name) {
         None | Some("") => Ok(1000),
         Some(v) => v.parse::<usize>().map(|n| n.min(1000)).map_err(|_| {
@@ -52,7 +52,7 @@ pub(super) fn max_param(req: &Req, name: &str) -> Result<usize, CosError> {
 }
 
 /// GET Bucket.
-pub(super) fn list_objects(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
+pub(crate) fn list_objects(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
     let url = encoding(req)?;
     let prefix = req.q("prefix").unwrap_or_default();
     let marker = req.q("marker").unwrap_or_default();
@@ -108,7 +108,7 @@ pub(super) fn list_objects(state: &State, req: &Req) -> Result<Response<ResBody>
 }
 
 /// HEAD Bucket.
-pub(super) fn head_bucket(state: &State, _req: &Req) -> Result<Response<ResBody>, CosError> {
+pub(crate) fn head_bucket(state: &State, _req: &Req) -> Result<Response<ResBody>, CosError> {
     let mut response = Response::new(body::empty());
     set_header(response.headers_mut(), "x-cos-bucket-region", &state.region);
     set_header(response.headers_mut(), "content-length", "0");
@@ -116,7 +116,7 @@ pub(super) fn head_bucket(state: &State, _req: &Req) -> Result<Response<ResBody>
 }
 
 /// DELETE Multiple Objects: per-key authorization; failures are `<Error>` entries.
-pub(super) async fn delete_multiple(
+pub(crate) async fn delete_multiple(
     state: &State,
     req: &Req,
     caller: &Caller,
@@ -148,7 +148,7 @@ pub(super) async fn delete_multiple(
     for item in &parsed.items {
         let key = field(item, "Key").unwrap_or_default();
         let outcome = headers::check_key(key)
-            .and_then(|()| super::authorize(state, caller, req, "DeleteObject", key))
+            .and_then(|()| crate::cos::authorize(state, caller, req, "DeleteObject", key))
             .and_then(|()| {
                 state
                     .store

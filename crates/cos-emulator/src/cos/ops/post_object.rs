@@ -10,9 +10,9 @@
 //!    once more with its real length before it becomes the object.
 
 use crate::auth::{self, MAX_SKEW};
-use crate::body::{self, RequestBody, ResBody};
 use crate::cos::error::CosError;
 use crate::cos::{Req, headers, io_error, set_header, store_new_object};
+use crate::http::body::{self, RequestBody, ResBody};
 use crate::state::State;
 use crate::storage::Digests;
 use bytes::{Buf as _, BytesMut};

@@ -1,20 +1,20 @@
 //! PUT, GET, HEAD and DELETE Object.
 
-use super::error::CosError;
-use super::headers::{self, ByteRange};
-use super::{Req, io_error, set_header};
-use crate::body::RequestBody;
-use crate::body::{self, FileBody, ResBody};
+use super::composite_body::CompositeBody;
 use crate::clock::http_date_millis;
-use crate::composite_body::CompositeBody;
+use crate::cos::error::CosError;
+use crate::cos::headers::{self, ByteRange};
+use crate::cos::{Req, io_error, set_header};
 use crate::etag::crc64_etag_digest;
+use crate::http::body::RequestBody;
+use crate::http::body::{self, FileBody, ResBody};
 use crate::state::State;
 use crate::storage::{Blob, BlobSource, BlobWriter, DigestPipe, Digests, ObjectMeta};
 use http::{Response, StatusCode};
 use http_body_util::BodyExt as _;
 
 /// Query parameters GET/HEAD Object accepts besides the signature ones.
-pub(super) const GET_PARAMS: &[&str] = &["versionId"];
+pub(crate) const GET_PARAMS: &[&str] = &["versionId"];
 
 /// Bodies at least this large (or of unknown length) are hashed on a separate thread while
 /// they are received; smaller ones inline, where a thread hand-off would cost more.
@@ -123,7 +123,7 @@ pub(crate) fn store_new_object(
 }
 
 /// PUT Object.
-pub(super) async fn put_object(
+pub(crate) async fn put_object(
     state: &State,
     req: &Req,
     body: RequestBody,
@@ -225,7 +225,7 @@ fn object_headers(response: &mut Response<ResBody>, meta: &ObjectMeta, req: &Req
 }
 
 /// GET or HEAD Object.
-pub(super) fn get_object(
+pub(crate) fn get_object(
     state: &State,
     req: &Req,
     head: bool,
@@ -310,7 +310,7 @@ pub(super) fn get_object(
 }
 
 /// DELETE Object: 204 whether or not the key existed.
-pub(super) fn delete_object(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
+pub(crate) fn delete_object(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
     state
         .store
         .delete_object(&req.target.bucket, &req.target.key)

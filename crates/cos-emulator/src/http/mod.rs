@@ -1,0 +1,8 @@
+//! HTTP mechanics shared by the COS and STS listeners: the accept loop, request and
+//! response bodies with their deadlines, and COS's response-header spellings.
+
+pub(crate) mod body;
+pub(crate) mod header_case;
+mod server;
+
+pub(crate) use server::serve;
