@@ -166,10 +166,10 @@ mod state;
 mod storage;
 mod sts;
 
-pub use builder::{EmulatorBuilder, Role};
+pub use builder::EmulatorBuilder;
 pub use emulator::Emulator;
 pub use error::EmulatorError;
 pub use etag::EtagMode;
 pub use faults::Faults;
 pub use identity::SubAccount;
-pub use sts::{MfaDevice, OidcProvider};
+pub use sts::{MfaDevice, OidcProvider, Role};

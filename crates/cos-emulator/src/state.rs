@@ -1,10 +1,10 @@
 //! Shared state of a running emulator.
 
-use crate::builder::Role;
 use crate::clock::Clock;
 use crate::faults::Faults;
 use crate::identity::Identities;
 use crate::storage::Store;
+use crate::sts::Role;
 use std::sync::RwLock;
 use std::time::Duration;
 

@@ -68,9 +68,9 @@ pub(crate) async fn handle(
     }
     let head = req.method() == Method::HEAD;
     let origin = req.headers().get(http::header::ORIGIN).cloned();
-    let (host, host_error) = match route::request_host(req.uri(), req.headers()) {
+    let (host, host_error) = match crate::http::host::request_host(req.uri(), req.headers()) {
         Ok(host) => (host, None),
-        Err(route::HostMismatch) => (
+        Err(crate::http::host::HostMismatch) => (
             String::new(),
             Some(CosError::bad_request(
                 "InvalidURI",

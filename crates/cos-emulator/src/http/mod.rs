@@ -3,6 +3,7 @@
 
 pub(crate) mod body;
 pub(crate) mod header_case;
+pub(crate) mod host;
 mod server;
 
 pub(crate) use server::serve;

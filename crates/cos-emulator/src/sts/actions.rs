@@ -4,9 +4,9 @@ use super::StsError;
 use super::role_params;
 use super::trust;
 use super::wire::Call;
-use crate::builder::Role;
 use crate::identity::{Identity, Issue};
 use crate::state::State;
+use crate::sts::Role;
 use serde_json::{Value, json};
 
 /// Longest GetFederationToken for the root account, seconds.

@@ -9,12 +9,14 @@
 mod actions;
 mod mfa;
 mod oidc;
+mod role;
 pub(crate) mod role_params;
 mod trust;
 mod wire;
 
 pub use mfa::MfaDevice;
 pub use oidc::OidcProvider;
+pub use role::Role;
 
 use crate::http::body::{self, ResBody};
 use crate::state::State;

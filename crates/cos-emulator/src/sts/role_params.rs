@@ -3,7 +3,7 @@
 
 use super::StsError;
 use super::wire::Call;
-use crate::builder::Role;
+use crate::sts::Role;
 
 /// Most session tags one AssumeRole accepts.
 const MAX_TAGS: usize = 50;

@@ -2,8 +2,8 @@
 //! `principal` names the caller are evaluated by `cos-policy` for `name/sts:AssumeRole` on
 //! the role, with `sts:external_id` in the condition context.
 
-use crate::builder::Role;
 use crate::identity::{Identities, Identity};
+use crate::sts::Role;
 use serde_json::Value;
 
 /// The trust policy of a role configured without one: the owner account.

@@ -79,7 +79,7 @@ fn lookup(
 
 /// The hosts a signature may have been made for: the one sent, then the public name.
 fn candidate_hosts(state: &State, parts: &http::request::Parts) -> Result<Vec<String>, StsError> {
-    let sent = crate::cos::route::request_host(&parts.uri, &parts.headers).map_err(|_| {
+    let sent = crate::http::host::request_host(&parts.uri, &parts.headers).map_err(|_| {
         StsError::new(
             "InvalidParameter",
             "The request target's host differs from the Host header.",
