@@ -1,6 +1,7 @@
 //! Configuring and starting an emulator.
 
 use crate::clock::Clock;
+use crate::cos::CosConfig;
 use crate::emulator::Emulator;
 use crate::error::EmulatorError;
 use crate::etag::EtagMode;
@@ -9,7 +10,7 @@ use crate::identity::{CredentialStore, Identities, SubAccount};
 use crate::state::{Limits, State};
 use crate::storage::Store;
 use crate::sts::OidcProvider;
-use crate::sts::{MfaDevice, Role};
+use crate::sts::{MfaDevice, Role, StsConfig};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -455,18 +456,23 @@ impl EmulatorBuilder {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|reason| EmulatorError::InvalidConfig { reason })?;
         let state = Arc::new(State {
-            region: self.region,
-            appid: self.appid,
+            cos: CosConfig {
+                region: self.region,
+                appid: self.appid,
+                buckets,
+                allow_anonymous: self.allow_anonymous,
+                etag_mode: self.etag_mode,
+            },
+            sts: StsConfig {
+                roles: self.roles,
+                oidc_providers: self.oidc_providers,
+                mfa_devices: self.mfa_devices,
+                public_host: self.sts_public_host.to_ascii_lowercase(),
+            },
             identities: Identities::new(self.owner_uin, root, sub_accounts, credentials),
-            buckets,
             store,
             clock: Clock::new(self.clock_offset),
             faults: RwLock::new(self.faults),
-            roles: self.roles,
-            oidc_providers: self.oidc_providers,
-            mfa_devices: self.mfa_devices,
-            sts_public_host: self.sts_public_host.to_ascii_lowercase(),
-            allow_anonymous: self.allow_anonymous,
             limits: Limits {
                 max_object_size: self.max_object_size,
                 max_document: 4 * 1024 * 1024,
@@ -477,7 +483,6 @@ impl EmulatorBuilder {
                 },
                 header_timeout: self.header_timeout,
             },
-            etag_mode: self.etag_mode,
         });
         Emulator::spawn(state, cos_listener, sts_listener)
     }

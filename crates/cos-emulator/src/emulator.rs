@@ -37,8 +37,8 @@ impl std::fmt::Debug for Emulator {
         f.debug_struct("Emulator")
             .field("cos_addr", &self.cos_addr)
             .field("sts_addr", &self.sts_addr)
-            .field("region", &self.state.region)
-            .field("buckets", &self.state.buckets)
+            .field("region", &self.state.cos.region)
+            .field("buckets", &self.state.cos.buckets)
             .field("root", &self.state.identities.root)
             .finish()
     }
@@ -159,7 +159,7 @@ impl Emulator {
     /// # Ok(()) }
     /// ```
     pub fn appid(&self) -> &str {
-        &self.state.appid
+        &self.state.cos.appid
     }
 
     /// How PUT Object and Upload Part compute ETags.
@@ -171,7 +171,7 @@ impl Emulator {
     /// # Ok(()) }
     /// ```
     pub fn etag_mode(&self) -> crate::EtagMode {
-        self.state.etag_mode
+        self.state.cos.etag_mode
     }
 
     /// The region.
@@ -183,7 +183,7 @@ impl Emulator {
     /// # Ok(()) }
     /// ```
     pub fn region(&self) -> &str {
-        &self.state.region
+        &self.state.cos.region
     }
 
     /// The root account's UIN.
@@ -207,7 +207,7 @@ impl Emulator {
     /// # Ok(()) }
     /// ```
     pub fn buckets(&self) -> &[String] {
-        &self.state.buckets
+        &self.state.cos.buckets
     }
 
     /// Replaces the fault-injection settings of the running emulator.

@@ -1,10 +1,13 @@
-//! Shared state of a running emulator.
+//! Shared state of a running emulator, in three parts: the COS side's configuration, the
+//! STS side's configuration, and the identities both authenticate against; plus what every
+//! layer shares (clock, storage, limits, faults).
 
 use crate::clock::Clock;
+use crate::cos::CosConfig;
 use crate::faults::Faults;
 use crate::identity::Identities;
 use crate::storage::Store;
-use crate::sts::Role;
+use crate::sts::StsConfig;
 use std::sync::RwLock;
 use std::time::Duration;
 
@@ -23,39 +26,21 @@ pub(crate) struct Limits {
 
 /// Everything handlers need.
 pub(crate) struct State {
-    pub(crate) region: String,
-    pub(crate) appid: String,
-    pub(crate) buckets: Vec<String>,
+    /// The COS side: region, APPID, buckets, addressing and ETag options.
+    pub(crate) cos: CosConfig,
+    /// The STS side: roles, identity providers, MFA devices, public host.
+    pub(crate) sts: StsConfig,
+    /// The root account, sub-accounts and temporary keys.
+    pub(crate) identities: Identities,
     pub(crate) store: Store,
     pub(crate) clock: Clock,
     pub(crate) faults: RwLock<Faults>,
-    /// The root account, sub-accounts and temporary keys.
-    pub(crate) identities: Identities,
-    pub(crate) roles: Vec<Role>,
-    /// Identity providers for AssumeRoleWithWebIdentity.
-    pub(crate) oidc_providers: Vec<crate::OidcProvider>,
-    /// MFA devices for GetSessionToken.
-    pub(crate) mfa_devices: Vec<crate::MfaDevice>,
-    pub(crate) sts_public_host: String,
-    pub(crate) allow_anonymous: bool,
     pub(crate) limits: Limits,
-    /// How PUT Object and Upload Part compute ETags.
-    pub(crate) etag_mode: crate::EtagMode,
 }
 
 impl State {
-    /// The bucket used when neither the host nor the path names one.
-    pub(crate) fn default_bucket(&self) -> &str {
-        self.buckets.first().map_or("", String::as_str)
-    }
-
     /// The current fault configuration.
     pub(crate) fn faults(&self) -> Faults {
         self.faults.read().map(|f| *f).unwrap_or_default()
-    }
-
-    /// The CAM resource prefix `qcs::cos:<region>:uid/<appid>:`.
-    pub(crate) fn resource_prefix(&self) -> String {
-        format!("qcs::cos:{}:uid/{}:", self.region, self.appid)
     }
 }

@@ -46,7 +46,7 @@ pub(crate) fn server_time(state: &State) -> String {
 /// Authenticates a COS request.
 pub(crate) fn authenticate(state: &State, req: &Req) -> Result<Caller, CosError> {
     if !is_signed(req) {
-        if state.allow_anonymous {
+        if state.cos.allow_anonymous {
             return Ok(Caller::Root);
         }
         return Err(CosError::access_denied("Access Denied."));
@@ -207,7 +207,7 @@ pub(crate) fn authorize_in(
     bucket: &str,
     suffix: &str,
 ) -> Result<(), CosError> {
-    let resource = format!("{}{bucket}/{suffix}", state.resource_prefix());
+    let resource = format!("{}{bucket}/{suffix}", state.cos.resource_prefix());
     let context = context::conditions(req, action);
     if caller.allows(&format!("name/cos:{action}"), &resource, &context) {
         Ok(())

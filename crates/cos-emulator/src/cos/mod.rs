@@ -20,6 +20,30 @@ use hyper::body::Incoming;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+/// The COS side's configuration.
+pub(crate) struct CosConfig {
+    pub(crate) region: String,
+    pub(crate) appid: String,
+    /// `name-appid`; the first is the default bucket.
+    pub(crate) buckets: Vec<String>,
+    /// Whether unsigned requests act as the root account.
+    pub(crate) allow_anonymous: bool,
+    /// How PUT Object and Upload Part compute ETags.
+    pub(crate) etag_mode: crate::EtagMode,
+}
+
+impl CosConfig {
+    /// The bucket used when neither the host nor the path names one.
+    pub(crate) fn default_bucket(&self) -> &str {
+        self.buckets.first().map_or("", String::as_str)
+    }
+
+    /// The CAM resource prefix `qcs::cos:<region>:uid/<appid>:`.
+    pub(crate) fn resource_prefix(&self) -> String {
+        format!("qcs::cos:{}:uid/{}:", self.region, self.appid)
+    }
+}
+
 /// A routed COS request.
 pub(crate) struct Req {
     pub(crate) method: Method,
@@ -159,8 +183,8 @@ fn prepare(
     let target = route::route(
         host,
         parts.uri.path(),
-        &state.buckets,
-        state.default_bucket(),
+        &state.cos.buckets,
+        state.cos.default_bucket(),
     )?;
     if !state.store.has_bucket(&target.bucket) {
         return Err(CosError::no_such_bucket());

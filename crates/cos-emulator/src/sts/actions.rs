@@ -185,6 +185,7 @@ fn find_role<'s>(state: &'s State, arn: &str) -> Result<&'s Role, StsError> {
         })
         .ok_or_else(not_found)?;
     state
+        .sts
         .roles
         .iter()
         .find(|r| r.name() == role_name)
@@ -225,6 +226,7 @@ fn assume_role_with_web_identity(state: &State, call: &Call) -> Result<Value, St
     }
     let token_error = |why: String| StsError::new("InvalidParameter.WebIdentityTokenError", why);
     let provider = state
+        .sts
         .oidc_providers
         .iter()
         .find(|p| p.id() == provider_id)
@@ -268,6 +270,7 @@ fn get_session_token(state: &State, call: &Call) -> Result<Value, StsError> {
         )
     };
     let device = state
+        .sts
         .mfa_devices
         .iter()
         .find(|d| d.serial() == serial)

@@ -25,6 +25,18 @@ use hyper::body::Incoming;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+/// The STS side's configuration.
+pub(crate) struct StsConfig {
+    /// Roles for AssumeRole and AssumeRoleWithWebIdentity.
+    pub(crate) roles: Vec<Role>,
+    /// Identity providers for AssumeRoleWithWebIdentity.
+    pub(crate) oidc_providers: Vec<OidcProvider>,
+    /// MFA devices for GetSessionToken.
+    pub(crate) mfa_devices: Vec<MfaDevice>,
+    /// The public host name clients may sign instead of the address they connect to.
+    pub(crate) public_host: String,
+}
+
 /// An API 3.0 error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct StsError {

@@ -86,8 +86,8 @@ fn candidate_hosts(state: &State, parts: &http::request::Parts) -> Result<Vec<St
         )
     })?;
     let mut hosts = vec![sent];
-    if !hosts.contains(&state.sts_public_host) {
-        hosts.push(state.sts_public_host.clone());
+    if !hosts.contains(&state.sts.public_host) {
+        hosts.push(state.sts.public_host.clone());
     }
     Ok(hosts)
 }

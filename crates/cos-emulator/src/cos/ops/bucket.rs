@@ -95,22 +95,30 @@ pub(crate) fn list_objects(state: &State, req: &Req) -> Result<Response<ResBody>
             .elem("ETag", &meta.etag)
             .elem("Size", &meta.size.to_string())
             .open("Owner")
-            .elem("ID", &state.appid)
-            .elem("DisplayName", &state.appid)
+            .elem("ID", &state.cos.appid)
+            .elem("DisplayName", &state.cos.appid)
             .close("Owner")
             .elem("StorageClass", &meta.storage_class)
             .close("Contents");
     }
     x.close("ListBucketResult");
     let mut response = xml_response(x.finish());
-    set_header(response.headers_mut(), "x-cos-bucket-region", &state.region);
+    set_header(
+        response.headers_mut(),
+        "x-cos-bucket-region",
+        &state.cos.region,
+    );
     Ok(response)
 }
 
 /// HEAD Bucket.
 pub(crate) fn head_bucket(state: &State, _req: &Req) -> Result<Response<ResBody>, CosError> {
     let mut response = Response::new(body::empty());
-    set_header(response.headers_mut(), "x-cos-bucket-region", &state.region);
+    set_header(
+        response.headers_mut(),
+        "x-cos-bucket-region",
+        &state.cos.region,
+    );
     set_header(response.headers_mut(), "content-length", "0");
     Ok(response)
 }

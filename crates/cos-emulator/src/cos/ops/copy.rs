@@ -143,7 +143,7 @@ pub(crate) fn authorized_source(
 ) -> Result<CopySource, CosError> {
     let source = parse_source(
         req.header("x-cos-copy-source").unwrap_or_default(),
-        &state.buckets,
+        &state.cos.buckets,
     )?;
     auth::authorize(state, caller, req, "PutObject", &req.target.key)?;
     auth::authorize_in(state, caller, req, "GetObject", &source.bucket, &source.key)?;

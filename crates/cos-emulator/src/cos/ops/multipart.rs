@@ -209,8 +209,8 @@ fn initiator(x: &mut Xml, state: &State, id: &str) {
         .elem("DisplayName", id.rsplit('/').next().unwrap_or(id))
         .close("Initiator");
     x.open("Owner")
-        .elem("ID", &state.appid)
-        .elem("DisplayName", &state.appid)
+        .elem("ID", &state.cos.appid)
+        .elem("DisplayName", &state.cos.appid)
         .close("Owner");
 }
 

@@ -40,7 +40,7 @@ pub(crate) async fn receive(
         .store
         .writer(declared.unwrap_or(0).min(1 << 30))
         .map_err(io_error)?;
-    let md5_needed = state.etag_mode.needs_md5(expected_md5.is_some());
+    let md5_needed = state.cos.etag_mode.needs_md5(expected_md5.is_some());
     let mut pipe = if !md5_needed {
         // CRC-64 alone runs at many GB/s: inline, no hand-off.
         writer = writer.without_md5();

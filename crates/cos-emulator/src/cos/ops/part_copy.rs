@@ -71,7 +71,7 @@ pub(crate) async fn upload_part_copy(
             "Your proposed upload exceeds the maximum allowed part size.",
         ));
     }
-    let with_md5 = state.etag_mode.needs_md5(false);
+    let with_md5 = state.cos.etag_mode.needs_md5(false);
     let copier = Arc::clone(state);
     let (blob, mut digests) =
         tokio::task::spawn_blocking(move || copier.store.copy_range(opened, start, len, with_md5))
