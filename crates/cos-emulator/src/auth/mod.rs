@@ -8,8 +8,8 @@
 
 pub(crate) mod context;
 
-use crate::cos::Req;
 use crate::cos::error::CosError;
+use crate::cos::request::Req;
 use crate::identity::KeyError;
 use crate::state::State;
 use http::StatusCode;

@@ -3,15 +3,17 @@
 pub(crate) mod error;
 pub(crate) mod headers;
 pub(crate) mod ops;
+pub(crate) mod request;
+pub(crate) mod response;
 pub(crate) mod route;
 pub(crate) mod xml;
 
-pub(crate) use ops::object::store_new_object;
 use ops::{bucket, copy, cors, multipart, object, part_copy};
+pub(crate) use request::Req;
 
 use crate::auth::{self, Caller};
 use crate::faults::Drawn;
-use crate::http::body::{self, CutBody, RequestBody, ResBody};
+use crate::http::body::{CutBody, RequestBody, ResBody};
 use crate::state::State;
 use error::CosError;
 use http::{HeaderMap, HeaderValue, Method, Request, Response};
@@ -41,41 +43,6 @@ impl CosConfig {
     /// The CAM resource prefix `qcs::cos:<region>:uid/<appid>:`.
     pub(crate) fn resource_prefix(&self) -> String {
         format!("qcs::cos:{}:uid/{}:", self.region, self.appid)
-    }
-}
-
-/// A routed COS request.
-pub(crate) struct Req {
-    pub(crate) method: Method,
-    pub(crate) target: route::Target,
-    pub(crate) query: Vec<(String, String)>,
-    pub(crate) headers: HeaderMap,
-    pub(crate) parts: http::request::Parts,
-    pub(crate) remote: SocketAddr,
-}
-
-impl Req {
-    /// A query parameter.
-    pub(crate) fn q(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// Whether a query parameter is present (with or without a value).
-    pub(crate) fn has_q(&self, name: &str) -> bool {
-        self.query.iter().any(|(k, _)| k == name)
-    }
-
-    /// A header as text.
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        headers::header(&self.headers, name)
-    }
-
-    /// `bucket/key` for error `Resource` elements.
-    pub(crate) fn resource(&self) -> String {
-        format!("{}/{}", self.target.host, self.target.key)
     }
 }
 
@@ -117,7 +84,7 @@ pub(crate) async fn handle(
             let (parts, incoming) = req.into_parts();
             let prepared = match host_error {
                 Some(e) => Err(e),
-                None => prepare(&state, parts, remote, &host),
+                None => request::prepare(&state, parts, remote, &host),
             };
             let incoming = RequestBody::new(incoming, state.limits.body);
             match prepared {
@@ -165,39 +132,6 @@ fn add_common_headers(
     if let Some(origin) = origin {
         cors::add_actual_response_headers(headers, origin);
     }
-}
-
-fn prepare(
-    state: &State,
-    mut parts: http::request::Parts,
-    remote: SocketAddr,
-    host: &str,
-) -> Result<Req, CosError> {
-    // Verification reads `Host`: give an absolute-form request without one the host it is
-    // routed by, so that both use the same value.
-    if !parts.headers.contains_key(http::header::HOST)
-        && let Ok(value) = HeaderValue::from_str(host)
-    {
-        parts.headers.insert(http::header::HOST, value);
-    }
-    let target = route::route(
-        host,
-        parts.uri.path(),
-        &state.cos.buckets,
-        state.cos.default_bucket(),
-    )?;
-    if !state.store.has_bucket(&target.bucket) {
-        return Err(CosError::no_such_bucket());
-    }
-    let query = route::parse_query(parts.uri.query())?;
-    Ok(Req {
-        method: parts.method.clone(),
-        target,
-        query,
-        headers: parts.headers.clone(),
-        parts,
-        remote,
-    })
 }
 
 async fn dispatch(
@@ -338,50 +272,4 @@ pub(crate) fn authorize(
     suffix: &str,
 ) -> Result<(), CosError> {
     auth::authorize(state, caller, req, action, suffix)
-}
-
-/// Reads a small request document (XML) with the configured limit.
-pub(crate) async fn read_document(
-    state: &State,
-    mut body: RequestBody,
-) -> Result<bytes::Bytes, CosError> {
-    body.read_limited(state.limits.max_document)
-        .await
-        .map_err(|e| match e {
-            body::BodyError::TooLarge => {
-                CosError::bad_request("XMLSizeLimit", "The XML you provided was too large.")
-            }
-            other => CosError::from_body(other, "request document"),
-        })
-}
-
-/// A `200 OK` XML response.
-pub(crate) fn xml_response(xml: String) -> Response<ResBody> {
-    let len = xml.len();
-    let mut response = Response::new(body::full(xml));
-    response.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/xml"),
-    );
-    response
-        .headers_mut()
-        .insert(http::header::CONTENT_LENGTH, HeaderValue::from(len));
-    response
-}
-
-/// Inserts a header if the value is valid.
-pub(crate) fn set_header(headers: &mut HeaderMap, name: &'static str, value: &str) {
-    if let Ok(v) = HeaderValue::from_str(value) {
-        headers.insert(name, v);
-    }
-}
-
-/// A key percent-encoded for a URL path (`/` kept).
-pub(crate) fn url_encode_key(key: &str) -> String {
-    bucket::encode_key(key, true)
-}
-
-/// Maps a storage I/O error.
-pub(crate) fn io_error(e: std::io::Error) -> CosError {
-    CosError::internal(format!("storage error: {e}"))
 }

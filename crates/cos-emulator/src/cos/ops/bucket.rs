@@ -3,8 +3,10 @@
 use crate::auth::Caller;
 use crate::clock::iso8601_millis;
 use crate::cos::error::CosError;
+use crate::cos::headers;
+use crate::cos::request::{Req, read_document};
+use crate::cos::response::{io_error, set_header, xml_response};
 use crate::cos::xml::{Xml, field, parse_items};
-use crate::cos::{Req, headers, io_error, read_document, set_header, xml_response};
 use crate::http::body::RequestBody;
 use crate::http::body::{self, ResBody};
 use crate::state::State;

@@ -10,8 +10,10 @@
 use crate::auth::{self, Caller};
 use crate::clock::iso8601_millis;
 use crate::cos::error::CosError;
+use crate::cos::request::Req;
+use crate::cos::response::{io_error, set_header, xml_response};
 use crate::cos::xml::Xml;
-use crate::cos::{Req, headers, io_error, route, set_header, xml_response};
+use crate::cos::{headers, route};
 use crate::http::body::ResBody;
 use crate::state::State;
 use crate::storage::{BlobSource, ObjectMeta};

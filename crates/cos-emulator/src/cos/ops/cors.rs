@@ -2,7 +2,8 @@
 //! origin, method and header, and exposes the headers COS SDKs read in browsers.
 
 use crate::cos::error::CosError;
-use crate::cos::{Req, set_header};
+use crate::cos::request::Req;
+use crate::cos::response::set_header;
 use crate::http::body::{self, ResBody};
 use http::{HeaderMap, HeaderValue, Response};
 

@@ -9,9 +9,12 @@
 //!    `content-length-range` (or the largest object), and checked against the whole policy
 //!    once more with its real length before it becomes the object.
 
+use super::object::store_new_object;
 use crate::auth::{self, MAX_SKEW};
 use crate::cos::error::CosError;
-use crate::cos::{Req, headers, io_error, set_header, store_new_object};
+use crate::cos::headers;
+use crate::cos::request::Req;
+use crate::cos::response::{io_error, set_header};
 use crate::http::body::{self, RequestBody, ResBody};
 use crate::state::State;
 use crate::storage::Digests;
@@ -412,7 +415,7 @@ fn respond(
     let location = format!(
         "http://{}/{}",
         req.target.host,
-        crate::cos::url_encode_key(key)
+        super::bucket::encode_key(key, true)
     );
     let mut response = if let Some(redirect) =
         field(fields, "success_action_redirect").filter(|r| !r.is_empty())
@@ -442,7 +445,7 @@ fn respond(
                     .elem("ETag", etag)
                     .close("PostResponse")
                     .finish();
-                let mut r = crate::cos::xml_response(xml);
+                let mut r = crate::cos::response::xml_response(xml);
                 *r.status_mut() = StatusCode::CREATED;
                 r
             }
