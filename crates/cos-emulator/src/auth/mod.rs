@@ -7,6 +7,7 @@
 //!   with `cos-policy` against the action, the resource and the request's condition context.
 
 pub(crate) mod context;
+pub(crate) mod form;
 
 use crate::cos::error::CosError;
 use crate::cos::request::Req;

@@ -6,12 +6,15 @@ pub(crate) mod ops;
 pub(crate) mod request;
 pub(crate) mod response;
 pub(crate) mod route;
+pub(crate) mod table;
 pub(crate) mod xml;
 
-use ops::{bucket, copy, cors, multipart, object, part_copy};
+use ops::post_object::{Admission, FormJudge};
+use ops::{copy, cors};
 pub(crate) use request::Req;
+use table::{Grant, Granted};
 
-use crate::auth::{self, Caller};
+use crate::auth;
 use crate::faults::Drawn;
 use crate::http::body::{CutBody, RequestBody, ResBody};
 use crate::state::State;
@@ -134,142 +137,88 @@ fn add_common_headers(
     }
 }
 
+/// The pipeline after routing: the table names the operation and its grant, `auth`
+/// authenticates and authorizes it, the operation's handler runs.
 async fn dispatch(
     state: &Arc<State>,
     req: &Req,
     body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
-    if req.method == Method::OPTIONS {
-        return cors::preflight(req);
+    let op = table::route(req);
+    let grant = op.grant();
+    let caller = match grant {
+        Grant::Open | Grant::Form(_) => None,
+        _ => Some(auth::authenticate(state, req)?),
+    };
+    if op.is_object_level() {
+        headers::check_key(&req.target.key)?;
     }
-    let bucket_level = req.target.key.is_empty();
-    if bucket_level && req.method == Method::POST && !req.has_q("delete") {
-        let is_form = req
-            .header("content-type")
-            .is_some_and(|c| c.to_ascii_lowercase().starts_with("multipart/form-data"));
-        if is_form {
-            return crate::cos::ops::post_object::handle(state, req, body).await;
-        }
-    }
-    let caller = auth::authenticate(state, req)?;
-    if bucket_level {
-        return match req.method {
-            Method::GET if req.has_q("uploads") => {
-                authorize(
-                    state,
-                    &caller,
-                    req,
-                    "ListMultipartUploads",
-                    &prefix_resource(req),
+    let mut copy_source = None;
+    if let Some(caller) = &caller {
+        let authorize =
+            |action: &str, suffix: &str| auth::authorize(state, caller, req, action, suffix);
+        match grant {
+            Grant::Object(action) => authorize(action, &req.target.key)?,
+            Grant::Bucket(action) => authorize(action, "")?,
+            Grant::Prefix(action) => authorize(action, req.q("prefix").unwrap_or_default())?,
+            Grant::Copy => {
+                let source = copy::parse_source(
+                    req.header("x-cos-copy-source").unwrap_or_default(),
+                    &state.cos.buckets,
                 )?;
-                multipart::list_uploads(state, req)
+                authorize("PutObject", &req.target.key)?;
+                auth::authorize_in(state, caller, req, "GetObject", &source.bucket, &source.key)?;
+                copy_source = Some(source);
             }
-            Method::GET
-                if is_plain(
-                    req,
-                    &["prefix", "delimiter", "marker", "max-keys", "encoding-type"],
-                ) =>
-            {
-                authorize(state, &caller, req, "GetBucket", &prefix_resource(req))?;
-                bucket::list_objects(state, req)
-            }
-            Method::HEAD => {
-                authorize(state, &caller, req, "HeadBucket", "")?;
-                bucket::head_bucket(state, req)
-            }
-            Method::POST if req.has_q("delete") => {
-                bucket::delete_multiple(state, req, &caller, body).await
-            }
-            Method::PUT if is_plain(req, &[]) => Err(CosError::new(
-                http::StatusCode::CONFLICT,
-                "BucketAlreadyOwnedByYou",
-                "The bucket you tried to create already exists, and you own it.",
-            )),
-            Method::GET | Method::PUT | Method::DELETE => {
-                Err(CosError::not_implemented("this bucket operation"))
-            }
-            _ => Err(CosError::method_not_allowed()),
-        };
+            Grant::Open | Grant::Signed | Grant::EachKey(_) | Grant::Form(_) => {}
+        }
     }
-    headers::check_key(&req.target.key)?;
-    let key = req.target.key.as_str();
-    match req.method {
-        Method::PUT
-            if (req.has_q("partNumber") || req.has_q("uploadId"))
-                && req.header("x-cos-copy-source").is_some() =>
-        {
-            part_copy::upload_part_copy(state, req, &caller).await
+    let each_key = |key: &str| match (&caller, grant) {
+        (Some(caller), Grant::EachKey(action)) => auth::authorize(state, caller, req, action, key),
+        _ => Err(CosError::access_denied("Access Denied.")),
+    };
+    let form = FormAuth {
+        state,
+        req,
+        action: match grant {
+            Grant::Form(action) => action,
+            _ => "",
+        },
+    };
+    let granted = Granted {
+        caller: caller.as_ref(),
+        copy_source,
+        each_key: &each_key,
+        form: &form,
+    };
+    table::run(op, state, req, granted, body).await
+}
+
+/// POST Object forms judged by `auth` for the table's action.
+struct FormAuth<'a> {
+    state: &'a State,
+    req: &'a Req,
+    action: &'static str,
+}
+
+impl FormJudge for FormAuth<'_> {
+    fn admit(&self, fields: &[(String, String)], filename: &str) -> Result<Admission, CosError> {
+        if self.action.is_empty() {
+            return Err(CosError::access_denied("Access Denied."));
         }
-        Method::PUT if req.has_q("partNumber") || req.has_q("uploadId") => {
-            authorize(state, &caller, req, "UploadPart", key)?;
-            multipart::upload_part(state, req, body).await
-        }
-        Method::PUT if req.header("x-cos-copy-source").is_some() && is_plain(req, &[]) => {
-            copy::copy_object(state, req, &caller).await
-        }
-        Method::PUT if is_plain(req, &[]) => {
-            authorize(state, &caller, req, "PutObject", key)?;
-            object::put_object(state, req, body).await
-        }
-        Method::GET if req.has_q("uploadId") => {
-            authorize(state, &caller, req, "ListParts", key)?;
-            multipart::list_parts(state, req)
-        }
-        Method::GET if is_plain(req, object::GET_PARAMS) => {
-            authorize(state, &caller, req, "GetObject", key)?;
-            object::get_object(state, req, false)
-        }
-        Method::HEAD if is_plain(req, object::GET_PARAMS) => {
-            authorize(state, &caller, req, "HeadObject", key)?;
-            object::get_object(state, req, true)
-        }
-        Method::DELETE if req.has_q("uploadId") => {
-            authorize(state, &caller, req, "AbortMultipartUpload", key)?;
-            multipart::abort(state, req)
-        }
-        Method::DELETE if is_plain(req, &["versionId"]) => {
-            authorize(state, &caller, req, "DeleteObject", key)?;
-            object::delete_object(state, req)
-        }
-        Method::POST if req.has_q("uploads") => {
-            authorize(state, &caller, req, "InitiateMultipartUpload", key)?;
-            multipart::initiate(state, req, &caller)
-        }
-        Method::POST if req.has_q("uploadId") => {
-            authorize(state, &caller, req, "CompleteMultipartUpload", key)?;
-            multipart::complete(state, req, body).await
-        }
-        Method::GET | Method::PUT | Method::POST | Method::DELETE | Method::HEAD => {
-            Err(CosError::not_implemented("this object operation"))
-        }
-        _ => Err(CosError::method_not_allowed()),
+        let grant = auth::form::admit(self.state, self.req, self.action, fields, filename)?;
+        Ok(Admission {
+            key: grant.key,
+            max_len: grant.max_len,
+        })
     }
-}
 
-/// True when every query parameter is one of `allowed` or a signature/token/response-override
-/// parameter (so sub-resources such as `?acl` are not mistaken for the plain operation).
-fn is_plain(req: &Req, allowed: &[&str]) -> bool {
-    req.query.iter().all(|(k, _)| {
-        allowed.contains(&k.as_str())
-            || k.starts_with("q-")
-            || k.starts_with("response-")
-            || k == "x-cos-security-token"
-            || k == "x-ci-security-token"
-    })
-}
-
-/// The resource suffix for prefix-scoped bucket operations (`<prefix>`, empty for the root).
-fn prefix_resource(req: &Req) -> String {
-    req.q("prefix").unwrap_or_default().to_string()
-}
-
-/// Authorizes `name/cos:<action>` on `<bucket>/<suffix>`.
-pub(crate) fn authorize(
-    state: &State,
-    caller: &Caller,
-    req: &Req,
-    action: &str,
-    suffix: &str,
-) -> Result<(), CosError> {
-    auth::authorize(state, caller, req, action, suffix)
+    fn accept(
+        &self,
+        fields: &[(String, String)],
+        filename: &str,
+        len: u64,
+    ) -> Result<(), CosError> {
+        auth::form::accept(self.state, self.req, fields, filename, len)
+    }
 }

@@ -1,6 +1,5 @@
 //! Bucket-level operations: GET Bucket (List Objects), HEAD Bucket, DELETE Multiple Objects.
 
-use crate::auth::Caller;
 use crate::clock::iso8601_millis;
 use crate::cos::error::CosError;
 use crate::cos::headers;
@@ -125,11 +124,12 @@ pub(crate) fn head_bucket(state: &State, _req: &Req) -> Result<Response<ResBody>
     Ok(response)
 }
 
-/// DELETE Multiple Objects: per-key authorization; failures are `<Error>` entries.
+/// DELETE Multiple Objects: each key authorized with `authorize_key`; failures are
+/// `<Error>` entries.
 pub(crate) async fn delete_multiple(
     state: &State,
     req: &Req,
-    caller: &Caller,
+    authorize_key: &(dyn Fn(&str) -> Result<(), CosError> + Sync),
     body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
     let expected_md5 = headers::content_md5(req.header("content-md5"))?;
@@ -158,7 +158,7 @@ pub(crate) async fn delete_multiple(
     for item in &parsed.items {
         let key = field(item, "Key").unwrap_or_default();
         let outcome = headers::check_key(key)
-            .and_then(|()| crate::cos::authorize(state, caller, req, "DeleteObject", key))
+            .and_then(|()| authorize_key(key))
             .and_then(|()| {
                 state
                     .store

@@ -7,7 +7,6 @@
 //! keeps the source's content headers and user metadata, `Replaced` takes them from the
 //! request. The `x-cos-copy-source-If-*` preconditions are checked against the source.
 
-use crate::auth::{self, Caller};
 use crate::clock::iso8601_millis;
 use crate::cos::error::CosError;
 use crate::cos::request::Req;
@@ -136,22 +135,6 @@ fn source_precondition(req: &Req, meta: &ObjectMeta) -> Result<(), CosError> {
     Ok(())
 }
 
-/// The request's `x-cos-copy-source`, once the caller is known to hold `PutObject` on the
-/// destination and `GetObject` on the source (what both copy operations need).
-pub(crate) fn authorized_source(
-    state: &State,
-    req: &Req,
-    caller: &Caller,
-) -> Result<CopySource, CosError> {
-    let source = parse_source(
-        req.header("x-cos-copy-source").unwrap_or_default(),
-        &state.cos.buckets,
-    )?;
-    auth::authorize(state, caller, req, "PutObject", &req.target.key)?;
-    auth::authorize_in(state, caller, req, "GetObject", &source.bucket, &source.key)?;
-    Ok(source)
-}
-
 /// Opens the source object, checking the `x-cos-copy-source-If-*` preconditions.
 pub(crate) fn open_source(
     state: &State,
@@ -177,9 +160,8 @@ pub(crate) fn open_source(
 pub(crate) async fn copy_object(
     state: &Arc<State>,
     req: &Req,
-    caller: &Caller,
+    source: CopySource,
 ) -> Result<Response<ResBody>, CosError> {
-    let source = authorized_source(state, req, caller)?;
     let directive = directive(req.header("x-cos-metadata-directive"))?;
     let requested_class = req
         .header("x-cos-storage-class")

@@ -1,7 +1,6 @@
 //! Multipart upload: Initiate, Upload Part, Complete, Abort, List Parts, List Multipart Uploads.
 
 use super::bucket::{encode_key, encoding, max_param};
-use crate::auth::Caller;
 use crate::clock::iso8601_millis;
 use crate::cos::error::CosError;
 use crate::cos::headers;
@@ -50,7 +49,7 @@ pub(crate) fn open_upload_id<'r>(state: &State, req: &'r Req) -> Result<&'r str,
 pub(crate) fn initiate(
     state: &State,
     req: &Req,
-    caller: &Caller,
+    initiator: &str,
 ) -> Result<Response<ResBody>, CosError> {
     let stored = headers::stored_from_request(&req.headers)?;
     let storage_class = headers::storage_class(req.header("x-cos-storage-class"))?;
@@ -64,7 +63,7 @@ pub(crate) fn initiate(
             initiated_ms: state.clock.unix_millis(),
             headers: stored,
             storage_class,
-            initiator: caller.arn(&state.identities),
+            initiator: initiator.to_string(),
         })
         .map_err(io_error)?;
     let xml = Xml::new()

@@ -4,9 +4,8 @@
 //! destination and `GetObject` on the source; the `x-cos-copy-source-If-*` preconditions
 //! apply. The answer is `<CopyPartResult>` with the part's ETag, LastModified and CRC64.
 
-use super::copy::{authorized_source, copy_result, open_source};
+use super::copy::{CopySource, copy_result, open_source};
 use super::multipart::{open_upload_id, part_number};
-use crate::auth::Caller;
 use crate::cos::error::CosError;
 use crate::cos::request::Req;
 use crate::cos::response::io_error;
@@ -60,10 +59,9 @@ pub(crate) fn copy_range(value: Option<&str>, size: u64) -> Result<(u64, u64), C
 pub(crate) async fn upload_part_copy(
     state: &Arc<State>,
     req: &Req,
-    caller: &Caller,
+    source: CopySource,
 ) -> Result<Response<ResBody>, CosError> {
     let number = part_number(req)?;
-    let source = authorized_source(state, req, caller)?;
     let upload_id = open_upload_id(state, req)?.to_owned();
     let (source_meta, opened) = open_source(state, req, &source)?;
     let (start, len) = copy_range(req.header("x-cos-copy-source-range"), source_meta.size)?;

@@ -2,26 +2,22 @@
 //!
 //! 1. the form fields that precede `file` are read with a small bound ([`MAX_FIELD`] each,
 //!    [`MAX_FIELDS_TOTAL`] together);
-//! 2. at the `file` part's headers the signed POST policy is verified with
-//!    `tc3_signer::post_policy` (signature, `expiration` and `q-key-time` with no grace after
-//!    their end, conditions) and the caller's CAM policy is authorized for `PostObject`;
+//! 2. at the `file` part's headers the pipeline's [`FormJudge`] verifies the signed POST
+//!    policy (signature, `expiration` and `q-key-time` with no grace after their end,
+//!    conditions) and authorizes the caller's CAM policy for `PostObject`;
 //! 3. only then is the file streamed to storage, cut as soon as it exceeds the policy's
 //!    `content-length-range` (or the largest object), and checked against the whole policy
 //!    once more with its real length before it becomes the object.
 
 use super::object::store_new_object;
-use crate::auth::{self, MAX_SKEW};
 use crate::cos::error::CosError;
 use crate::cos::headers;
 use crate::cos::request::Req;
 use crate::cos::response::{io_error, set_header};
 use crate::http::body::{self, RequestBody, ResBody};
 use crate::state::State;
-use crate::storage::Digests;
 use bytes::{Buf as _, BytesMut};
 use http::{Response, StatusCode};
-use tc3_signer::VerifyError;
-use tc3_signer::post_policy::{PostForm, Upload, verify_post};
 
 /// Largest size of one non-file field, and of all part headers of one part.
 const MAX_FIELD: usize = 64 * 1024;
@@ -191,44 +187,11 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-fn post_error(state: &State, e: VerifyError) -> CosError {
-    match e {
-        VerifyError::SignatureMismatch { string_to_sign } => CosError::new(
-            StatusCode::FORBIDDEN,
-            "SignatureDoesNotMatch",
-            "The Signature you specified is invalid.",
-        )
-        .with("StringToSign", string_to_sign),
-        VerifyError::Expired { end, now } => expired(state, end, now),
-        VerifyError::NotYetValid { .. } => CosError::new(
-            StatusCode::FORBIDDEN,
-            "RequestTimeTooSkewed",
-            "The difference between the request time and the server's time is too large.",
-        ),
-        VerifyError::ContentLengthOutOfRange { actual, min, .. } => {
-            let message = "Condition key content-length-range doesn't match the value";
-            if actual < min {
-                CosError::bad_request("EntityTooSmall", message)
-            } else {
-                CosError::entity_too_large(message)
-            }
-        }
-        other @ VerifyError::ConditionNotMet { .. } => CosError::access_denied(other.to_string()),
-        other => CosError::bad_request("InvalidPolicyDocument", other.to_string()),
-    }
-}
-
-fn expired(state: &State, end: u64, now: u64) -> CosError {
-    CosError::access_denied(format!(
-        "You post object request has been expired, expiration time: {end} but the time now : {now}"
-    ))
-    .with("ServerTime", auth::server_time(state))
-}
-
 /// POST Object.
 pub(crate) async fn handle(
     state: &State,
     req: &Req,
+    judge: &(dyn FormJudge + Sync),
     body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
     let boundary = req
@@ -247,162 +210,72 @@ pub(crate) async fn handle(
         ));
     };
     // Authenticated and authorized before a byte of the file is read.
-    let admitted = admit(state, req, &fields, &filename)?;
-    let max = state.limits.max_object_size.min(admitted.max_len);
+    let Admission { key, max_len } = judge.admit(&fields, &filename)?;
+    headers::check_key(&key)?;
+    let names: Vec<String> = fields.iter().map(|(k, _)| k.to_ascii_lowercase()).collect();
+    let stored = headers::stored_headers(|n| field(&fields, n).map(str::to_string), &names)?;
+    let storage_class = headers::storage_class(field(&fields, "x-cos-storage-class"))?;
+    let max = state.limits.max_object_size.min(max_len);
     let mut writer = state.store.writer(0).map_err(io_error)?;
     let delimiter = format!("\r\n--{boundary}");
     stream
         .stream_until(delimiter.as_bytes(), |chunk| {
             if writer.len().saturating_add(chunk.len() as u64) > max {
-                return Err(if max < state.limits.max_object_size {
-                    post_error(
-                        state,
-                        VerifyError::ContentLengthOutOfRange {
-                            min: 0,
-                            max,
-                            actual: writer.len().saturating_add(chunk.len() as u64),
-                        },
-                    )
-                } else {
-                    CosError::entity_too_large(
-                        "Your proposed upload exceeds the maximum allowed object size.",
-                    )
-                });
+                return Err(CosError::entity_too_large(
+                    if max < state.limits.max_object_size {
+                        "Condition key content-length-range doesn't match the value"
+                    } else {
+                        "Your proposed upload exceeds the maximum allowed object size."
+                    },
+                ));
             }
             writer.write(chunk).map_err(io_error)
         })
         .await?;
     // Fields after the file are ignored, as COS does.
     let (blob, digests) = writer.finish().map_err(io_error)?;
-    if let Err(e) = admitted.accepts(state, &fields, &filename, &digests) {
+    let checked = judge
+        .accept(&fields, &filename, digests.len)
+        .and_then(
+            |()| match headers::content_md5(field(&fields, "Content-MD5"))? {
+                Some(md5) if md5 != digests.md5 => Err(headers::bad_digest()),
+                _ => Ok(()),
+            },
+        );
+    if let Err(e) = checked {
         state.store.discard(&blob);
         return Err(e);
     }
     let etag = store_new_object(
         state,
         req,
-        admitted.key.clone(),
+        key.clone(),
         &digests,
         blob,
-        admitted.stored,
-        admitted.storage_class,
+        stored,
+        storage_class,
     )?;
-    respond(req, &fields, &admitted.key, &etag, digests.crc64)
+    respond(req, &fields, &key, &etag, digests.crc64)
+}
+
+/// Judges a POST form on behalf of the pipeline (signature, policy, the caller's CAM
+/// policy), so that the handler never reaches into authentication itself.
+pub(crate) trait FormJudge {
+    /// From the fields before the file: the key to store it under and the largest file the
+    /// policy admits, or why the form is refused.
+    fn admit(&self, fields: &[(String, String)], filename: &str) -> Result<Admission, CosError>;
+    /// With the received file's length: the whole policy once more.
+    fn accept(&self, fields: &[(String, String)], filename: &str, len: u64)
+    -> Result<(), CosError>;
 }
 
 /// A form admitted before its file is read.
-struct Admitted {
-    bucket: String,
-    secret: String,
-    key: String,
-    stored: Vec<(String, String)>,
-    storage_class: String,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Admission {
+    /// The object key (`${filename}` substituted).
+    pub(crate) key: String,
     /// The largest file the policy's `content-length-range` admits.
-    max_len: u64,
-}
-
-fn parse_form<'f>(borrowed: &'f [(&'f str, &'f str)]) -> Result<PostForm<'f>, CosError> {
-    PostForm::parse(borrowed).map_err(|e| match e {
-        VerifyError::Malformed { reason } if reason.contains("policy") => CosError::bad_request(
-            "InvalidPolicyDocument",
-            "You must provide condition if you specify a policy in post object request.",
-        ),
-        other => CosError::access_denied(format!("Invalid POST form: {other}")),
-    })
-}
-
-/// Verifies the form's signature and policy (every condition but the file's length, which
-/// is only bounded here) and authorizes the caller, from the fields before the file.
-fn admit(
-    state: &State,
-    req: &Req,
-    fields: &[(String, String)],
-    filename: &str,
-) -> Result<Admitted, CosError> {
-    let borrowed: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let form = parse_form(&borrowed)?;
-    let now = state.clock.unix();
-    // No grace after the key time's end (the start may be up to MAX_SKEW ahead, as for
-    // header signatures).
-    if form.key_time().end() < now {
-        return Err(expired(state, form.key_time().end(), now));
-    }
-    let (caller, secret) = auth::lookup(
-        state,
-        field(fields, "x-cos-security-token"),
-        form.secret_id(),
-        now,
-    )?;
-    let bucket = req.target.bucket.as_str();
-    let verify = |len: u64| {
-        let mut upload = Upload::new(bucket, len);
-        if !filename.is_empty() {
-            upload = upload.with_filename(filename);
-        }
-        verify_post(&form, &secret, &upload, now, MAX_SKEW)
-    };
-    // The policy's length range, as the verifier reports it for the smallest and largest
-    // lengths; everything else is judged with a length inside the range.
-    let min_len = match verify(0) {
-        Err(VerifyError::ContentLengthOutOfRange { min, .. }) => min,
-        Err(e) => return Err(post_error(state, e)),
-        Ok(_) => 0,
-    };
-    let accepted = verify(min_len).map_err(|e| post_error(state, e))?;
-    let max_len = match verify(u64::MAX) {
-        Err(VerifyError::ContentLengthOutOfRange { max, .. }) => max,
-        _ => u64::MAX,
-    };
-    if accepted.expiration() < now {
-        return Err(expired(state, accepted.expiration(), now));
-    }
-    let key = accepted.key().to_string();
-    headers::check_key(&key)?;
-    let names: Vec<String> = fields.iter().map(|(k, _)| k.to_ascii_lowercase()).collect();
-    let stored = headers::stored_headers(|n| field(fields, n).map(str::to_string), &names)?;
-    let storage_class = headers::storage_class(field(fields, "x-cos-storage-class"))?;
-    crate::cos::authorize(state, &caller, req, "PostObject", &key)?;
-    Ok(Admitted {
-        bucket: bucket.to_string(),
-        secret,
-        key,
-        stored,
-        storage_class,
-        max_len,
-    })
-}
-
-impl Admitted {
-    /// Judges the received file: the whole policy once more with its real length (the
-    /// lower bound of `content-length-range`), and `Content-MD5` when the form has one.
-    fn accepts(
-        &self,
-        state: &State,
-        fields: &[(String, String)],
-        filename: &str,
-        digests: &Digests,
-    ) -> Result<(), CosError> {
-        let borrowed: Vec<(&str, &str)> = fields
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let form = parse_form(&borrowed)?;
-        let mut upload = Upload::new(&self.bucket, digests.len);
-        if !filename.is_empty() {
-            upload = upload.with_filename(filename);
-        }
-        verify_post(&form, &self.secret, &upload, state.clock.unix(), MAX_SKEW)
-            .map_err(|e| post_error(state, e))?;
-        if let Some(md5) = headers::content_md5(field(fields, "Content-MD5"))?
-            && md5 != digests.md5
-        {
-            return Err(headers::bad_digest());
-        }
-        Ok(())
-    }
+    pub(crate) max_len: u64,
 }
 
 fn respond(
