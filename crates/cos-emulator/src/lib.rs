@@ -162,6 +162,8 @@ pub mod fuzzing;
 mod http;
 mod identity;
 mod ids;
+#[cfg(test)]
+mod layering;
 mod state;
 mod storage;
 mod sts;
