@@ -3,11 +3,10 @@
 //! rules as header signatures (no grace after `expiration` or `q-key-time`'s end, up to
 //! [`MAX_SKEW`] for its start), and the signer is authorized like any other caller.
 
-use super::{Caller, MAX_SKEW, authorize, lookup, server_time};
+use super::{Caller, MAX_SKEW, authorize, lookup, server_time, signature_mismatch, too_skewed};
 use crate::cos::error::CosError;
 use crate::cos::request::Req;
 use crate::state::State;
-use http::StatusCode;
 use tc3_signer::VerifyError;
 use tc3_signer::post_policy::{PostForm, Upload, verify_post};
 
@@ -29,18 +28,9 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 fn post_error(state: &State, e: VerifyError) -> CosError {
     match e {
-        VerifyError::SignatureMismatch { string_to_sign } => CosError::new(
-            StatusCode::FORBIDDEN,
-            "SignatureDoesNotMatch",
-            "The Signature you specified is invalid.",
-        )
-        .with("StringToSign", string_to_sign),
+        VerifyError::SignatureMismatch { string_to_sign } => signature_mismatch(string_to_sign),
         VerifyError::Expired { end, now } => expired(state, end, now),
-        VerifyError::NotYetValid { .. } => CosError::new(
-            StatusCode::FORBIDDEN,
-            "RequestTimeTooSkewed",
-            "The difference between the request time and the server's time is too large.",
-        ),
+        VerifyError::NotYetValid { .. } => too_skewed(state),
         VerifyError::ContentLengthOutOfRange { actual, min, .. } => {
             let message = "Condition key content-length-range doesn't match the value";
             if actual < min {

@@ -126,12 +126,7 @@ fn check_clock(state: &State, req: &Req, auth: &Authorization, now: u64) -> Resu
         .map(crate::clock::unix_seconds)
         .is_some_and(|d| d.abs_diff(now) > MAX_SKEW.as_secs());
     if skewed_start || skewed_date {
-        return Err(CosError::new(
-            StatusCode::FORBIDDEN,
-            "RequestTimeTooSkewed",
-            "The difference between the request time and the server's time is too large.",
-        )
-        .with("ServerTime", server_time(state)));
+        return Err(too_skewed(state));
     }
     Ok(())
 }
@@ -164,23 +159,33 @@ pub(crate) fn lookup(
         })
 }
 
+/// 403 `SignatureDoesNotMatch`, with the server's string to sign.
+fn signature_mismatch(string_to_sign: String) -> CosError {
+    CosError::new(
+        StatusCode::FORBIDDEN,
+        "SignatureDoesNotMatch",
+        "The Signature you specified is invalid.",
+    )
+    .with("StringToSign", string_to_sign)
+}
+
+/// 403 `RequestTimeTooSkewed`, with the server's time.
+fn too_skewed(state: &State) -> CosError {
+    CosError::new(
+        StatusCode::FORBIDDEN,
+        "RequestTimeTooSkewed",
+        "The difference between the request time and the server's time is too large.",
+    )
+    .with("ServerTime", server_time(state))
+}
+
 fn verify_error(state: &State, e: VerifyError) -> CosError {
     match e {
-        VerifyError::SignatureMismatch { string_to_sign } => CosError::new(
-            StatusCode::FORBIDDEN,
-            "SignatureDoesNotMatch",
-            "The Signature you specified is invalid.",
-        )
-        .with("StringToSign", string_to_sign),
+        VerifyError::SignatureMismatch { string_to_sign } => signature_mismatch(string_to_sign),
         VerifyError::Expired { .. } => {
             CosError::access_denied("Request has expired").with("ServerTime", server_time(state))
         }
-        VerifyError::NotYetValid { .. } => CosError::new(
-            StatusCode::FORBIDDEN,
-            "RequestTimeTooSkewed",
-            "The difference between the request time and the server's time is too large.",
-        )
-        .with("ServerTime", server_time(state)),
+        VerifyError::NotYetValid { .. } => too_skewed(state),
         other => CosError::access_denied(format!(
             "The Authorization you specified is invalid: {other}"
         )),
