@@ -122,6 +122,24 @@
 //! [`EmulatorBuilder::body_timeout`] (60 s), and after a 30 s grace the body must average
 //! [`EmulatorBuilder::body_min_rate`] (1 KiB/s), so a trickling client is cut, never held.
 //!
+//! # Identities and STS authorization
+//!
+//! The account has a root key, CAM sub-accounts ([`SubAccount`], with their own policies;
+//! [`EmulatorBuilder::sub_account`] adds one with full access) and the temporary keys STS
+//! issues. Authorization is CAM's, evaluated with `cos-policy`:
+//!
+//! * a sub-account may do what the union of its policies allows (an explicit deny wins);
+//! * GetFederationToken (permanent keys only; a sub-account needs
+//!   `name/sts:GetFederationToken`) issues a key limited to the passed policy ∩ the
+//!   holder's permissions;
+//! * AssumeRole needs `name/sts:AssumeRole` on `qcs::cam::uin/<owner>:roleName/<name>` in
+//!   the caller's own policies (temporary keys included: a federation or role key may chain
+//!   only when its policy grants that), and the role's trust policy
+//!   ([`Role::trust_policy`]; default: the owner account) must admit the caller — its
+//!   principal, and conditions such as `sts:external_id`. Refusals:
+//!   `AuthFailure.UnauthorizedOperation` (no permission), `UnauthorizedOperation` (the
+//!   trust policy). A key obtained with a temporary key never outlives it.
+//!
 //! # Known differences from COS
 //!
 //! * Response header names are spelled as COS spells them: `ETag`, `Content-Length`,

@@ -219,11 +219,33 @@ async fn trust_policy_conditions_check_the_external_id() {
 #[tokio::test]
 async fn a_sub_account_federation_key_is_the_intersection_of_both_policies() {
     let reader = r#"{"version":"2.0","statement":[{"effect":"allow","action":["name/cos:GetObject"],"resource":["*"]}]}"#;
+    let may_federate = r#"{"version":"2.0","statement":[{"effect":"allow","action":["name/sts:GetFederationToken"],"resource":["*"]}]}"#;
     let e = Emulator::builder()
-        .cam_user(SubAccount::new("100000000021", "AKIDREADER", "reader-secret").policy(reader))
+        .cam_user(
+            SubAccount::new("100000000021", "AKIDREADER", "reader-secret")
+                .policy(reader)
+                .policy(may_federate),
+        )
+        .cam_user(SubAccount::new("100000000022", "AKIDNOFED", "nofed-secret").policy(reader))
         .start()
         .await
         .unwrap();
+    // Without sts:GetFederationToken a sub-account gets no federation key at all.
+    let body = serde_json::json!({"Name": "x", "Policy": policy(&["name/cos:GetObject"], &["*".to_string()])});
+    let refused = sts_tc3(
+        &e,
+        &Credential::new("AKIDNOFED", "nofed-secret"),
+        "GetFederationToken",
+        &body,
+        None,
+    )
+    .await;
+    assert_eq!(
+        error_code(&refused).as_deref(),
+        Some("AuthFailure.UnauthorizedOperation"),
+        "{}",
+        refused.text()
+    );
     Cos::root(&e).put("doc", "hello").await;
     let sub = Credential::new("AKIDREADER", "reader-secret");
     // The sub-account itself may read, not write.

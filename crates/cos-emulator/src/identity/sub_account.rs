@@ -4,9 +4,10 @@ use tc3_signer::Credential;
 
 /// A CAM sub-account (a user of the owner's account) with a permanent key and its own CAM
 /// policies. Like a new CAM user it may do nothing until a policy is attached; its
-/// permissions are the union of its policies (an explicit deny in any of them wins). A
-/// federation key it obtains is limited to those permissions ∩ the policy it passes, and
-/// AssumeRole needs `name/sts:AssumeRole` on the role (`qcs::cam::uin/<owner>:roleName/<name>`).
+/// permissions are the union of its policies (an explicit deny in any of them wins).
+/// GetFederationToken needs `name/sts:GetFederationToken` (resource `*`) and the key it
+/// obtains is limited to those permissions ∩ the policy it passes; AssumeRole needs
+/// `name/sts:AssumeRole` on the role (`qcs::cam::uin/<owner>:roleName/<name>`).
 ///
 /// ```
 /// let reader = cos_emulator::SubAccount::new("100000000011", "AKIDREADER", "reader-secret")

@@ -110,6 +110,13 @@ fn get_federation_token(state: &State, call: &Call) -> Result<Value, StsError> {
         Identity::SubAccount(user) => (MAX_FEDERATION_SUB_ACCOUNT, user.uin().to_string()),
         _ => (MAX_FEDERATION_ROOT, ids.owner_uin.clone()),
     };
+    // CAM: a sub-account needs the permission (root has every permission).
+    if !caller.allows("name/sts:GetFederationToken", "*", &[]) {
+        return Err(StsError::new(
+            "AuthFailure.UnauthorizedOperation",
+            "The caller is not authorized for sts:GetFederationToken.",
+        ));
+    }
     let name = required(call, "Name")?;
     if name.len() > 64 {
         return Err(StsError::new(
