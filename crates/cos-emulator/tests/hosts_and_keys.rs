@@ -153,3 +153,25 @@ async fn ci_and_other_service_hosts_never_touch_a_bucket() {
     assert_eq!(&kept.body[..], b"keep me");
     e.shutdown().await;
 }
+
+#[tokio::test]
+async fn sts_also_refuses_an_authority_that_is_not_the_host() {
+    let e = two_buckets().await;
+    let mut stream = tokio::net::TcpStream::connect(e.sts_addr()).await.unwrap();
+    let request = format!(
+        "POST http://sts.tencentcloudapi.com/ HTTP/1.1\r\nHost: {}\r\n\
+         Content-Type: application/json\r\nX-TC-Action: GetCallerIdentity\r\n\
+         Authorization: SKIP\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}",
+        e.sts_addr()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut out))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.contains("\"InvalidParameter\""), "{text}");
+    assert!(text.contains("differs from the Host header"), "{text}");
+    e.shutdown().await;
+}
