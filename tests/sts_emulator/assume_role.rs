@@ -3,7 +3,9 @@
 
 use cos_emulator::{Emulator, Role};
 use sts_client::provider::{AssumeRoleProvider, ProvideCredentials};
-use sts_client::{AssumeRole, CredentialRequest, PolicyDocument, SignatureMethod};
+use sts_client::{
+    AssumeRole, CredentialRequest, GetFederationToken, PolicyDocument, SignatureMethod,
+};
 
 use crate::common;
 
@@ -98,10 +100,26 @@ async fn assume_role_provider_and_temporary_callers() {
         .await
         .assert_ok("provider key");
 
-    // AssumeRole called with a temporary (federation) key, as the API allows.
-    let federated = common::federated_key(&e, "inbox/*").await;
+    // AssumeRole called with a temporary (federation) key, as the API allows, when the key's
+    // policy grants `name/sts:AssumeRole` on the role; a key without that grant is refused.
+    let plain = common::federated_key(&e, "inbox/*").await;
+    let grant = common::allow_policy(&["name/sts:AssumeRole"], &[role_arn(&e, "uploader")]);
+    let granted = common::sts(&e, e.root_credential(), SignatureMethod::Tc3)
+        .get_federation_token(&GetFederationToken::new("chainer", document(&grant)))
+        .await
+        .unwrap()
+        .into_credential();
     for method in common::METHODS {
-        let chained = common::sts(&e, federated.clone(), method)
+        let refused = common::sts(&e, plain.clone(), method)
+            .assume_role(&AssumeRole::new(role_arn(&e, "uploader"), "chained"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            refused.api_error().map(|a| a.code.as_str()),
+            Some("AuthFailure.UnauthorizedOperation"),
+            "{method:?}: {refused}"
+        );
+        let chained = common::sts(&e, granted.clone(), method)
             .assume_role(&AssumeRole::new(role_arn(&e, "uploader"), "chained"))
             .await
             .unwrap()

@@ -1,90 +1,22 @@
 //! Configuring and starting an emulator.
 
 use crate::clock::Clock;
+use crate::cos::CosConfig;
 use crate::emulator::Emulator;
 use crate::error::EmulatorError;
 use crate::etag::EtagMode;
 use crate::faults::Faults;
-use crate::mfa::MfaDevice;
-use crate::oidc::OidcProvider;
+use crate::identity::{CredentialStore, Identities, SubAccount};
 use crate::state::{Limits, State};
 use crate::storage::Store;
-use crate::sts::CredentialStore;
+use crate::sts::OidcProvider;
+use crate::sts::{MfaDevice, Role, StsConfig};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tc3_signer::Credential;
-
-/// A CAM role that `AssumeRole` can assume, with the policy the role grants.
-///
-/// ```
-/// let role = cos_emulator::Role::new("uploader", r#"{"version":"2.0","statement":[]}"#);
-/// assert_eq!(role.name(), "uploader");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Role {
-    name: String,
-    policy: String,
-    external_id: Option<String>,
-}
-
-impl Role {
-    /// A role called `name` whose permissions are the CAM policy `policy_json`.
-    ///
-    /// ```
-    /// let role = cos_emulator::Role::new("r", "{}");
-    /// assert_eq!(role.policy_json(), "{}");
-    /// ```
-    pub fn new(name: impl Into<String>, policy_json: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            policy: policy_json.into(),
-            external_id: None,
-        }
-    }
-
-    /// Requires AssumeRole callers to send this `ExternalId`, as a role whose trust policy
-    /// has an `sts:external_id` condition does; others get `UnauthorizedOperation`.
-    ///
-    /// ```
-    /// let role = cos_emulator::Role::new("partner", "{}").external_id("partner-42");
-    /// assert_eq!(role.required_external_id(), Some("partner-42"));
-    /// ```
-    #[must_use]
-    pub fn external_id(mut self, id: impl Into<String>) -> Self {
-        self.external_id = Some(id.into());
-        self
-    }
-
-    /// The `ExternalId` AssumeRole must carry, if any.
-    ///
-    /// ```
-    /// assert_eq!(cos_emulator::Role::new("r", "{}").required_external_id(), None);
-    /// ```
-    pub fn required_external_id(&self) -> Option<&str> {
-        self.external_id.as_deref()
-    }
-
-    /// The role name (as in `qcs::cam::uin/<uin>:roleName/<name>`).
-    ///
-    /// ```
-    /// assert_eq!(cos_emulator::Role::new("r", "{}").name(), "r");
-    /// ```
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The role's policy document.
-    ///
-    /// ```
-    /// assert_eq!(cos_emulator::Role::new("r", "{}").policy_json(), "{}");
-    /// ```
-    pub fn policy_json(&self) -> &str {
-        &self.policy
-    }
-}
 
 /// Options of an emulator; obtain one with [`Emulator::builder`].
 ///
@@ -117,12 +49,15 @@ pub struct EmulatorBuilder {
     roles: Vec<Role>,
     oidc_providers: Vec<OidcProvider>,
     mfa_devices: Vec<MfaDevice>,
-    sub_accounts: Vec<(String, Credential)>,
+    sub_accounts: Vec<SubAccount>,
     allow_anonymous: bool,
     cos_listen: SocketAddr,
     sts_listen: SocketAddr,
     max_object_size: u64,
     body_timeout: Duration,
+    body_grace: Duration,
+    body_min_rate: u64,
+    header_timeout: Duration,
     etag_mode: EtagMode,
 }
 
@@ -149,6 +84,9 @@ impl Default for EmulatorBuilder {
             sts_listen: loopback,
             max_object_size: 5 * 1024 * 1024 * 1024,
             body_timeout: Duration::from_secs(60),
+            body_grace: Duration::from_secs(30),
+            body_min_rate: 1024,
+            header_timeout: Duration::from_secs(30),
             etag_mode: EtagMode::Md5,
         }
     }
@@ -286,21 +224,35 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Adds a CAM sub-account with UIN `uin` and a permanent key. Sub-accounts may call
-    /// GetFederationToken for up to 129600 s (the root account: 7200 s) and have full access
-    /// to the buckets (CAM policies of sub-accounts are not modelled).
+    /// Adds a CAM sub-account with UIN `uin`, a permanent key and `AdministratorAccess`
+    /// (every action on every resource); [`EmulatorBuilder::cam_user`] adds one with policies
+    /// of its own. Sub-accounts may call GetFederationToken for up to 129600 s (the root
+    /// account: 7200 s).
     ///
     /// ```
     /// let b = cos_emulator::Emulator::builder().sub_account("100000000011", "AKIDSUB", "sub-secret");
     /// ```
     pub fn sub_account(
-        mut self,
+        self,
         uin: impl Into<String>,
         secret_id: impl Into<String>,
         secret_key: impl Into<String>,
     ) -> Self {
-        self.sub_accounts
-            .push((uin.into(), Credential::new(secret_id, secret_key)));
+        self.cam_user(SubAccount::new(uin, secret_id, secret_key).administrator())
+    }
+
+    /// Adds a CAM sub-account with the policies attached to it (none: it may do nothing,
+    /// as a new CAM user). Its COS requests, the federation keys it obtains and its
+    /// AssumeRole calls are all judged by those policies.
+    ///
+    /// ```
+    /// let user = cos_emulator::SubAccount::new("100000000011", "AKIDSUB", "sub-secret")
+    ///     .policy(r#"{"version":"2.0","statement":[{"effect":"allow",
+    ///         "action":["name/sts:AssumeRole"],"resource":["qcs::cam::uin/100000000001:roleName/*"]}]}"#);
+    /// let b = cos_emulator::Emulator::builder().cam_user(user);
+    /// ```
+    pub fn cam_user(mut self, user: SubAccount) -> Self {
+        self.sub_accounts.push(user);
         self
     }
 
@@ -353,6 +305,32 @@ impl EmulatorBuilder {
     /// ```
     pub fn body_timeout(mut self, timeout: Duration) -> Self {
         self.body_timeout = timeout;
+        self
+    }
+
+    /// The slowest request body accepted: after `grace` (default 30 s) a body must have
+    /// averaged at least `bytes_per_second` (default 1024; 0: no minimum), else the request
+    /// is answered `RequestTimeout` and the connection closed. A body trickling one byte
+    /// every few seconds is so cut shortly after `grace`, whatever its announced length.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let b = cos_emulator::Emulator::builder().body_min_rate(Duration::from_secs(2), 4096);
+    /// ```
+    pub fn body_min_rate(mut self, grace: Duration, bytes_per_second: u64) -> Self {
+        self.body_grace = grace;
+        self.body_min_rate = bytes_per_second;
+        self
+    }
+
+    /// Longest time for a request's line and headers to arrive (default 30 s); slower
+    /// connections are closed.
+    ///
+    /// ```
+    /// let b = cos_emulator::Emulator::builder().header_timeout(std::time::Duration::from_secs(5));
+    /// ```
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.header_timeout = timeout;
         self
     }
 
@@ -444,28 +422,47 @@ impl EmulatorBuilder {
             .map_err(|reason| EmulatorError::CorruptState { reason })?;
         let cos_listener = bind(self.cos_listen).await?;
         let sts_listener = bind(self.sts_listen).await?;
+        for role in &self.roles {
+            if let Some(trust) = role.trust_policy_json() {
+                cos_policy::Policy::from_json(trust).map_err(|e| EmulatorError::InvalidConfig {
+                    reason: format!("role {}: trust policy: {e}", role.name()),
+                })?;
+            }
+        }
+        let sub_accounts = self
+            .sub_accounts
+            .into_iter()
+            .map(SubAccount::compiled)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|reason| EmulatorError::InvalidConfig { reason })?;
         let state = Arc::new(State {
-            region: self.region,
-            appid: self.appid,
-            owner_uin: self.owner_uin,
-            buckets,
-            root,
+            cos: CosConfig {
+                region: self.region,
+                appid: self.appid,
+                buckets,
+                allow_anonymous: self.allow_anonymous,
+                etag_mode: self.etag_mode,
+            },
+            sts: StsConfig {
+                roles: self.roles,
+                oidc_providers: self.oidc_providers,
+                mfa_devices: self.mfa_devices,
+                public_host: self.sts_public_host.to_ascii_lowercase(),
+            },
+            identities: Identities::new(self.owner_uin, root, sub_accounts, credentials),
             store,
             clock: Clock::new(self.clock_offset),
             faults: RwLock::new(self.faults),
-            credentials,
-            roles: self.roles,
-            oidc_providers: self.oidc_providers,
-            mfa_devices: self.mfa_devices,
-            sub_accounts: self.sub_accounts,
-            sts_public_host: self.sts_public_host.to_ascii_lowercase(),
-            allow_anonymous: self.allow_anonymous,
             limits: Limits {
                 max_object_size: self.max_object_size,
                 max_document: 4 * 1024 * 1024,
-                idle: self.body_timeout,
+                body: crate::http::body::BodyDeadline {
+                    idle: self.body_timeout,
+                    grace: self.body_grace,
+                    min_rate: self.body_min_rate,
+                },
+                header_timeout: self.header_timeout,
             },
-            etag_mode: self.etag_mode,
         });
         Emulator::spawn(state, cos_listener, sts_listener)
     }

@@ -37,9 +37,9 @@ impl std::fmt::Debug for Emulator {
         f.debug_struct("Emulator")
             .field("cos_addr", &self.cos_addr)
             .field("sts_addr", &self.sts_addr)
-            .field("region", &self.state.region)
-            .field("buckets", &self.state.buckets)
-            .field("root", &self.state.root)
+            .field("region", &self.state.cos.region)
+            .field("buckets", &self.state.cos.buckets)
+            .field("root", &self.state.identities.root)
             .finish()
     }
 }
@@ -67,15 +67,18 @@ impl Emulator {
         let sts_addr = sts_listener.local_addr().map_err(io)?;
         let (shutdown, rx) = watch::channel(false);
         let cos_state = state.clone();
-        let cos = tokio::spawn(crate::server::serve(
+        let header_timeout = state.limits.header_timeout;
+        let cos = tokio::spawn(crate::http::serve(
             cos_listener,
             rx.clone(),
+            header_timeout,
             move |remote, req| crate::cos::handle(cos_state.clone(), remote, req),
         ));
         let sts_state = state.clone();
-        let sts = tokio::spawn(crate::server::serve(
+        let sts = tokio::spawn(crate::http::serve(
             sts_listener,
             rx,
+            header_timeout,
             move |remote, req| crate::sts::handle(sts_state.clone(), remote, req),
         ));
         Ok(Self {
@@ -144,7 +147,7 @@ impl Emulator {
     /// # Ok(()) }
     /// ```
     pub fn root_credential(&self) -> Credential {
-        self.state.root.clone()
+        self.state.identities.root.clone()
     }
 
     /// The APPID.
@@ -156,7 +159,7 @@ impl Emulator {
     /// # Ok(()) }
     /// ```
     pub fn appid(&self) -> &str {
-        &self.state.appid
+        &self.state.cos.appid
     }
 
     /// How PUT Object and Upload Part compute ETags.
@@ -168,7 +171,7 @@ impl Emulator {
     /// # Ok(()) }
     /// ```
     pub fn etag_mode(&self) -> crate::EtagMode {
-        self.state.etag_mode
+        self.state.cos.etag_mode
     }
 
     /// The region.
@@ -180,7 +183,7 @@ impl Emulator {
     /// # Ok(()) }
     /// ```
     pub fn region(&self) -> &str {
-        &self.state.region
+        &self.state.cos.region
     }
 
     /// The root account's UIN.
@@ -192,7 +195,7 @@ impl Emulator {
     /// # Ok(()) }
     /// ```
     pub fn owner_uin(&self) -> &str {
-        &self.state.owner_uin
+        &self.state.identities.owner_uin
     }
 
     /// The buckets (`name-appid`); the first is the default bucket.
@@ -204,7 +207,7 @@ impl Emulator {
     /// # Ok(()) }
     /// ```
     pub fn buckets(&self) -> &[String] {
-        &self.state.buckets
+        &self.state.cos.buckets
     }
 
     /// Replaces the fault-injection settings of the running emulator.

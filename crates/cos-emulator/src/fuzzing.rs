@@ -37,16 +37,16 @@ pub fn parse_request(data: &[u8]) {
     }
     let _ = crate::cos::headers::content_md5(Some(&header));
     let _ = crate::cos::headers::check_key(&target);
-    let _ = crate::post_object::boundary(&header);
+    let _ = crate::cos::ops::post_object::boundary(&header);
     let _ = crate::cos::xml::parse_items(body, "Object", 1000);
     let _ = crate::cos::xml::parse_items(body, "Part", 10_000);
-    if let Ok((start, len)) = crate::cos::part_copy::copy_range(Some(&header), size) {
+    if let Ok((start, len)) = crate::cos::ops::part_copy::copy_range(Some(&header), size) {
         assert!(
             start.checked_add(len).is_some_and(|end| end <= size),
             "copy range outside the source"
         );
     }
-    if let Ok(source) = crate::cos::copy::parse_source(&header, &buckets) {
+    if let Ok(source) = crate::cos::ops::copy::parse_source(&header, &buckets) {
         assert!(
             buckets.contains(&source.bucket),
             "copy from an unknown bucket"

@@ -29,13 +29,24 @@
 //! # Listeners and routing
 //!
 //! COS and STS listen on **two ports** ([`Emulator::cos_endpoint`], [`Emulator::sts_endpoint`]).
-//! A COS request goes to a bucket by, in order:
+//! A COS request is routed and verified by **one host**: the `Host` header, or the
+//! authority of an absolute-form request URI (as sent through an HTTP proxy), which must
+//! then equal `Host` (else 400 `InvalidURI`). It goes to a bucket by:
 //!
-//! 1. the first label of the host (from an absolute-form request URI, as sent through an HTTP
-//!    proxy, else the `Host` header) when it is a configured bucket:
-//!    `examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com`, or `examplebucket-1250000000.localhost`;
-//! 2. path-style `/<bucket>/<key>` when the first path segment is a configured bucket;
-//! 3. otherwise the **default bucket** (the first configured), with the whole path as the key.
+//! 1. a COS host of a Tencent Cloud domain, `<bucket>.cos.<region>.myqcloud.com` (also
+//!    `cos-internal`, `cos-website`, `.tencentcos.cn`): that bucket, `NoSuchBucket` when it is
+//!    not configured. Hosts of other services there (`<bucket>.ci.<region>.myqcloud.com`,
+//!    `.pic.`, vectors, migration…) and service-level hosts (`cos.<region>.myqcloud.com`)
+//!    answer 501 `NotImplemented` and never touch a bucket;
+//! 2. any other host whose first label is a configured bucket (`examplebucket-1250000000.localhost`);
+//! 3. for an IP literal or a single-label host (`localhost`, a container name) only:
+//!    path-style `/<bucket>/<key>` when the first path segment is a configured bucket,
+//!    otherwise the **default bucket** (the first configured), with the whole path as the key;
+//! 4. any other host: 400 `InvalidURI` (it never falls through to the default bucket).
+//!
+//! Object keys follow COS's rules (at most 850 bytes, not starting with `\\`); a key with a
+//! control character (U+0000–U+001F), which COS lists only URL-encoded, is refused with 400
+//! `InvalidObjectName` before anything is stored, so every listing is well-formed XML.
 //!
 //! Paths are percent-decoded exactly once (`%2F` is `/`) and never dot-normalised.
 //!
@@ -70,7 +81,11 @@
 //! the root key and issued temporary keys are kept in a directory and restored on the next
 //! start. Every file is written to `tmp/` and renamed into place (synced first unless
 //! [`EmulatorBuilder::durable`] is `false`), so a reader never sees a torn object and a crash
-//! mid-upload leaves the previous version; leftovers of a crash are removed at start-up. One
+//! mid-upload leaves the previous version; leftovers of a crash are removed at start-up. A record that cannot be read
+//! (damaged, or pointing at data that does not add up) is never deleted: it is moved to
+//! `quarantine/` with one warning line (`tracing`) naming the path and the reason, and so are
+//! the data files no readable record references. `state/` (the root key and the temporary
+//! keys) is owner-only: files 0600, the directory 0700. One
 //! data directory must be used by one emulator process at a time. The MD5 (the ETag) and
 //! CRC-64 of a body of 256 KiB or more are computed on a blocking thread while the body is
 //! still arriving, so with a core to spare a large PUT is bounded by MD5 speed (about
@@ -95,7 +110,35 @@
 //! expired temporary key 400 `ExpiredToken`; signature past its end 403 `AccessDenied`
 //! "Request has expired"; start more than 15 minutes ahead or `Date` off by more than 15
 //! minutes 403 `RequestTimeTooSkewed` (with `ServerTime`); bad signature 403
-//! `SignatureDoesNotMatch` (with the server's `StringToSign`).
+//! `SignatureDoesNotMatch` (with the server's `StringToSign`). The same clock rules hold
+//! for POST Object forms: no grace after the policy's `expiration` or `q-key-time`'s end,
+//! up to 15 minutes of skew for its start. (STS signatures: ±5 minutes around
+//! `X-TC-Timestamp`/`Timestamp`, as the API 3.0 documents.)
+//!
+//! POST Object forms are authenticated from the fields that precede `file` (256 KiB at
+//! most) before a byte of the file is read; the file is then streamed, cut as soon as it
+//! exceeds the policy's `content-length-range`. Every request has deadlines: its headers
+//! within [`EmulatorBuilder::header_timeout`] (30 s), each body chunk within
+//! [`EmulatorBuilder::body_timeout`] (60 s), and after a 30 s grace the body must average
+//! [`EmulatorBuilder::body_min_rate`] (1 KiB/s), so a trickling client is cut, never held.
+//!
+//! # Identities and STS authorization
+//!
+//! The account has a root key, CAM sub-accounts ([`SubAccount`], with their own policies;
+//! [`EmulatorBuilder::sub_account`] adds one with full access) and the temporary keys STS
+//! issues. Authorization is CAM's, evaluated with `cos-policy`:
+//!
+//! * a sub-account may do what the union of its policies allows (an explicit deny wins);
+//! * GetFederationToken (permanent keys only; a sub-account needs
+//!   `name/sts:GetFederationToken`) issues a key limited to the passed policy ∩ the
+//!   holder's permissions;
+//! * AssumeRole needs `name/sts:AssumeRole` on `qcs::cam::uin/<owner>:roleName/<name>` in
+//!   the caller's own policies (temporary keys included: a federation or role key may chain
+//!   only when its policy grants that), and the role's trust policy
+//!   ([`Role::trust_policy`]; default: the owner account) must admit the caller — its
+//!   principal, and conditions such as `sts:external_id`. Refusals:
+//!   `AuthFailure.UnauthorizedOperation` (no permission), `UnauthorizedOperation` (the
+//!   trust policy). A key obtained with a temporary key never outlives it.
 //!
 //! # Known differences from COS
 //!
@@ -129,10 +172,8 @@
 #![deny(missing_docs)]
 
 mod auth;
-mod body;
 mod builder;
 mod clock;
-mod composite_body;
 mod cos;
 mod crc64;
 mod emulator;
@@ -141,20 +182,19 @@ mod etag;
 mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
-mod header_case;
+mod http;
+mod identity;
 mod ids;
-mod mfa;
-mod oidc;
-mod post_object;
-mod server;
+#[cfg(test)]
+mod layering;
 mod state;
 mod storage;
 mod sts;
 
-pub use builder::{EmulatorBuilder, Role};
+pub use builder::EmulatorBuilder;
 pub use emulator::Emulator;
 pub use error::EmulatorError;
 pub use etag::EtagMode;
 pub use faults::{Action, FaultPlan, Faults, Matcher, Rule, SeenRequest};
-pub use mfa::MfaDevice;
-pub use oidc::OidcProvider;
+pub use identity::SubAccount;
+pub use sts::{MfaDevice, OidcProvider, Role};

@@ -142,3 +142,79 @@ async fn cut_body_breaks_the_download_midway() {
     );
     e.shutdown().await;
 }
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn damaged_state_is_quarantined_never_deleted_and_secrets_are_owner_only() {
+    // Issue 13, finding 6: a damaged object record made start-up silently delete the
+    // object's data; state files were world-readable.
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let e = Emulator::builder()
+            .data_dir(dir.path())
+            .start()
+            .await
+            .unwrap();
+        let cos = Cos::root(&e);
+        assert_eq!(cos.put("good", "good data").await.status, 200);
+        assert_eq!(cos.put("bad", "precious bad data").await.status, 200);
+        let p = policy(&["name/cos:GetObject"], &["*".to_string()]);
+        let body = serde_json::json!({"Name": "n", "Policy": p});
+        temp_credential(
+            &sts_tc3(&e, &e.root_credential(), "GetFederationToken", &body, None).await,
+        );
+        e.shutdown().await;
+    }
+    let record = files_under(&dir.path().join("objects"))
+        .into_iter()
+        .find(|f| std::fs::read_to_string(f).unwrap().contains("\"bad\""))
+        .unwrap();
+    std::fs::write(&record, "{ damaged").unwrap();
+
+    let e = Emulator::builder()
+        .data_dir(dir.path())
+        .start()
+        .await
+        .unwrap();
+    let cos = Cos::root(&e);
+    assert_eq!(&cos.get("good").await.body[..], b"good data");
+    assert_eq!(cos.get("bad").await.status, 404);
+    let quarantined = files_under(&dir.path().join("quarantine"));
+    let contents: Vec<Vec<u8>> = quarantined
+        .iter()
+        .map(|f| std::fs::read(f).unwrap())
+        .collect();
+    assert!(
+        contents.iter().any(|c| c == b"{ damaged"),
+        "{quarantined:?}"
+    );
+    assert!(
+        contents.iter().any(|c| c == b"precious bad data"),
+        "the damaged record's data is kept: {quarantined:?}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        for name in ["root.json", "credentials.json"] {
+            let mode = std::fs::metadata(dir.path().join("state").join(name))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{name}");
+        }
+    }
+    e.shutdown().await;
+}

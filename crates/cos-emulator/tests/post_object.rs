@@ -165,3 +165,44 @@ async fn temporary_keys_need_post_object_in_their_cam_policy() {
     }
     e.shutdown().await;
 }
+
+#[tokio::test]
+async fn no_grace_after_the_policy_expiration_or_the_key_time() {
+    // Issue 13, finding 4: a form whose `expiration` and `q-key-time` ended 5 minutes ago
+    // was accepted (a 15-minute grace was added to the end).
+    let e = Emulator::builder().start().await.unwrap();
+    let root = e.root_credential();
+    let signed = |expiration: u64, key_start: u64| {
+        PolicyDocument::new(expiration)
+            .bucket(e.buckets()[0].clone())
+            .key_starts_with("avatars/")
+            .sign(&root, KeyTime::new(key_start, expiration).unwrap())
+            .unwrap()
+            .form_fields(&[("key", "avatars/late.png")])
+            .unwrap()
+    };
+    let ended = signed(now() - 300, now() - 900);
+    let r = post(&e, form(&ended, Some(("late.png", b"data")))).await;
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(r.code(), "AccessDenied");
+    assert!(r.text().contains("expired"), "{}", r.text());
+    assert_eq!(Cos::root(&e).get("avatars/late.png").await.status, 404);
+    // The same form still inside its window is accepted.
+    let live = signed(now() + 300, now() - 60);
+    let r = post(&e, form(&live, Some(("late.png", b"data")))).await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    e.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_file_over_the_length_range_is_cut_while_streaming() {
+    let e = Emulator::builder().start().await.unwrap();
+    let fields = signed_fields(&e, &e.root_credential(), &[("key", "avatars/big")]);
+    let r = post(&e, form(&fields, Some(("big", &[7u8; 5000])))).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(r.code(), "EntityTooLarge");
+    let empty = post(&e, form(&fields, Some(("big", b"")))).await;
+    assert_eq!(empty.code(), "EntityTooSmall", "{}", empty.text());
+    assert_eq!(Cos::root(&e).get("avatars/big").await.status, 404);
+    e.shutdown().await;
+}

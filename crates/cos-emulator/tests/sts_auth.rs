@@ -345,8 +345,13 @@ async fn assume_role_and_caller_identity() {
         r.json()["Response"]["Error"]["Code"],
         "FailedOperation.TempKeyNotAllowed"
     );
+    // The role key's policy (name/cos:*) grants no sts:AssumeRole: it cannot chain itself.
     let again = serde_json::json!({"RoleArn": arn, "RoleSessionName": "s2"});
-    temp_credential(&sts_tc3(&e, &key, "AssumeRole", &again, None).await);
+    let r = sts_tc3(&e, &key, "AssumeRole", &again, None).await;
+    assert_eq!(
+        r.json()["Response"]["Error"]["Code"],
+        "AuthFailure.UnauthorizedOperation"
+    );
 
     let unknown = serde_json::json!({"RoleArn": format!("qcs::cam::uin/{}:roleName/nope", e.owner_uin()), "RoleSessionName": "s1"});
     let r = sts_tc3(&e, &root, "AssumeRole", &unknown, None).await;

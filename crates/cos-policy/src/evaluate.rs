@@ -433,6 +433,41 @@ mod tests {
         .unwrap()
     }
 
+    #[test]
+    fn cam_role_resources_are_matched_for_sts_actions() {
+        let grant = policy(
+            r#"{"effect":"allow","action":"name/sts:AssumeRole","resource":"qcs::cam::uin/100000000001:roleName/up*"}"#,
+        );
+        let role = |name: &str| format!("qcs::cam::uin/100000000001:roleName/{name}");
+        let assume = |name: &str| Request::new("name/sts:AssumeRole", role(name));
+        assert_eq!(
+            evaluate(&grant, &assume("uploader")).kind(),
+            DecisionKind::Allow
+        );
+        assert_eq!(
+            evaluate(&grant, &assume("admin")).kind(),
+            DecisionKind::ImplicitDeny
+        );
+        let other_account = Request::new(
+            "name/sts:AssumeRole",
+            "qcs::cam::uin/200000000001:roleName/uploader",
+        );
+        assert_eq!(
+            evaluate(&grant, &other_account).kind(),
+            DecisionKind::ImplicitDeny
+        );
+        // A CAM resource never matches a COS request, nor the reverse.
+        let cos = Request::new("name/sts:AssumeRole", KEY);
+        assert_eq!(evaluate(&grant, &cos).kind(), DecisionKind::ImplicitDeny);
+        for bad in [
+            "qcs::cam:ap-guangzhou:uin/1:roleName/r",
+            "qcs::cam::uid/1:roleName/r",
+            "qcs::cam::uin/1:",
+        ] {
+            assert!(bad.parse::<Resource>().is_err(), "{bad}");
+        }
+    }
+
     fn with_condition(effect: &str, condition: &str) -> Policy {
         policy(&format!(
             r#"{{"effect":"{effect}","action":"*","resource":"*","condition":{condition}}}"#

@@ -85,7 +85,7 @@ pub use finding::{Code, Finding, Report, Severity};
 pub use ip::{IpNet, IpNetError};
 pub use policy::{Effect, Policy, Statement};
 pub use request::{ContextValue, Request};
-pub use resource::{CiResource, CosResource, Resource, ResourceError};
+pub use resource::{CamResource, CiResource, CosResource, Resource, ResourceError};
 pub use time::{Timestamp, TimestampError};
 pub use validate::{MAX_POLICY_CHARS, validate, validate_json, validate_with_json};
 pub use wildcard::wildcard_match;

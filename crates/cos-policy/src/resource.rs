@@ -34,6 +34,8 @@ pub enum Resource {
     Cos(CosResource),
     /// A CI (Cloud Infinite) resource.
     Ci(CiResource),
+    /// A CAM resource such as a role (`qcs::cam::uin/<uin>:roleName/<name>`).
+    Cam(CamResource),
 }
 
 /// A COS resource, normalised: `qcs::cos:<region>:uid/<appid>:<path>` where `<path>` is `*`
@@ -73,6 +75,51 @@ pub struct CiResource {
     region: String,
     appid: String,
     path: String,
+}
+
+/// A CAM resource `qcs::cam::uin/<uin>:<path>`, e.g. the role `…:roleName/<name>` that
+/// `name/sts:AssumeRole` is granted on.
+///
+/// ```
+/// use cos_policy::Resource;
+///
+/// let r: Resource = "qcs::cam::uin/100000000001:roleName/uploader".parse()?;
+/// let Resource::Cam(cam) = &r else { unreachable!() };
+/// assert_eq!((cam.uin(), cam.path()), ("100000000001", "roleName/uploader"));
+/// let any_role: Resource = "qcs::cam::uin/100000000001:roleName/*".parse()?;
+/// assert!(any_role.matches(&r));
+/// # Ok::<(), cos_policy::ResourceError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CamResource {
+    uin: String,
+    path: String,
+}
+
+impl CamResource {
+    /// The account's UIN (may hold `*` wildcards in a policy).
+    ///
+    /// ```
+    /// let r: cos_policy::Resource = "qcs::cam::uin/1:roleName/r".parse().unwrap();
+    /// let cos_policy::Resource::Cam(r) = r else { unreachable!() };
+    /// assert_eq!(r.uin(), "1");
+    /// ```
+    #[must_use]
+    pub fn uin(&self) -> &str {
+        &self.uin
+    }
+
+    /// Everything after `uin/<uin>:`.
+    ///
+    /// ```
+    /// let r: cos_policy::Resource = "qcs::cam::uin/1:roleName/r".parse().unwrap();
+    /// let cos_policy::Resource::Cam(r) = r else { unreachable!() };
+    /// assert_eq!(r.path(), "roleName/r");
+    /// ```
+    #[must_use]
+    pub fn path(&self) -> &str {
+        &self.path
+    }
 }
 
 /// Why a resource string was rejected.
@@ -413,6 +460,9 @@ impl Resource {
                 (&p.region, &p.appid, &p.path),
                 (&r.region, &r.appid, &r.path),
             ),
+            (Self::Cam(p), Self::Cam(r)) => {
+                wildcard_match(&p.uin, &r.uin) && wildcard_match(&p.path, &r.path)
+            }
             _ => false,
         }
     }
@@ -457,6 +507,10 @@ pub(crate) enum Target<'a> {
     Ci {
         region: &'a str,
         appid: &'a str,
+        path: &'a str,
+    },
+    Cam {
+        uin: &'a str,
         path: &'a str,
     },
 }
@@ -570,6 +624,24 @@ pub(crate) fn parse_target(text: &str) -> Result<Target<'_>, ResourceError> {
     if !project.is_empty() {
         return Err(malformed(text, "the project segment must be empty"));
     }
+    if service == "cam" {
+        let uin = account
+            .strip_prefix("uin/")
+            .filter(|uin| !uin.is_empty() && uin.bytes().all(|b| b.is_ascii_digit() || b == b'*'))
+            .ok_or_else(|| {
+                malformed(
+                    text,
+                    "the account segment of a CAM resource must be uin/<UIN>",
+                )
+            })?;
+        if !region.is_empty() || rest.is_empty() {
+            return Err(malformed(
+                text,
+                "expected qcs::cam::uin/<UIN>:<path> (no region, a path)",
+            ));
+        }
+        return Ok(Target::Cam { uin, path: rest });
+    }
     let appid = account
         .strip_prefix("uid/")
         .filter(|appid| valid_appid(appid))
@@ -590,7 +662,7 @@ pub(crate) fn parse_target(text: &str) -> Result<Target<'_>, ResourceError> {
         }
         _ => Err(malformed(
             text,
-            "only the cos and ci services are supported",
+            "only the cos, ci and cam services are supported",
         )),
     }
 }
@@ -622,6 +694,9 @@ impl Resource {
                     path,
                 },
             ) => segments_match((&p.region, &p.appid, &p.path), (region, appid, path)),
+            (Self::Cam(p), Target::Cam { uin, path }) => {
+                wildcard_match(&p.uin, uin) && wildcard_match(&p.path, path)
+            }
             _ => false,
         }
     }
@@ -649,6 +724,10 @@ impl FromStr for Resource {
             } => Self::Ci(CiResource {
                 region: region.to_owned(),
                 appid: appid.to_owned(),
+                path: path.to_owned(),
+            }),
+            Target::Cam { uin, path } => Self::Cam(CamResource {
+                uin: uin.to_owned(),
                 path: path.to_owned(),
             }),
         })
@@ -681,6 +760,7 @@ impl fmt::Display for Resource {
             Self::Any => f.write_str("*"),
             Self::Cos(cos) => cos.fmt(f),
             Self::Ci(ci) => ci.fmt(f),
+            Self::Cam(cam) => write!(f, "qcs::cam::uin/{}:{}", cam.uin, cam.path),
         }
     }
 }

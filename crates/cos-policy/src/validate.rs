@@ -280,7 +280,7 @@ fn check_statement(report: &mut Report, index: usize, statement: &Statement) {
             let broad = match resource {
                 Resource::Any => true,
                 Resource::Cos(cos) => cos.is_whole_bucket_or_more(),
-                Resource::Ci(_) => false,
+                Resource::Ci(_) | Resource::Cam(_) => false,
             };
             if broad {
                 report.push(Finding::new(

@@ -1,6 +1,6 @@
 //! The condition context of a COS request (keys of cos-api.md section 1.5).
 
-use crate::cos::Req;
+use crate::cos::request::Req;
 
 /// `(key, value)` pairs for policy conditions. Header-derived keys are present only when the
 /// request carries the header; `cos:prefix` only for the listing operations.

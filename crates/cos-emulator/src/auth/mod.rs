@@ -7,14 +7,13 @@
 //!   with `cos-policy` against the action, the resource and the request's condition context.
 
 pub(crate) mod context;
-mod policy;
+pub(crate) mod form;
 
-use crate::cos::Req;
 use crate::cos::error::CosError;
+use crate::cos::request::Req;
+use crate::identity::KeyError;
 use crate::state::State;
-use crate::sts::TempKey;
 use http::StatusCode;
-use std::sync::Arc;
 use std::time::Duration;
 use tc3_signer::VerifyError;
 use tc3_signer::cos::{Authorization, IncomingRequest};
@@ -22,27 +21,8 @@ use tc3_signer::cos::{Authorization, IncomingRequest};
 /// Largest accepted difference between the client's and the emulator's clocks.
 pub(crate) const MAX_SKEW: Duration = Duration::from_secs(15 * 60);
 
-/// Who sent a request.
-#[derive(Debug, Clone)]
-pub(crate) enum Caller {
-    /// The root account's permanent key (or an anonymous request when allowed).
-    Root,
-    /// A sub-account's permanent key (full access; its UIN).
-    SubAccount(String),
-    /// A temporary key issued by the STS side.
-    Temporary(Arc<TempKey>),
-}
-
-impl Caller {
-    /// A CAM-style principal id for `Initiator` elements.
-    pub(crate) fn principal_id(&self, state: &State) -> String {
-        match self {
-            Caller::Root => format!("qcs::cam::uin/{0}:uin/{0}", state.owner_uin),
-            Caller::SubAccount(uin) => format!("qcs::cam::uin/{}:uin/{uin}", state.owner_uin),
-            Caller::Temporary(key) => key.principal.clone(),
-        }
-    }
-}
+/// Who sent a COS request.
+pub(crate) use crate::identity::Identity as Caller;
 
 fn is_signed(req: &Req) -> bool {
     req.headers.contains_key(http::header::AUTHORIZATION)
@@ -67,7 +47,7 @@ pub(crate) fn server_time(state: &State) -> String {
 /// Authenticates a COS request.
 pub(crate) fn authenticate(state: &State, req: &Req) -> Result<Caller, CosError> {
     if !is_signed(req) {
-        if state.allow_anonymous {
+        if state.cos.allow_anonymous {
             return Ok(Caller::Root);
         }
         return Err(CosError::access_denied("Access Denied."));
@@ -146,12 +126,7 @@ fn check_clock(state: &State, req: &Req, auth: &Authorization, now: u64) -> Resu
         .map(crate::clock::unix_seconds)
         .is_some_and(|d| d.abs_diff(now) > MAX_SKEW.as_secs());
     if skewed_start || skewed_date {
-        return Err(CosError::new(
-            StatusCode::FORBIDDEN,
-            "RequestTimeTooSkewed",
-            "The difference between the request time and the server's time is too large.",
-        )
-        .with("ServerTime", server_time(state)));
+        return Err(too_skewed(state));
     }
     Ok(())
 }
@@ -163,59 +138,54 @@ pub(crate) fn lookup(
     secret_id: &str,
     now: u64,
 ) -> Result<(Caller, String), CosError> {
-    if secret_id == state.root.secret_id() {
-        return Ok((Caller::Root, state.root.secret_key().to_string()));
-    }
-    if let Some((uin, key)) = state.sub_account(secret_id) {
-        return Ok((
-            Caller::SubAccount(uin.clone()),
-            key.secret_key().to_string(),
-        ));
-    }
-    let Some(key) = state.credentials.get(secret_id) else {
-        return Err(CosError::new(
-            StatusCode::FORBIDDEN,
-            "InvalidAccessKeyId",
-            "The Access Key Id you provided does not exist in our records.",
-        ));
-    };
-    let Some(token) = token else {
-        return Err(CosError::access_denied(
-            "The security token is missing for a temporary key.",
-        ));
-    };
-    if !key.token_matches(token) {
-        return Err(CosError::access_denied(
-            "The security token is invalid for this secret id.",
-        ));
-    }
-    if key.expired_time <= now {
-        return Err(CosError::bad_request(
-            "ExpiredToken",
-            "The temporary key token has expired.",
-        ));
-    }
-    let secret = key.secret_key().to_string();
-    Ok((Caller::Temporary(key), secret))
+    state
+        .identities
+        .authenticate(secret_id, token, now)
+        .map_err(|e| match e {
+            KeyError::Unknown => CosError::new(
+                StatusCode::FORBIDDEN,
+                "InvalidAccessKeyId",
+                "The Access Key Id you provided does not exist in our records.",
+            ),
+            KeyError::TokenMissing => {
+                CosError::access_denied("The security token is missing for a temporary key.")
+            }
+            KeyError::TokenInvalid => {
+                CosError::access_denied("The security token is invalid for this secret id.")
+            }
+            KeyError::Expired => {
+                CosError::bad_request("ExpiredToken", "The temporary key token has expired.")
+            }
+        })
+}
+
+/// 403 `SignatureDoesNotMatch`, with the server's string to sign.
+fn signature_mismatch(string_to_sign: String) -> CosError {
+    CosError::new(
+        StatusCode::FORBIDDEN,
+        "SignatureDoesNotMatch",
+        "The Signature you specified is invalid.",
+    )
+    .with("StringToSign", string_to_sign)
+}
+
+/// 403 `RequestTimeTooSkewed`, with the server's time.
+fn too_skewed(state: &State) -> CosError {
+    CosError::new(
+        StatusCode::FORBIDDEN,
+        "RequestTimeTooSkewed",
+        "The difference between the request time and the server's time is too large.",
+    )
+    .with("ServerTime", server_time(state))
 }
 
 fn verify_error(state: &State, e: VerifyError) -> CosError {
     match e {
-        VerifyError::SignatureMismatch { string_to_sign } => CosError::new(
-            StatusCode::FORBIDDEN,
-            "SignatureDoesNotMatch",
-            "The Signature you specified is invalid.",
-        )
-        .with("StringToSign", string_to_sign),
+        VerifyError::SignatureMismatch { string_to_sign } => signature_mismatch(string_to_sign),
         VerifyError::Expired { .. } => {
             CosError::access_denied("Request has expired").with("ServerTime", server_time(state))
         }
-        VerifyError::NotYetValid { .. } => CosError::new(
-            StatusCode::FORBIDDEN,
-            "RequestTimeTooSkewed",
-            "The difference between the request time and the server's time is too large.",
-        )
-        .with("ServerTime", server_time(state)),
+        VerifyError::NotYetValid { .. } => too_skewed(state),
         other => CosError::access_denied(format!(
             "The Authorization you specified is invalid: {other}"
         )),
@@ -243,20 +213,11 @@ pub(crate) fn authorize_in(
     bucket: &str,
     suffix: &str,
 ) -> Result<(), CosError> {
-    match caller {
-        Caller::Root | Caller::SubAccount(_) => Ok(()),
-        Caller::Temporary(key) => {
-            let resource = format!("{}{bucket}/{suffix}", state.resource_prefix());
-            let context = context::conditions(req, action);
-            let action = format!("name/cos:{action}");
-            if key
-                .policies()
-                .all(|p| policy::allows(p, &action, &resource, &context))
-            {
-                Ok(())
-            } else {
-                Err(CosError::access_denied("Access Denied."))
-            }
-        }
+    let resource = format!("{}{bucket}/{suffix}", state.cos.resource_prefix());
+    let context = context::conditions(req, action);
+    if caller.allows(&format!("name/cos:{action}"), &resource, &context) {
+        Ok(())
+    } else {
+        Err(CosError::access_denied("Access Denied."))
     }
 }

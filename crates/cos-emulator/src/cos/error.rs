@@ -1,6 +1,6 @@
 //! COS errors and their XML responses.
 
-use crate::body::{self, ResBody};
+use crate::http::body::{self, ResBody};
 use http::{Response, StatusCode};
 
 /// An error answered in the COS XML format.

@@ -116,7 +116,11 @@ pub(crate) fn bad_digest() -> CosError {
     )
 }
 
-/// Validates an object key.
+/// Validates an object key, before anything is stored: at most 850 bytes, not empty, not
+/// starting with `\\`, and no character that an XML listing cannot carry. COS forbids the
+/// control characters 24–27 in keys and lists other C0 controls only URL-encoded
+/// (`encoding-type=url`); the emulator refuses every C0 control character (U+0000–U+001F)
+/// and U+FFFE/U+FFFF, so that every listing is well-formed XML for every client.
 pub(crate) fn check_key(key: &str) -> Result<(), CosError> {
     if key.len() > 850 {
         return Err(CosError::bad_request("KeyTooLong", "Your key is too long."));
@@ -126,6 +130,16 @@ pub(crate) fn check_key(key: &str) -> Result<(), CosError> {
         return Err(CosError::bad_request(
             "InvalidObjectName",
             "The specified object name is invalid.",
+        ));
+    }
+    if key
+        .chars()
+        .any(|c| (c.is_ascii_control() && c != '\u{7f}') || matches!(c, '\u{fffe}' | '\u{ffff}'))
+    {
+        return Err(CosError::bad_request(
+            "InvalidObjectName",
+            "The object key contains a control character (U+0000-U+001F), which an XML \
+             listing cannot carry.",
         ));
     }
     Ok(())

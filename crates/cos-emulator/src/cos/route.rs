@@ -1,4 +1,4 @@
-//! Maps a request (Host, absolute-form URI, path) to a bucket and an object key.
+//! Maps a request's host (see [`crate::http::host`]) and path to a bucket and an object key.
 //!
 //! * Virtual-hosted: the first label of the host is a configured bucket
 //!   (`<bucket>.cos.<region>.myqcloud.com`, `<bucket>.cos.<region>.tencentcos.cn`, or any
@@ -25,19 +25,6 @@ pub(crate) struct Target {
     pub(crate) signed_path: String,
 }
 
-/// The host a request addressed: the authority of an absolute-form URI, else `Host`.
-pub(crate) fn request_host(uri: &http::Uri, headers: &http::HeaderMap) -> String {
-    if let Some(authority) = uri.authority() {
-        return authority.as_str().to_ascii_lowercase();
-    }
-    headers
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase()
-}
-
 fn strip_port(host: &str) -> &str {
     if host.starts_with('[') {
         return host
@@ -50,11 +37,44 @@ fn strip_port(host: &str) -> &str {
     }
 }
 
-fn looks_like_cos_bucket_host(rest: &str) -> bool {
-    (rest.starts_with("cos.")
-        || rest.starts_with("cos-internal.")
-        || rest.starts_with("cos-website."))
-        && (rest.ends_with(".myqcloud.com") || rest.ends_with(".tencentcos.cn"))
+/// The Tencent Cloud domains whose `<bucket>.<service>.<region>.` hosts name a service.
+const TENCENT_DOMAINS: &[&str] = &[".myqcloud.com", ".tencentcos.cn", ".tencentcloudapi.com"];
+
+/// Service labels that are COS storage (`<bucket>.cos.<region>.myqcloud.com`, …).
+const COS_SERVICES: &[&str] = &["cos", "cos-internal", "cos-website"];
+
+/// What a host names.
+#[derive(Debug, PartialEq, Eq)]
+enum HostKind<'h> {
+    /// A COS bucket host of a Tencent Cloud domain: `<bucket>.cos.<region>.myqcloud.com`.
+    CosBucket(&'h str),
+    /// Another Tencent Cloud service (`.ci.`, `.pic.`, vectors, migration…) or a
+    /// service-level host: never storage.
+    OtherService(&'h str),
+    /// An IP literal or a single-label name (`localhost`, a container name): path-style and
+    /// default-bucket addressing.
+    Plain,
+    /// Anything else: `<bucket>.<anything>` when its first label is a bucket.
+    Named(&'h str),
+}
+
+fn classify(bare: &str) -> HostKind<'_> {
+    if TENCENT_DOMAINS.iter().any(|d| bare.ends_with(d)) {
+        let mut labels = bare.split('.');
+        let (first, service) = (labels.next().unwrap_or_default(), labels.next());
+        return match service {
+            // `cos.<region>.myqcloud.com`, `service.cos.myqcloud.com`: service level.
+            _ if first == "cos" || first == "service" => HostKind::OtherService(first),
+            Some(service) if COS_SERVICES.contains(&service) => HostKind::CosBucket(first),
+            Some(service) => HostKind::OtherService(service),
+            None => HostKind::OtherService(first),
+        };
+    }
+    let unbracketed = bare.trim_start_matches('[').trim_end_matches(']');
+    if unbracketed.parse::<std::net::IpAddr>().is_ok() || !bare.contains('.') {
+        return HostKind::Plain;
+    }
+    HostKind::Named(bare.split('.').next().unwrap_or_default())
 }
 
 /// Decodes a raw path exactly once.
@@ -73,39 +93,39 @@ pub(crate) fn route(
     default_bucket: &str,
 ) -> Result<Target, CosError> {
     let signed_path = decode_path(raw_path)?;
-    let bare = strip_port(host);
     let path_key = signed_path.strip_prefix('/').unwrap_or(&signed_path);
-    if let Some((label, rest)) = bare.split_once('.') {
-        if buckets.iter().any(|b| b == label) {
-            return Ok(Target {
-                bucket: label.to_string(),
-                key: path_key.to_string(),
-                host: host.to_string(),
-                signed_path,
-            });
-        }
-        if looks_like_cos_bucket_host(rest) {
-            return Err(CosError::no_such_bucket());
-        }
-    }
-    let (first, rest) = match path_key.split_once('/') {
-        Some((first, rest)) => (first, Some(rest)),
-        None => (path_key, None),
-    };
-    if !first.is_empty() && buckets.iter().any(|b| b == first) {
-        return Ok(Target {
-            bucket: first.to_string(),
-            key: rest.unwrap_or_default().to_string(),
-            host: host.to_string(),
-            signed_path,
-        });
-    }
-    Ok(Target {
-        bucket: default_bucket.to_string(),
-        key: path_key.to_string(),
+    let target = |bucket: &str, key: &str| Target {
+        bucket: bucket.to_string(),
+        key: key.to_string(),
         host: host.to_string(),
-        signed_path,
-    })
+        signed_path: signed_path.clone(),
+    };
+    let configured = |name: &str| buckets.iter().any(|b| b == name);
+    match classify(strip_port(host)) {
+        HostKind::CosBucket(bucket) if configured(bucket) => Ok(target(bucket, path_key)),
+        HostKind::CosBucket(_) => Err(CosError::no_such_bucket()),
+        HostKind::OtherService(service) => Err(CosError::not_implemented(&format!(
+            "the `{service}` service (only COS storage hosts are emulated)"
+        ))),
+        HostKind::Named(bucket) if configured(bucket) => Ok(target(bucket, path_key)),
+        HostKind::Named(_) => Err(CosError::bad_request(
+            "InvalidURI",
+            "The host names no bucket of this emulator: use <bucket>.cos.<region>.myqcloud.com, \
+             <bucket>.<any host>, or an IP address or single-label host with path-style \
+             /<bucket>/<key> or the default bucket.",
+        )),
+        HostKind::Plain => {
+            let (first, rest) = match path_key.split_once('/') {
+                Some((first, rest)) => (first, rest),
+                None => (path_key, ""),
+            };
+            if !first.is_empty() && configured(first) {
+                Ok(target(first, rest))
+            } else {
+                Ok(target(default_bucket, path_key))
+            }
+        }
+    }
 }
 
 /// Splits and decodes a raw query string once; valueless parameters get `""`.
@@ -207,26 +227,35 @@ mod tests {
     }
 
     #[test]
+    fn other_services_and_unknown_hosts_never_reach_a_bucket() {
+        // Issue 13, finding 7: `.ci.` (and other service) hosts are not storage, even for a
+        // configured bucket; unknown multi-label hosts do not fall to the default bucket.
+        for host in [
+            "photos-1250000000.ci.ap-guangzhou.myqcloud.com",
+            "photos-1250000000.pic.ap-guangzhou.myqcloud.com",
+            "photos-1250000000.cos-migration.ap-guangzhou.myqcloud.com",
+            "cos.ap-guangzhou.myqcloud.com",
+            "service.cos.myqcloud.com",
+        ] {
+            let e = route(host, "/ai_bucket", &buckets(), "docs-1250000000").unwrap_err();
+            assert_eq!(e.code, "NotImplemented", "{host}");
+        }
+        for host in ["example.com", "other-1250000000.localhost:80"] {
+            let e = route(host, "/photos-1250000000/k", &buckets(), "docs-1250000000").unwrap_err();
+            assert_eq!(e.code, "InvalidURI", "{host}");
+        }
+        for host in ["localhost:9000", "emulator", "10.0.0.1", "[::1]:8080"] {
+            let t = route(host, "/k", &buckets(), "docs-1250000000").unwrap();
+            assert_eq!(t.bucket, "docs-1250000000", "{host}");
+        }
+    }
+
+    #[test]
     fn invalid_utf8_path_is_invalid_uri() {
         assert_eq!(
             route("h", "/%ff", &buckets(), "d").unwrap_err().code,
             "InvalidURI"
         );
-    }
-
-    #[test]
-    fn absolute_form_uri_supplies_the_host() {
-        let uri: http::Uri = "http://photos-1250000000.cos.ap-beijing.myqcloud.com/k"
-            .parse()
-            .unwrap();
-        let mut headers = http::HeaderMap::new();
-        headers.insert("host", "127.0.0.1:1".parse().unwrap());
-        assert_eq!(
-            request_host(&uri, &headers),
-            "photos-1250000000.cos.ap-beijing.myqcloud.com"
-        );
-        let uri: http::Uri = "/k".parse().unwrap();
-        assert_eq!(request_host(&uri, &headers), "127.0.0.1:1");
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! [`Fault::answer_instead`] in place of the handler, [`Fault::reshape`] on the answer.
 
 use super::{Action, FaultPlan, Faults, SeenRequest, plan::KEPT_BODY};
-use crate::body::{self, CutBody, ResBody};
 use crate::cos::error::CosError;
+use crate::http::body::{self, CutBody, ResBody};
 use bytes::{Bytes, BytesMut};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::BodyExt as _;
@@ -112,11 +112,20 @@ impl Fault {
 }
 
 /// Reads a request body to its end (or until it stalls), keeping the first bytes.
-async fn drain(mut incoming: Incoming) -> (Option<Bytes>, u64) {
+async fn drain(incoming: Incoming) -> (Option<Bytes>, u64) {
+    let mut incoming = body::RequestBody::new(
+        incoming,
+        body::BodyDeadline {
+            idle: DRAIN_IDLE,
+            grace: DRAIN_IDLE,
+            min_rate: 0,
+        },
+    );
     let mut kept = BytesMut::new();
     let mut len = 0u64;
     let mut complete = true;
-    while let Ok(Some(chunk)) = body::next_chunk(&mut incoming, DRAIN_IDLE)
+    while let Ok(Some(chunk)) = incoming
+        .next_chunk()
         .await
         .inspect_err(|_| complete = false)
     {

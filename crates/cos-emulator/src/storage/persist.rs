@@ -126,10 +126,37 @@ impl DataDir {
         for sub in ["blobs", "tmp", "objects", "uploads", "state"] {
             std::fs::create_dir_all(root.join(sub))?;
         }
+        // The root key and the temporary keys are secrets: owner-only, also when an older
+        // version wrote them world-readable.
+        owner_only(&root.join("state"), 0o700)?;
+        for file in read_dir_files(&root.join("state")) {
+            owner_only(&file, 0o600)?;
+        }
         Ok(Self {
             root: root.to_path_buf(),
             durable,
         })
+    }
+
+    /// Moves a damaged file or directory aside to `quarantine/` (never deleting it) and logs
+    /// one line with its path and the reason.
+    fn quarantine(&self, path: &Path, reason: &str) {
+        let relative = path.strip_prefix(&self.root).unwrap_or(path);
+        let flat = relative.to_string_lossy().replace(['/', '\\'], "_");
+        let dir = self.root.join("quarantine");
+        let target = dir.join(format!("{}-{flat}", crate::ids::random_hex(6)));
+        let moved = std::fs::create_dir_all(&dir).and_then(|()| std::fs::rename(path, &target));
+        match moved {
+            Ok(()) => tracing::warn!(
+                "cos-emulator: quarantined {} as {}: {reason}",
+                path.display(),
+                target.display()
+            ),
+            Err(e) => tracing::warn!(
+                "cos-emulator: left damaged {} in place ({reason}); moving it aside failed: {e}",
+                path.display()
+            ),
+        }
     }
 
     fn key_file(&self, bucket: &str, key: &str) -> PathBuf {
@@ -147,7 +174,11 @@ impl DataDir {
         }
         let tmp = self.root.join("tmp").join(crate::ids::random_hex(12));
         let result = (|| {
-            let mut f = std::fs::File::create(&tmp)?;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut f = options.open(&tmp)?;
             f.write_all(bytes)?;
             if self.durable {
                 f.sync_data()?;
@@ -184,7 +215,7 @@ impl DataDir {
         (composite.len() == record.meta.size).then(|| Blob::Composite(Arc::new(composite)))
     }
 
-    fn load_parts(&self, dir: &Path) -> Vec<(PartMeta, Blob)> {
+    fn load_parts(&self, dir: &Path, damaged: &mut bool) -> Vec<(PartMeta, Blob)> {
         let mut parts = Vec::new();
         for entry in read_dir_files(dir) {
             let is_part = entry
@@ -194,11 +225,20 @@ impl DataDir {
             if !is_part {
                 continue;
             }
-            let Some(record) = read_json::<PartRecord>(&entry) else {
-                continue;
+            let record = match read_json::<PartRecord>(&entry) {
+                Ok(record) => record,
+                Err(reason) => {
+                    self.quarantine(&entry, &reason);
+                    *damaged = true;
+                    continue;
+                }
             };
-            if let Some(blob) = self.blob_from_id(&record.blob) {
-                parts.push((record.meta, blob));
+            match self.blob_from_id(&record.blob) {
+                Some(blob) => parts.push((record.meta, blob)),
+                None => {
+                    self.quarantine(&entry, "the part's blob id is not valid");
+                    *damaged = true;
+                }
             }
         }
         parts
@@ -223,9 +263,21 @@ fn read_dir_files(dir: &Path) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
-fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
-    let bytes = std::fs::read(path).ok()?;
-    serde_json::from_slice(&bytes).ok()
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("unreadable: {e}"))?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("not a valid record: {e}"))
+}
+
+/// Restricts `path` to its owner (`mode`); a no-op where permissions are not Unix modes.
+fn owner_only(path: &Path, mode: u32) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
 }
 
 fn to_json<T: Serialize>(value: &T) -> io::Result<Vec<u8>> {
@@ -338,23 +390,45 @@ impl Persistence for DataDir {
     fn load(&self, buckets: &[String]) -> io::Result<Loaded> {
         let mut loaded = Loaded::default();
         let mut keep = HashSet::new();
+        // Damaged records are quarantined, never deleted; then the blobs nobody references
+        // may be theirs, so they are quarantined too instead of collected.
+        let mut damaged = false;
         for bucket in buckets {
             for path in read_dir_files(&self.root.join("objects").join(bucket)) {
-                let Some(record) = read_json::<ObjectRecord>(&path) else {
-                    continue;
+                let record = match read_json::<ObjectRecord>(&path) {
+                    Ok(record) => record,
+                    Err(reason) => {
+                        self.quarantine(&path, &reason);
+                        damaged = true;
+                        continue;
+                    }
                 };
-                if let Some(blob) = self.object_blob(&record) {
-                    keep.extend(blob_ids(&blob));
-                    loaded.objects.push((bucket.clone(), record.meta, blob));
+                match self.object_blob(&record) {
+                    Some(blob) => {
+                        keep.extend(blob_ids(&blob));
+                        loaded.objects.push((bucket.clone(), record.meta, blob));
+                    }
+                    None => {
+                        self.quarantine(
+                            &path,
+                            "its blob ids are not valid or its parts do not add up to its size",
+                        );
+                        damaged = true;
+                    }
                 }
             }
         }
         let objects_keep = keep.clone();
         for dir in read_dir_files(&self.root.join("uploads")) {
-            let Some(upload) = read_json::<UploadMeta>(&dir.join("upload.json")) else {
-                continue;
+            let upload = match read_json::<UploadMeta>(&dir.join("upload.json")) {
+                Ok(upload) => upload,
+                Err(reason) => {
+                    self.quarantine(&dir, &format!("upload.json: {reason}"));
+                    damaged = true;
+                    continue;
+                }
             };
-            let parts = self.load_parts(&dir);
+            let parts = self.load_parts(&dir, &mut damaged);
             let ids: Vec<String> = parts.iter().flat_map(|(_, b)| blob_ids(b)).collect();
             if ids.iter().any(|id| objects_keep.contains(id)) {
                 // A crash between Complete's object record and the removal of the upload:
@@ -371,7 +445,12 @@ impl Persistence for DataDir {
                 .file_name()
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| keep.contains(n));
-            if !referenced {
+            if referenced {
+                continue;
+            }
+            if damaged {
+                self.quarantine(&path, "no readable record references this blob");
+            } else {
                 let _ = std::fs::remove_file(path);
             }
         }

@@ -1,11 +1,12 @@
 //! The STS actions.
 
 use super::StsError;
-use super::credentials::Issue;
 use super::role_params;
-use super::wire::{Call, Signer};
-use crate::builder::Role;
+use super::trust;
+use super::wire::Call;
+use crate::identity::{Identity, Issue};
 use crate::state::State;
+use crate::sts::Role;
 use serde_json::{Value, json};
 
 /// Longest GetFederationToken for the root account, seconds.
@@ -89,7 +90,7 @@ pub(crate) fn checked_policy(raw: &str) -> Result<String, StsError> {
     Ok(decoded)
 }
 
-fn credentials_response(key: &super::TempKey, now: u64) -> Value {
+fn credentials_response(key: &crate::identity::TempKey, now: u64) -> Value {
     json!({
         "Credentials": {
             "Token": key.token(),
@@ -103,22 +104,19 @@ fn credentials_response(key: &super::TempKey, now: u64) -> Value {
 }
 
 fn get_federation_token(state: &State, call: &Call) -> Result<Value, StsError> {
-    let (max, holder_uin) = match &call.signer {
-        Signer::Root => (MAX_FEDERATION_ROOT, state.owner_uin.clone()),
-        Signer::SubAccount(uin) => (MAX_FEDERATION_SUB_ACCOUNT, uin.clone()),
-        Signer::Temporary(_) => {
-            return Err(StsError::new(
-                "FailedOperation.TempKeyNotAllowed",
-                "GetFederationToken must be called with a permanent key.",
-            ));
-        }
-        Signer::Unsigned => {
-            return Err(StsError::new(
-                "AuthFailure.InvalidAuthorization",
-                "This action requires a signed request.",
-            ));
-        }
+    let caller = permanent_signer(call, "GetFederationToken")?;
+    let ids = &state.identities;
+    let (max, holder_uin) = match caller {
+        Identity::SubAccount(user) => (MAX_FEDERATION_SUB_ACCOUNT, user.uin().to_string()),
+        _ => (MAX_FEDERATION_ROOT, ids.owner_uin.clone()),
     };
+    // CAM: a sub-account needs the permission (root has every permission).
+    if !caller.allows("name/sts:GetFederationToken", "*", &[]) {
+        return Err(StsError::new(
+            "AuthFailure.UnauthorizedOperation",
+            "The caller is not authorized for sts:GetFederationToken.",
+        ));
+    }
     let name = required(call, "Name")?;
     if name.len() > 64 {
         return Err(StsError::new(
@@ -130,22 +128,46 @@ fn get_federation_token(state: &State, call: &Call) -> Result<Value, StsError> {
     let policy = checked_policy(raw_policy)?;
     let seconds = duration(call, 1800, max)?;
     let now = state.clock.unix();
+    // The key may do what the passed policy allows and its holder may do.
+    let mut policies = vec![policy];
+    policies.extend(caller.policy_documents());
     issued(
         state,
         Issue {
-            policies: vec![policy],
+            policies,
             expired_time: now + seconds,
-            principal: format!("qcs::sts:{}:federated-user/{holder_uin}", state.owner_uin),
+            principal: format!("qcs::sts:{}:federated-user/{holder_uin}", ids.owner_uin),
             user_id: format!("{holder_uin}:{name}"),
+            holder: ids.user_arn(&holder_uin),
         },
         now,
+    )
+}
+
+/// The signer of an action that needs a permanent key (root or sub-account).
+fn permanent_signer<'c>(call: &'c Call, action: &str) -> Result<&'c Identity, StsError> {
+    match &call.signer {
+        Some(Identity::Temporary(_)) => Err(StsError::new(
+            "FailedOperation.TempKeyNotAllowed",
+            format!("{action} must be called with a permanent key."),
+        )),
+        Some(permanent) => Ok(permanent),
+        None => Err(unsigned()),
+    }
+}
+
+fn unsigned() -> StsError {
+    StsError::new(
+        "AuthFailure.InvalidAuthorization",
+        "This action requires a signed request.",
     )
 }
 
 /// Issues a temporary key and answers with it (the common Credentials response).
 fn issued(state: &State, issue: Issue, now: u64) -> Result<Value, StsError> {
     let key = state
-        .credentials
+        .identities
+        .temporary
         .issue(&state.store, issue, now)
         .map_err(|e| StsError::new("InternalError", format!("could not issue the key: {e}")))?;
     Ok(credentials_response(&key, now))
@@ -161,7 +183,7 @@ fn valid_session_name(name: &str) -> bool {
 /// The configured role `arn` names (`qcs::cam::uin/<owner>:roleName/<name>` or `:role/<name>`).
 fn find_role<'s>(state: &'s State, arn: &str) -> Result<&'s Role, StsError> {
     let not_found = || StsError::new("ResourceNotFound.RoleNotFound", "The role does not exist.");
-    let prefix = format!("qcs::cam::uin/{}:", state.owner_uin);
+    let prefix = format!("qcs::cam::uin/{}:", state.identities.owner_uin);
     let role_name = arn
         .strip_prefix(&prefix)
         .and_then(|rest| {
@@ -170,6 +192,7 @@ fn find_role<'s>(state: &'s State, arn: &str) -> Result<&'s Role, StsError> {
         })
         .ok_or_else(not_found)?;
     state
+        .sts
         .roles
         .iter()
         .find(|r| r.name() == role_name)
@@ -210,6 +233,7 @@ fn assume_role_with_web_identity(state: &State, call: &Call) -> Result<Value, St
     }
     let token_error = |why: String| StsError::new("InvalidParameter.WebIdentityTokenError", why);
     let provider = state
+        .sts
         .oidc_providers
         .iter()
         .find(|p| p.id() == provider_id)
@@ -227,7 +251,7 @@ fn assume_role_with_web_identity(state: &State, call: &Call) -> Result<Value, St
         role,
         session,
         vec![role.policy_json().to_string()],
-        seconds,
+        now + seconds,
         now,
     )
 }
@@ -237,21 +261,11 @@ const SESSION_TOKEN_DEFAULT: u64 = 1800;
 
 /// GetSessionToken: after an MFA check, a temporary key with the caller's own permissions.
 fn get_session_token(state: &State, call: &Call) -> Result<Value, StsError> {
-    let (uin, max) = match &call.signer {
-        Signer::Root => (state.owner_uin.clone(), MAX_FEDERATION_ROOT),
-        Signer::SubAccount(uin) => (uin.clone(), MAX_FEDERATION_SUB_ACCOUNT),
-        Signer::Temporary(_) => {
-            return Err(StsError::new(
-                "FailedOperation.TempKeyNotAllowed",
-                "GetSessionToken must be called with a permanent key.",
-            ));
-        }
-        Signer::Unsigned => {
-            return Err(StsError::new(
-                "AuthFailure.InvalidAuthorization",
-                "This action requires a signed request.",
-            ));
-        }
+    let caller = permanent_signer(call, "GetSessionToken")?;
+    let ids = &state.identities;
+    let (uin, max) = match caller {
+        Identity::SubAccount(user) => (user.uin().to_string(), MAX_FEDERATION_SUB_ACCOUNT),
+        _ => (ids.owner_uin.clone(), MAX_FEDERATION_ROOT),
     };
     let serial = required(call, "SerialNumber")?;
     let code = required(call, "TokenCode")?;
@@ -263,6 +277,7 @@ fn get_session_token(state: &State, call: &Call) -> Result<Value, StsError> {
         )
     };
     let device = state
+        .sts
         .mfa_devices
         .iter()
         .find(|d| d.serial() == serial)
@@ -276,15 +291,21 @@ fn get_session_token(state: &State, call: &Call) -> Result<Value, StsError> {
         return Err(mfa_failed());
     }
     let seconds = duration(call, SESSION_TOKEN_DEFAULT, max)?;
-    let everything = json!({"version": "2.0", "statement": [
-        {"effect": "allow", "action": ["*"], "resource": ["*"]}
-    ]});
+    // The session key has the caller's own permissions (root: all of them).
+    let mut policies = caller.policy_documents();
+    if policies.is_empty() {
+        let everything = json!({"version": "2.0", "statement": [
+            {"effect": "allow", "action": ["*"], "resource": ["*"]}
+        ]});
+        policies.push(everything.to_string());
+    }
     issued(
         state,
         Issue {
-            policies: vec![everything.to_string()],
+            policies,
             expired_time: now + seconds,
-            principal: format!("qcs::cam::uin/{}:uin/{uin}", state.owner_uin),
+            principal: ids.user_arn(&uin),
+            holder: ids.user_arn(&uin),
             user_id: uin,
         },
         now,
@@ -292,6 +313,7 @@ fn get_session_token(state: &State, call: &Call) -> Result<Value, StsError> {
 }
 
 fn assume_role(state: &State, call: &Call) -> Result<Value, StsError> {
+    let caller = call.signer.as_ref().ok_or_else(unsigned)?;
     let arn = present(call, "RoleArn")?;
     let session = present(call, "RoleSessionName")?;
     if !valid_session_name(session) {
@@ -304,66 +326,83 @@ fn assume_role(state: &State, call: &Call) -> Result<Value, StsError> {
     role_params::check_external_id(call, role)?;
     // Validated as STS does; the emulator's policies have no tag conditions to apply them to.
     role_params::session_tags(call)?;
+    let ids = &state.identities;
+    // CAM: the caller's own policies must allow `sts:AssumeRole` on the role…
+    if !caller.allows("name/sts:AssumeRole", &ids.role_arn(role.name()), &[]) {
+        return Err(StsError::new(
+            "AuthFailure.UnauthorizedOperation",
+            format!(
+                "The caller is not authorized for sts:AssumeRole on role `{}`.",
+                role.name()
+            ),
+        ));
+    }
+    // …and the role's trust policy must admit the caller.
+    let external_id = call.param("ExternalId").filter(|v| !v.is_empty());
+    if !trust::admits(role, ids, caller, external_id) {
+        return Err(StsError::new(
+            "UnauthorizedOperation",
+            format!(
+                "The trust policy of role `{}` does not admit the caller.",
+                role.name()
+            ),
+        ));
+    }
     let mut policies = vec![role.policy_json().to_string()];
     if let Some(raw) = call.param("Policy").filter(|p| !p.is_empty()) {
         policies.push(checked_policy(raw)?);
     }
     let seconds = duration(call, 7200, MAX_ASSUME_ROLE)?;
-    role_session(state, role, session, policies, seconds, state.clock.unix())
+    let now = state.clock.unix();
+    // Role chaining never outlives the key it was obtained with.
+    let expired_time = caller
+        .expires_at()
+        .map_or(now + seconds, |end| end.min(now + seconds));
+    role_session(state, role, session, policies, expired_time, now)
 }
 
 /// Issues the temporary key of a role session: `policies` (the role's, and a session
-/// policy if any) for `seconds` from `now`.
+/// policy if any) until `expired_time`.
 fn role_session(
     state: &State,
     role: &Role,
     session: &str,
     policies: Vec<String>,
-    seconds: u64,
+    expired_time: u64,
     now: u64,
 ) -> Result<Value, StsError> {
+    let ids = &state.identities;
     issued(
         state,
         Issue {
             policies,
-            expired_time: now + seconds,
+            expired_time,
             principal: format!(
                 "qcs::sts:{}:assumed-role/{}/{}",
-                state.owner_uin,
+                ids.owner_uin,
                 role.name(),
                 session
             ),
             user_id: format!("{}:{}", role.name(), session),
+            holder: ids.role_arn(role.name()),
         },
         now,
     )
 }
 
 fn caller_identity(state: &State, call: &Call) -> Result<Value, StsError> {
-    let (arn, user_id, kind) = match &call.signer {
-        Signer::Root => (
-            format!("qcs::cam::uin/{0}:uin/{0}", state.owner_uin),
-            state.owner_uin.clone(),
-            "CAMUser",
-        ),
-        Signer::SubAccount(uin) => (
-            format!("qcs::cam::uin/{}:uin/{uin}", state.owner_uin),
-            uin.clone(),
-            "CAMUser",
-        ),
-        Signer::Temporary(key) => (key.principal.clone(), key.user_id.clone(), "CAMUser"),
-        Signer::Unsigned => {
-            return Err(StsError::new(
-                "AuthFailure.InvalidAuthorization",
-                "This action requires a signed request.",
-            ));
-        }
+    let caller = call.signer.as_ref().ok_or_else(unsigned)?;
+    let ids = &state.identities;
+    let user_id = match caller {
+        Identity::Root => ids.owner_uin.clone(),
+        Identity::SubAccount(user) => user.uin().to_string(),
+        Identity::Temporary(key) => key.user_id.clone(),
     };
     Ok(json!({
-        "Arn": arn,
-        "AccountId": state.owner_uin,
+        "Arn": caller.arn(ids),
+        "AccountId": ids.owner_uin,
         "UserId": user_id,
-        "PrincipalId": state.owner_uin,
-        "Type": kind,
+        "PrincipalId": ids.owner_uin,
+        "Type": "CAMUser",
     }))
 }

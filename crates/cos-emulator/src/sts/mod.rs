@@ -7,18 +7,35 @@
 //! API 3.0 envelope with HTTP 200.
 
 mod actions;
-mod credentials;
+mod mfa;
+mod oidc;
+mod role;
 pub(crate) mod role_params;
+mod trust;
 mod wire;
 
-pub(crate) use credentials::{CredentialStore, TempKey};
+pub use mfa::MfaDevice;
+pub use oidc::OidcProvider;
+pub use role::Role;
 
-use crate::body::{self, ResBody};
+use crate::http::body::{self, ResBody};
 use crate::state::State;
 use http::{HeaderValue, Request, Response};
 use hyper::body::Incoming;
 use std::net::SocketAddr;
 use std::sync::Arc;
+
+/// The STS side's configuration.
+pub(crate) struct StsConfig {
+    /// Roles for AssumeRole and AssumeRoleWithWebIdentity.
+    pub(crate) roles: Vec<Role>,
+    /// Identity providers for AssumeRoleWithWebIdentity.
+    pub(crate) oidc_providers: Vec<OidcProvider>,
+    /// MFA devices for GetSessionToken.
+    pub(crate) mfa_devices: Vec<MfaDevice>,
+    /// The public host name clients may sign instead of the address they connect to.
+    pub(crate) public_host: String,
+}
 
 /// An API 3.0 error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,8 +64,11 @@ pub(crate) async fn handle(
         tokio::time::sleep(latency).await;
     }
     let request_id = crate::ids::uuid();
-    let (parts, mut incoming) = req.into_parts();
-    let outcome = match body::read_limited(&mut incoming, 1024 * 1024, state.limits.idle).await {
+    let (parts, incoming) = req.into_parts();
+    let outcome = match body::RequestBody::new(incoming, state.limits.body)
+        .read_limited(1024 * 1024)
+        .await
+    {
         Err(_) => Err(StsError::new(
             "InvalidParameter",
             "The request body could not be read or is too large.",

@@ -3,7 +3,7 @@
 
 use super::StsError;
 use super::wire::Call;
-use crate::builder::Role;
+use crate::sts::Role;
 
 /// Most session tags one AssumeRole accepts.
 const MAX_TAGS: usize = 50;
@@ -113,7 +113,6 @@ fn form_tags(call: &Call) -> Result<Vec<(String, String)>, StsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sts::wire::Signer;
 
     fn call(params: &[(&str, &str)]) -> Call {
         Call {
@@ -122,7 +121,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
                 .collect(),
-            signer: Signer::Root,
+            signer: Some(crate::identity::Identity::Root),
         }
     }
 

@@ -1,27 +1,12 @@
 //! Parsing and verifying STS requests (TC3 JSON or v1 form).
 
 use super::StsError;
-use super::credentials::TempKey;
+use crate::identity::{Identity, KeyError};
 use crate::state::State;
-use std::sync::Arc;
 use std::time::Duration;
 use tc3_signer::VerifyError;
 use tc3_signer::tc3::{self, Tc3Request, VerifyParams};
 use tc3_signer::v1::{V1Presented, V1VerifyParams, parse_form};
-
-/// The signer of an STS request.
-#[derive(Debug, Clone)]
-pub(crate) enum Signer {
-    /// The root account's permanent key.
-    Root,
-    /// A sub-account's permanent key (its UIN).
-    SubAccount(String),
-    /// A temporary key.
-    Temporary(Arc<TempKey>),
-    /// Nobody: an unsigned request (`Authorization: SKIP`), accepted only for the actions
-    /// that exchange a token (AssumeRoleWithWebIdentity).
-    Unsigned,
-}
 
 /// Actions that may be sent unsigned.
 const UNSIGNED_ACTIONS: &[&str] = &["AssumeRoleWithWebIdentity"];
@@ -31,7 +16,9 @@ const UNSIGNED_ACTIONS: &[&str] = &["AssumeRoleWithWebIdentity"];
 pub(crate) struct Call {
     pub(crate) action: String,
     pub(crate) params: Vec<(String, String)>,
-    pub(crate) signer: Signer,
+    /// Who signed; `None` for an unsigned request (`Authorization: SKIP`), accepted only for
+    /// the actions that exchange a token (AssumeRoleWithWebIdentity).
+    pub(crate) signer: Option<Identity>,
 }
 
 impl Call {
@@ -72,44 +59,37 @@ fn lookup(
     state: &State,
     secret_id: &str,
     token: Option<&str>,
-) -> Result<(Signer, String), StsError> {
-    if secret_id == state.root.secret_id() {
-        return Ok((Signer::Root, state.root.secret_key().to_string()));
-    }
-    if let Some((uin, key)) = state.sub_account(secret_id) {
-        return Ok((
-            Signer::SubAccount(uin.clone()),
-            key.secret_key().to_string(),
-        ));
-    }
-    let key = state.credentials.get(secret_id).ok_or_else(|| {
-        StsError::new("AuthFailure.SecretIdNotFound", "The SecretId is not found.")
-    })?;
-    let token_ok = token.is_some_and(|t| key.token_matches(t));
-    if !token_ok {
-        return Err(StsError::new(
-            "AuthFailure.TokenFailure",
-            "The token is invalid for this SecretId.",
-        ));
-    }
-    if key.expired_time <= state.clock.unix() {
-        return Err(StsError::new(
-            "AuthFailure.TokenFailure",
-            "The temporary key has expired.",
-        ));
-    }
-    let secret = key.secret_key().to_string();
-    Ok((Signer::Temporary(key), secret))
+) -> Result<(Identity, String), StsError> {
+    state
+        .identities
+        .authenticate(secret_id, token, state.clock.unix())
+        .map_err(|e| match e {
+            KeyError::Unknown => {
+                StsError::new("AuthFailure.SecretIdNotFound", "The SecretId is not found.")
+            }
+            KeyError::TokenMissing | KeyError::TokenInvalid => StsError::new(
+                "AuthFailure.TokenFailure",
+                "The token is invalid for this SecretId.",
+            ),
+            KeyError::Expired => {
+                StsError::new("AuthFailure.TokenFailure", "The temporary key has expired.")
+            }
+        })
 }
 
 /// The hosts a signature may have been made for: the one sent, then the public name.
-fn candidate_hosts(state: &State, parts: &http::request::Parts) -> Vec<String> {
-    let sent = crate::cos::route::request_host(&parts.uri, &parts.headers);
+fn candidate_hosts(state: &State, parts: &http::request::Parts) -> Result<Vec<String>, StsError> {
+    let sent = crate::http::host::request_host(&parts.uri, &parts.headers).map_err(|_| {
+        StsError::new(
+            "InvalidParameter",
+            "The request target's host differs from the Host header.",
+        )
+    })?;
     let mut hosts = vec![sent];
-    if !hosts.contains(&state.sts_public_host) {
-        hosts.push(state.sts_public_host.clone());
+    if !hosts.contains(&state.sts.public_host) {
+        hosts.push(state.sts.public_host.clone());
     }
-    hosts
+    Ok(hosts)
 }
 
 /// Parses and verifies a request.
@@ -171,7 +151,7 @@ fn tc3_request<'a>(
 fn parse_tc3(state: &State, parts: &http::request::Parts, body: &[u8]) -> Result<Call, StsError> {
     let method = parts.method.as_str();
     let query = parts.uri.query().unwrap_or_default();
-    let hosts = candidate_hosts(state, parts);
+    let hosts = candidate_hosts(state, parts)?;
     let build = |host| tc3_request(parts, host, body);
     let first = hosts.first().map(String::as_str).unwrap_or_default();
     let authorization = tc3::authorization_of(&build(first)).map_err(|e| verify_error(&e))?;
@@ -179,7 +159,7 @@ fn parse_tc3(state: &State, parts: &http::request::Parts, body: &[u8]) -> Result
         .ok_or_else(|| StsError::new("MissingParameter", "The X-TC-Action header is missing."))?
         .to_string();
     let signer = match authorization {
-        tc3::Authorization::Skip if UNSIGNED_ACTIONS.contains(&action.as_str()) => Signer::Unsigned,
+        tc3::Authorization::Skip if UNSIGNED_ACTIONS.contains(&action.as_str()) => None,
         tc3::Authorization::Skip => {
             return Err(StsError::new(
                 "AuthFailure.InvalidAuthorization",
@@ -203,7 +183,7 @@ fn parse_tc3(state: &State, parts: &http::request::Parts, body: &[u8]) -> Result
             if let Some(e) = last {
                 return Err(verify_error(&e));
             }
-            signer
+            Some(signer)
         }
         _ => {
             return Err(StsError::new(
@@ -249,7 +229,7 @@ fn parse_v1(state: &State, parts: &http::request::Parts, body: &[u8]) -> Result<
     let (signer, secret) = lookup(state, presented.secret_id(), token)?;
     let now = state.clock.unix();
     let mut last = None;
-    for host in candidate_hosts(state, parts) {
+    for host in candidate_hosts(state, parts)? {
         let verify_params = V1VerifyParams::new(parts.method.as_str(), &host, now)
             .with_path(parts.uri.path())
             .with_tolerance(TOLERANCE);
@@ -272,6 +252,6 @@ fn parse_v1(state: &State, parts: &http::request::Parts, body: &[u8]) -> Result<
     Ok(Call {
         action,
         params,
-        signer,
+        signer: Some(signer),
     })
 }

@@ -1,7 +1,7 @@
 //! `cos-sts emulator`: serve a local STS + COS emulator and print its coordinates as one JSON line.
 
 use clap::Args;
-use cos_emulator::{Emulator, EtagMode, MfaDevice, OidcProvider, Role};
+use cos_emulator::{Emulator, EtagMode, MfaDevice, OidcProvider, Role, SubAccount};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -33,9 +33,19 @@ pub(crate) struct EmulatorArgs {
     /// Run the emulator clock this many seconds ahead (negative: behind).
     #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     clock_offset: i64,
-    /// A role for AssumeRole: `NAME=POLICY_FILE` (repeatable).
-    #[arg(long = "role")]
+    /// A role for AssumeRole: `NAME=POLICY_FILE[,trust=TRUST_FILE]` (repeatable). TRUST_FILE
+    /// holds the role's trust policy (who may assume it; default: the owner account). Callers
+    /// also need `name/sts:AssumeRole` on the role in their own policies.
+    #[arg(long = "role", value_name = "NAME=POLICY_FILE[,trust=TRUST_FILE]")]
     roles: Vec<String>,
+    /// A CAM sub-account: `UIN,SECRET_ID,SECRET_KEY_FILE[,POLICY_FILE…]` (repeatable). It may do
+    /// only what its policies allow (none: nothing); the secret key is read from a file so
+    /// that it never appears in the process list.
+    #[arg(
+        long = "cam-user",
+        value_name = "UIN,SECRET_ID,SECRET_KEY_FILE[,POLICY_FILE]"
+    )]
+    cam_users: Vec<String>,
     /// Treat unsigned COS requests as the root account.
     #[arg(long)]
     allow_anonymous: bool,
@@ -90,12 +100,10 @@ fn builder(args: &EmulatorArgs) -> Result<cos_emulator::EmulatorBuilder, String>
         builder = builder.data_dir(dir);
     }
     for role in &args.roles {
-        let (name, file) = role
-            .split_once('=')
-            .ok_or_else(|| format!("--role `{role}`: expected NAME=POLICY_FILE"))?;
-        let policy = std::fs::read_to_string(file)
-            .map_err(|e| format!("--role {name}: reading {file}: {e}"))?;
-        builder = builder.role(Role::new(name, policy));
+        builder = builder.role(role_spec(role)?);
+    }
+    for spec in &args.cam_users {
+        builder = builder.cam_user(cam_user(spec)?);
     }
     for spec in &args.oidc_providers {
         builder = builder.oidc_provider(oidc_provider(spec)?);
@@ -115,6 +123,57 @@ fn builder(args: &EmulatorArgs) -> Result<cos_emulator::EmulatorBuilder, String>
         builder = builder.mfa_device(MfaDevice::new(serial, seed));
     }
     Ok(builder)
+}
+
+/// Parses `NAME=POLICY_FILE[,trust=TRUST_FILE]` and reads the files.
+fn role_spec(spec: &str) -> Result<Role, String> {
+    let expected = || format!("--role `{spec}`: expected NAME=POLICY_FILE[,trust=TRUST_FILE]");
+    let (name, rest) = spec.split_once('=').ok_or_else(expected)?;
+    let (file, trust) = match rest.split_once(",trust=") {
+        Some((file, trust)) => (file, Some(trust)),
+        None => (rest, None),
+    };
+    if name.is_empty() || file.is_empty() || trust.is_some_and(str::is_empty) {
+        return Err(expected());
+    }
+    let read = |file: &str| {
+        std::fs::read_to_string(file).map_err(|e| format!("--role {name}: reading {file}: {e}"))
+    };
+    let mut role = Role::new(name, read(file)?);
+    if let Some(trust) = trust {
+        role = role.trust_policy(read(trust)?);
+    }
+    Ok(role)
+}
+
+/// Parses `UIN,SECRET_ID,SECRET_KEY_FILE[,POLICY_FILE…]` and reads the files.
+fn cam_user(spec: &str) -> Result<SubAccount, String> {
+    let mut fields = spec.split(',').map(str::trim);
+    let (Some(uin), Some(secret_id), Some(key_file)) =
+        (fields.next(), fields.next(), fields.next())
+    else {
+        return Err(format!(
+            "--cam-user `{spec}`: expected UIN,SECRET_ID,SECRET_KEY_FILE[,POLICY_FILE…]"
+        ));
+    };
+    if uin.is_empty() || !uin.bytes().all(|b| b.is_ascii_digit()) || secret_id.is_empty() {
+        return Err(format!(
+            "--cam-user `{spec}`: UIN must be digits and SECRET_ID not empty"
+        ));
+    }
+    let read = |file: &str| {
+        std::fs::read_to_string(file).map_err(|e| format!("--cam-user {uin}: reading {file}: {e}"))
+    };
+    let secret = read(key_file)?;
+    let secret = secret.trim();
+    if secret.is_empty() {
+        return Err(format!("--cam-user {uin}: {key_file} is empty"));
+    }
+    let mut user = SubAccount::new(uin, secret_id, secret);
+    for file in fields.filter(|f| !f.is_empty()) {
+        user = user.policy(read(file)?);
+    }
+    Ok(user)
 }
 
 /// Parses `ID,ISSUER,KEY_FILE[,AUDIENCE…]` and reads the key file.
@@ -163,8 +222,20 @@ fn ready_line(emulator: &Emulator) -> String {
     .to_string()
 }
 
+/// Warnings (damaged state moved to `quarantine/`…) go to stderr, one line each, so that
+/// stdout keeps only the ready line; `RUST_LOG` filters them (default `warn`).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 /// Starts the emulator, prints the ready line, serves until SIGINT/SIGTERM, shuts down gracefully.
 pub(crate) fn run(args: EmulatorArgs) -> Result<(), String> {
+    init_logging();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -241,6 +312,58 @@ mod tests {
         ] {
             assert!(oidc_provider(&bad).is_err(), "{bad}");
         }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn role_trust_and_cam_user_options() {
+        let dir = std::env::temp_dir().join(format!("cos-sts-roles-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let policy = dir.join("policy.json");
+        std::fs::write(&policy, r#"{"version":"2.0","statement":[]}"#).unwrap();
+        let trust = dir.join("trust.json");
+        std::fs::write(&trust, r#"{"version":"2.0","statement":[]}"#).unwrap();
+        let secret = dir.join("secret");
+        std::fs::write(&secret, "sub-secret\n").unwrap();
+        let plain = role_spec(&format!("admin={}", policy.display())).unwrap();
+        assert_eq!(plain.trust_policy_json(), None);
+        let trusted = role_spec(&format!(
+            "admin={},trust={}",
+            policy.display(),
+            trust.display()
+        ))
+        .unwrap();
+        assert_eq!(trusted.name(), "admin");
+        assert!(trusted.trust_policy_json().is_some());
+        for bad in [
+            "admin".to_string(),
+            format!("admin={},trust=", policy.display()),
+        ] {
+            assert!(role_spec(&bad).is_err(), "{bad}");
+        }
+        let user = cam_user(&format!(
+            "100000000011,AKIDSUB,{},{}",
+            secret.display(),
+            policy.display()
+        ))
+        .unwrap();
+        assert_eq!(user.uin(), "100000000011");
+        assert_eq!(user.policies().count(), 1);
+        assert!(!format!("{user:?}").contains("sub-secret"));
+        for bad in [
+            "100000000011,AKIDSUB".to_string(),
+            format!("uin,AKIDSUB,{}", secret.display()),
+            "1,AKIDSUB,/nonexistent".to_string(),
+        ] {
+            assert!(cam_user(&bad).is_err(), "{bad}");
+        }
+        let args = parse(&[
+            "--role",
+            &format!("admin={},trust={}", policy.display(), trust.display()),
+            "--cam-user",
+            &format!("100000000011,AKIDSUB,{}", secret.display()),
+        ]);
+        assert!(builder(&args).is_ok());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

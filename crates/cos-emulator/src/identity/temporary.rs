@@ -23,6 +23,10 @@ pub(crate) struct TempKey {
     pub(crate) principal: String,
     /// `UserId` reported by GetCallerIdentity.
     pub(crate) user_id: String,
+    /// The CAM identity the key acts for, as a trust policy names it: the holder's
+    /// `qcs::cam::uin/<owner>:uin/<uin>` for federation and session keys, the role's
+    /// `qcs::cam::uin/<owner>:roleName/<name>` for role keys.
+    pub(crate) holder: String,
     record: Record,
 }
 
@@ -71,6 +75,9 @@ struct Record {
     expired_time: u64,
     principal: String,
     user_id: String,
+    /// Absent in records written before trust policies were enforced: then the principal.
+    #[serde(default)]
+    holder: String,
 }
 
 impl fmt::Debug for Record {
@@ -100,6 +107,11 @@ fn from_record(record: Record) -> Result<TempKey, String> {
         expired_time: record.expired_time,
         principal: record.principal.clone(),
         user_id: record.user_id.clone(),
+        holder: if record.holder.is_empty() {
+            record.principal.clone()
+        } else {
+            record.holder.clone()
+        },
         record,
     })
 }
@@ -114,6 +126,8 @@ pub(crate) struct Issue {
     pub(crate) principal: String,
     /// Holder's user id.
     pub(crate) user_id: String,
+    /// The CAM identity the key acts for (see [`TempKey::holder`]).
+    pub(crate) holder: String,
 }
 
 /// All temporary keys by secret id.
@@ -160,6 +174,7 @@ impl CredentialStore {
             expired_time: issue.expired_time,
             principal: issue.principal,
             user_id: issue.user_id,
+            holder: issue.holder,
         };
         let key = Arc::new(from_record(record)?);
         let mut keys = self
@@ -194,6 +209,7 @@ mod tests {
                     expired_time: 10,
                     principal: "p".into(),
                     user_id: "u".into(),
+                    holder: "h".into(),
                 },
                 0,
             )
@@ -216,6 +232,7 @@ mod tests {
             expired_time: 10,
             principal: "p".into(),
             user_id: "u".into(),
+            holder: "h".into(),
         };
         assert!(credentials.issue(&store, issue(vec![]), 0).is_err());
         assert!(

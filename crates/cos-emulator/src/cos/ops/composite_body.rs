@@ -1,7 +1,7 @@
 //! The response body of a byte range of a composite (multipart) object: its parts streamed
 //! one after the other, each file part in chunks by a [`FileBody`].
 
-use crate::body::FileBody;
+use crate::http::body::FileBody;
 use crate::storage::{Composite, Cursor, SegmentData};
 use bytes::Bytes;
 use hyper::body::{Body, Frame, SizeHint};

@@ -1,15 +1,16 @@
 //! CORS: OPTIONS preflight and the headers on actual responses. The emulator allows every
 //! origin, method and header, and exposes the headers COS SDKs read in browsers.
 
-use super::error::CosError;
-use super::{Req, set_header};
-use crate::body::{self, ResBody};
+use crate::cos::error::CosError;
+use crate::cos::request::Req;
+use crate::cos::response::set_header;
+use crate::http::body::{self, ResBody};
 use http::{HeaderMap, HeaderValue, Response};
 
 const EXPOSE: &str = "ETag, Content-Length, Content-Range, Date, x-cos-request-id, x-cos-hash-crc64ecma, x-cos-version-id, x-cos-trace-id, x-cos-storage-class, x-cos-server-side-encryption, Location";
 
 /// Answers an OPTIONS preflight.
-pub(super) fn preflight(req: &Req) -> Result<Response<ResBody>, CosError> {
+pub(crate) fn preflight(req: &Req) -> Result<Response<ResBody>, CosError> {
     let Some(origin) = req.header("origin") else {
         return Err(CosError::bad_request(
             "InvalidRequest",
@@ -41,7 +42,7 @@ pub(super) fn preflight(req: &Req) -> Result<Response<ResBody>, CosError> {
 }
 
 /// Adds CORS headers to a response for a request with `Origin`.
-pub(super) fn add_actual_response_headers(headers: &mut HeaderMap, origin: &HeaderValue) {
+pub(crate) fn add_actual_response_headers(headers: &mut HeaderMap, origin: &HeaderValue) {
     if !headers.contains_key("access-control-allow-origin") {
         headers.insert("access-control-allow-origin", origin.clone());
         headers.insert(

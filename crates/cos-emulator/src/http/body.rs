@@ -7,7 +7,7 @@ use std::future::Future as _;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, ReadBuf};
 
 /// The body of every response.
@@ -166,36 +166,79 @@ pub(crate) enum BodyError {
     Incomplete,
 }
 
-/// Reads the next data chunk of a request body, waiting at most `idle` for it.
-pub(crate) async fn next_chunk(
-    body: &mut Incoming,
-    idle: Duration,
-) -> Result<Option<Bytes>, BodyError> {
-    loop {
-        let frame = match tokio::time::timeout(idle, body.frame()).await {
-            Err(_) => return Err(BodyError::Timeout),
-            Ok(None) => return Ok(None),
-            Ok(Some(Err(_))) => return Err(BodyError::Incomplete),
-            Ok(Some(Ok(frame))) => frame,
-        };
-        if let Ok(data) = frame.into_data() {
-            return Ok(Some(data));
-        }
-    }
+/// How long a request body may take: each chunk arrives within `idle`, and after `grace`
+/// the body must have averaged at least `min_rate` bytes per second (0: no rate), so a body
+/// trickling a byte every few seconds is cut shortly after `grace`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BodyDeadline {
+    /// Longest wait for the next chunk.
+    pub(crate) idle: Duration,
+    /// Time allowed before the rate counts.
+    pub(crate) grace: Duration,
+    /// Smallest average rate, bytes per second.
+    pub(crate) min_rate: u64,
 }
 
-/// Reads a whole request body of at most `limit` bytes into memory.
-pub(crate) async fn read_limited(
-    body: &mut Incoming,
-    limit: usize,
-    idle: Duration,
-) -> Result<Bytes, BodyError> {
-    let mut out = Vec::new();
-    while let Some(chunk) = next_chunk(body, idle).await? {
-        if out.len().saturating_add(chunk.len()) > limit {
-            return Err(BodyError::TooLarge);
+/// A request body read under a [`BodyDeadline`] that starts when the handler receives it.
+pub(crate) struct RequestBody {
+    incoming: Incoming,
+    deadline: BodyDeadline,
+    started: Instant,
+    received: u64,
+}
+
+impl RequestBody {
+    /// Starts the clock for `incoming`.
+    pub(crate) fn new(incoming: Incoming, deadline: BodyDeadline) -> Self {
+        Self {
+            incoming,
+            deadline,
+            started: Instant::now(),
+            received: 0,
         }
-        out.extend_from_slice(&chunk);
     }
-    Ok(Bytes::from(out))
+
+    /// How long the next chunk may take.
+    fn wait(&self) -> Duration {
+        let idle = self.deadline.idle;
+        if self.deadline.min_rate == 0 {
+            return idle;
+        }
+        let earned =
+            Duration::from_millis(self.received.saturating_mul(1000) / self.deadline.min_rate);
+        let allowed = self.deadline.grace.saturating_add(earned);
+        allowed.saturating_sub(self.started.elapsed()).min(idle)
+    }
+
+    /// The next data chunk; `None` at the end of the body.
+    pub(crate) async fn next_chunk(&mut self) -> Result<Option<Bytes>, BodyError> {
+        loop {
+            let wait = self.wait();
+            if wait.is_zero() {
+                return Err(BodyError::Timeout);
+            }
+            let frame = match tokio::time::timeout(wait, self.incoming.frame()).await {
+                Err(_) => return Err(BodyError::Timeout),
+                Ok(None) => return Ok(None),
+                Ok(Some(Err(_))) => return Err(BodyError::Incomplete),
+                Ok(Some(Ok(frame))) => frame,
+            };
+            if let Ok(data) = frame.into_data() {
+                self.received = self.received.saturating_add(data.len() as u64);
+                return Ok(Some(data));
+            }
+        }
+    }
+
+    /// Reads the whole body of at most `limit` bytes into memory.
+    pub(crate) async fn read_limited(&mut self, limit: usize) -> Result<Bytes, BodyError> {
+        let mut out = Vec::new();
+        while let Some(chunk) = self.next_chunk().await? {
+            if out.len().saturating_add(chunk.len()) > limit {
+                return Err(BodyError::TooLarge);
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(Bytes::from(out))
+    }
 }

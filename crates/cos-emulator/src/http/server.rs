@@ -1,6 +1,6 @@
 //! Accept loop and per-connection HTTP/1.1 serving with graceful shutdown.
 
-use crate::body::ResBody;
+use crate::http::body::ResBody;
 use http::{Request, Response};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, watch};
 pub(crate) async fn serve<F, Fut>(
     listener: TcpListener,
     mut shutdown: watch::Receiver<bool>,
+    header_timeout: Duration,
     handler: F,
 ) where
     F: Fn(SocketAddr, Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
@@ -22,7 +23,7 @@ pub(crate) async fn serve<F, Fut>(
 {
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
     // `ETag`, `Content-Length`… as COS spells them (title case if that is unavailable).
-    let spellings = crate::header_case::cos_spellings().await;
+    let spellings = crate::http::header_case::cos_spellings().await;
     loop {
         let accepted = tokio::select! {
             _ = shutdown.changed() => break,
@@ -64,7 +65,7 @@ pub(crate) async fn serve<F, Fut>(
             let conn = hyper::server::conn::http1::Builder::new()
                 .title_case_headers(title_case)
                 .timer(TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(30))
+                .header_read_timeout(header_timeout)
                 .max_buf_size(1 << 20)
                 .serve_connection(TokioIo::new(stream), service);
             tokio::pin!(conn);

@@ -1,16 +1,17 @@
 //! Multipart upload: Initiate, Upload Part, Complete, Abort, List Parts, List Multipart Uploads.
 
 use super::bucket::{encode_key, encoding, max_param};
-use super::error::CosError;
-use super::xml::{Xml, field, parse_items};
-use super::{Req, headers, io_error, read_document, set_header, xml_response};
-use crate::auth::Caller;
-use crate::body::{self, ResBody};
 use crate::clock::iso8601_millis;
+use crate::cos::error::CosError;
+use crate::cos::headers;
+use crate::cos::request::{Req, read_document};
+use crate::cos::response::{io_error, set_header, xml_response};
+use crate::cos::xml::{Xml, field, parse_items};
+use crate::http::body::RequestBody;
+use crate::http::body::{self, ResBody};
 use crate::state::State;
 use crate::storage::{CompleteError, MAX_PART_NUMBER, PartMeta, UploadMeta};
 use http::{Response, StatusCode};
-use hyper::body::Incoming;
 
 fn upload_id(req: &Req) -> Result<&str, CosError> {
     req.q("uploadId")
@@ -19,7 +20,7 @@ fn upload_id(req: &Req) -> Result<&str, CosError> {
 }
 
 /// The `partNumber` parameter, 1 to 10000.
-pub(super) fn part_number(req: &Req) -> Result<u32, CosError> {
+pub(crate) fn part_number(req: &Req) -> Result<u32, CosError> {
     req.q("partNumber")
         .and_then(|n| n.parse().ok())
         .filter(|n| (1..=MAX_PART_NUMBER).contains(n))
@@ -31,7 +32,7 @@ pub(super) fn part_number(req: &Req) -> Result<u32, CosError> {
 }
 
 /// The `uploadId` parameter, naming an open upload of the request's object.
-pub(super) fn open_upload_id<'r>(state: &State, req: &'r Req) -> Result<&'r str, CosError> {
+pub(crate) fn open_upload_id<'r>(state: &State, req: &'r Req) -> Result<&'r str, CosError> {
     let upload_id = upload_id(req)?;
     if state
         .store
@@ -45,10 +46,10 @@ pub(super) fn open_upload_id<'r>(state: &State, req: &'r Req) -> Result<&'r str,
 }
 
 /// Initiate Multipart Upload.
-pub(super) fn initiate(
+pub(crate) fn initiate(
     state: &State,
     req: &Req,
-    caller: &Caller,
+    initiator: &str,
 ) -> Result<Response<ResBody>, CosError> {
     let stored = headers::stored_from_request(&req.headers)?;
     let storage_class = headers::storage_class(req.header("x-cos-storage-class"))?;
@@ -62,7 +63,7 @@ pub(super) fn initiate(
             initiated_ms: state.clock.unix_millis(),
             headers: stored,
             storage_class,
-            initiator: caller.principal_id(state),
+            initiator: initiator.to_string(),
         })
         .map_err(io_error)?;
     let xml = Xml::new()
@@ -76,10 +77,10 @@ pub(super) fn initiate(
 }
 
 /// Upload Part.
-pub(super) async fn upload_part(
+pub(crate) async fn upload_part(
     state: &State,
     req: &Req,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
     let number = part_number(req)?;
     let upload_id = open_upload_id(state, req)?;
@@ -115,10 +116,10 @@ pub(super) async fn upload_part(
 }
 
 /// Complete Multipart Upload.
-pub(super) async fn complete(
+pub(crate) async fn complete(
     state: &State,
     req: &Req,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
     let upload_id = upload_id(req)?.to_string();
     let expected_md5 = headers::content_md5(req.header("content-md5"))?;
@@ -189,7 +190,7 @@ pub(super) async fn complete(
 }
 
 /// Abort Multipart Upload.
-pub(super) fn abort(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
+pub(crate) fn abort(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
     let upload_id = upload_id(req)?;
     if !state
         .store
@@ -209,13 +210,13 @@ fn initiator(x: &mut Xml, state: &State, id: &str) {
         .elem("DisplayName", id.rsplit('/').next().unwrap_or(id))
         .close("Initiator");
     x.open("Owner")
-        .elem("ID", &state.appid)
-        .elem("DisplayName", &state.appid)
+        .elem("ID", &state.cos.appid)
+        .elem("DisplayName", &state.cos.appid)
         .close("Owner");
 }
 
 /// List Parts.
-pub(super) fn list_parts(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
+pub(crate) fn list_parts(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
     let url = encoding(req)?;
     let upload_id = upload_id(req)?;
     let max_parts = max_param(req, "max-parts")?;
@@ -261,7 +262,7 @@ pub(super) fn list_parts(state: &State, req: &Req) -> Result<Response<ResBody>, 
 }
 
 /// List Multipart Uploads.
-pub(super) fn list_uploads(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
+pub(crate) fn list_uploads(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
     let url = encoding(req)?;
     let prefix = req.q("prefix").unwrap_or_default();
     let delimiter = req.q("delimiter").filter(|d| !d.is_empty());

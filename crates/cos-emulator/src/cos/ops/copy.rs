@@ -7,12 +7,13 @@
 //! keeps the source's content headers and user metadata, `Replaced` takes them from the
 //! request. The `x-cos-copy-source-If-*` preconditions are checked against the source.
 
-use super::error::CosError;
-use super::xml::Xml;
-use super::{Req, headers, io_error, route, set_header, xml_response};
-use crate::auth::{self, Caller};
-use crate::body::ResBody;
 use crate::clock::iso8601_millis;
+use crate::cos::error::CosError;
+use crate::cos::request::Req;
+use crate::cos::response::{io_error, set_header, xml_response};
+use crate::cos::xml::Xml;
+use crate::cos::{headers, route};
+use crate::http::body::ResBody;
 use crate::state::State;
 use crate::storage::{BlobSource, ObjectMeta};
 use http::{Response, StatusCode};
@@ -134,24 +135,8 @@ fn source_precondition(req: &Req, meta: &ObjectMeta) -> Result<(), CosError> {
     Ok(())
 }
 
-/// The request's `x-cos-copy-source`, once the caller is known to hold `PutObject` on the
-/// destination and `GetObject` on the source (what both copy operations need).
-pub(super) fn authorized_source(
-    state: &State,
-    req: &Req,
-    caller: &Caller,
-) -> Result<CopySource, CosError> {
-    let source = parse_source(
-        req.header("x-cos-copy-source").unwrap_or_default(),
-        &state.buckets,
-    )?;
-    auth::authorize(state, caller, req, "PutObject", &req.target.key)?;
-    auth::authorize_in(state, caller, req, "GetObject", &source.bucket, &source.key)?;
-    Ok(source)
-}
-
 /// Opens the source object, checking the `x-cos-copy-source-If-*` preconditions.
-pub(super) fn open_source(
+pub(crate) fn open_source(
     state: &State,
     req: &Req,
     source: &CopySource,
@@ -172,12 +157,11 @@ pub(super) fn open_source(
 }
 
 /// PUT Object - Copy.
-pub(super) async fn copy_object(
+pub(crate) async fn copy_object(
     state: &Arc<State>,
     req: &Req,
-    caller: &Caller,
+    source: CopySource,
 ) -> Result<Response<ResBody>, CosError> {
-    let source = authorized_source(state, req, caller)?;
     let directive = directive(req.header("x-cos-metadata-directive"))?;
     let requested_class = req
         .header("x-cos-storage-class")
@@ -227,7 +211,7 @@ pub(super) async fn copy_object(
 
 /// The answer of a copy: `<root>` (`CopyObjectResult` or `CopyPartResult`) with the new
 /// ETag, LastModified and CRC64, and the CRC-64 header.
-pub(super) fn copy_result(
+pub(crate) fn copy_result(
     root: &str,
     etag: &str,
     modified_ms: u64,

@@ -1,14 +1,15 @@
 //! Bucket-level operations: GET Bucket (List Objects), HEAD Bucket, DELETE Multiple Objects.
 
-use super::error::CosError;
-use super::xml::{Xml, field, parse_items};
-use super::{Req, headers, io_error, read_document, set_header, xml_response};
-use crate::auth::Caller;
-use crate::body::{self, ResBody};
 use crate::clock::iso8601_millis;
+use crate::cos::error::CosError;
+use crate::cos::headers;
+use crate::cos::request::{Req, read_document};
+use crate::cos::response::{io_error, set_header, xml_response};
+use crate::cos::xml::{Xml, field, parse_items};
+use crate::http::body::RequestBody;
+use crate::http::body::{self, ResBody};
 use crate::state::State;
 use http::Response;
-use hyper::body::Incoming;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// Characters left as-is by `encoding-type=url` (RFC 3986 unreserved plus `/`).
@@ -20,7 +21,7 @@ const URL_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'/');
 
 /// Encodes a key when `encoding-type=url` was requested.
-pub(super) fn encode_key(value: &str, url: bool) -> String {
+pub(crate) fn encode_key(value: &str, url: bool) -> String {
     if url {
         utf8_percent_encode(value, URL_ENCODE).to_string()
     } else {
@@ -29,7 +30,7 @@ pub(super) fn encode_key(value: &str, url: bool) -> String {
 }
 
 /// Parses `encoding-type` (only `url` is valid).
-pub(super) fn encoding(req: &Req) -> Result<bool, CosError> {
+pub(crate) fn encoding(req: &Req) -> Result<bool, CosError> {
     match req.q("encoding-type") {
         None => Ok(false),
         Some(v) if v.eq_ignore_ascii_case("url") => Ok(true),
@@ -40,7 +41,7 @@ pub(super) fn encoding(req: &Req) -> Result<bool, CosError> {
 }
 
 /// Parses a `max-*` parameter: default and maximum 1000.
-pub(super) fn max_param(req: &Req, name: &str) -> Result<usize, CosError> {
+pub(crate) fn max_param(req: &Req, name: &str) -> Result<usize, CosError> {
     match req.q(name) {
         None | Some("") => Ok(1000),
         Some(v) => v.parse::<usize>().map(|n| n.min(1000)).map_err(|_| {
@@ -52,7 +53,7 @@ pub(super) fn max_param(req: &Req, name: &str) -> Result<usize, CosError> {
 }
 
 /// GET Bucket.
-pub(super) fn list_objects(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
+pub(crate) fn list_objects(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
     let url = encoding(req)?;
     let prefix = req.q("prefix").unwrap_or_default();
     let marker = req.q("marker").unwrap_or_default();
@@ -95,32 +96,41 @@ pub(super) fn list_objects(state: &State, req: &Req) -> Result<Response<ResBody>
             .elem("ETag", &meta.etag)
             .elem("Size", &meta.size.to_string())
             .open("Owner")
-            .elem("ID", &state.appid)
-            .elem("DisplayName", &state.appid)
+            .elem("ID", &state.cos.appid)
+            .elem("DisplayName", &state.cos.appid)
             .close("Owner")
             .elem("StorageClass", &meta.storage_class)
             .close("Contents");
     }
     x.close("ListBucketResult");
     let mut response = xml_response(x.finish());
-    set_header(response.headers_mut(), "x-cos-bucket-region", &state.region);
+    set_header(
+        response.headers_mut(),
+        "x-cos-bucket-region",
+        &state.cos.region,
+    );
     Ok(response)
 }
 
 /// HEAD Bucket.
-pub(super) fn head_bucket(state: &State, _req: &Req) -> Result<Response<ResBody>, CosError> {
+pub(crate) fn head_bucket(state: &State, _req: &Req) -> Result<Response<ResBody>, CosError> {
     let mut response = Response::new(body::empty());
-    set_header(response.headers_mut(), "x-cos-bucket-region", &state.region);
+    set_header(
+        response.headers_mut(),
+        "x-cos-bucket-region",
+        &state.cos.region,
+    );
     set_header(response.headers_mut(), "content-length", "0");
     Ok(response)
 }
 
-/// DELETE Multiple Objects: per-key authorization; failures are `<Error>` entries.
-pub(super) async fn delete_multiple(
+/// DELETE Multiple Objects: each key authorized with `authorize_key`; failures are
+/// `<Error>` entries.
+pub(crate) async fn delete_multiple(
     state: &State,
     req: &Req,
-    caller: &Caller,
-    body: Incoming,
+    authorize_key: &(dyn Fn(&str) -> Result<(), CosError> + Sync),
+    body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
     let expected_md5 = headers::content_md5(req.header("content-md5"))?;
     let doc = read_document(state, body).await?;
@@ -148,7 +158,7 @@ pub(super) async fn delete_multiple(
     for item in &parsed.items {
         let key = field(item, "Key").unwrap_or_default();
         let outcome = headers::check_key(key)
-            .and_then(|()| super::authorize(state, caller, req, "DeleteObject", key))
+            .and_then(|()| authorize_key(key))
             .and_then(|()| {
                 state
                     .store

@@ -1,20 +1,21 @@
 //! PUT, GET, HEAD and DELETE Object.
 
-use super::error::CosError;
-use super::headers::{self, ByteRange};
-use super::{Req, io_error, set_header};
-use crate::body::{self, FileBody, ResBody};
+use super::composite_body::CompositeBody;
 use crate::clock::http_date_millis;
-use crate::composite_body::CompositeBody;
+use crate::cos::error::CosError;
+use crate::cos::headers::{self, ByteRange};
+use crate::cos::request::Req;
+use crate::cos::response::{io_error, set_header};
 use crate::etag::crc64_etag_digest;
+use crate::http::body::RequestBody;
+use crate::http::body::{self, FileBody, ResBody};
 use crate::state::State;
 use crate::storage::{Blob, BlobSource, BlobWriter, DigestPipe, Digests, ObjectMeta};
 use http::{Response, StatusCode};
 use http_body_util::BodyExt as _;
-use hyper::body::Incoming;
 
 /// Query parameters GET/HEAD Object accepts besides the signature ones.
-pub(super) const GET_PARAMS: &[&str] = &["versionId"];
+pub(crate) const GET_PARAMS: &[&str] = &["versionId"];
 
 /// Bodies at least this large (or of unknown length) are hashed on a separate thread while
 /// they are received; smaller ones inline, where a thread hand-off would cost more.
@@ -26,7 +27,7 @@ const PIPELINE_FROM: u64 = 256 * 1024;
 pub(crate) async fn receive(
     state: &State,
     req: &Req,
-    mut body: Incoming,
+    mut body: RequestBody,
 ) -> Result<(crate::storage::Blob, Digests), CosError> {
     let declared = headers::content_length(&req.headers)?;
     let max = state.limits.max_object_size;
@@ -40,7 +41,7 @@ pub(crate) async fn receive(
         .store
         .writer(declared.unwrap_or(0).min(1 << 30))
         .map_err(io_error)?;
-    let md5_needed = state.etag_mode.needs_md5(expected_md5.is_some());
+    let md5_needed = state.cos.etag_mode.needs_md5(expected_md5.is_some());
     let mut pipe = if !md5_needed {
         // CRC-64 alone runs at many GB/s: inline, no hand-off.
         writer = writer.without_md5();
@@ -52,7 +53,8 @@ pub(crate) async fn receive(
         None
     };
     let broken = |_| CosError::internal("the digest thread stopped");
-    while let Some(chunk) = body::next_chunk(&mut body, state.limits.idle)
+    while let Some(chunk) = body
+        .next_chunk()
         .await
         .map_err(|e| CosError::from_body(e, "object"))?
     {
@@ -122,10 +124,10 @@ pub(crate) fn store_new_object(
 }
 
 /// PUT Object.
-pub(super) async fn put_object(
+pub(crate) async fn put_object(
     state: &State,
     req: &Req,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
     let stored = headers::stored_from_request(&req.headers)?;
     let storage_class = headers::storage_class(req.header("x-cos-storage-class"))?;
@@ -224,7 +226,7 @@ fn object_headers(response: &mut Response<ResBody>, meta: &ObjectMeta, req: &Req
 }
 
 /// GET or HEAD Object.
-pub(super) fn get_object(
+pub(crate) fn get_object(
     state: &State,
     req: &Req,
     head: bool,
@@ -309,7 +311,7 @@ pub(super) fn get_object(
 }
 
 /// DELETE Object: 204 whether or not the key existed.
-pub(super) fn delete_object(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
+pub(crate) fn delete_object(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
     state
         .store
         .delete_object(&req.target.bucket, &req.target.key)

@@ -4,13 +4,13 @@
 //! destination and `GetObject` on the source; the `x-cos-copy-source-If-*` preconditions
 //! apply. The answer is `<CopyPartResult>` with the part's ETag, LastModified and CRC64.
 
-use super::copy::{authorized_source, copy_result, open_source};
-use super::error::CosError;
+use super::copy::{CopySource, copy_result, open_source};
 use super::multipart::{open_upload_id, part_number};
-use super::{Req, io_error};
-use crate::auth::Caller;
-use crate::body::ResBody;
+use crate::cos::error::CosError;
+use crate::cos::request::Req;
+use crate::cos::response::io_error;
 use crate::etag::crc64_etag_digest;
+use crate::http::body::ResBody;
 use crate::state::State;
 use crate::storage::PartMeta;
 use http::Response;
@@ -56,13 +56,12 @@ pub(crate) fn copy_range(value: Option<&str>, size: u64) -> Result<(u64, u64), C
 }
 
 /// Upload Part - Copy.
-pub(super) async fn upload_part_copy(
+pub(crate) async fn upload_part_copy(
     state: &Arc<State>,
     req: &Req,
-    caller: &Caller,
+    source: CopySource,
 ) -> Result<Response<ResBody>, CosError> {
     let number = part_number(req)?;
-    let source = authorized_source(state, req, caller)?;
     let upload_id = open_upload_id(state, req)?.to_owned();
     let (source_meta, opened) = open_source(state, req, &source)?;
     let (start, len) = copy_range(req.header("x-cos-copy-source-range"), source_meta.size)?;
@@ -71,7 +70,7 @@ pub(super) async fn upload_part_copy(
             "Your proposed upload exceeds the maximum allowed part size.",
         ));
     }
-    let with_md5 = state.etag_mode.needs_md5(false);
+    let with_md5 = state.cos.etag_mode.needs_md5(false);
     let copier = Arc::clone(state);
     let (blob, mut digests) =
         tokio::task::spawn_blocking(move || copier.store.copy_range(opened, start, len, with_md5))

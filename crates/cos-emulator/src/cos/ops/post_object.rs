@@ -1,23 +1,31 @@
-//! POST Object (browser form upload): streams a `multipart/form-data` body, verifies the
-//! signed POST policy with `tc3_signer::post_policy`, authorizes temporary keys' CAM policy
-//! for `PostObject`, and stores the file.
+//! POST Object (browser form upload), authenticated before its file is read:
+//!
+//! 1. the form fields that precede `file` are read with a small bound ([`MAX_FIELD`] each,
+//!    [`MAX_FIELDS_TOTAL`] together);
+//! 2. at the `file` part's headers the pipeline's [`FormJudge`] verifies the signed POST
+//!    policy (signature, `expiration` and `q-key-time` with no grace after their end,
+//!    conditions) and authorizes the caller's CAM policy for `PostObject`;
+//! 3. only then is the file streamed to storage, cut as soon as it exceeds the policy's
+//!    `content-length-range` (or the largest object), and checked against the whole policy
+//!    once more with its real length before it becomes the object.
 
-use crate::auth::{self, MAX_SKEW};
-use crate::body::{self, ResBody};
+use super::object::store_new_object;
 use crate::cos::error::CosError;
-use crate::cos::{Req, headers, io_error, set_header, store_new_object};
+use crate::cos::headers;
+use crate::cos::request::Req;
+use crate::cos::response::{io_error, set_header};
+use crate::http::body::{self, RequestBody, ResBody};
 use crate::state::State;
-use crate::storage::{Blob, Digests};
 use bytes::{Buf as _, BytesMut};
 use http::{Response, StatusCode};
-use hyper::body::Incoming;
-use tc3_signer::VerifyError;
-use tc3_signer::post_policy::{PostForm, Upload, verify_post};
 
 /// Largest size of one non-file field, and of all part headers of one part.
 const MAX_FIELD: usize = 64 * 1024;
 /// Most non-file fields.
 const MAX_FIELDS: usize = 200;
+/// Largest size of all the fields that precede the file, together: what an unauthenticated
+/// client can make the emulator hold.
+const MAX_FIELDS_TOTAL: usize = 256 * 1024;
 
 fn malformed() -> CosError {
     CosError::bad_request(
@@ -39,19 +47,20 @@ pub(crate) fn boundary(content_type: &str) -> Option<String> {
 }
 
 /// A pull parser over the streamed body.
-struct FormStream<'a> {
-    body: Incoming,
+struct FormStream {
+    body: RequestBody,
     buf: BytesMut,
     ended: bool,
-    state: &'a State,
 }
 
-impl FormStream<'_> {
+impl FormStream {
     async fn fill(&mut self) -> Result<bool, CosError> {
         if self.ended {
             return Ok(false);
         }
-        match body::next_chunk(&mut self.body, self.state.limits.idle)
+        match self
+            .body
+            .next_chunk()
             .await
             .map_err(|e| CosError::from_body(e, "form"))?
         {
@@ -132,26 +141,18 @@ fn disposition(headers: &str) -> Option<(String, Option<String>)> {
     Some((name?, filename))
 }
 
-struct Received {
-    fields: Vec<(String, String)>,
-    file: Option<(Blob, Digests, String)>,
-}
-
-async fn receive(state: &State, req: &Req, body: Incoming) -> Result<Received, CosError> {
-    let boundary = req
-        .header("content-type")
-        .and_then(boundary)
-        .ok_or_else(malformed)?;
-    let mut stream = FormStream {
-        body,
-        buf: BytesMut::new(),
-        ended: false,
-        state,
-    };
-    let first = format!("--{boundary}");
+/// The fields before `file` and the file's name, with the stream positioned at the start
+/// of the file's data; `None` when the form has no file.
+async fn read_fields(
+    stream: &mut FormStream,
+    boundary: &str,
+) -> Result<Option<(Vec<(String, String)>, String)>, CosError> {
     let delimiter = format!("\r\n--{boundary}");
-    stream.until(first.as_bytes(), MAX_FIELD).await?;
+    stream
+        .until(format!("--{boundary}").as_bytes(), MAX_FIELD)
+        .await?;
     let mut fields = Vec::new();
+    let mut total = 0usize;
     loop {
         // After a delimiter: `--` ends the form, CRLF starts a part.
         while stream.buf.len() < 2 {
@@ -160,34 +161,18 @@ async fn receive(state: &State, req: &Req, body: Incoming) -> Result<Received, C
             }
         }
         if stream.buf.starts_with(b"--") {
-            return Ok(Received { fields, file: None });
+            return Ok(None);
         }
         stream.until(b"\r\n", 2).await?;
         let head = stream.until(b"\r\n\r\n", MAX_FIELD).await?;
         let head = String::from_utf8(head.to_vec()).map_err(|_| malformed())?;
         let (name, filename) = disposition(&head).ok_or_else(malformed)?;
         if name == "file" {
-            let max = state.limits.max_object_size;
-            let mut writer = state.store.writer(0).map_err(io_error)?;
-            stream
-                .stream_until(delimiter.as_bytes(), |chunk| {
-                    if writer.len().saturating_add(chunk.len() as u64) > max {
-                        return Err(CosError::entity_too_large(
-                            "Your proposed upload exceeds the maximum allowed object size.",
-                        ));
-                    }
-                    writer.write(chunk).map_err(io_error)
-                })
-                .await?;
-            let (blob, digests) = writer.finish().map_err(io_error)?;
-            // Fields after the file are ignored, as COS does.
-            return Ok(Received {
-                fields,
-                file: Some((blob, digests, filename.unwrap_or_default())),
-            });
+            return Ok(Some((fields, filename.unwrap_or_default())));
         }
         let value = stream.until(delimiter.as_bytes(), MAX_FIELD).await?;
-        if fields.len() == MAX_FIELDS {
+        total = total.saturating_add(head.len() + value.len());
+        if fields.len() == MAX_FIELDS || total > MAX_FIELDS_TOTAL {
             return Err(malformed());
         }
         let value = String::from_utf8(value.to_vec()).map_err(|_| malformed())?;
@@ -202,57 +187,65 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-fn post_error(state: &State, e: VerifyError) -> CosError {
-    match e {
-        VerifyError::SignatureMismatch { string_to_sign } => CosError::new(
-            StatusCode::FORBIDDEN,
-            "SignatureDoesNotMatch",
-            "The Signature you specified is invalid.",
-        )
-        .with("StringToSign", string_to_sign),
-        VerifyError::Expired { end, now } => CosError::access_denied(format!(
-            "You post object request has been expired, expiration time: {end} but the time now : {now}"
-        ))
-        .with("ServerTime", auth::server_time(state)),
-        VerifyError::NotYetValid { .. } => CosError::new(
-            StatusCode::FORBIDDEN,
-            "RequestTimeTooSkewed",
-            "The difference between the request time and the server's time is too large.",
-        ),
-        VerifyError::ContentLengthOutOfRange { actual, min, .. } => {
-            let message = "Condition key content-length-range doesn't match the value";
-            if actual < min {
-                CosError::bad_request("EntityTooSmall", message)
-            } else {
-                CosError::entity_too_large(message)
-            }
-        }
-        other @ VerifyError::ConditionNotMet { .. } => CosError::access_denied(other.to_string()),
-        other => CosError::bad_request("InvalidPolicyDocument", other.to_string()),
-    }
-}
-
 /// POST Object.
 pub(crate) async fn handle(
     state: &State,
     req: &Req,
-    body: Incoming,
+    judge: &(dyn FormJudge + Sync),
+    body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
-    let received = receive(state, req, body).await?;
-    let Some((blob, digests, filename)) = received.file else {
+    let boundary = req
+        .header("content-type")
+        .and_then(boundary)
+        .ok_or_else(malformed)?;
+    let mut stream = FormStream {
+        body,
+        buf: BytesMut::new(),
+        ended: false,
+    };
+    let Some((fields, filename)) = read_fields(&mut stream, &boundary).await? else {
         return Err(CosError::bad_request(
             "IncorrectNumberOfFilesInPostRequest",
             "POST requires exactly one file upload per request.",
         ));
     };
-    let outcome = accept(state, req, &received.fields, &digests, &filename);
-    let (key, stored, storage_class) = match outcome {
-        Ok(ok) => ok,
-        Err(e) => {
-            state.store.discard(&blob);
-            return Err(e);
-        }
-    };
+    // Authenticated and authorized before a byte of the file is read.
+    let Admission { key, max_len } = judge.admit(&fields, &filename)?;
+    headers::check_key(&key)?;
+    let names: Vec<String> = fields.iter().map(|(k, _)| k.to_ascii_lowercase()).collect();
+    let stored = headers::stored_headers(|n| field(&fields, n).map(str::to_string), &names)?;
+    let storage_class = headers::storage_class(field(&fields, "x-cos-storage-class"))?;
+    let max = state.limits.max_object_size.min(max_len);
+    let mut writer = state.store.writer(0).map_err(io_error)?;
+    let delimiter = format!("\r\n--{boundary}");
+    stream
+        .stream_until(delimiter.as_bytes(), |chunk| {
+            if writer.len().saturating_add(chunk.len() as u64) > max {
+                return Err(CosError::entity_too_large(
+                    if max < state.limits.max_object_size {
+                        "Condition key content-length-range doesn't match the value"
+                    } else {
+                        "Your proposed upload exceeds the maximum allowed object size."
+                    },
+                ));
+            }
+            writer.write(chunk).map_err(io_error)
+        })
+        .await?;
+    // Fields after the file are ignored, as COS does.
+    let (blob, digests) = writer.finish().map_err(io_error)?;
+    let checked = judge
+        .accept(&fields, &filename, digests.len)
+        .and_then(
+            |()| match headers::content_md5(field(&fields, "Content-MD5"))? {
+                Some(md5) if md5 != digests.md5 => Err(headers::bad_digest()),
+                _ => Ok(()),
+            },
+        );
+    if let Err(e) = checked {
+        state.store.discard(&blob);
+        return Err(e);
+    }
     let etag = store_new_object(
         state,
         req,
@@ -262,54 +255,27 @@ pub(crate) async fn handle(
         stored,
         storage_class,
     )?;
-    respond(req, &received.fields, &key, &etag, digests.crc64)
+    respond(req, &fields, &key, &etag, digests.crc64)
 }
 
-type Accepted = (String, Vec<(String, String)>, String);
+/// Judges a POST form on behalf of the pipeline (signature, policy, the caller's CAM
+/// policy), so that the handler never reaches into authentication itself.
+pub(crate) trait FormJudge {
+    /// From the fields before the file: the key to store it under and the largest file the
+    /// policy admits, or why the form is refused.
+    fn admit(&self, fields: &[(String, String)], filename: &str) -> Result<Admission, CosError>;
+    /// With the received file's length: the whole policy once more.
+    fn accept(&self, fields: &[(String, String)], filename: &str, len: u64)
+    -> Result<(), CosError>;
+}
 
-fn accept(
-    state: &State,
-    req: &Req,
-    fields: &[(String, String)],
-    digests: &Digests,
-    filename: &str,
-) -> Result<Accepted, CosError> {
-    let borrowed: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let form = PostForm::parse(&borrowed).map_err(|e| match e {
-        VerifyError::Malformed { reason } if reason.contains("policy") => CosError::bad_request(
-            "InvalidPolicyDocument",
-            "You must provide condition if you specify a policy in post object request.",
-        ),
-        other => CosError::access_denied(format!("Invalid POST form: {other}")),
-    })?;
-    let now = state.clock.unix();
-    let (caller, secret) = auth::lookup(
-        state,
-        field(fields, "x-cos-security-token"),
-        form.secret_id(),
-        now,
-    )?;
-    let mut upload = Upload::new(&req.target.bucket, digests.len);
-    if !filename.is_empty() {
-        upload = upload.with_filename(filename);
-    }
-    let accepted =
-        verify_post(&form, &secret, &upload, now, MAX_SKEW).map_err(|e| post_error(state, e))?;
-    let key = accepted.key().to_string();
-    headers::check_key(&key)?;
-    if let Some(md5) = headers::content_md5(field(fields, "Content-MD5"))?
-        && md5 != digests.md5
-    {
-        return Err(headers::bad_digest());
-    }
-    let names: Vec<String> = fields.iter().map(|(k, _)| k.to_ascii_lowercase()).collect();
-    let stored = headers::stored_headers(|n| field(fields, n).map(str::to_string), &names)?;
-    let storage_class = headers::storage_class(field(fields, "x-cos-storage-class"))?;
-    crate::cos::authorize(state, &caller, req, "PostObject", &key)?;
-    Ok((key, stored, storage_class))
+/// A form admitted before its file is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Admission {
+    /// The object key (`${filename}` substituted).
+    pub(crate) key: String,
+    /// The largest file the policy's `content-length-range` admits.
+    pub(crate) max_len: u64,
 }
 
 fn respond(
@@ -322,7 +288,7 @@ fn respond(
     let location = format!(
         "http://{}/{}",
         req.target.host,
-        crate::cos::url_encode_key(key)
+        super::bucket::encode_key(key, true)
     );
     let mut response = if let Some(redirect) =
         field(fields, "success_action_redirect").filter(|r| !r.is_empty())
@@ -352,7 +318,7 @@ fn respond(
                     .elem("ETag", etag)
                     .close("PostResponse")
                     .finish();
-                let mut r = crate::cos::xml_response(xml);
+                let mut r = crate::cos::response::xml_response(xml);
                 *r.status_mut() = StatusCode::CREATED;
                 r
             }

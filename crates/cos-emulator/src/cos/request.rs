@@ -1,0 +1,92 @@
+//! A routed COS request: method, bucket and key, decoded query, headers.
+
+use super::error::CosError;
+use super::{headers, route};
+use crate::http::body::{self, RequestBody};
+use crate::state::State;
+use http::{HeaderMap, HeaderValue, Method};
+use std::net::SocketAddr;
+
+/// A routed COS request.
+pub(crate) struct Req {
+    pub(crate) method: Method,
+    pub(crate) target: route::Target,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) headers: HeaderMap,
+    pub(crate) parts: http::request::Parts,
+    pub(crate) remote: SocketAddr,
+}
+
+impl Req {
+    /// A query parameter.
+    pub(crate) fn q(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether a query parameter is present (with or without a value).
+    pub(crate) fn has_q(&self, name: &str) -> bool {
+        self.query.iter().any(|(k, _)| k == name)
+    }
+
+    /// A header as text.
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        headers::header(&self.headers, name)
+    }
+
+    /// `bucket/key` for error `Resource` elements.
+    pub(crate) fn resource(&self) -> String {
+        format!("{}/{}", self.target.host, self.target.key)
+    }
+}
+
+/// Routes a request's head: bucket and key from `host` and the path, the decoded query.
+pub(crate) fn prepare(
+    state: &State,
+    mut parts: http::request::Parts,
+    remote: SocketAddr,
+    host: &str,
+) -> Result<Req, CosError> {
+    // Verification reads `Host`: give an absolute-form request without one the host it is
+    // routed by, so that both use the same value.
+    if !parts.headers.contains_key(http::header::HOST)
+        && let Ok(value) = HeaderValue::from_str(host)
+    {
+        parts.headers.insert(http::header::HOST, value);
+    }
+    let target = route::route(
+        host,
+        parts.uri.path(),
+        &state.cos.buckets,
+        state.cos.default_bucket(),
+    )?;
+    if !state.store.has_bucket(&target.bucket) {
+        return Err(CosError::no_such_bucket());
+    }
+    let query = route::parse_query(parts.uri.query())?;
+    Ok(Req {
+        method: parts.method.clone(),
+        target,
+        query,
+        headers: parts.headers.clone(),
+        parts,
+        remote,
+    })
+}
+
+/// Reads a small request document (XML) with the configured limit.
+pub(crate) async fn read_document(
+    state: &State,
+    mut body: RequestBody,
+) -> Result<bytes::Bytes, CosError> {
+    body.read_limited(state.limits.max_document)
+        .await
+        .map_err(|e| match e {
+            body::BodyError::TooLarge => {
+                CosError::bad_request("XMLSizeLimit", "The XML you provided was too large.")
+            }
+            other => CosError::from_body(other, "request document"),
+        })
+}
