@@ -53,6 +53,7 @@
 #![deny(missing_docs)]
 
 mod action;
+pub mod analysis;
 pub mod builder;
 pub mod catalogue;
 mod condition;

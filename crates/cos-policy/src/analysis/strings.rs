@@ -1,0 +1,400 @@
+//! Exact classes of strings under a finite set of patterns.
+//!
+//! Every pattern (a `*` glob, a literal, a case-insensitive literal) is a small automaton over
+//! characters. The product of all of them, restricted by a [`Shape`] (what a request may hold
+//! in that position), is explored breadth first over an alphabet that holds every character
+//! the patterns name plus one fresh character of every class the shape distinguishes — every
+//! other character behaves exactly like one of those. Each reachable accepting product state
+//! yields the vector "which patterns match"; the first (shortest) string reaching it is the
+//! class's representative. The set of vectors is therefore exactly the set of realisable
+//! ones: no class is missed and none is invented.
+
+use std::collections::{HashSet, VecDeque};
+
+/// One character test of a pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Token {
+    /// `*`: any run of characters.
+    Star,
+    /// Exactly this character.
+    Char(char),
+    /// This ASCII character in either case.
+    CharIgnoreCase(char),
+}
+
+impl Token {
+    fn accepts(self, c: char) -> bool {
+        match self {
+            Self::Star => true,
+            Self::Char(p) => p == c,
+            Self::CharIgnoreCase(p) => p.eq_ignore_ascii_case(&c),
+        }
+    }
+}
+
+/// A pattern as a sequence of tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Pattern(Vec<Token>);
+
+impl Pattern {
+    /// A CAM wildcard pattern (`*` matches any run).
+    pub(crate) fn glob(text: &str) -> Self {
+        Self(
+            text.chars()
+                .map(|c| if c == '*' { Token::Star } else { Token::Char(c) })
+                .collect(),
+        )
+    }
+
+    /// A literal (a `*` is just a character).
+    pub(crate) fn literal(text: &str) -> Self {
+        Self(text.chars().map(Token::Char).collect())
+    }
+
+    /// A literal compared ASCII-case-insensitively.
+    pub(crate) fn literal_ignore_case(text: &str) -> Self {
+        Self(
+            text.chars()
+                .map(|c| Token::CharIgnoreCase(c.to_ascii_lowercase()))
+                .collect(),
+        )
+    }
+
+    fn words(&self) -> usize {
+        (self.0.len() + 1).div_ceil(64)
+    }
+
+    /// Adds the positions reachable over `*` without reading a character.
+    fn close(&self, bits: &mut [u64]) {
+        for (i, token) in self.0.iter().enumerate() {
+            if *token == Token::Star && get(bits, i) {
+                set(bits, i + 1);
+            }
+        }
+    }
+
+    fn start(&self, bits: &mut [u64]) {
+        set(bits, 0);
+        self.close(bits);
+    }
+
+    fn step(&self, from: &[u64], c: char, to: &mut [u64]) {
+        for (i, token) in self.0.iter().enumerate() {
+            if get(from, i) && token.accepts(c) {
+                match token {
+                    Token::Star => set(to, i),
+                    _ => set(to, i + 1),
+                }
+            }
+        }
+        self.close(to);
+    }
+
+    fn accepting(&self, bits: &[u64]) -> bool {
+        get(bits, self.0.len())
+    }
+
+    fn chars(&self, out: &mut Vec<char>) {
+        for token in &self.0 {
+            match *token {
+                Token::Star => {}
+                Token::Char(c) => out.push(c),
+                Token::CharIgnoreCase(c) => {
+                    out.push(c.to_ascii_lowercase());
+                    out.push(c.to_ascii_uppercase());
+                }
+            }
+        }
+    }
+}
+
+fn get(bits: &[u64], i: usize) -> bool {
+    bits.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1)
+}
+
+fn set(bits: &mut [u64], i: usize) {
+    if let Some(w) = bits.get_mut(i / 64) {
+        *w |= 1 << (i % 64);
+    }
+}
+
+/// What strings a request may hold in a position, as a small deterministic automaton.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// Any string.
+    Any,
+    /// Any string without `:` (the service of an action).
+    NoColon,
+    /// A region: lowercase letters, digits, `-` and `*`.
+    Region,
+    /// The path of a COS resource under APPID `appid`: `*`, `<name>-<appid>` or a bucket
+    /// pattern with `*`, optionally followed by `/` and any key.
+    CosPath(String),
+}
+
+const DEAD: u64 = u64::MAX;
+const LOWER: &str = "abcdefghijklmnopqrstuvwxyz";
+const DIGITS: &str = "0123456789";
+const OTHER: &str = "XYZQ_.~ABCDEFGHIJKLMNOPRSTUVW!é";
+
+// CosPath state: bit 0 in key, bit 1 seen star, bit 2 any char, bit 3 nonempty before the
+// last dash, bits 8.. progress through the APPID after the last dash (NO_DASH, MISMATCH).
+const IN_KEY: u64 = 1;
+const STAR: u64 = 2;
+const ANY_CHAR: u64 = 4;
+const BEFORE_DASH: u64 = 8;
+const NO_DASH: u64 = 0xFFFF;
+const MISMATCH: u64 = 0xFFFE;
+
+impl Shape {
+    fn start(&self) -> u64 {
+        match self {
+            Self::CosPath(_) => NO_DASH << 8,
+            _ => 0,
+        }
+    }
+
+    /// Characters every distinct behaviour of the shape needs (besides the pools).
+    fn chars(&self) -> Vec<char> {
+        match self {
+            Self::Any => Vec::new(),
+            Self::NoColon => vec![':'],
+            Self::Region => vec!['-', '*'],
+            Self::CosPath(appid) => {
+                let mut out: Vec<char> = appid.chars().collect();
+                out.extend(['-', '*', '/']);
+                out
+            }
+        }
+    }
+
+    /// Pools of characters that behave alike under the shape: one fresh member of each.
+    fn pools(&self) -> &'static [&'static str] {
+        match self {
+            Self::Any | Self::NoColon => &["xyzqjkwvabcdefghilmnoprstu0123456789XYZ_.~é"],
+            Self::Region | Self::CosPath(_) => &[LOWER, DIGITS, OTHER],
+        }
+    }
+
+    fn step(&self, state: u64, c: char) -> u64 {
+        if state == DEAD {
+            return DEAD;
+        }
+        match self {
+            Self::Any => 0,
+            Self::NoColon => {
+                if c == ':' {
+                    DEAD
+                } else {
+                    0
+                }
+            }
+            Self::Region => {
+                if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '*' {
+                    0
+                } else {
+                    DEAD
+                }
+            }
+            Self::CosPath(appid) => cos_path_step(appid, state, c),
+        }
+    }
+
+    fn accepts(&self, state: u64) -> bool {
+        match self {
+            Self::CosPath(appid) => state != DEAD && (state & IN_KEY != 0 || bucket_ok(appid, state)),
+            _ => state != DEAD,
+        }
+    }
+}
+
+fn bucket_ok(appid: &str, state: u64) -> bool {
+    state & STAR != 0
+        || (state & BEFORE_DASH != 0 && (state >> 8) == appid.len() as u64 && !appid.is_empty())
+}
+
+fn cos_path_step(appid: &str, state: u64, c: char) -> u64 {
+    if state & IN_KEY != 0 {
+        return state;
+    }
+    let flags = state & 0xFF;
+    let progress = state >> 8;
+    match c {
+        '/' => {
+            if bucket_ok(appid, state) {
+                IN_KEY
+            } else {
+                DEAD
+            }
+        }
+        '-' => {
+            let before = if flags & ANY_CHAR != 0 { BEFORE_DASH } else { 0 };
+            (flags & STAR) | ANY_CHAR | before
+        }
+        '*' => flags | STAR | ANY_CHAR | (MISMATCH << 8),
+        c if c.is_ascii_lowercase() || c.is_ascii_digit() => {
+            let next = if progress == NO_DASH || progress == MISMATCH {
+                progress
+            } else {
+                let expected = usize::try_from(progress)
+                    .ok()
+                    .and_then(|p| appid.as_bytes().get(p));
+                if expected == Some(&(c as u8)) {
+                    progress + 1
+                } else {
+                    MISMATCH
+                }
+            };
+            (flags | ANY_CHAR) | (next << 8)
+        }
+        _ => DEAD,
+    }
+}
+
+/// A realisable class: which patterns a string of the class matches, and the shortest such
+/// string.
+#[derive(Debug, Clone)]
+pub(crate) struct Class {
+    pub(crate) matches: Vec<bool>,
+    pub(crate) example: String,
+}
+
+/// The product grew past the state limit.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TooComplex;
+
+/// The most product states explored before giving up.
+const STATE_LIMIT: usize = 50_000;
+
+/// Every realisable class of strings of `shape` under `patterns`, shortest examples first.
+pub(crate) fn classes(patterns: &[Pattern], shape: &Shape) -> Result<Vec<Class>, TooComplex> {
+    let alphabet = alphabet(patterns, shape);
+    // A product state: each pattern's positions, then the shape's state.
+    let start: (Vec<Vec<u64>>, u64) = (
+        patterns
+            .iter()
+            .map(|p| {
+                let mut bits = vec![0u64; p.words()];
+                p.start(&mut bits);
+                bits
+            })
+            .collect(),
+        shape.start(),
+    );
+    let mut seen: HashSet<(Vec<Vec<u64>>, u64)> = HashSet::new();
+    let mut found: HashSet<Vec<bool>> = HashSet::new();
+    let mut out = Vec::new();
+    let mut queue = VecDeque::new();
+    seen.insert(start.clone());
+    queue.push_back((start, String::new()));
+    while let Some(((parts, shape_state), text)) = queue.pop_front() {
+        if shape.accepts(shape_state) {
+            let matches: Vec<bool> = patterns
+                .iter()
+                .zip(&parts)
+                .map(|(p, bits)| p.accepting(bits))
+                .collect();
+            if found.insert(matches.clone()) {
+                out.push(Class {
+                    matches,
+                    example: text.clone(),
+                });
+            }
+        }
+        for &c in &alphabet {
+            let next_shape = shape.step(shape_state, c);
+            if next_shape == DEAD {
+                continue;
+            }
+            let next_parts: Vec<Vec<u64>> = patterns
+                .iter()
+                .zip(&parts)
+                .map(|(p, bits)| {
+                    let mut to = vec![0u64; bits.len()];
+                    p.step(bits, c, &mut to);
+                    to
+                })
+                .collect();
+            let next = (next_parts, next_shape);
+            if seen.contains(&next) {
+                continue;
+            }
+            if seen.len() >= STATE_LIMIT {
+                return Err(TooComplex);
+            }
+            seen.insert(next.clone());
+            let mut longer = text.clone();
+            longer.push(c);
+            queue.push_back((next, longer));
+        }
+    }
+    Ok(out)
+}
+
+/// The characters named by the patterns and the shape, and one fresh character of each pool.
+fn alphabet(patterns: &[Pattern], shape: &Shape) -> Vec<char> {
+    let mut named = shape.chars();
+    for p in patterns {
+        p.chars(&mut named);
+    }
+    named.sort_unstable();
+    named.dedup();
+    let mut out = named.clone();
+    for pool in shape.pools() {
+        if let Some(fresh) = pool.chars().find(|c| !named.contains(c)) {
+            out.push(fresh);
+        }
+    }
+    // Readable examples: letters and digits before punctuation.
+    out.sort_by_key(|c| (!c.is_ascii_alphanumeric(), *c));
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wildcard_match;
+
+    fn run(patterns: &[&str], shape: &Shape) -> Vec<Class> {
+        let compiled: Vec<Pattern> = patterns.iter().map(|p| Pattern::glob(p)).collect();
+        classes(&compiled, shape).unwrap()
+    }
+
+    #[test]
+    fn prefixes_give_nested_classes() {
+        let got = run(&["users/alice/*", "users/*"], &Shape::Any);
+        let vectors: Vec<Vec<bool>> = got.iter().map(|c| c.matches.clone()).collect();
+        assert!(vectors.contains(&vec![true, true]));
+        assert!(vectors.contains(&vec![false, true]));
+        assert!(vectors.contains(&vec![false, false]));
+        assert!(!vectors.contains(&vec![true, false]));
+        for class in &got {
+            for (p, m) in ["users/alice/*", "users/*"].iter().zip(&class.matches) {
+                assert_eq!(wildcard_match(p, &class.example), *m);
+            }
+        }
+    }
+
+    #[test]
+    fn cos_paths_respect_the_request_grammar() {
+        let shape = Shape::CosPath("1250000000".into());
+        let got = run(&["b-1250000000/a*"], &shape);
+        for class in &got {
+            let text = format!("qcs::cos:ap-beijing:uid/1250000000:{}", class.example);
+            assert!(text.parse::<crate::Resource>().is_ok(), "{text}");
+        }
+        assert!(got.iter().any(|c| c.matches == [true]));
+        assert!(got.iter().any(|c| c.matches == [false]));
+    }
+
+    #[test]
+    fn ignore_case_literals() {
+        let patterns = [Pattern::literal_ignore_case("ab"), Pattern::literal("AB")];
+        let got = classes(&patterns, &Shape::Any).unwrap();
+        let vectors: Vec<Vec<bool>> = got.iter().map(|c| c.matches.clone()).collect();
+        assert!(vectors.contains(&vec![true, true]));
+        assert!(vectors.contains(&vec![true, false]));
+        assert!(vectors.contains(&vec![false, false]));
+    }
+}
