@@ -249,7 +249,12 @@ pub fn check_access_not_granted(
 macro_rules! assert_no_new_access {
     ($old:expr, $new:expr $(,)?) => {
         if let Err(failure) = $crate::analysis::check_no_new_access($old, $new).into_result() {
-            panic!("assert_no_new_access!({}, {}) {}", stringify!($old), stringify!($new), failure);
+            panic!(
+                "assert_no_new_access!({}, {}) {}",
+                stringify!($old),
+                stringify!($new),
+                failure
+            );
         }
     };
 }
@@ -270,7 +275,11 @@ macro_rules! assert_access_not_granted {
         match $crate::analysis::check_access_not_granted($policy, &$actions, &$resources) {
             Ok(check) => {
                 if let Err(failure) = check.into_result() {
-                    panic!("assert_access_not_granted!({}) {}", stringify!($policy), failure);
+                    panic!(
+                        "assert_access_not_granted!({}) {}",
+                        stringify!($policy),
+                        failure
+                    );
                 }
             }
             Err(e) => panic!("assert_access_not_granted!: bad probe: {e}"),
@@ -293,7 +302,12 @@ macro_rules! assert_equivalent {
     ($a:expr, $b:expr $(,)?) => {
         let comparison = $crate::analysis::compare($a, $b);
         if comparison.verdict() != $crate::analysis::Verdict::Equal || !comparison.is_exact() {
-            panic!("assert_equivalent!({}, {}): {}", stringify!($a), stringify!($b), comparison);
+            panic!(
+                "assert_equivalent!({}, {}): {}",
+                stringify!($a),
+                stringify!($b),
+                comparison
+            );
         }
     };
 }

@@ -205,7 +205,10 @@ impl GenerateError {
 }
 
 /// The conditions pinning a request to its recorded context.
-fn pins(context: &BTreeMap<String, ContextValue>, generalisations: &[Generalisation]) -> Vec<Condition> {
+fn pins(
+    context: &BTreeMap<String, ContextValue>,
+    generalisations: &[Generalisation],
+) -> Vec<Condition> {
     if generalisations.contains(&Generalisation::DropAllConditions) {
         return Vec::new();
     }

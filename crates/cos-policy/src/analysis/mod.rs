@@ -41,7 +41,7 @@ mod summarize;
 use std::fmt;
 
 pub use check::{Check, CheckFailure, ProbeError, check_access_not_granted, check_no_new_access};
-pub use generate::{AccessRecord, GenerateError, Generalisation, generate};
+pub use generate::{AccessRecord, Generalisation, GenerateError, generate};
 pub use space::ActionScope;
 pub use summarize::{Region, Summary, summarize};
 
@@ -114,7 +114,10 @@ impl fmt::Display for Inexact {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::MixedKeyTypes { key } => {
-                write!(f, "`{key}` is tested with operators of different value types")
+                write!(
+                    f,
+                    "`{key}` is tested with operators of different value types"
+                )
             }
             Self::NonAsciiIgnoreCase { key, value } => write!(
                 f,
@@ -205,7 +208,12 @@ fn kind_text(kind: DecisionKind) -> &'static str {
 
 impl fmt::Display for Witness {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} on {}", self.request.action(), self.request.resource())?;
+        write!(
+            f,
+            "{} on {}",
+            self.request.action(),
+            self.request.resource()
+        )?;
         let context = self.request.context();
         if context.is_empty() {
             f.write_str(" (no condition keys)")?;
@@ -427,8 +435,7 @@ fn differences(
                 let w = Witness::new(f.request, a, b);
                 // The search predicts; `evaluate` decides. A disagreement would be a bug in
                 // the analysis: never report a witness that does not separate.
-                (w.a.is_allowed() == f.allowed[0] && w.b.is_allowed() == f.allowed[1])
-                    .then_some(w)
+                (w.a.is_allowed() == f.allowed[0] && w.b.is_allowed() == f.allowed[1]).then_some(w)
             })
         })
         .collect();

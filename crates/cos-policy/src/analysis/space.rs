@@ -271,10 +271,7 @@ fn resource_classes(
         inexact.push(Inexact::CiResource);
     }
     for appid in appids.iter().chain(std::iter::once(&fresh)) {
-        for (service, shape) in [
-            ("cos", Shape::CosPath(appid.clone())),
-            ("ci", Shape::Any),
-        ] {
+        for (service, shape) in [("cos", Shape::CosPath(appid.clone())), ("ci", Shape::Any)] {
             if service == "ci" && !ci {
                 continue;
             }
@@ -300,10 +297,7 @@ fn resource_classes(
             };
             for rc in &region_classes {
                 for pc in &path_classes {
-                    let text = format!(
-                        "qcs::{service}:{}:uid/{appid}:{}",
-                        rc.example, pc.example
-                    );
+                    let text = format!("qcs::{service}:{}:uid/{appid}:{}", rc.example, pc.example);
                     let Ok(target) = text.parse::<Resource>() else {
                         continue;
                     };
@@ -461,7 +455,11 @@ fn key_space(key: String, conds: &[(usize, &Condition)], inexact: &mut Vec<Inexa
 }
 
 /// Values that together hit every class of values the key's conditions distinguish.
-fn value_examples(key: &str, conds: &[(usize, &Condition)], inexact: &mut Vec<Inexact>) -> Vec<String> {
+fn value_examples(
+    key: &str,
+    conds: &[(usize, &Condition)],
+    inexact: &mut Vec<Inexact>,
+) -> Vec<String> {
     let mut out = vec!["x".to_owned()];
     let mut families = HashSet::new();
     let mut patterns = Vec::new();
@@ -543,7 +541,11 @@ fn number_examples(mut constants: Vec<f64>) -> Vec<f64> {
     let mut out = Vec::new();
     if let Some(&least) = constants.first() {
         let below = least - 1.0;
-        out.push(if below < least { below } else { least.next_down() });
+        out.push(if below < least {
+            below
+        } else {
+            least.next_down()
+        });
     } else {
         out.push(0.0);
     }
@@ -577,7 +579,11 @@ fn ip_examples(nets: &[crate::IpNet]) -> Vec<IpAddr> {
                 } else {
                     net.prefix_len()
                 };
-                let mask = if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len.min(32))) };
+                let mask = if len == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - u32::from(len.min(32)))
+                };
                 let lo = u32::from(addr) & mask;
                 let hi = lo | !mask;
                 v4.extend([lo, hi, lo.saturating_sub(1), hi.saturating_add(1)]);

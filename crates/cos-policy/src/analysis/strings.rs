@@ -41,7 +41,13 @@ impl Pattern {
     pub(crate) fn glob(text: &str) -> Self {
         Self(
             text.chars()
-                .map(|c| if c == '*' { Token::Star } else { Token::Char(c) })
+                .map(|c| {
+                    if c == '*' {
+                        Token::Star
+                    } else {
+                        Token::Char(c)
+                    }
+                })
                 .collect(),
         )
     }
@@ -202,7 +208,9 @@ impl Shape {
 
     fn accepts(&self, state: u64) -> bool {
         match self {
-            Self::CosPath(appid) => state != DEAD && (state & IN_KEY != 0 || bucket_ok(appid, state)),
+            Self::CosPath(appid) => {
+                state != DEAD && (state & IN_KEY != 0 || bucket_ok(appid, state))
+            }
             _ => state != DEAD,
         }
     }
@@ -228,7 +236,11 @@ fn cos_path_step(appid: &str, state: u64, c: char) -> u64 {
             }
         }
         '-' => {
-            let before = if flags & ANY_CHAR != 0 { BEFORE_DASH } else { 0 };
+            let before = if flags & ANY_CHAR != 0 {
+                BEFORE_DASH
+            } else {
+                0
+            };
             (flags & STAR) | ANY_CHAR | before
         }
         '*' => flags | STAR | ANY_CHAR | (MISMATCH << 8),

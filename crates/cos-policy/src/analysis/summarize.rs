@@ -337,8 +337,14 @@ pub fn summarize(policy: &Policy) -> Summary {
     regions.sort_by_key(|r| {
         (
             r.effect == Effect::Deny,
-            r.actions.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            r.resources.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            r.actions
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            r.resources
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
         )
     });
     let policy = policy_of(&regions);
