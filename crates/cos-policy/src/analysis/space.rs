@@ -156,10 +156,34 @@ fn action_classes(
 ) -> Vec<(String, Mask)> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
+    // Each distinct action entry is matched once per catalogued action.
+    let mut entries: Vec<&Action> = Vec::new();
+    let uses: Vec<Vec<usize>> = statements
+        .iter()
+        .map(|(_, s)| {
+            s.actions()
+                .iter()
+                .map(|a| match entries.iter().position(|e| *e == a) {
+                    Some(i) => i,
+                    None => {
+                        entries.push(a);
+                        entries.len() - 1
+                    }
+                })
+                .collect()
+        })
+        .collect();
     for info in catalogue::all() {
-        let mask = mask_of(statements, |s| {
-            s.actions().iter().any(|a| a.matches("cos", info.name))
-        });
+        let hits: Vec<bool> = entries
+            .iter()
+            .map(|a| a.matches("cos", info.name))
+            .collect();
+        let mut mask = Mask::empty(statements.len());
+        for (i, used) in uses.iter().enumerate() {
+            if used.iter().any(|&e| hits.get(e).copied().unwrap_or(false)) {
+                mask.set(i);
+            }
+        }
         if seen.insert(mask.clone()) {
             out.push((info.qualified(), mask));
         }

@@ -85,32 +85,51 @@ impl Pattern {
     }
 
     fn step(&self, from: &[u64], c: char, to: &mut [u64]) {
-        for (i, token) in self.0.iter().enumerate() {
-            if get(from, i) && token.accepts(c) {
-                match token {
-                    Token::Star => set(to, i),
-                    _ => set(to, i + 1),
+        let mut any = false;
+        for (w, &word) in from.iter().enumerate() {
+            let mut rest = word;
+            while rest != 0 {
+                let i = w * 64 + rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                match self.0.get(i) {
+                    Some(Token::Star) => {
+                        set(to, i);
+                        any = true;
+                    }
+                    Some(token) if token.accepts(c) => {
+                        set(to, i + 1);
+                        any = true;
+                    }
+                    _ => {}
                 }
             }
         }
-        self.close(to);
+        if any {
+            self.close(to);
+        }
+    }
+
+    /// The characters the tokens at the active positions `bits` test for.
+    fn active_chars(&self, bits: &[u64], out: &mut Vec<char>) {
+        for (w, &word) in bits.iter().enumerate() {
+            let mut rest = word;
+            while rest != 0 {
+                let i = w * 64 + rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                match self.0.get(i) {
+                    Some(Token::Char(c)) => out.push(*c),
+                    Some(Token::CharIgnoreCase(c)) => {
+                        out.push(c.to_ascii_lowercase());
+                        out.push(c.to_ascii_uppercase());
+                    }
+                    _ => {}
+                }
+            }
+        }
     }
 
     fn accepting(&self, bits: &[u64]) -> bool {
         get(bits, self.0.len())
-    }
-
-    fn chars(&self, out: &mut Vec<char>) {
-        for token in &self.0 {
-            match *token {
-                Token::Star => {}
-                Token::Char(c) => out.push(c),
-                Token::CharIgnoreCase(c) => {
-                    out.push(c.to_ascii_lowercase());
-                    out.push(c.to_ascii_uppercase());
-                }
-            }
-        }
     }
 }
 
@@ -179,6 +198,15 @@ impl Shape {
         match self {
             Self::Any | Self::NoColon => &["xyzqjkwvabcdefghilmnoprstu0123456789XYZ_.~é"],
             Self::Region | Self::CosPath(_) => &[LOWER, DIGITS, OTHER],
+        }
+    }
+
+    /// Whether the shape's next state depends on the character in `state`.
+    fn cares(&self, state: u64) -> bool {
+        match self {
+            Self::Any => false,
+            Self::CosPath(_) => state & IN_KEY == 0,
+            Self::NoColon | Self::Region => true,
         }
     }
 
@@ -280,31 +308,41 @@ const STATE_LIMIT: usize = 50_000;
 
 /// Every realisable class of strings of `shape` under `patterns`, shortest examples first.
 pub(crate) fn classes(patterns: &[Pattern], shape: &Shape) -> Result<Vec<Class>, TooComplex> {
-    let alphabet = alphabet(patterns, shape);
-    // A product state: each pattern's positions, then the shape's state.
-    let start: (Vec<Vec<u64>>, u64) = (
-        patterns
-            .iter()
-            .map(|p| {
-                let mut bits = vec![0u64; p.words()];
-                p.start(&mut bits);
-                bits
-            })
-            .collect(),
-        shape.start(),
-    );
-    let mut seen: HashSet<(Vec<Vec<u64>>, u64)> = HashSet::new();
+    let shape_chars = shape.chars();
+    // A product state is one flat word vector: each pattern's positions at its offset, then
+    // the shape's state in the last word.
+    let ranges: Vec<std::ops::Range<usize>> = patterns
+        .iter()
+        .scan(0, |at, p| {
+            let here = *at;
+            *at += p.words();
+            Some(here..*at)
+        })
+        .collect();
+    let width = ranges.last().map_or(0, |r| r.end) + 1;
+    let mut start = vec![0u64; width];
+    for (p, range) in patterns.iter().zip(&ranges) {
+        if let Some(bits) = start.get_mut(range.clone()) {
+            p.start(bits);
+        }
+    }
+    if let Some(last) = start.last_mut() {
+        *last = shape.start();
+    }
+    let mut seen: HashSet<Vec<u64>> = HashSet::new();
     let mut found: HashSet<Vec<bool>> = HashSet::new();
     let mut out = Vec::new();
     let mut queue = VecDeque::new();
     seen.insert(start.clone());
     queue.push_back((start, String::new()));
-    while let Some(((parts, shape_state), text)) = queue.pop_front() {
+    let mut next = vec![0u64; width];
+    while let Some((state, text)) = queue.pop_front() {
+        let shape_state = state.last().copied().unwrap_or(DEAD);
         if shape.accepts(shape_state) {
             let matches: Vec<bool> = patterns
                 .iter()
-                .zip(&parts)
-                .map(|(p, bits)| p.accepting(bits))
+                .zip(&ranges)
+                .map(|(p, range)| state.get(range.clone()).is_some_and(|b| p.accepting(b)))
                 .collect();
             if found.insert(matches.clone()) {
                 out.push(Class {
@@ -313,21 +351,22 @@ pub(crate) fn classes(patterns: &[Pattern], shape: &Shape) -> Result<Vec<Class>,
                 });
             }
         }
-        for &c in &alphabet {
+        for c in candidates(patterns, &ranges, &state, shape, shape_state, &shape_chars) {
             let next_shape = shape.step(shape_state, c);
             if next_shape == DEAD {
                 continue;
             }
-            let next_parts: Vec<Vec<u64>> = patterns
-                .iter()
-                .zip(&parts)
-                .map(|(p, bits)| {
-                    let mut to = vec![0u64; bits.len()];
-                    p.step(bits, c, &mut to);
-                    to
-                })
-                .collect();
-            let next = (next_parts, next_shape);
+            next.fill(0);
+            for (p, range) in patterns.iter().zip(&ranges) {
+                if let (Some(from), Some(to)) =
+                    (state.get(range.clone()), next.get_mut(range.clone()))
+                {
+                    p.step(from, c, to);
+                }
+            }
+            if let Some(last) = next.last_mut() {
+                *last = next_shape;
+            }
             if seen.contains(&next) {
                 continue;
             }
@@ -337,24 +376,47 @@ pub(crate) fn classes(patterns: &[Pattern], shape: &Shape) -> Result<Vec<Class>,
             seen.insert(next.clone());
             let mut longer = text.clone();
             longer.push(c);
-            queue.push_back((next, longer));
+            queue.push_back((next.clone(), longer));
         }
     }
     Ok(out)
 }
 
-/// The characters named by the patterns and the shape, and one fresh character of each pool.
-fn alphabet(patterns: &[Pattern], shape: &Shape) -> Vec<char> {
-    let mut named = shape.chars();
-    for p in patterns {
-        p.chars(&mut named);
+/// The characters whose successors from `state` can differ: those the active positions
+/// test for, the shape's own characters when its state depends on them, and one character of
+/// each of the shape's pools that none of those is — every other character leads where one of
+/// these does.
+fn candidates(
+    patterns: &[Pattern],
+    ranges: &[std::ops::Range<usize>],
+    state: &[u64],
+    shape: &Shape,
+    shape_state: u64,
+    shape_chars: &[char],
+) -> Vec<char> {
+    let mut named = Vec::new();
+    for (p, range) in patterns.iter().zip(ranges) {
+        if let Some(bits) = state.get(range.clone()) {
+            p.active_chars(bits, &mut named);
+        }
+    }
+    if shape.cares(shape_state) {
+        named.extend_from_slice(shape_chars);
     }
     named.sort_unstable();
     named.dedup();
     let mut out = named.clone();
-    for pool in shape.pools() {
+    let pools: &[&str] = if shape.cares(shape_state) {
+        shape.pools()
+    } else {
+        &[LOWER, DIGITS, OTHER]
+    };
+    for pool in pools {
         if let Some(fresh) = pool.chars().find(|c| !named.contains(c)) {
             out.push(fresh);
+            if !shape.cares(shape_state) {
+                break;
+            }
         }
     }
     // Readable examples: letters and digits before punctuation.
