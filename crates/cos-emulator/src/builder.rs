@@ -124,6 +124,7 @@ pub struct EmulatorBuilder {
     max_object_size: u64,
     body_timeout: Duration,
     etag_mode: EtagMode,
+    access_log: Option<PathBuf>,
 }
 
 impl Default for EmulatorBuilder {
@@ -150,6 +151,7 @@ impl Default for EmulatorBuilder {
             max_object_size: 5 * 1024 * 1024 * 1024,
             body_timeout: Duration::from_secs(60),
             etag_mode: EtagMode::Md5,
+            access_log: None,
         }
     }
 }
@@ -391,6 +393,19 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Records every COS authorization decision — the caller's SecretId, the action, the
+    /// resource, the condition context, allowed or not — as JSON lines appended to `path`
+    /// (see `cos_policy::analysis::AccessRecord`), for `cos_policy::analysis::generate` to turn
+    /// into a least-privilege policy. Off by default.
+    ///
+    /// ```
+    /// let b = cos_emulator::Emulator::builder().access_log("access.jsonl");
+    /// ```
+    pub fn access_log(mut self, path: impl Into<PathBuf>) -> Self {
+        self.access_log = Some(path.into());
+        self
+    }
+
     fn normalised_buckets(&self) -> Result<Vec<String>, EmulatorError> {
         let invalid = |reason: String| EmulatorError::InvalidConfig { reason };
         if self.appid.is_empty() || !self.appid.bytes().all(|b| b.is_ascii_digit()) {
@@ -462,6 +477,15 @@ impl EmulatorBuilder {
         let root = self.root_credential(&store)?;
         let credentials = CredentialStore::load(&store)
             .map_err(|reason| EmulatorError::CorruptState { reason })?;
+        let access_log = match &self.access_log {
+            Some(path) => Some(crate::access_log::AccessLog::open(path).map_err(|source| {
+                EmulatorError::Io {
+                    action: "opening the access log",
+                    source,
+                }
+            })?),
+            None => None,
+        };
         let cos_listener = bind(self.cos_listen).await?;
         let sts_listener = bind(self.sts_listen).await?;
         let state = Arc::new(State {
@@ -486,6 +510,7 @@ impl EmulatorBuilder {
                 idle: self.body_timeout,
             },
             etag_mode: self.etag_mode,
+            access_log,
         });
         Emulator::spawn(state, cos_listener, sts_listener)
     }

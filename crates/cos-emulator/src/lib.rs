@@ -123,6 +123,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod access_log;
 mod auth;
 mod body;
 mod builder;

@@ -43,6 +43,8 @@ pub(crate) struct State {
     pub(crate) limits: Limits,
     /// How PUT Object and Upload Part compute ETags.
     pub(crate) etag_mode: crate::EtagMode,
+    /// Where authorization decisions are recorded, when asked for.
+    pub(crate) access_log: Option<crate::access_log::AccessLog>,
 }
 
 impl State {

@@ -243,16 +243,23 @@ pub(crate) fn authorize_in(
     bucket: &str,
     suffix: &str,
 ) -> Result<(), CosError> {
+    let log = state.access_log.as_ref();
     match caller {
-        Caller::Root | Caller::SubAccount(_) => Ok(()),
-        Caller::Temporary(key) => {
+        Caller::Root | Caller::SubAccount(_) if log.is_none() => Ok(()),
+        _ => {
             let resource = format!("{}{bucket}/{suffix}", state.resource_prefix());
             let context = context::conditions(req, action);
             let action = format!("name/cos:{action}");
-            if key
-                .policies()
-                .all(|p| policy::allows(p, &action, &resource, &context))
-            {
+            let allowed = match caller {
+                Caller::Temporary(key) => key
+                    .policies()
+                    .all(|p| policy::allows(p, &action, &resource, &context)),
+                Caller::Root | Caller::SubAccount(_) => true,
+            };
+            if let Some(log) = log {
+                log.record(state, caller, &action, &resource, &context, allowed);
+            }
+            if allowed {
                 Ok(())
             } else {
                 Err(CosError::access_denied("Access Denied."))
