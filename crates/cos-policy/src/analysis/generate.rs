@@ -258,6 +258,51 @@ fn collapse(resource: Resource, generalisations: &[Generalisation]) -> Resource 
     resource
 }
 
+/// Statements of one shape (actions, resources, condition operators and keys) whose
+/// conditions differ in the values of one key only: one statement, the values OR-ed — the same
+/// requests, fewer statements.
+fn merge_values(statements: &mut Vec<(Vec<Action>, Vec<Condition>, Vec<Resource>)>) {
+    let mut i = 0;
+    while i < statements.len() {
+        let mut j = i + 1;
+        while j < statements.len() {
+            let mergeable = match (statements.get(i), statements.get(j)) {
+                (Some((a1, c1, r1)), Some((a2, c2, r2))) => {
+                    a1 == a2
+                        && r1 == r2
+                        && c1.len() == c2.len()
+                        && c1
+                            .iter()
+                            .zip(c2)
+                            .all(|(x, y)| x.operator() == y.operator() && x.key() == y.key())
+                        && c1.iter().zip(c2).filter(|(x, y)| x != y).count() == 1
+                        && c1.iter().all(|c| c.operator().qualifier.is_none())
+                }
+                _ => false,
+            };
+            if mergeable {
+                let (_, extra, _) = statements.remove(j);
+                if let Some((_, conditions, _)) = statements.get_mut(i) {
+                    for (c, e) in conditions.iter_mut().zip(extra) {
+                        let mut values = c.values().to_vec();
+                        for v in e.values() {
+                            if !values.contains(v) {
+                                values.push(v.clone());
+                            }
+                        }
+                        if let Ok(merged) = Condition::new(c.operator(), c.key(), values) {
+                            *c = merged;
+                        }
+                    }
+                }
+            } else {
+                j += 1;
+            }
+        }
+        i += 1;
+    }
+}
+
 /// The smallest policy (in statements) that allows exactly the allowed requests of
 /// `records`, widened only by the chosen `generalisations`.
 ///
@@ -334,6 +379,7 @@ pub fn generate(
             None => statements.push((actions, conditions, vec![resource])),
         }
     }
+    merge_values(&mut statements);
     Ok(statements
         .into_iter()
         .fold(Policy::new(), |policy, (actions, conditions, resources)| {
