@@ -108,6 +108,12 @@ pub enum Inexact {
         /// Which part.
         what: String,
     },
+    /// A request the analysis predicted to separate the policies that `evaluate` did not
+    /// confirm (never expected: it would be a defect of the analysis, so it is not hidden).
+    UnconfirmedWitness {
+        /// The request.
+        request: String,
+    },
 }
 
 impl fmt::Display for Inexact {
@@ -125,6 +131,12 @@ impl fmt::Display for Inexact {
             ),
             Self::CiResource => f.write_str("CI resources are compared by examples only"),
             Self::TooComplex { what } => write!(f, "too many {what} to explore exhaustively"),
+            Self::UnconfirmedWitness { request } => {
+                write!(
+                    f,
+                    "a predicted witness was not confirmed by evaluate: {request}"
+                )
+            }
         }
     }
 }
@@ -428,17 +440,23 @@ fn differences(
     let space = space::Space::new([a, b], options.actions);
     let mut inexact = space.inexact.clone();
     let found = search::find(&space, targets, &mut inexact);
-    let witnesses = found
-        .into_iter()
-        .map(|f| {
-            f.and_then(|f| {
-                let w = Witness::new(f.request, a, b);
-                // The search predicts; `evaluate` decides. A disagreement would be a bug in
-                // the analysis: never report a witness that does not separate.
-                (w.a.is_allowed() == f.allowed[0] && w.b.is_allowed() == f.allowed[1]).then_some(w)
-            })
-        })
-        .collect();
+    let mut witnesses = Vec::new();
+    for f in found {
+        let confirmed = f.and_then(|f| {
+            let w = Witness::new(f.request, a, b);
+            // The search predicts; `evaluate` decides. A disagreement would be a defect of
+            // the analysis: never report a witness that does not separate, never hide one.
+            if w.a.is_allowed() == f.allowed[0] && w.b.is_allowed() == f.allowed[1] {
+                Some(w)
+            } else {
+                inexact.push(Inexact::UnconfirmedWitness {
+                    request: format!("{w}"),
+                });
+                None
+            }
+        });
+        witnesses.push(confirmed);
+    }
     inexact.sort_by_key(ToString::to_string);
     inexact.dedup();
     (witnesses, inexact)

@@ -27,10 +27,15 @@ impl Token {
         match self {
             Self::Star => true,
             Self::Char(p) => p == c,
-            Self::CharIgnoreCase(p) => p.eq_ignore_ascii_case(&c),
+            // `to_lowercase` folds the Kelvin sign to an ASCII `k` (the only non-ASCII
+            // character it folds into ASCII), so `string_equal_ignore_case` treats it as one.
+            Self::CharIgnoreCase(p) => p.eq_ignore_ascii_case(&c) || (p == 'k' && c == KELVIN),
         }
     }
 }
+
+/// U+212A KELVIN SIGN, whose lowercase is the ASCII `k`.
+const KELVIN: char = '\u{212A}';
 
 /// A pattern as a sequence of tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,6 +126,9 @@ impl Pattern {
                     Some(Token::CharIgnoreCase(c)) => {
                         out.push(c.to_ascii_lowercase());
                         out.push(c.to_ascii_uppercase());
+                        if *c == 'k' {
+                            out.push(KELVIN);
+                        }
                     }
                     _ => {}
                 }
@@ -466,6 +474,21 @@ mod tests {
     fn ignore_case_literals() {
         let patterns = [Pattern::literal_ignore_case("ab"), Pattern::literal("AB")];
         let got = classes(&patterns, &Shape::Any).unwrap();
+        // Only the Kelvin sign matches `k` ignoring case and neither `k` nor `K` exactly.
+        let kelvin = classes(
+            &[
+                Pattern::literal_ignore_case("k"),
+                Pattern::literal("k"),
+                Pattern::literal("K"),
+            ],
+            &Shape::Any,
+        )
+        .unwrap();
+        assert!(
+            kelvin
+                .iter()
+                .any(|c| c.matches == [true, false, false] && c.example == "\u{212A}")
+        );
         let vectors: Vec<Vec<bool>> = got.iter().map(|c| c.matches.clone()).collect();
         assert!(vectors.contains(&vec![true, true]));
         assert!(vectors.contains(&vec![true, false]));
