@@ -43,7 +43,7 @@ use std::fmt;
 pub use check::{Check, CheckFailure, ProbeError, check_access_not_granted, check_no_new_access};
 pub use generate::{AccessRecord, Generalisation, GenerateError, generate};
 pub use space::ActionScope;
-pub use summarize::{Region, Summary, summarize};
+pub use summarize::{Summary, summarize};
 
 use crate::{DecisionKind, Policy, Request, evaluate};
 

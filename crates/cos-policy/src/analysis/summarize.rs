@@ -6,22 +6,9 @@ use std::fmt;
 use super::{Verdict, compare};
 use crate::{Action, Condition, Effect, Policy, Resource, Statement};
 
-/// One region of a [`Summary`]: the requests one (normalised) statement matches.
-///
-/// ```
-/// use cos_policy::{Effect, preset::Preset};
-/// use cos_policy::analysis::summarize;
-///
-/// let p = Preset::download_only("ap-guangzhou", "examplebucket-1250000000", "doc/").build()?;
-/// let summary = summarize(&p);
-/// let region = &summary.regions()[0];
-/// assert_eq!(region.effect(), Effect::Allow);
-/// assert!(region.actions().iter().any(|a| a.to_string() == "name/cos:GetObject"));
-/// assert!(region.conditions().is_empty());
-/// # Ok::<(), cos_policy::BuildError>(())
-/// ```
+/// A statement being summarised.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Region {
+struct Region {
     effect: Effect,
     actions: Vec<Action>,
     resources: Vec<Resource>,
@@ -47,54 +34,6 @@ impl Region {
         }
         s
     }
-
-    /// Allow or deny.
-    ///
-    /// ```
-    /// # use cos_policy::{Effect, Policy, analysis::summarize};
-    /// let p = Policy::from_json(r#"{"version":"2.0","statement":[{"effect":"allow","action":"*","resource":"*"}]}"#).unwrap();
-    /// assert_eq!(summarize(&p).regions()[0].effect(), Effect::Allow);
-    /// ```
-    #[must_use]
-    pub fn effect(&self) -> Effect {
-        self.effect
-    }
-
-    /// The actions, sorted, none covered by another.
-    ///
-    /// ```
-    /// # use cos_policy::{Policy, analysis::summarize};
-    /// let p = Policy::from_json(r#"{"version":"2.0","statement":[{"effect":"allow","action":["cos:GetObject","cos:Get*"],"resource":"*"}]}"#).unwrap();
-    /// assert_eq!(summarize(&p).regions()[0].actions().len(), 1);
-    /// ```
-    #[must_use]
-    pub fn actions(&self) -> &[Action] {
-        &self.actions
-    }
-
-    /// The resources, sorted, none covered by another.
-    ///
-    /// ```
-    /// # use cos_policy::{Policy, analysis::summarize};
-    /// let p = Policy::from_json(r#"{"version":"2.0","statement":[{"effect":"allow","action":"*","resource":["*","qcs::cos:ap-beijing:uid/1250000000:b-1250000000/*"]}]}"#).unwrap();
-    /// assert_eq!(summarize(&p).regions()[0].resources(), [cos_policy::Resource::Any]);
-    /// ```
-    #[must_use]
-    pub fn resources(&self) -> &[Resource] {
-        &self.resources
-    }
-
-    /// The conditions, all of which must hold.
-    ///
-    /// ```
-    /// # use cos_policy::{Policy, analysis::summarize};
-    /// let p = Policy::from_json(r#"{"version":"2.0","statement":[{"effect":"allow","action":"*","resource":"*","condition":{"ip_equal":{"qcs:ip":"10.0.0.0/8"}}}]}"#).unwrap();
-    /// assert_eq!(summarize(&p).regions()[0].conditions().len(), 1);
-    /// ```
-    #[must_use]
-    pub fn conditions(&self) -> &[Condition] {
-        &self.conditions
-    }
 }
 
 fn short_resource(r: &Resource) -> String {
@@ -112,41 +51,42 @@ fn short_resource(r: &Resource) -> String {
     }
 }
 
-impl fmt::Display for Region {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let actions: Vec<String> = self
-            .actions
-            .iter()
-            .map(|a| match a {
-                Action::Any => "every action".to_owned(),
-                Action::Api { service, name } if service == "cos" => name.clone(),
-                other => other.to_string(),
-            })
-            .collect();
-        let resources: Vec<String> = self.resources.iter().map(short_resource).collect();
+/// One statement as a line: effect, actions, resources, conditions.
+fn describe(statement: &Statement, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let actions: Vec<String> = statement
+        .actions()
+        .iter()
+        .map(|a| match a {
+            Action::Any => "every action".to_owned(),
+            Action::Api { service, name } if service == "cos" => name.clone(),
+            other => other.to_string(),
+        })
+        .collect();
+    let resources: Vec<String> = statement.resources().iter().map(short_resource).collect();
+    write!(
+        f,
+        "{} {} on {}",
+        statement.effect(),
+        actions.join(", "),
+        resources.join(", ")
+    )?;
+    for (i, c) in statement.conditions().iter().enumerate() {
+        let values: Vec<String> = c.values().iter().map(ToString::to_string).collect();
         write!(
             f,
-            "{} {} on {}",
-            self.effect,
-            actions.join(", "),
-            resources.join(", ")
+            "{} {} {} [{}]",
+            if i == 0 { " if" } else { " and" },
+            c.key(),
+            c.operator(),
+            values.join(", ")
         )?;
-        for (i, c) in self.conditions.iter().enumerate() {
-            let values: Vec<String> = c.values().iter().map(ToString::to_string).collect();
-            write!(
-                f,
-                "{} {} {} [{}]",
-                if i == 0 { " if" } else { " and" },
-                c.key(),
-                c.operator(),
-                values.join(", ")
-            )?;
-        }
-        Ok(())
     }
+    Ok(())
 }
 
-/// The result of [`summarize`]: the regions, and the same regions as a policy.
+/// The result of [`summarize`]: the regions — normalised statements, allows first, then the
+/// denies carved out of them — as a policy equivalent to the summarised one; its `Display`
+/// writes one line per region.
 ///
 /// ```
 /// use cos_policy::preset::Preset;
@@ -162,20 +102,23 @@ impl fmt::Display for Region {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
-    regions: Vec<Region>,
     policy: Policy,
 }
 
 impl Summary {
-    /// The regions: allow regions first, then the deny regions carved out of them.
+    /// The regions, as statements.
     ///
     /// ```
-    /// # use cos_policy::{Policy, analysis::summarize};
-    /// assert!(summarize(&Policy::new()).regions().is_empty());
+    /// # use cos_policy::{Effect, Policy, analysis::summarize};
+    /// let p = Policy::from_json(r#"{"version":"2.0","statement":[{"effect":"allow","action":["cos:GetObject","cos:Get*"],"resource":"*"}]}"#).unwrap();
+    /// let summary = summarize(&p);
+    /// assert_eq!(summary.regions().len(), 1);
+    /// assert_eq!(summary.regions()[0].effect(), Effect::Allow);
+    /// assert_eq!(summary.regions()[0].actions().len(), 1); // `GetObject` is covered by `Get*`
     /// ```
     #[must_use]
-    pub fn regions(&self) -> &[Region] {
-        &self.regions
+    pub fn regions(&self) -> &[Statement] {
+        self.policy.statements()
     }
 
     /// The regions as a policy, equivalent to the summarised one.
@@ -192,16 +135,17 @@ impl Summary {
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if !self.regions.iter().any(|r| r.effect == Effect::Allow) {
+        if !self.regions().iter().any(|r| r.effect() == Effect::Allow) {
             return writeln!(f, "allows nothing");
         }
-        for region in &self.regions {
-            let lead = if region.effect == Effect::Deny {
+        for region in self.regions() {
+            f.write_str(if region.effect() == Effect::Deny {
                 "  except: "
             } else {
                 "- "
-            };
-            writeln!(f, "{lead}{region}")?;
+            })?;
+            describe(region, f)?;
+            writeln!(f)?;
         }
         Ok(())
     }
@@ -231,21 +175,18 @@ fn normalise(region: &mut Region) {
     region.actions.dedup();
     region.resources.sort_by_key(ToString::to_string);
     region.resources.dedup();
+    drop_covered(region, |r| &mut r.actions);
+    drop_covered(region, |r| &mut r.resources);
+}
+
+/// Removes each entry of the list `entries` selects whose removal leaves the region's requests
+/// unchanged.
+fn drop_covered<T>(region: &mut Region, entries: fn(&mut Region) -> &mut Vec<T>) {
     let mut i = 0;
-    while i < region.actions.len() {
+    while i < entries(region).len() {
         let mut without = region.clone();
-        without.actions.remove(i);
-        if !without.actions.is_empty() && equal(&as_allow(region), &as_allow(&without)) {
-            *region = without;
-        } else {
-            i += 1;
-        }
-    }
-    let mut i = 0;
-    while i < region.resources.len() {
-        let mut without = region.clone();
-        without.resources.remove(i);
-        if !without.resources.is_empty() && equal(&as_allow(region), &as_allow(&without)) {
+        entries(&mut without).remove(i);
+        if !entries(&mut without).is_empty() && equal(&as_allow(region), &as_allow(&without)) {
             *region = without;
         } else {
             i += 1;
@@ -347,6 +288,7 @@ pub fn summarize(policy: &Policy) -> Summary {
                 .collect::<Vec<_>>(),
         )
     });
-    let policy = policy_of(&regions);
-    Summary { regions, policy }
+    Summary {
+        policy: policy_of(&regions),
+    }
 }
