@@ -494,4 +494,55 @@ mod tests {
         assert!(vectors.contains(&vec![true, false]));
         assert!(vectors.contains(&vec![false, false]));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        /// Every string's match vector is one of the classes (no class is missed), and every
+        /// class's example has its vector (none is invented) — globs, literals and
+        /// case-insensitive literals mixed.
+        #[test]
+        fn classes_are_exactly_the_realisable_vectors(
+            patterns in proptest::collection::vec(("[ab/*A]{0,5}", 0..3u8), 1..5),
+            samples in proptest::collection::vec("[ab/*AB\u{212A}c]{0,7}", 64),
+        ) {
+            let compiled: Vec<Pattern> = patterns
+                .iter()
+                .map(|(text, kind)| match kind {
+                    0 => Pattern::glob(text),
+                    1 => Pattern::literal(text),
+                    _ => Pattern::literal_ignore_case(text),
+                })
+                .collect();
+            let oracle = |text: &str| -> Vec<bool> {
+                patterns
+                    .iter()
+                    .map(|(p, kind)| match kind {
+                        0 => wildcard_match(p, text),
+                        1 => p == text,
+                        _ => p.to_lowercase() == text.to_lowercase(),
+                    })
+                    .collect()
+            };
+            let got = classes(&compiled, &Shape::Any).unwrap();
+            for class in &got {
+                proptest::prop_assert_eq!(&oracle(&class.example), &class.matches);
+            }
+            for sample in &samples {
+                let v = oracle(sample);
+                proptest::prop_assert!(got.iter().any(|c| c.matches == v), "{sample:?} {v:?}");
+            }
+        }
+
+        /// COS paths: every example parses as a request resource under the APPID.
+        #[test]
+        fn cos_path_examples_parse(patterns in proptest::collection::vec("[a-c1-]{0,3}-125[*/]{0,2}[a-c/*]{0,4}", 1..4)) {
+            let compiled: Vec<Pattern> = patterns.iter().map(|p| Pattern::glob(p)).collect();
+            let got = classes(&compiled, &Shape::CosPath("125".into())).unwrap();
+            for class in &got {
+                let text = format!("qcs::cos:ap-beijing:uid/125:{}", class.example);
+                proptest::prop_assert!(text.parse::<crate::Resource>().is_ok(), "{}", text);
+            }
+        }
+    }
 }
