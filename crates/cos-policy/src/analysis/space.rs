@@ -321,14 +321,31 @@ fn resource_classes(
             };
             for rc in &region_classes {
                 for pc in &path_classes {
-                    let text = format!("qcs::{service}:{}:uid/{appid}:{}", rc.example, pc.example);
-                    let Ok(target) = text.parse::<Resource>() else {
-                        continue;
+                    let covers = |region: &str, entry_appid: &str, path: &str| {
+                        entry_appid == appid
+                            && (region.is_empty() || index_hit(&regions, region, &rc.matches))
+                            && index_hit(&paths, path, &pc.matches)
                     };
                     let mask = mask_of(statements, |s| {
-                        s.resources().iter().any(|r| r.matches(&target))
+                        s.resources().iter().any(|r| match r {
+                            Resource::Any => true,
+                            Resource::Cos(c) if service == "cos" => {
+                                covers(c.region(), c.appid(), c.path())
+                            }
+                            Resource::Ci(c) if service == "ci" => {
+                                covers(c.region(), c.appid(), c.path())
+                            }
+                            _ => false,
+                        })
                     });
-                    if seen.insert(mask.clone()) {
+                    if seen.contains(&mask) {
+                        continue;
+                    }
+                    let text = format!("qcs::{service}:{}:uid/{appid}:{}", rc.example, pc.example);
+                    // COS paths follow the request grammar by construction; CI examples may
+                    // not, and a request that does not parse is a different class.
+                    if text.parse::<Resource>().is_ok() {
+                        seen.insert(mask.clone());
                         out.push((text, mask));
                     }
                 }
