@@ -5,7 +5,7 @@
 //! boolean combinations are regular, and every condition operator cuts its value line into
 //! finitely many pieces at its constants. The analysis cuts each dimension of the request
 //! space into the classes the two policies' constants induce (see `space.rs`), looks at one
-//! request per class, and checks each answer it gives against [`evaluate`](crate::evaluate):
+//! request per class, and checks each answer it gives against [`evaluate`]:
 //! every witness is a real request the two policies decide differently.
 //!
 //! Where a construct falls outside what is decided exactly (a key tested with operators of
