@@ -17,7 +17,7 @@ use crate::{Action, ActionError, Policy, Resource, ResourceError, Statement};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Check {
-    question: String,
+    property: String,
     witness: Option<Witness>,
     inexact: Vec<Inexact>,
 }
@@ -59,13 +59,13 @@ impl Check {
     }
 
     /// `Ok` when the property holds exactly; otherwise a [`CheckFailure`] whose message names
-    /// the question, the witness and any construct not decided exactly.
+    /// the property, the witness and any construct not decided exactly.
     ///
     /// ```
     /// # use cos_policy::{Policy, analysis::*};
     /// let all = Policy::from_json(r#"{"version":"2.0","statement":[{"effect":"allow","action":"*","resource":"*"}]}"#).unwrap();
     /// let err = check_no_new_access(&Policy::new(), &all).into_result().unwrap_err();
-    /// assert!(err.to_string().contains("grants a request the old policy does not"));
+    /// assert!(err.to_string().starts_with("fails: the new policy grants nothing the old policy does not"));
     /// ```
     pub fn into_result(self) -> Result<(), CheckFailure> {
         if self.witness.is_none() && self.inexact.is_empty() {
@@ -79,8 +79,8 @@ impl Check {
 impl fmt::Display for Check {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.witness {
-            None => write!(f, "holds: {}", self.question)?,
-            Some(w) => write!(f, "fails: {}\n  witness: {w}", self.question)?,
+            None => write!(f, "holds: {}", self.property)?,
+            Some(w) => write!(f, "fails: {}\n  witness: {w}", self.property)?,
         }
         for note in &self.inexact {
             write!(f, "\n  not decided exactly: {note}")?;
@@ -150,7 +150,7 @@ impl CheckFailure {
 pub fn check_no_new_access(old: &Policy, new: &Policy) -> Check {
     let (found, inexact) = differences(old, new, Options::default(), &[[false, true]]);
     Check {
-        question: "the new policy grants a request the old policy does not".to_owned(),
+        property: "the new policy grants nothing the old policy does not".to_owned(),
         witness: found.into_iter().next().flatten(),
         inexact,
     }
@@ -225,8 +225,8 @@ pub fn check_access_not_granted(
     let probe = Policy::new().with_statement(probe);
     let (found, inexact) = differences(policy, &probe, Options::default(), &[[true, true]]);
     Ok(Check {
-        question: format!(
-            "the policy allows one of [{}] on one of [{}]",
+        property: format!(
+            "the policy never allows any of [{}] on any of [{}]",
             actions.join(", "),
             resources.join(", ")
         ),

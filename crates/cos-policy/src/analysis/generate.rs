@@ -303,14 +303,16 @@ fn merge_values(statements: &mut Vec<(Vec<Action>, Vec<Condition>, Vec<Resource>
     }
 }
 
-/// The smallest policy (in statements) that allows exactly the allowed requests of
-/// `records`, widened only by the chosen `generalisations`.
+/// The least-privilege policy for `records`: it allows exactly their allowed requests, widened
+/// only by the chosen `generalisations`, in few statements.
 ///
 /// Each request becomes its exact action, its exact resource (or its collapsed prefix) and a
 /// `string_equal` condition per recorded context key (a multi-valued key becomes
-/// `for_all_value:string_equal`); requests that share resource and conditions share a
-/// statement, and so do statements that then share actions and conditions. Keys a request
-/// did not carry are not constrained.
+/// `for_all_value:string_equal`, which also allows any non-empty subset of the values); requests
+/// that share resource and conditions share a statement, then statements that share actions
+/// and conditions, then statements that differ only in one key's values (OR-ed). Keys a
+/// request did not carry are not constrained, and a request on `*` (GetService) can only be
+/// granted on `*`.
 ///
 /// ```
 /// use cos_policy::{evaluate, Request};

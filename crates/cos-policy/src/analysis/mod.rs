@@ -238,7 +238,12 @@ impl fmt::Display for Witness {
                 write!(f, "{key}={}", search::describe_value(value))?;
             }
         }
-        write!(f, ": {} vs {}", kind_text(self.a), kind_text(self.b))
+        write!(
+            f,
+            ": first policy {}, second policy {}",
+            kind_text(self.a),
+            kind_text(self.b)
+        )
     }
 }
 
