@@ -394,3 +394,26 @@ fn read_write_and_exact_key_presets() {
         check_no_new_access(&rw, &exact)
     );
 }
+
+#[test]
+fn long_value_lists_stay_exact() {
+    let types: Vec<String> = (0..40).map(|i| format!("application/x-type-{i}")).collect();
+    let allow = |types: &[String]| {
+        Policy::from_json(&format!(
+            r#"{{"version":"2.0","statement":[{{"effect":"allow","action":"name/cos:PutObject","resource":"{B}/*",
+            "condition":{{"string_equal":{{"cos:content-type":{}}},"ip_equal":{{"qcs:ip":["10.0.0.0/8","192.168.0.0/16","172.16.0.0/12"]}}}}}}]}}"#,
+            serde_json::to_string(types).unwrap()
+        ))
+        .unwrap()
+    };
+    let all = allow(&types);
+    let fewer = allow(&types[1..]);
+    let result = compare(&all, &fewer);
+    assert!(result.is_exact(), "{result}");
+    assert_eq!(result.verdict(), Verdict::BSubsetA);
+    let w = result.only_a().unwrap().request();
+    assert_eq!(
+        w.context_values("cos:content-type").collect::<Vec<_>>(),
+        ["application/x-type-0"]
+    );
+}

@@ -417,8 +417,16 @@ fn outcomes(key: &str, conds: &[(usize, &Condition)], value: Option<&ContextValu
         .collect()
 }
 
-/// The most value classes whose every combination is explored (2^16 sets).
-const MAX_VALUE_CLASSES: usize = 16;
+/// The most distinct value-set signatures explored for one key.
+const MAX_SIGNATURES: usize = 1 << 16;
+
+fn signature_bit(t: Tri) -> u8 {
+    match t {
+        Tri::True => 1,
+        Tri::False => 2,
+        Tri::Unevaluable => 4,
+    }
+}
 
 fn key_space(key: String, conds: &[(usize, &Condition)], inexact: &mut Vec<Inexact>) -> KeySpace {
     let examples = value_examples(&key, conds, inexact);
@@ -438,45 +446,41 @@ fn key_space(key: String, conds: &[(usize, &Condition)], inexact: &mut Vec<Inexa
         value: None,
         outcomes: absent,
     });
-    // The outcome of a set of values depends only on which single-value outcomes occur in it.
-    let m = classes.len();
-    let sets: Vec<u32> = if m <= MAX_VALUE_CLASSES {
-        let mut all: Vec<u32> = (1..(1u32 << m)).collect();
-        all.sort_by_key(|s| s.count_ones());
-        all
-    } else {
-        inexact.push(Inexact::TooComplex {
-            what: format!("combinations of values of `{key}`"),
-        });
-        (0..m)
-            .flat_map(|i| (i..m).map(move |j| (1u32 << i) | (1u32 << j)))
-            .collect()
-    };
-    let mut signatures: HashSet<Vec<u8>> = HashSet::new();
-    for set in sets {
-        let mut signature = vec![0u8; conds.len()];
-        for (i, (_, v)) in classes.iter().enumerate() {
-            if set >> i & 1 == 1 {
-                for (s, t) in signature.iter_mut().zip(v) {
-                    *s |= match t {
-                        Tri::True => 1,
-                        Tri::False => 2,
-                        Tri::Unevaluable => 4,
-                    };
-                }
+    // The outcome of a set of values depends only on which single-value outcomes occur in it
+    // (per condition: true, false, unevaluable), so only the distinct unions of the classes'
+    // signatures matter. They are built class by class: every union found so far, with and
+    // without the next class — as many as there are distinct unions, not 2^classes.
+    let mut unions: Vec<(Vec<u8>, Vec<usize>)> = Vec::new();
+    let mut known: HashSet<Vec<u8>> = HashSet::new();
+    for (i, (_, v)) in classes.iter().enumerate() {
+        let single: Vec<u8> = v.iter().map(|t| signature_bit(*t)).collect();
+        let mut grown = vec![(single.clone(), vec![i])];
+        for (signature, members) in &unions {
+            let union: Vec<u8> = signature.iter().zip(&single).map(|(a, b)| a | b).collect();
+            let mut with = members.clone();
+            with.push(i);
+            grown.push((union, with));
+        }
+        for (signature, members) in grown {
+            if known.len() >= MAX_SIGNATURES {
+                inexact.push(Inexact::TooComplex {
+                    what: format!("combinations of values of `{key}`"),
+                });
+                break;
+            }
+            if known.insert(signature.clone()) {
+                unions.push((signature, members));
             }
         }
-        if !signatures.insert(signature) {
-            continue;
-        }
-        let values: Vec<String> = classes
+    }
+    unions.sort_by_key(|(_, members)| members.len());
+    for (_, members) in unions {
+        let mut values: Vec<String> = members
             .iter()
-            .enumerate()
-            .filter(|(i, _)| set >> i & 1 == 1)
-            .map(|(_, (example, _))| example.clone())
+            .filter_map(|&i| classes.get(i).map(|(example, _)| example.clone()))
             .collect();
         let value = if values.len() == 1 {
-            ContextValue::One(values.into_iter().next().unwrap_or_default())
+            ContextValue::One(values.pop().unwrap_or_default())
         } else {
             ContextValue::Many(values)
         };
