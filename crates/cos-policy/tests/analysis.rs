@@ -42,6 +42,8 @@ fn resources() -> Vec<String> {
         "qcs::cos:ap-guangzhou:uid/1250000000:other-1250000000/*".into(),
         "qcs::cos::uid/1250000000:*".into(),
         "qcs::cos:ap-*:uid/1250000000:examplebucket-1250000000/*".into(),
+        "qcs::ci:ap-guangzhou:uid/1250000000:bucket/examplebucket-1250000000/*".into(),
+        "qcs::ci::uid/1250000000:*".into(),
     ]
 }
 
@@ -115,6 +117,8 @@ fn request_resources() -> Vec<String> {
         "qcs::cos:ap-beijing:uid/1250000000:examplebucket-1250000000/users/alice/a.txt".into(),
         "qcs::cos:ap-guangzhou:uid/1250000000:other-1250000000/k".into(),
         "qcs::cos:ap-guangzhou:uid/1250000001:other-1250000001/k".into(),
+        "qcs::ci:ap-guangzhou:uid/1250000000:bucket/examplebucket-1250000000/x.jpg".into(),
+        "qcs::ci:ap-guangzhou:uid/1250000000:job/1".into(),
         "*".into(),
         "garbage".into(),
     ]

@@ -9,7 +9,7 @@
 //! every witness is a real request the two policies decide differently.
 //!
 //! Where a construct falls outside what is decided exactly (a key tested with operators of
-//! different types, a non-ASCII `string_equal_ignore_case` value, CI resources, a state space
+//! different types, a non-ASCII `string_equal_ignore_case` value, a state space
 //! past the built-in limits) the result lists it in [`Comparison::inexact`] and says so.
 //!
 //! ```
@@ -101,8 +101,6 @@ pub enum Inexact {
         /// The value.
         value: String,
     },
-    /// CI (`qcs::ci:…`) resources, whose request grammar is not modelled exactly.
-    CiResource,
     /// A part of the request space larger than the analysis explores.
     TooComplex {
         /// Which part.
@@ -129,7 +127,6 @@ impl fmt::Display for Inexact {
                 f,
                 "`{key}`: case-insensitive comparison with non-ASCII value `{value}`"
             ),
-            Self::CiResource => f.write_str("CI resources are compared by examples only"),
             Self::TooComplex { what } => write!(f, "too many {what} to explore exhaustively"),
             Self::UnconfirmedWitness { request } => {
                 write!(

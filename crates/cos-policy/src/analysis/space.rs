@@ -291,11 +291,11 @@ fn resource_classes(
         });
         return out;
     };
-    if ci {
-        inexact.push(Inexact::CiResource);
-    }
     for appid in appids.iter().chain(std::iter::once(&fresh)) {
-        for (service, shape) in [("cos", Shape::CosPath(appid.clone())), ("ci", Shape::Any)] {
+        for (service, shape) in [
+            ("cos", Shape::CosPath(appid.clone())),
+            ("ci", Shape::CiPath(appid.clone())),
+        ] {
             if service == "ci" && !ci {
                 continue;
             }
@@ -342,8 +342,7 @@ fn resource_classes(
                         continue;
                     }
                     let text = format!("qcs::{service}:{}:uid/{appid}:{}", rc.example, pc.example);
-                    // COS paths follow the request grammar by construction; CI examples may
-                    // not, and a request that does not parse is a different class.
+                    // Paths follow the request grammar by construction; the parse is a guard.
                     if text.parse::<Resource>().is_ok() {
                         seen.insert(mask.clone());
                         out.push((text, mask));

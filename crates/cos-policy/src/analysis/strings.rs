@@ -163,6 +163,9 @@ pub(crate) enum Shape {
     /// The path of a COS resource under APPID `appid`: `*`, `<name>-<appid>` or a bucket
     /// pattern with `*`, optionally followed by `/` and any key.
     CosPath(String),
+    /// The path of a CI resource under APPID `appid`: non-empty; after `bucket/`, a bucket
+    /// segment with `*` or `<name>-<appid>`.
+    CiPath(String),
 }
 
 const DEAD: u64 = u64::MAX;
@@ -178,11 +181,22 @@ const ANY_CHAR: u64 = 4;
 const BEFORE_DASH: u64 = 8;
 const NO_DASH: u64 = 0xFFFF;
 const MISMATCH: u64 = 0xFFFE;
+// CiPath: a character no bucket name holds (fatal unless the segment has a `*`), and the
+// phase in bits 40..: matching `bucket/` (progress in bits 24..), free text, the bucket
+// segment (the CosPath bucket state in the low bits), the key.
+const BAD: u64 = 16;
+const CI_PREFIX: &str = "bucket/";
+const PHASE: u64 = 3 << 40;
+const PH_PREFIX: u64 = 0;
+const PH_FREE: u64 = 1 << 40;
+const PH_BUCKET: u64 = 2 << 40;
+const PH_KEY: u64 = 3 << 40;
 
 impl Shape {
     fn start(&self) -> u64 {
         match self {
             Self::CosPath(_) => NO_DASH << 8,
+            Self::CiPath(_) => PH_PREFIX,
             _ => 0,
         }
     }
@@ -198,6 +212,11 @@ impl Shape {
                 out.extend(['-', '*', '/']);
                 out
             }
+            Self::CiPath(appid) => {
+                let mut out: Vec<char> = appid.chars().chain(CI_PREFIX.chars()).collect();
+                out.extend(['-', '*']);
+                out
+            }
         }
     }
 
@@ -205,7 +224,7 @@ impl Shape {
     fn pools(&self) -> &'static [&'static str] {
         match self {
             Self::Any | Self::NoColon => &["xyzqjkwvabcdefghilmnoprstu0123456789XYZ_.~é"],
-            Self::Region | Self::CosPath(_) => &[LOWER, DIGITS, OTHER],
+            Self::Region | Self::CosPath(_) | Self::CiPath(_) => &[LOWER, DIGITS, OTHER],
         }
     }
 
@@ -214,6 +233,7 @@ impl Shape {
         match self {
             Self::Any => false,
             Self::CosPath(_) => state & IN_KEY == 0,
+            Self::CiPath(_) => matches!(state & PHASE, PH_PREFIX | PH_BUCKET),
             Self::NoColon | Self::Region => true,
         }
     }
@@ -239,6 +259,7 @@ impl Shape {
                 }
             }
             Self::CosPath(appid) => cos_path_step(appid, state, c),
+            Self::CiPath(appid) => ci_path_step(appid, state, c),
         }
     }
 
@@ -246,6 +267,14 @@ impl Shape {
         match self {
             Self::CosPath(appid) => {
                 state != DEAD && (state & IN_KEY != 0 || bucket_ok(appid, state))
+            }
+            Self::CiPath(appid) => {
+                state != DEAD
+                    && match state & PHASE {
+                        PH_PREFIX => state >> 24 & 0xFF > 0,
+                        PH_BUCKET => ci_bucket_ok(appid, state & !PHASE),
+                        _ => true,
+                    }
             }
             _ => state != DEAD,
         }
@@ -255,6 +284,41 @@ impl Shape {
 fn bucket_ok(appid: &str, state: u64) -> bool {
     state & STAR != 0
         || (state & BEFORE_DASH != 0 && (state >> 8) == appid.len() as u64 && !appid.is_empty())
+}
+
+fn ci_bucket_ok(appid: &str, bucket: u64) -> bool {
+    bucket & STAR != 0 || (bucket & BAD == 0 && bucket_ok(appid, bucket))
+}
+
+fn ci_path_step(appid: &str, state: u64, c: char) -> u64 {
+    match state & PHASE {
+        PH_PREFIX => {
+            let matched = state >> 24 & 0xFF;
+            let expected = usize::try_from(matched)
+                .ok()
+                .and_then(|m| CI_PREFIX.chars().nth(m));
+            if expected != Some(c) {
+                PH_FREE
+            } else if matched + 1 == CI_PREFIX.len() as u64 {
+                PH_BUCKET | (NO_DASH << 8)
+            } else {
+                PH_PREFIX | ((matched + 1) << 24)
+            }
+        }
+        PH_BUCKET => {
+            let bucket = state & !PHASE;
+            match c {
+                '/' if ci_bucket_ok(appid, bucket) => PH_KEY,
+                '/' => DEAD,
+                c if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '*' => {
+                    PH_BUCKET | cos_path_step(appid, bucket, c) | (bucket & BAD)
+                }
+                // Any character is allowed in a bucket segment with a `*`.
+                _ => PH_BUCKET | (bucket & 0xFF) | BAD | ANY_CHAR | (MISMATCH << 8),
+            }
+        }
+        phase => phase,
+    }
 }
 
 fn cos_path_step(appid: &str, state: u64, c: char) -> u64 {
@@ -530,6 +594,27 @@ mod tests {
             }
             for sample in &samples {
                 let v = oracle(sample);
+                proptest::prop_assert!(got.iter().any(|c| c.matches == v), "{sample:?} {v:?}");
+            }
+        }
+
+        /// CI paths: every example parses, and every parsing sample's class is found.
+        #[test]
+        fn ci_path_classes_are_exact(
+            patterns in proptest::collection::vec("(bucket/)?[ab1-]{0,3}(-125)?[*/X]{0,2}[a/*]{0,2}", 1..4),
+            samples in proptest::collection::vec("(bucket/)?[ab1-]{0,3}(-125)?[*/X]{0,2}[a/*]{0,2}", 64),
+        ) {
+            let compiled: Vec<Pattern> = patterns.iter().map(|p| Pattern::glob(p)).collect();
+            let got = classes(&compiled, &Shape::CiPath("125".into())).unwrap();
+            let resource = |path: &str| format!("qcs::ci:ap-beijing:uid/125:{path}");
+            for class in &got {
+                proptest::prop_assert!(resource(&class.example).parse::<crate::Resource>().is_ok(), "{:?}", class.example);
+            }
+            for sample in &samples {
+                if resource(sample).parse::<crate::Resource>().is_err() {
+                    continue;
+                }
+                let v: Vec<bool> = patterns.iter().map(|p| wildcard_match(p, sample)).collect();
                 proptest::prop_assert!(got.iter().any(|c| c.matches == v), "{sample:?} {v:?}");
             }
         }
