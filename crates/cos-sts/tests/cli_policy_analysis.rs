@@ -268,6 +268,10 @@ fn generate_from_a_log() {
             r#"{{"version":"2.0","statement":[{{"effect":"allow","action":["name/cos:GetObject"],"resource":["{OBJECT}/users/alice/*"]}}]}}"#
         )
     );
+    // A key holding `*` is granted as a pattern, and the user is told.
+    let starred = temp_file("starred.jsonl", &line("a*b.txt", true));
+    let run = cos_sts(&["policy", "generate", "--from-log", arg(&starred)], None).expect(0);
+    assert!(run.stderr.contains("cannot name exactly"), "{}", run.stderr);
     // Another caller's log holds nothing allowed; a malformed line is bad input.
     cos_sts(
         &[

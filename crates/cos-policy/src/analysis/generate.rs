@@ -93,6 +93,20 @@ impl AccessRecord {
             })
     }
 
+    /// Whether granting this record's resource grants more than it: the resource holds a `*`,
+    /// which a CAM resource cannot name literally (`*` alone, GetService's resource, is exact).
+    ///
+    /// ```
+    /// use cos_policy::{Request, analysis::AccessRecord};
+    /// let starred = Request::new("cos:GetObject", "qcs::cos:ap-beijing:uid/1250000000:b-1250000000/a*b");
+    /// assert!(AccessRecord::new("AKID", &starred, true).widens());
+    /// assert!(!AccessRecord::new("AKID", &Request::new("cos:GetService", "*"), true).widens());
+    /// ```
+    #[must_use]
+    pub fn widens(&self) -> bool {
+        self.resource != "*" && self.resource.contains('*')
+    }
+
     /// Parses an access log: one record per non-blank line.
     ///
     /// ```
@@ -312,7 +326,8 @@ fn merge_values(statements: &mut Vec<(Vec<Action>, Vec<Condition>, Vec<Resource>
 /// that share resource and conditions share a statement, then statements that share actions
 /// and conditions, then statements that differ only in one key's values (OR-ed). Keys a
 /// request did not carry are not constrained, and a request on `*` (GetService) can only be
-/// granted on `*`.
+/// granted on `*`. CAM has no escape for `*`, so an object key that holds one is granted as a
+/// pattern ([`AccessRecord::widens`] tells which records do).
 ///
 /// ```
 /// use cos_policy::{evaluate, Request};

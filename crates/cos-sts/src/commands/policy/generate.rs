@@ -53,6 +53,13 @@ pub(super) fn run(args: &GenerateArgs) -> CommandResult {
         .into_iter()
         .filter(|r| args.caller.is_empty() || args.caller.iter().any(|c| c == r.caller()))
         .collect();
+    let starred = records.iter().filter(|r| r.allowed() && r.widens()).count();
+    if starred > 0 {
+        warn(&format!(
+            "cos-sts: {starred} request(s) name a key holding `*`, which CAM cannot name exactly: \
+             their resources are granted as patterns"
+        ));
+    }
     let denied = records.iter().filter(|r| !r.allowed()).count();
     if denied > 0 {
         warn(&format!(
