@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use super::Inexact;
-use super::space::{Mask, Space, Tri, statement_matches};
+use super::space::{Mask, Space, Tri};
 use crate::{ContextValue, Effect, Request};
 
 /// The most condition combinations explored for one set of reachable statements.
@@ -109,54 +109,152 @@ fn search_context(
         });
         return;
     }
-    let mut chosen = vec![0usize; space.keys.len()];
-    let mut counters = vec![0usize; axes.len()];
-    loop {
-        for ((k, options), &c) in axes.iter().zip(&counters) {
-            if let (Some(slot), Some(&o)) = (chosen.get_mut(*k), options.get(c)) {
-                *slot = o;
+    let mut walk = Walk {
+        space,
+        active: &active,
+        axes: &axes,
+        targets,
+        found,
+        chosen: vec![0usize; space.keys.len()],
+        assigned: vec![true; space.keys.len()],
+        build: &build,
+    };
+    for (k, _) in &axes {
+        if let Some(a) = walk.assigned.get_mut(*k) {
+            *a = false;
+        }
+    }
+    walk.descend(0);
+}
+
+/// A depth-first walk over the relevant keys' options that stops descending as soon as both
+/// policies' decisions are settled by the keys chosen so far.
+struct Walk<'a, B: Fn(&[usize]) -> Request> {
+    space: &'a Space,
+    active: &'a [usize],
+    axes: &'a [(usize, Vec<usize>)],
+    targets: &'a [[bool; 2]],
+    found: &'a mut [Option<Found>],
+    chosen: Vec<usize>,
+    assigned: Vec<bool>,
+    build: &'a B,
+}
+
+/// Whether a statement matches, given the keys chosen so far.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Match {
+    Yes,
+    No,
+    Maybe,
+}
+
+impl<B: Fn(&[usize]) -> Request> Walk<'_, B> {
+    fn status(&self, info: &super::space::StatementInfo) -> Match {
+        let mut open = false;
+        let mut unevaluable = false;
+        for &(k, pos) in &info.conditions {
+            if !self.assigned.get(k).copied().unwrap_or(true) {
+                open = true;
+                continue;
+            }
+            let option = self.chosen.get(k).copied().unwrap_or(0);
+            let outcome = self
+                .space
+                .keys
+                .get(k)
+                .and_then(|ks| ks.options.get(option))
+                .and_then(|o| o.outcomes.get(pos))
+                .copied()
+                .unwrap_or(Tri::False);
+            match outcome {
+                Tri::True => {}
+                Tri::False => return Match::No,
+                Tri::Unevaluable => unevaluable = true,
             }
         }
-        let mut allow = [false; 2];
-        let mut deny = [false; 2];
-        for &i in &active {
-            let Some(info) = space.statements.get(i) else {
+        if unevaluable && info.effect == Effect::Allow {
+            Match::No
+        } else if open {
+            Match::Maybe
+        } else {
+            Match::Yes
+        }
+    }
+
+    /// Each policy's decision if the chosen keys settle it.
+    fn decisions(&self) -> [Option<bool>; 2] {
+        let mut allow = [Match::No; 2];
+        let mut deny = [Match::No; 2];
+        for &i in self.active {
+            let Some(info) = self.space.statements.get(i) else {
                 continue;
             };
-            if statement_matches(info, &chosen, &space.keys) {
-                let hits = match info.effect {
-                    Effect::Allow => &mut allow,
-                    Effect::Deny => &mut deny,
-                };
-                if let Some(hit) = hits.get_mut(info.policy) {
-                    *hit = true;
-                }
+            let status = self.status(info);
+            let slot = match info.effect {
+                Effect::Allow => allow.get_mut(info.policy),
+                Effect::Deny => deny.get_mut(info.policy),
+            };
+            if let Some(slot) = slot
+                && (status == Match::Yes || (status == Match::Maybe && *slot == Match::No))
+            {
+                *slot = status;
             }
         }
-        let allowed = [allow[0] && !deny[0], allow[1] && !deny[1]];
-        for (target, slot) in targets.iter().zip(found.iter_mut()) {
-            if slot.is_none() && *target == allowed {
-                *slot = Some(Found {
-                    request: build(&chosen),
-                    allowed,
-                });
+        [0, 1].map(|p| {
+            let (a, d) = (allow.get(p).copied(), deny.get(p).copied());
+            match (a, d) {
+                (_, Some(Match::Yes)) | (Some(Match::No), _) => Some(false),
+                (Some(Match::Yes), Some(Match::No)) => Some(true),
+                _ => None,
             }
-        }
-        if found.iter().all(Option::is_some) {
+        })
+    }
+
+    fn descend(&mut self, depth: usize) {
+        let decided = self.decisions();
+        let open = |known: Option<bool>, wanted: bool| known.is_none_or(|k| k == wanted);
+        let reachable = self
+            .targets
+            .iter()
+            .zip(self.found.iter())
+            .any(|(t, f)| f.is_none() && open(decided[0], t[0]) && open(decided[1], t[1]));
+        if !reachable {
             return;
         }
-        // Next combination (odometer).
-        let mut axis = 0;
-        loop {
-            let Some((counter, (_, options))) = counters.get_mut(axis).zip(axes.get(axis)) else {
-                return;
-            };
-            *counter += 1;
-            if *counter < options.len() {
+        if let [Some(a), Some(b)] = decided {
+            let allowed = [a, b];
+            for (target, slot) in self.targets.iter().zip(self.found.iter_mut()) {
+                if slot.is_none() && *target == allowed {
+                    // Keys not chosen yet keep their first (absent) option.
+                    *slot = Some(Found {
+                        request: (self.build)(&self.chosen),
+                        allowed,
+                    });
+                }
+            }
+            return;
+        }
+        let Some((k, options)) = self.axes.get(depth) else {
+            return;
+        };
+        let k = *k;
+        if let Some(a) = self.assigned.get_mut(k) {
+            *a = true;
+        }
+        for &option in options {
+            if let Some(slot) = self.chosen.get_mut(k) {
+                *slot = option;
+            }
+            self.descend(depth + 1);
+            if self.found.iter().all(Option::is_some) {
                 break;
             }
-            *counter = 0;
-            axis += 1;
+        }
+        if let Some(a) = self.assigned.get_mut(k) {
+            *a = false;
+        }
+        if let Some(slot) = self.chosen.get_mut(k) {
+            *slot = 0;
         }
     }
 }

@@ -654,23 +654,3 @@ fn ip_examples(nets: &[crate::IpNet]) -> Vec<IpAddr> {
         .chain(v6.into_iter().map(|a| IpAddr::V6(Ipv6Addr::from(a))))
         .collect()
 }
-
-/// Which statements match, given the chosen option of every key (absent keys use option 0).
-pub(crate) fn statement_matches(info: &StatementInfo, chosen: &[usize], keys: &[KeySpace]) -> bool {
-    let mut unevaluable = false;
-    for &(k, pos) in &info.conditions {
-        let option = chosen.get(k).copied().unwrap_or(0);
-        let outcome = keys
-            .get(k)
-            .and_then(|ks| ks.options.get(option))
-            .and_then(|o| o.outcomes.get(pos))
-            .copied()
-            .unwrap_or(Tri::False);
-        match outcome {
-            Tri::True => {}
-            Tri::False => return false,
-            Tri::Unevaluable => unevaluable = true,
-        }
-    }
-    !unevaluable || info.effect == Effect::Deny
-}
