@@ -1,7 +1,7 @@
 //! The search over the classes of a [`Space`]: every (action, resource) class pair, deduplicated
 //! by the statements it reaches, then every combination of the relevant keys' options.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use super::Inexact;
 use super::space::{Mask, Space, Tri};
@@ -25,7 +25,7 @@ pub(crate) fn find(
     inexact: &mut Vec<Inexact>,
 ) -> Vec<Option<Found>> {
     let mut found: Vec<Option<Found>> = vec![None; targets.len()];
-    let mut seen: HashSet<Mask> = HashSet::new();
+    let mut seen: HashSet<Mask> = HashSet::default();
     for (action, action_mask) in &space.actions {
         for (resource, resource_mask) in &space.resources {
             let mask = action_mask.and(resource_mask);
@@ -81,7 +81,7 @@ fn search_context(
         if relevant.is_empty() {
             continue;
         }
-        let mut distinct: HashSet<Vec<Tri>> = HashSet::new();
+        let mut distinct: HashSet<Vec<Tri>> = HashSet::default();
         let options: Vec<usize> = ks
             .options
             .iter()

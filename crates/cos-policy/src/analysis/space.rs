@@ -17,7 +17,7 @@
 //!   their outcome vector over the key's conditions is new. Outcomes are computed by the
 //!   evaluator's own condition code, so they are `evaluate`'s by construction.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::Inexact;
@@ -154,7 +154,7 @@ fn action_classes(
     scope: ActionScope,
     inexact: &mut Vec<Inexact>,
 ) -> Vec<(String, Mask)> {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     let mut out = Vec::new();
     // Each distinct action entry is matched once per catalogued action.
     let mut entries: Vec<&Action> = Vec::new();
@@ -250,7 +250,7 @@ fn resource_classes(
     statements: &[(usize, &crate::Statement)],
     inexact: &mut Vec<Inexact>,
 ) -> Vec<(String, Mask)> {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     let mut out = Vec::new();
     let any = mask_of(statements, |s| s.resources().contains(&Resource::Any));
     seen.insert(any.clone());
@@ -438,7 +438,7 @@ fn key_space(key: String, conds: &[(usize, &Condition)], inexact: &mut Vec<Inexa
         }
     }
     let mut options: Vec<KeyOption> = Vec::new();
-    let mut seen: HashSet<Vec<Tri>> = HashSet::new();
+    let mut seen: HashSet<Vec<Tri>> = HashSet::default();
     let absent = outcomes(&key, conds, None);
     seen.insert(absent.clone());
     options.push(KeyOption {
@@ -450,7 +450,7 @@ fn key_space(key: String, conds: &[(usize, &Condition)], inexact: &mut Vec<Inexa
     // signatures matter. They are built class by class: every union found so far, with and
     // without the next class — as many as there are distinct unions, not 2^classes.
     let mut unions: Vec<(Vec<u8>, Vec<usize>)> = Vec::new();
-    let mut known: HashSet<Vec<u8>> = HashSet::new();
+    let mut known: HashSet<Vec<u8>> = HashSet::default();
     for (i, (_, v)) in classes.iter().enumerate() {
         let single: Vec<u8> = v.iter().map(|t| signature_bit(*t)).collect();
         let mut grown = vec![(single.clone(), vec![i])];
@@ -505,7 +505,7 @@ fn value_examples(
     inexact: &mut Vec<Inexact>,
 ) -> Vec<String> {
     let mut out = vec!["x".to_owned()];
-    let mut families = HashSet::new();
+    let mut families = HashSet::default();
     let mut patterns = Vec::new();
     let (mut numbers, mut dates, mut nets) = (Vec::new(), Vec::new(), Vec::new());
     for (_, condition) in conds {
@@ -572,7 +572,7 @@ fn value_examples(
     if families.contains(&ValueType::Bool) {
         out.extend(["true".to_owned(), "false".to_owned()]);
     }
-    let mut unique = HashSet::new();
+    let mut unique = HashSet::default();
     out.retain(|v| unique.insert(v.clone()));
     out
 }

@@ -9,7 +9,9 @@
 //! class's representative. The set of vectors is therefore exactly the set of realisable
 //! ones: no class is missed and none is invented.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashSet as HashSet;
 
 /// One character test of a pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -401,8 +403,8 @@ pub(crate) fn classes(patterns: &[Pattern], shape: &Shape) -> Result<Vec<Class>,
     if let Some(last) = start.last_mut() {
         *last = shape.start();
     }
-    let mut seen: HashSet<Vec<u64>> = HashSet::new();
-    let mut found: HashSet<Vec<bool>> = HashSet::new();
+    let mut seen: HashSet<Vec<u64>> = HashSet::default();
+    let mut found: HashSet<Vec<bool>> = HashSet::default();
     let mut out = Vec::new();
     let mut queue = VecDeque::new();
     seen.insert(start.clone());
@@ -475,26 +477,25 @@ fn candidates(
     if shape.cares(shape_state) {
         named.extend_from_slice(shape_chars);
     }
-    named.sort_unstable();
-    named.dedup();
-    let mut out = named.clone();
     let pools: &[&str] = if shape.cares(shape_state) {
         shape.pools()
     } else {
         &[LOWER, DIGITS, OTHER]
     };
+    let mut fresh = Vec::new();
     for pool in pools {
-        if let Some(fresh) = pool.chars().find(|c| !named.contains(c)) {
-            out.push(fresh);
+        if let Some(c) = pool.chars().find(|c| !named.contains(c)) {
+            fresh.push(c);
             if !shape.cares(shape_state) {
                 break;
             }
         }
     }
+    named.extend(fresh);
     // Readable examples: letters and digits before punctuation.
-    out.sort_by_key(|c| (!c.is_ascii_alphanumeric(), *c));
-    out.dedup();
-    out
+    named.sort_unstable_by_key(|c| (!c.is_ascii_alphanumeric(), *c));
+    named.dedup();
+    named
 }
 
 #[cfg(test)]
