@@ -59,6 +59,7 @@ pub struct EmulatorBuilder {
     body_min_rate: u64,
     header_timeout: Duration,
     etag_mode: EtagMode,
+    access_log: Option<PathBuf>,
 }
 
 impl Default for EmulatorBuilder {
@@ -88,6 +89,7 @@ impl Default for EmulatorBuilder {
             body_min_rate: 1024,
             header_timeout: Duration::from_secs(30),
             etag_mode: EtagMode::Md5,
+            access_log: None,
         }
     }
 }
@@ -369,6 +371,19 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Records every COS authorization decision — the caller's SecretId, the action, the
+    /// resource, the condition context, allowed or not — as JSON lines appended to `path`
+    /// (see `cos_policy::analysis::AccessRecord`), for `cos_policy::analysis::generate` to turn
+    /// into a least-privilege policy. Off by default.
+    ///
+    /// ```
+    /// let b = cos_emulator::Emulator::builder().access_log("access.jsonl");
+    /// ```
+    pub fn access_log(mut self, path: impl Into<PathBuf>) -> Self {
+        self.access_log = Some(path.into());
+        self
+    }
+
     fn normalised_buckets(&self) -> Result<Vec<String>, EmulatorError> {
         let invalid = |reason: String| EmulatorError::InvalidConfig { reason };
         // The names follow cos-core's rules (the COS documentation's), nothing stricter.
@@ -420,6 +435,15 @@ impl EmulatorBuilder {
         let root = self.root_credential(&store)?;
         let credentials = CredentialStore::load(&store)
             .map_err(|reason| EmulatorError::CorruptState { reason })?;
+        let access_log = match &self.access_log {
+            Some(path) => Some(crate::access_log::AccessLog::open(path).map_err(|source| {
+                EmulatorError::Io {
+                    action: "opening the access log",
+                    source,
+                }
+            })?),
+            None => None,
+        };
         let cos_listener = bind(self.cos_listen).await?;
         let sts_listener = bind(self.sts_listen).await?;
         for role in &self.roles {
@@ -463,6 +487,7 @@ impl EmulatorBuilder {
                 },
                 header_timeout: self.header_timeout,
             },
+            access_log,
         });
         Emulator::spawn(state, cos_listener, sts_listener)
     }

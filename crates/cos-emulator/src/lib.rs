@@ -171,6 +171,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod access_log;
 mod auth;
 mod builder;
 mod clock;

@@ -36,6 +36,8 @@ pub(crate) struct State {
     pub(crate) clock: Clock,
     pub(crate) faults: RwLock<Faults>,
     pub(crate) limits: Limits,
+    /// Where authorization decisions are recorded, when asked for.
+    pub(crate) access_log: Option<crate::access_log::AccessLog>,
 }
 
 impl State {

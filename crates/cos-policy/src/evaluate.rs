@@ -183,7 +183,8 @@ impl Decision {
 }
 
 /// The three-valued result of one condition.
-enum Outcome {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Outcome {
     True,
     False,
     Unevaluable(String),
@@ -298,7 +299,7 @@ fn conditions_hold(
     !any_unevaluable || statement.effect() == Effect::Deny
 }
 
-fn condition_outcome(condition: &Condition, request: &Request) -> Outcome {
+pub(crate) fn condition_outcome(condition: &Condition, request: &Request) -> Outcome {
     let operator = condition.operator();
     let mut present = request.context_values(condition.key()).peekable();
     if operator.kind == OperatorKind::NullEqual {

@@ -11,6 +11,9 @@
 //! * [`builder`] mirrors the STS SDKs' `getCredential` / `getPolicy(scopes)`, and [`preset`]
 //!   builds the policies users ask for (upload-only, download-only, read-write, one exact
 //!   key) with conditions placed so that they do not break multipart uploads.
+//! * [`analysis`] answers questions about every request at once, exactly: compare two
+//!   policies, check what one never allows, summarise it, generate the least policy from a
+//!   recorded access log — each failing answer with a witness request.
 //!
 //! The crate does no IO and never reads the clock.
 //!
@@ -54,6 +57,7 @@
 #![deny(missing_docs)]
 
 mod action;
+pub mod analysis;
 pub mod builder;
 pub mod catalogue;
 mod condition;

@@ -190,25 +190,34 @@ fn malformed(text: &str, reason: &'static str) -> ResourceError {
     }
 }
 
-/// A region as a policy writes it: empty (every region), a pattern with `*`, or a region
-/// (cos-core's rule).
+/// A region as a policy writes it: empty (every region), or lowercase letters, digits, `-`
+/// and `*`. Like [`split_bucket`], the shape of a region rather than cos-core's full rule
+/// (which constructors enforce), so that parsing and the analysis share one grammar.
 fn valid_region(region: &str) -> bool {
-    if region.is_empty() || has_wildcard(region) {
-        region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'*')
-    } else {
-        region.parse::<Region>().is_ok()
-    }
+    region
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'*')
 }
 
 fn valid_appid(appid: &str) -> bool {
     appid.parse::<AppId>().is_ok()
 }
 
-/// The APPID of a full bucket name `<name>-<APPID>` (cos-core's rule).
+/// The APPID of a bucket named in a policy resource: `<name>-<APPID>`, the name made of
+/// lowercase letters, digits and `-`. Policies are patterns CAM stores as written, so this is
+/// deliberately the shape of a bucket name, not cos-core's full naming rule (which
+/// constructors enforce): a resource naming a bucket COS could never create still parses —
+/// it just never matches a request — and the analysis models exactly this grammar.
 fn split_bucket(full: &str) -> Option<AppId> {
-    full.parse::<BucketName>().ok().map(|b| b.appid().clone())
+    let (name, appid) = full.rsplit_once('-')?;
+    let name_ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !name_ok {
+        return None;
+    }
+    appid.parse::<AppId>().ok()
 }
 
 impl CosResource {

@@ -215,7 +215,12 @@ pub(crate) fn authorize_in(
 ) -> Result<(), CosError> {
     let resource = format!("{}{bucket}/{suffix}", state.cos.resource_prefix());
     let context = context::conditions(req, action);
-    if caller.allows(&format!("name/cos:{action}"), &resource, &context) {
+    let action = format!("name/cos:{action}");
+    let allowed = caller.allows(&action, &resource, &context);
+    if let Some(log) = &state.access_log {
+        log.record(state, caller, &action, &resource, &context, allowed);
+    }
+    if allowed {
         Ok(())
     } else {
         Err(CosError::access_denied("Access Denied."))

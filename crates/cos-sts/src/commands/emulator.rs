@@ -62,6 +62,10 @@ pub(crate) struct EmulatorArgs {
     /// CRC-64 and length, for benchmarks that the MD5 would limit; Content-MD5 is still checked).
     #[arg(long, default_value = "md5", value_parser = parse_etag_mode)]
     etag: EtagMode,
+    /// Append every COS authorization decision to FILE as JSON lines (caller SecretId, action,
+    /// resource, condition context, allowed), for `cos-sts policy generate --from-log FILE`.
+    #[arg(long, value_name = "FILE")]
+    access_log: Option<std::path::PathBuf>,
 }
 
 fn parse_etag_mode(name: &str) -> Result<EtagMode, String> {
@@ -98,6 +102,9 @@ fn builder(args: &EmulatorArgs) -> Result<cos_emulator::EmulatorBuilder, String>
     }
     if let Some(dir) = &args.data_dir {
         builder = builder.data_dir(dir);
+    }
+    if let Some(file) = &args.access_log {
+        builder = builder.access_log(file);
     }
     for role in &args.roles {
         builder = builder.role(role_spec(role)?);
@@ -373,6 +380,17 @@ mod tests {
         assert_eq!(parse(&["--etag", "crc64"]).etag, EtagMode::Crc64);
         let bad = crate::commands::Cli::try_parse_from(["cos-sts", "emulator", "--etag", "sha1"]);
         assert!(bad.is_err());
+    }
+
+    #[test]
+    fn access_log_option() {
+        assert_eq!(parse(&[]).access_log, None);
+        let args = parse(&["--access-log", "access.jsonl"]);
+        assert_eq!(
+            args.access_log.as_deref(),
+            Some(std::path::Path::new("access.jsonl"))
+        );
+        assert!(builder(&args).is_ok());
     }
 
     #[test]
