@@ -12,6 +12,7 @@ const LAYERS: &[&str] = &[
     "sts-client",
     "cos-client",
     "cos-emulator",
+    "cos-vending",
     "cos-sts",
 ];
 

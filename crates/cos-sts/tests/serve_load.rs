@@ -24,7 +24,7 @@ const TIME_LIMIT: Duration = Duration::from_secs(60);
 #[ignore = "load test: run explicitly, preferably with --release"]
 fn sixty_four_clients_on_loopback() {
     let config = format!(
-        "{}{}[rate_limit]\nrequests_per_second = 1000000.0\nburst = 1000000\n",
+        "{}{}[rate_limit]\nrequests_per_second = 1000000.0\nburst = 1000000\n[limits]\nper_ip_requests_per_second = 1000000.0\nper_ip_burst = 1000000\n[audit]\npath = \"audit.log\"\n",
         base_config(),
         hs256_auth()
     );

@@ -90,7 +90,7 @@ pub(crate) fn bearer_auth() -> String {
 /// The base configuration: bucket, region, upload + download actions.
 pub(crate) fn base_config() -> String {
     format!(
-        "bucket = \"{BUCKET}\"\nregion = \"{REGION}\"\nduration_seconds = 1800\nprefix_template = \"users/{{sub}}/*\"\nactions = [\"PutObject\", \"InitiateMultipartUpload\", \"UploadPart\", \"CompleteMultipartUpload\", \"ListParts\", \"AbortMultipartUpload\", \"GetObject\", \"HeadObject\"]\n"
+        "bucket = \"{BUCKET}\"\nregion = \"{REGION}\"\nformat = \"js\"\nduration_seconds = 1800\nprefix_template = \"users/{{sub}}/*\"\nactions = [\"PutObject\", \"InitiateMultipartUpload\", \"UploadPart\", \"CompleteMultipartUpload\", \"ListParts\", \"AbortMultipartUpload\", \"GetObject\", \"HeadObject\"]\n"
     )
 }
 

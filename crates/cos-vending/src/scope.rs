@@ -3,27 +3,34 @@
 
 use serde::Deserialize;
 
-use super::config::grantable_action;
-use super::grant::Target;
+use crate::config::grantable_action;
+use crate::grant::Target;
 
 /// Most scope entries in one request.
-pub(crate) const MAX_SCOPES: usize = 64;
+pub const MAX_SCOPES: usize = 64;
 
 /// The longest key accepted in a scope (COS allows 850 bytes).
 const MAX_KEY_BYTES: usize = 850;
 
 /// One entry of the list.
+///
+/// ```
+/// let item: cos_vending::ScopeItem = serde_json::from_str(
+///     r#"{"action":"name/cos:PutObject","bucket":"b-1250000000","region":"ap-guangzhou","prefix":"users/alice/a.png"}"#,
+/// ).unwrap();
+/// assert_eq!(item.prefix, "users/alice/a.png");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub(crate) struct ScopeItem {
+pub struct ScopeItem {
     /// `name/cos:PutObject`, `cos:PutObject` or `PutObject`.
-    pub(crate) action: String,
+    pub action: String,
     /// `<name>-<appid>`.
-    pub(crate) bucket: String,
+    pub bucket: String,
     /// The region.
-    pub(crate) region: String,
+    pub region: String,
     /// The object key, or a key pattern ending with `*`.
     #[serde(default)]
-    pub(crate) prefix: String,
+    pub prefix: String,
 }
 
 #[derive(Deserialize)]
@@ -39,7 +46,7 @@ enum Body {
 /// Why a scope list was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub(crate) enum ScopeError {
+pub enum ScopeError {
     /// The body is not a scope list.
     #[error("the request body is not a Scope list `[{{action, bucket, region, prefix}}]`: {0}")]
     Malformed(String),
@@ -58,13 +65,20 @@ pub(crate) enum ScopeError {
 
 impl ScopeError {
     /// Never: the same list is refused again.
-    #[cfg_attr(not(test), allow(dead_code))] // the error convention; exercised by the tests
-    pub(crate) fn is_retryable(&self) -> bool {
+    ///
+    /// ```
+    /// assert!(!cos_vending::ScopeError::TooMany.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
         false
     }
 
     /// Whether the list was well-formed but asked too much (403) rather than malformed (400).
-    pub(crate) fn is_denial(&self) -> bool {
+    ///
+    /// ```
+    /// assert!(!cos_vending::ScopeError::TooMany.is_denial());
+    /// ```
+    pub fn is_denial(&self) -> bool {
         matches!(self, Self::Denied { .. })
     }
 }

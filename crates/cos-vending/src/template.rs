@@ -4,12 +4,12 @@
 use std::hash::{BuildHasher as _, Hasher as _};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::identity::Subject;
+use crate::identity::Subject;
 
 /// Why a template or pattern is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub(crate) enum TemplateError {
+pub enum TemplateError {
     /// The prefix template is unsafe or malformed.
     #[error("prefix_template `{template}` {reason}")]
     Prefix {
@@ -30,8 +30,12 @@ pub(crate) enum TemplateError {
 
 impl TemplateError {
     /// Never.
-    #[cfg_attr(not(test), allow(dead_code))] // the error convention; exercised by the tests
-    pub(crate) fn is_retryable(&self) -> bool {
+    ///
+    /// ```
+    /// let e = cos_vending::Settings::parse("bucket = \"b-1\"\nregion = \"r\"\nprefix_template = \"x/\"", std::path::Path::new("."));
+    /// assert!(e.is_err());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
         false
     }
 }
