@@ -417,10 +417,22 @@ impl JwtAuth {
             Keys::Static(key) => key.clone(),
             Keys::Remote(jwks) => jwks.key(header.kid.as_deref(), header.alg).await?,
         };
+        // jsonwebtoken wants every accepted algorithm to suit the key: with several, check
+        // this token against its own (already known to be accepted) algorithm only.
+        let narrowed;
+        let validation = if self.validation.algorithms.len() > 1 {
+            if !self.validation.algorithms.contains(&header.alg) {
+                return Err(AuthError::InvalidToken);
+            }
+            let mut one = self.validation.clone();
+            one.algorithms = vec![header.alg];
+            narrowed = one;
+            &narrowed
+        } else {
+            &self.validation
+        };
         let data = jsonwebtoken::decode::<serde_json::Map<String, serde_json::Value>>(
-            token,
-            &key,
-            &self.validation,
+            token, &key, validation,
         )
         .map_err(|e| match e.kind() {
             ErrorKind::InvalidSignature => AuthError::BadSignature,

@@ -132,6 +132,16 @@ impl VendingService {
         &self.metrics
     }
 
+    /// How many times the current configuration's JWKS was fetched (0 without one).
+    pub fn key_set_fetches(&self) -> u64 {
+        self.live
+            .load()
+            .vending
+            .authenticator()
+            .key_set()
+            .map_or(0, |jwks| jwks.fetches())
+    }
+
     /// The current configuration.
     pub fn settings(&self) -> crate::Settings {
         self.live.load().vending.settings().clone()
