@@ -271,6 +271,16 @@ impl Server {
         }
     }
 
+    /// Sends `signal` (`HUP`, `TERM`, …) to the server.
+    pub(crate) fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().unwrap().id().to_string();
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
     pub(crate) fn conn(&self) -> Conn {
         Conn::open(&self.addr)
     }
