@@ -54,7 +54,7 @@ pub use endpoint::Endpoint;
 pub use error::{ApiError, ErrorCode, StsError};
 pub use get_credential::CredentialRequest;
 pub use http_get::HttpGet;
-pub use model::{ApiShape, CosJsShape, SdkShape, TemporaryCredentials};
+pub use model::{ApiShape, CosJsShape, SdkShape, TemporaryCredentials, VendedShapeError};
 pub use policy_document::PolicyDocument;
 pub use retry::RetryConfig;
 pub use transport::ProxyConfig;
