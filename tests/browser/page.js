@@ -6,7 +6,9 @@
 // and a multipart one (uploadFile, slices of 1 MiB) under users/alice/, asks the SDK for
 // presigned GET URLs of both, and tries an upload under users/bob/, which must be refused;
 // then bob, with his own key, checks that nothing landed there and that he cannot read
-// alice's object.
+// alice's object. Last, the Scope flow: a client whose getAuthorization POSTs the SDK's
+// `Scope` list to /sts and passes the answer's `ScopeLimit` on uploads two objects; each
+// gets its own narrowed key, the second never reusing the first.
 'use strict';
 
 (function () {
@@ -82,6 +84,46 @@
     });
   }
 
+  // A COS client whose getAuthorization asks serve for a key narrowed to the SDK's Scope.
+  function scopedClient(config, token, stats) {
+    return new COS({
+      Protocol: 'http:',
+      Domain: config.cosDomain,
+      Timeout: 30000,
+      getAuthorization: function (options, callback) {
+        var scope = options.Scope || [];
+        fetch(config.stsUrl + '/sts', {
+          method: 'POST',
+          headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ Scope: scope }),
+        })
+          .then(function (response) {
+            if (!response.ok) throw new Error('/sts with a Scope answered ' + response.status);
+            return response.json();
+          })
+          .then(function (key) {
+            stats.keys.push({
+              id: key.TmpSecretId,
+              scopeLimit: key.ScopeLimit === true,
+              prefixes: scope.map(function (s) { return s.prefix; }),
+            });
+            callback({
+              TmpSecretId: key.TmpSecretId,
+              TmpSecretKey: key.TmpSecretKey,
+              SecurityToken: key.SecurityToken,
+              StartTime: key.StartTime,
+              ExpiredTime: key.ExpiredTime,
+              ScopeLimit: key.ScopeLimit,
+            });
+          })
+          .catch(function (e) {
+            stats.failures.push(String(e));
+            callback({ TmpSecretId: '', TmpSecretKey: '', SecurityToken: '' });
+          });
+      },
+    });
+  }
+
   window.runE2E = async function (config) {
     var stats = { calls: 0, failures: [] };
     var cos = client(config, config.token, stats);
@@ -138,6 +180,24 @@
       readAlice: describeError(foreign.err) || { statusCode: foreign.data && foreign.data.statusCode },
     };
     log('other user: ' + JSON.stringify(result.other));
+
+    // The Scope flow: two objects, two narrowed keys.
+    var scopedStats = { keys: [], failures: [] };
+    var scoped = scopedClient(config, config.token, scopedStats);
+    result.scoped = { uploads: [], keys: scopedStats.keys, failures: scopedStats.failures };
+    for (var j = 0; j < config.scopedKeys.length; j++) {
+      var put2 = await call(
+        scoped,
+        'putObject',
+        Object.assign({ Key: config.scopedKeys[j], Body: new Blob(['scoped ' + j]) }, target)
+      );
+      result.scoped.uploads.push({
+        key: config.scopedKeys[j],
+        error: describeError(put2.err),
+        statusCode: put2.data ? put2.data.statusCode : null,
+      });
+    }
+    log('scoped: ' + JSON.stringify(result.scoped.uploads));
     result.stsCalls = stats.calls;
     return result;
   };
