@@ -26,6 +26,7 @@ mod audit;
 mod auth;
 mod cache;
 mod config;
+pub mod fuzzing;
 mod grant;
 mod http;
 mod identity;
