@@ -33,7 +33,6 @@ use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 
 use crate::audit::{AuditLog, AuditRecord};
-use crate::limit::{Limiter as _, MemoryLimiter};
 use crate::metrics::Metrics;
 use crate::scope;
 use crate::shape::{self, Format};
@@ -80,18 +79,12 @@ struct ReplyInfo {
 struct Live {
     vending: Vending,
     cors: Cors,
-    ip_limiter: MemoryLimiter,
 }
 
 impl Live {
     fn new(vending: Vending) -> Self {
-        let settings = vending.settings();
         Self {
-            cors: Cors::new(&settings.cors),
-            ip_limiter: MemoryLimiter::new(
-                settings.limits.per_ip_requests_per_second,
-                settings.limits.per_ip_burst,
-            ),
+            cors: Cors::new(&vending.settings().cors),
             vending,
         }
     }
@@ -282,7 +275,7 @@ async fn readyz(State(service): Shared) -> Response {
         Some((at, result)) if at.elapsed() < READY_CACHE => result.clone(),
         _ => {
             let live = service.live.load_full();
-            let mut result = live.vending.issuer().check_ready().await;
+            let mut result = live.vending.check_ready().await;
             if result.is_ok()
                 && let Some(jwks) = live.vending.authenticator().key_set()
                 && jwks.fetches() == 0
@@ -448,7 +441,7 @@ async fn credentials(service: &VendingService, request: Request, route: &'static
     // Without a peer address (a router mounted without connect info) there is nothing to
     // limit by: one shared bucket would throttle every caller together.
     let ip_limited = match ip {
-        Some(ip) => live.ip_limiter.check(&ip.to_string()).await,
+        Some(ip) => live.vending.ip_limiter().check(&ip.to_string()).await,
         None => Ok(()),
     };
     if let Err(wait) = ip_limited {
