@@ -180,6 +180,9 @@ impl VendingService {
                 limits.request_timeout(),
             ))
             .layer(axum::middleware::from_fn_with_state(self.clone(), finish))
+            // Spans at DEBUG (method, path, status, latency; never headers): `RUST_LOG=
+            // tower_http=debug` traces requests, the JSON request line above is always on.
+            .layer(tower_http::trace::TraceLayer::new_for_http())
             .with_state(self.clone())
     }
 }
