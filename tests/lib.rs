@@ -29,3 +29,6 @@ pub mod guide_emulator_in_tests {}
 
 #[doc = include_str!("../docs/guides/backend-issues-client-uses.md")]
 pub mod guide_backend_issues_client_uses {}
+
+#[doc = include_str!("../docs/guides/running-serve.md")]
+pub mod guide_running_serve {}

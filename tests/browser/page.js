@@ -6,7 +6,9 @@
 // and a multipart one (uploadFile, slices of 1 MiB) under users/alice/, asks the SDK for
 // presigned GET URLs of both, and tries an upload under users/bob/, which must be refused;
 // then bob, with his own key, checks that nothing landed there and that he cannot read
-// alice's object.
+// alice's object. Last, the Scope flow: a client whose getAuthorization POSTs the SDK's
+// `Scope` list to /sts and passes the answer's `ScopeLimit` on uploads two objects; each
+// gets its own narrowed key, the second never reusing the first.
 'use strict';
 
 (function () {
@@ -50,6 +52,36 @@
     return response.blob();
   }
 
+  // The getAuthorization callback argument for a key answered by serve (js shape).
+  function authorization(key) {
+    return {
+      TmpSecretId: key.TmpSecretId,
+      TmpSecretKey: key.TmpSecretKey,
+      SecurityToken: key.SecurityToken,
+      StartTime: key.StartTime,
+      ExpiredTime: key.ExpiredTime,
+      ScopeLimit: key.ScopeLimit,
+    };
+  }
+
+  // Fetches a key from serve /sts and hands it to the SDK's callback; failures are counted
+  // in `stats.failures` and given to the SDK as an empty key.
+  function fetchKey(url, init, callback, stats, onKey) {
+    fetch(url, init)
+      .then(function (response) {
+        if (!response.ok) throw new Error(init.method + ' /sts answered ' + response.status);
+        return response.json();
+      })
+      .then(function (key) {
+        onKey(key);
+        callback(authorization(key));
+      })
+      .catch(function (e) {
+        stats.failures.push(String(e));
+        callback({ TmpSecretId: '', TmpSecretKey: '', SecurityToken: '' });
+      });
+  }
+
   // A COS client whose getAuthorization fetches a temporary key from serve with `token`.
   function client(config, token, stats) {
     return new COS({
@@ -57,27 +89,34 @@
       Domain: config.cosDomain,
       Timeout: 30000,
       getAuthorization: function (options, callback) {
-        fetch(config.stsUrl + '/sts', {
-          headers: { Authorization: 'Bearer ' + token },
-        })
-          .then(function (response) {
-            if (!response.ok) throw new Error('/sts answered ' + response.status);
-            return response.json();
-          })
-          .then(function (key) {
-            stats.calls += 1;
-            callback({
-              TmpSecretId: key.TmpSecretId,
-              TmpSecretKey: key.TmpSecretKey,
-              SecurityToken: key.SecurityToken,
-              StartTime: key.StartTime,
-              ExpiredTime: key.ExpiredTime,
-            });
-          })
-          .catch(function (e) {
-            stats.failures.push(String(e));
-            callback({ TmpSecretId: '', TmpSecretKey: '', SecurityToken: '' });
+        var init = { method: 'GET', headers: { Authorization: 'Bearer ' + token } };
+        fetchKey(config.stsUrl + '/sts', init, callback, stats, function () {
+          stats.calls += 1;
+        });
+      },
+    });
+  }
+
+  // A COS client whose getAuthorization asks serve for a key narrowed to the SDK's Scope.
+  function scopedClient(config, token, stats) {
+    return new COS({
+      Protocol: 'http:',
+      Domain: config.cosDomain,
+      Timeout: 30000,
+      getAuthorization: function (options, callback) {
+        var scope = options.Scope || [];
+        var init = {
+          method: 'POST',
+          headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ Scope: scope }),
+        };
+        fetchKey(config.stsUrl + '/sts', init, callback, stats, function (key) {
+          stats.keys.push({
+            id: key.TmpSecretId,
+            scopeLimit: key.ScopeLimit === true,
+            prefixes: scope.map(function (s) { return s.prefix; }),
           });
+        });
       },
     });
   }
@@ -138,6 +177,24 @@
       readAlice: describeError(foreign.err) || { statusCode: foreign.data && foreign.data.statusCode },
     };
     log('other user: ' + JSON.stringify(result.other));
+
+    // The Scope flow: two objects, two narrowed keys.
+    var scopedStats = { keys: [], failures: [] };
+    var scoped = scopedClient(config, config.token, scopedStats);
+    result.scoped = { uploads: [], keys: scopedStats.keys, failures: scopedStats.failures };
+    for (var j = 0; j < config.scopedKeys.length; j++) {
+      var put2 = await call(
+        scoped,
+        'putObject',
+        Object.assign({ Key: config.scopedKeys[j], Body: new Blob(['scoped ' + j]) }, target)
+      );
+      result.scoped.uploads.push({
+        key: config.scopedKeys[j],
+        error: describeError(put2.err),
+        statusCode: put2.data ? put2.data.statusCode : null,
+      });
+    }
+    log('scoped: ' + JSON.stringify(result.scoped.uploads));
     result.stsCalls = stats.calls;
     return result;
   };

@@ -8,7 +8,8 @@
 // alice's object). This driver then checks from outside the browser: the multipart calls
 // the page made, each object fetched through its presigned URL byte for byte, its CRC-64/XZ
 // (COS's `crc64ecma`) computed here against the emulator's and the SDK's values, and that
-// serve's logs hold no token.
+// serve's logs hold no token. The Scope path: a second client POSTs the SDK's `Scope` list
+// and passes `ScopeLimit` back; two objects get two narrowed keys, the second never the first.
 //
 // Environment (set by xtask/src/browser.rs):
 //   COS_STS_BIN           the `cos-sts` binary
@@ -47,6 +48,7 @@ const UPLOADS = [
   },
 ];
 const DENIED_KEY = 'users/bob/browser/x.txt';
+const SCOPED_KEYS = ['users/alice/browser/scoped-one.txt', 'users/alice/browser/scoped-two.txt'];
 
 const env = (name, fallback) => {
   const value = process.env[name] ?? fallback;
@@ -311,6 +313,7 @@ async function main() {
         region: REGION,
         uploads: UPLOADS.map((u) => ({ ...u, source: `/data/${u.name}` })),
         deniedKey: DENIED_KEY,
+        scopedKeys: SCOPED_KEYS,
       }),
       STEP_TIMEOUT_MS,
       'the page to finish its uploads',
@@ -366,6 +369,24 @@ async function main() {
     check('the denied upload reached the emulator', deniedPuts.length >= 1, `${deniedPuts.length} PUT`);
     check(`bob's own key finds nothing at ${DENIED_KEY} (HEAD 404)`,
       result.other?.deniedKeyHead?.statusCode === 404, JSON.stringify(result.other?.deniedKeyHead));
+    const scoped = result.scoped;
+    for (const upload of scoped?.uploads ?? []) {
+      check(`Scope flow: putObject ${upload.key} with a narrowed key succeeded`,
+        !upload.error && upload.statusCode === 200, JSON.stringify(upload.error ?? upload.statusCode));
+    }
+    check('Scope flow: both objects were uploaded', scoped?.uploads?.length === SCOPED_KEYS.length,
+      JSON.stringify(scoped?.uploads));
+    check('Scope flow: getAuthorization never failed', (scoped?.failures ?? []).length === 0,
+      JSON.stringify(scoped?.failures));
+    const keyFor = (key) => (scoped?.keys ?? []).filter((k) => k.prefixes.includes(key));
+    const first = keyFor(SCOPED_KEYS[0]);
+    const second = keyFor(SCOPED_KEYS[1]);
+    check('Scope flow: every key asked for with a Scope is narrowed (ScopeLimit: true)',
+      (scoped?.keys ?? []).length >= 2 && scoped.keys.every((k) => k.scopeLimit),
+      JSON.stringify((scoped?.keys ?? []).map((k) => ({ scopeLimit: k.scopeLimit, prefixes: k.prefixes }))));
+    check('Scope flow: the second object got its own key, never the first one',
+      first.length >= 1 && second.length >= 1 && second.every((k) => !first.some((f) => f.id === k.id)),
+      `${first.length} key(s) for the first object, ${second.length} for the second`);
     check(`bob's key cannot read ${UPLOADS[0].key} (403 AccessDenied)`,
       result.other?.readAlice?.statusCode === 403 && result.other?.readAlice?.code === 'AccessDenied',
       JSON.stringify(result.other?.readAlice));

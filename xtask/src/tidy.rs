@@ -14,6 +14,7 @@ const LAYERS: &[&str] = &[
     "sts-client",
     "cos-client",
     "cos-emulator",
+    "cos-vending",
     "cos-sts",
 ];
 
@@ -281,7 +282,7 @@ const EXTENSIONS: &[&str] = &[
 /// `(line number, path)`.
 ///
 /// A backticked word is a path when it contains no space or pattern character (`*`, `<`,
-/// `:`, `=`, `{`, `(`…) and either contains a `/` or ends in a known file extension. A path
+/// `:`, `=`, `{`, `(`…), does not start with `/` (an HTTP route) and either contains a `/` or ends in a known file extension. A path
 /// starting with a top-level directory (`crates/`, `docs/`, `tests/`…) must exist from the
 /// repository root. Any other path is relative to the section it is named in: a `###`
 /// heading that is itself a backticked directory (`### \`crates/cos-client\``) sets the
@@ -332,6 +333,8 @@ fn is_path(word: &str) -> bool {
         && !word.contains(NOT_IN_PATHS)
         && !word.contains("//")
         && !word.starts_with('-')
+        // `/healthz`, `/sts`: routes of a server, not files.
+        && !word.starts_with('/')
         && (word.contains('/') || EXTENSIONS.iter().any(|e| word.ends_with(e)))
 }
 

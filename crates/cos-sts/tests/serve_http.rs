@@ -582,3 +582,70 @@ fn logs_are_json_and_hold_no_secret() {
         "{logs}"
     );
 }
+
+/// Waits (bounded) until `check` holds.
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !check() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn sighup_reloads_the_configuration_atomically_and_keeps_it_when_invalid() {
+    let server = Server::start(&format!("{}{}", base_config(), bearer_auth()), &[]);
+    js_fields(&server.get_with_bearer("/sts", ALICE_TOKEN).json());
+    let path = server.dir.join("serve.toml");
+    let api = format!(
+        "{}{}",
+        base_config().replace("format = \"js\"", "format = \"api\""),
+        bearer_auth()
+    );
+    std::fs::write(&path, api).unwrap();
+    server.signal("HUP");
+    eventually("the reloaded format", || {
+        server.get_with_bearer("/sts", ALICE_TOKEN).json()["Credentials"]["Token"].is_string()
+    });
+    // An invalid file is refused and the running configuration stays.
+    std::fs::write(&path, "bucket = \"nobucket\"\nregion = \"ap-guangzhou\"\n").unwrap();
+    server.signal("HUP");
+    eventually("the refusal in the log", || {
+        server.logs().contains("reload refused")
+    });
+    let still = server.get_with_bearer("/sts", ALICE_TOKEN);
+    assert_eq!(still.status, 200);
+    assert!(still.json()["Credentials"]["TmpSecretId"].is_string());
+    let logs = server.stop();
+    assert!(logs.contains("configuration reloaded"), "{logs}");
+    assert!(
+        logs.contains("<name>-<appid>"),
+        "the reason is logged: {logs}"
+    );
+}
+
+#[test]
+fn assume_role_issuer_with_the_emulator() {
+    let config = format!(
+        "{}{}[issuer]\nkind = \"assume_role\"\nrole_arn = \"qcs::cam::uin/100000000001:roleName/cos-vending\"\n",
+        base_config(),
+        bearer_auth()
+    );
+    let server = Server::start(&config, &[]);
+    let key = server.get_with_bearer("/sts", ALICE_TOKEN);
+    assert_eq!(key.status, 200, "{}", key.text());
+    let key = key.json();
+    js_fields(&key);
+    let cos = server.cos_addr();
+    assert_eq!(
+        cos_request(&cos, &key, "PUT", "users/alice/r.txt", b"r").status,
+        200
+    );
+    assert_eq!(
+        cos_request(&cos, &key, "PUT", "users/bob/r.txt", b"r").status,
+        403
+    );
+}

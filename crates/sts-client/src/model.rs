@@ -275,6 +275,165 @@ pub struct CosJsShape<'a> {
     expired_time: u64,
 }
 
+/// Why a vending answer could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "not a credential answer (sts-server.js, cos-js-sdk-v5 getAuthorization or STS API shape): {0}"
+)]
+pub struct VendedShapeError(String);
+
+impl VendedShapeError {
+    /// Never: the same text fails again.
+    ///
+    /// ```
+    /// let e = sts_client::TemporaryCredentials::from_vended_json(b"{}").unwrap_err();
+    /// assert!(!e.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        false
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SdkIn {
+    credentials: SdkCredentialsIn,
+    expired_time: u64,
+    #[serde(default)]
+    start_time: Option<u64>,
+    #[serde(default)]
+    expiration: Option<String>,
+    #[serde(default)]
+    request_id: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SdkCredentialsIn {
+    tmp_secret_id: String,
+    tmp_secret_key: String,
+    #[serde(default)]
+    session_token: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ApiIn {
+    credentials: ApiCredentialsIn,
+    expired_time: u64,
+    #[serde(default)]
+    start_time: Option<u64>,
+    #[serde(default)]
+    expiration: Option<String>,
+    #[serde(default)]
+    request_id: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ApiCredentialsIn {
+    tmp_secret_id: String,
+    tmp_secret_key: String,
+    #[serde(default)]
+    token: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct JsIn {
+    tmp_secret_id: String,
+    tmp_secret_key: String,
+    #[serde(default, alias = "Token", alias = "XCosSecurityToken")]
+    security_token: Option<String>,
+    expired_time: u64,
+    #[serde(default)]
+    start_time: Option<u64>,
+    #[serde(default)]
+    expiration: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum VendedIn {
+    Sdk(SdkIn),
+    Api(ApiIn),
+    Js(JsIn),
+    Envelope {
+        #[serde(rename = "Response")]
+        response: ApiIn,
+    },
+}
+
+impl TemporaryCredentials {
+    /// Reads any answer shape a vending server gives: the official `sts-server.js` /
+    /// Node SDK shape (`{credentials:{tmpSecretId,…}, expiredTime, …}`), cos-js-sdk-v5's
+    /// `getAuthorization` shape (`{TmpSecretId, TmpSecretKey, SecurityToken, ExpiredTime}`),
+    /// the STS API shape (`{Credentials:{…}, ExpiredTime}`, also inside `{"Response": …}`),
+    /// and the instance-metadata document (`Token` for the token). A missing `StartTime`
+    /// is taken as unknown (0).
+    ///
+    /// ```
+    /// use sts_client::TemporaryCredentials;
+    /// for text in [
+    ///     r#"{"credentials":{"tmpSecretId":"AKID1","tmpSecretKey":"k","sessionToken":"t"},"startTime":1,"expiredTime":2}"#,
+    ///     r#"{"TmpSecretId":"AKID1","TmpSecretKey":"k","SecurityToken":"t","StartTime":1,"ExpiredTime":2,"ScopeLimit":true}"#,
+    ///     r#"{"Credentials":{"TmpSecretId":"AKID1","TmpSecretKey":"k","Token":"t"},"StartTime":1,"ExpiredTime":2}"#,
+    /// ] {
+    ///     let parsed = TemporaryCredentials::from_vended_json(text.as_bytes()).unwrap();
+    ///     assert_eq!(parsed.credential().secret_id(), "AKID1");
+    ///     assert_eq!(parsed.credential().token(), Some("t"));
+    ///     assert_eq!(parsed.expired_time(), 2);
+    /// }
+    /// ```
+    pub fn from_vended_json(bytes: &[u8]) -> Result<Self, VendedShapeError> {
+        let parsed: VendedIn =
+            serde_json::from_slice(bytes).map_err(|e| VendedShapeError(e.to_string()))?;
+        let (id, key, token, start, end, expiration, request_id) = match parsed {
+            VendedIn::Sdk(s) => (
+                s.credentials.tmp_secret_id,
+                s.credentials.tmp_secret_key,
+                s.credentials.session_token,
+                s.start_time,
+                s.expired_time,
+                s.expiration,
+                s.request_id,
+            ),
+            VendedIn::Api(a) | VendedIn::Envelope { response: a } => (
+                a.credentials.tmp_secret_id,
+                a.credentials.tmp_secret_key,
+                a.credentials.token,
+                a.start_time,
+                a.expired_time,
+                a.expiration,
+                a.request_id,
+            ),
+            VendedIn::Js(j) => (
+                j.tmp_secret_id,
+                j.tmp_secret_key,
+                j.security_token,
+                j.start_time,
+                j.expired_time,
+                j.expiration,
+                None,
+            ),
+        };
+        if id.is_empty() || key.is_empty() {
+            return Err(VendedShapeError("an empty secret id or key".into()));
+        }
+        let mut credential = Credential::new(id, key);
+        if let Some(token) = token.filter(|t| !t.is_empty()) {
+            credential = credential.with_token(token);
+        }
+        Ok(Self::new(
+            credential,
+            start.unwrap_or(0),
+            end,
+            expiration,
+            request_id.unwrap_or_default(),
+        ))
+    }
+}
+
 macro_rules! redacted_debug {
     ($($ty:ident),*) => {$(
         impl std::fmt::Debug for $ty<'_> {

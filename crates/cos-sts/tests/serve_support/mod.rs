@@ -90,7 +90,7 @@ pub(crate) fn bearer_auth() -> String {
 /// The base configuration: bucket, region, upload + download actions.
 pub(crate) fn base_config() -> String {
     format!(
-        "bucket = \"{BUCKET}\"\nregion = \"{REGION}\"\nduration_seconds = 1800\nprefix_template = \"users/{{sub}}/*\"\nactions = [\"PutObject\", \"InitiateMultipartUpload\", \"UploadPart\", \"CompleteMultipartUpload\", \"ListParts\", \"AbortMultipartUpload\", \"GetObject\", \"HeadObject\"]\n"
+        "bucket = \"{BUCKET}\"\nregion = \"{REGION}\"\nformat = \"js\"\nduration_seconds = 1800\nprefix_template = \"users/{{sub}}/*\"\nactions = [\"PutObject\", \"InitiateMultipartUpload\", \"UploadPart\", \"CompleteMultipartUpload\", \"ListParts\", \"AbortMultipartUpload\", \"GetObject\", \"HeadObject\"]\n"
     )
 }
 
@@ -269,6 +269,16 @@ impl Server {
             log_thread: Some(log_thread),
             dir,
         }
+    }
+
+    /// Sends `signal` (`HUP`, `TERM`, …) to the server.
+    pub(crate) fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().unwrap().id().to_string();
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .unwrap();
+        assert!(status.success());
     }
 
     pub(crate) fn conn(&self) -> Conn {

@@ -2,13 +2,16 @@
 //!
 //! | Variable | Required | Meaning |
 //! |---|---|---|
-//! | `TENCENTCLOUD_SECRET_ID` | yes | secret id |
-//! | `TENCENTCLOUD_SECRET_KEY` | yes | secret key |
+//! | `TENCENTCLOUD_SECRET_ID` | yes | secret id (every official SDK) |
+//! | `TKE_SECRET_ID` | — | secret id (reqsign-tencent-cos fallback) |
+//! | `TENCENTCLOUD_SECRET_KEY` | yes | secret key (every official SDK) |
+//! | `TKE_SECRET_KEY` | — | secret key (reqsign-tencent-cos fallback) |
 //! | `TENCENTCLOUD_SESSION_TOKEN` | no | session token (Node SDK name) |
-//! | `TENCENTCLOUD_TOKEN` | no | session token (tccli name) |
-//! | `TENCENTCLOUD_SECURITY_TOKEN` | no | session token (Terraform name) |
+//! | `TENCENTCLOUD_TOKEN` | no | session token (tccli, reqsign name) |
+//! | `TENCENTCLOUD_SECURITY_TOKEN` | no | session token (Terraform, reqsign name) |
+//! | `QCLOUD_SECRET_TOKEN` | no | session token (reqsign-tencent-cos's last fallback) |
 //!
-//! The token aliases are tried in that order; the first non-empty one wins.
+//! Each list is tried in that order; the first non-empty variable wins.
 
 use std::sync::Arc;
 
@@ -20,16 +23,22 @@ use super::{BoxFuture, CredentialsError, Env, ProcessEnv, ProvideCredentials, Pr
 pub(crate) const SECRET_ID: &str = "TENCENTCLOUD_SECRET_ID";
 /// The secret key variable.
 pub(crate) const SECRET_KEY: &str = "TENCENTCLOUD_SECRET_KEY";
+/// Secret-id variable names, in order of precedence.
+pub(crate) const SECRET_ID_ALIASES: [&str; 2] = [SECRET_ID, "TKE_SECRET_ID"];
+/// Secret-key variable names, in order of precedence.
+pub(crate) const SECRET_KEY_ALIASES: [&str; 2] = [SECRET_KEY, "TKE_SECRET_KEY"];
 /// Session-token variable names, in order of precedence (`sts.md` §6.2).
-pub(crate) const TOKEN_ALIASES: [&str; 3] = [
+pub(crate) const TOKEN_ALIASES: [&str; 4] = [
     "TENCENTCLOUD_SESSION_TOKEN",
     "TENCENTCLOUD_TOKEN",
     "TENCENTCLOUD_SECURITY_TOKEN",
+    "QCLOUD_SECRET_TOKEN",
 ];
 
-/// Reads `TENCENTCLOUD_SECRET_ID`, `TENCENTCLOUD_SECRET_KEY` and the first non-empty
-/// session-token alias of `TENCENTCLOUD_SESSION_TOKEN` (Node SDK), `TENCENTCLOUD_TOKEN`
-/// (tccli), `TENCENTCLOUD_SECURITY_TOKEN` (Terraform), in that order. Declines (not loaded) when neither id nor key is set;
+/// Reads `TENCENTCLOUD_SECRET_ID` (else `TKE_SECRET_ID`), `TENCENTCLOUD_SECRET_KEY` (else
+/// `TKE_SECRET_KEY`) and the first non-empty session-token alias of
+/// `TENCENTCLOUD_SESSION_TOKEN` (Node SDK), `TENCENTCLOUD_TOKEN` (tccli),
+/// `TENCENTCLOUD_SECURITY_TOKEN` (Terraform), `QCLOUD_SECRET_TOKEN` (reqsign), in that order. Declines (not loaded) when neither id nor key is set;
 /// a half-set pair is a configuration error.
 ///
 /// ```
@@ -80,8 +89,9 @@ impl EnvironmentProvider {
     }
 
     fn load(&self) -> Result<ProvidedCredential, CredentialsError> {
-        let id = self.env.non_empty(SECRET_ID);
-        let key = self.env.non_empty(SECRET_KEY);
+        let first = |names: &[&str]| names.iter().find_map(|name| self.env.non_empty(name));
+        let id = first(&SECRET_ID_ALIASES);
+        let key = first(&SECRET_KEY_ALIASES);
         let (id, key) = match (id, key) {
             (Some(id), Some(key)) => (id, key),
             (None, None) => {
@@ -125,6 +135,25 @@ mod tests {
 
     fn load(vars: &[(&str, &str)]) -> Result<ProvidedCredential, CredentialsError> {
         EnvironmentProvider::with_env(Arc::new(MapEnv::new(vars.iter().copied()))).load()
+    }
+
+    #[test]
+    fn reqsign_id_and_key_fallbacks_are_read() {
+        let got = load(&[("TKE_SECRET_ID", "tke-id"), ("TKE_SECRET_KEY", "tke-key")]).unwrap();
+        assert_eq!(got.credential().secret_id(), "tke-id");
+        let both = load(&[
+            ("TKE_SECRET_ID", "tke-id"),
+            (SECRET_ID, "id"),
+            (SECRET_KEY, "key"),
+            ("QCLOUD_SECRET_TOKEN", "q"),
+        ])
+        .unwrap();
+        assert_eq!(
+            both.credential().secret_id(),
+            "id",
+            "the official name wins"
+        );
+        assert_eq!(both.credential().token(), Some("q"));
     }
 
     #[test]

@@ -34,6 +34,7 @@ mod io;
 mod metadata;
 mod profile;
 mod static_provider;
+mod vending;
 mod web_identity;
 
 pub use assume_role::AssumeRoleProvider;
@@ -47,6 +48,7 @@ pub use io::{Env, Fs, MapEnv, MapFs, ProcessEnv, RealFs};
 pub use metadata::InstanceMetadataProvider;
 pub use profile::ProfileProvider;
 pub use static_provider::StaticProvider;
+pub use vending::VendingEndpointProvider;
 pub use web_identity::WebIdentityProvider;
 
 /// A boxed, sendable future, the return type of [`ProvideCredentials::provide_credentials`].

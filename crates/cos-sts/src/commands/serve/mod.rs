@@ -1,39 +1,23 @@
-//! `cos-sts serve`: a credential-vending HTTP server for browsers and apps.
-//!
-//! Callers authenticate (JWT or static bearer tokens; nobody only with `--insecure-no-auth`),
-//! their identity fills the prefix template (`users/{sub}/*`), and they receive a temporary key
-//! limited to that prefix, to the keys of the JS SDK's `Scope` list, or to one key chosen by the
-//! server — in the shape `cos-js-sdk-v5`'s `getAuthorization` takes by default. The
-//! configuration file format is described in the `config` module.
+//! `cos-sts serve`: the `cos-vending` service run as a process — the TOML file, the STS
+//! client (provider chain, or an in-process emulator with `--emulator`), the audit log,
+//! signals (SIGINT/SIGTERM drain and stop, SIGHUP reloads the file atomically; an invalid
+//! file keeps the old configuration and logs why) and the ready line.
 //!
 //! Once listening it prints one JSON line on stdout (`listen`, `url`, and the emulator's
 //! endpoints with `--emulator`), logs one JSON line per request on stderr (never a token, key
-//! or secret), and stops gracefully on SIGINT/SIGTERM.
-
-mod auth;
-mod backend;
-mod cache;
-mod config;
-mod cors;
-mod grant;
-mod handlers;
-mod identity;
-mod rate_limit;
-mod scope;
-mod server;
-mod shape;
-mod template;
+//! or secret), and writes audit lines where `[audit]` says (stdout by default).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::Args;
-
-use auth::Authenticator;
-use backend::Backend;
-use handlers::AppState;
-pub(crate) use shape::Format;
+use cos_emulator::Emulator;
+use cos_vending::{
+    AuditLog, Authenticator, Format, Issuer, IssuerKind, MeteredIssuer, Metrics, Settings,
+    StsIssuer, Vending, VendingService,
+};
+use sts_client::{Endpoint, StsClient};
 
 /// The listen address when neither `--listen` nor the file gives one.
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -43,7 +27,8 @@ const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 #[command(after_help = "Examples:
   cos-sts serve --config serve.toml
   cos-sts serve --config serve.toml --emulator --insecure-no-auth --listen 127.0.0.1:0
-  curl -H 'Authorization: Bearer <jwt>' http://127.0.0.1:8080/sts")]
+  curl -H 'Authorization: Bearer <jwt>' http://127.0.0.1:8080/sts
+  kill -HUP <pid>    # reload serve.toml")]
 pub(crate) struct ServeArgs {
     /// The TOML configuration file.
     #[arg(long, value_name = "FILE")]
@@ -58,9 +43,14 @@ pub(crate) struct ServeArgs {
     /// parameter, else `anonymous`.
     #[arg(long)]
     insecure_no_auth: bool,
-    /// Response shape (overrides `format` in the file).
-    #[arg(long, value_enum)]
+    /// Answer shape: sts (the official sts-server.js shape; also `v2`), js or api
+    /// (overrides `format` in the file).
+    #[arg(long, value_parser = parse_format)]
     format: Option<Format>,
+}
+
+fn parse_format(name: &str) -> Result<Format, String> {
+    Format::from_name(name).ok_or_else(|| "expected sts, v2, js or api".to_owned())
 }
 
 /// Logs go to stderr as JSON lines; `RUST_LOG` filters them (default `info`).
@@ -75,21 +65,156 @@ fn init_logging() {
         .try_init();
 }
 
+/// The in-process emulator of `--emulator`: the first role's region and app id, every
+/// bucket of the file, and — for `assume_role` — the configured role, trusted by the
+/// emulator's root account, allowed every object action on those buckets (the per-user
+/// session policy narrows it).
+async fn start_emulator(settings: &Settings) -> Result<Emulator, String> {
+    let appid = settings
+        .bucket()
+        .rsplit_once('-')
+        .map(|(_, appid)| appid.to_owned())
+        .unwrap_or_default();
+    let mut builder = Emulator::builder()
+        .region(settings.region())
+        .appid(appid)
+        .in_memory();
+    for bucket in settings.buckets() {
+        builder = builder.bucket(bucket);
+    }
+    if settings.issuer().kind == IssuerKind::AssumeRole
+        && let Some(arn) = &settings.issuer().role_arn
+    {
+        let name = arn.rsplit('/').next().unwrap_or_default();
+        // The role belongs to the account the ARN names: `qcs::cam::uin/<uin>:roleName/<name>`.
+        if let Some(uin) = arn
+            .strip_prefix("qcs::cam::uin/")
+            .and_then(|rest| rest.split(':').next())
+            .filter(|uin| !uin.is_empty() && uin.bytes().all(|b| b.is_ascii_digit()))
+        {
+            builder = builder.owner_uin(uin);
+        }
+        let resources: Vec<String> = settings
+            .roles()
+            .iter()
+            .map(|r| {
+                let appid = r.bucket().rsplit_once('-').map_or("", |(_, a)| a);
+                format!("\"qcs::cos:{}:uid/{appid}:{}/*\"", r.region(), r.bucket())
+            })
+            .collect();
+        let policy = format!(
+            "{{\"version\":\"2.0\",\"statement\":[{{\"effect\":\"allow\",\"action\":[\"name/cos:*\"],\"resource\":[{}]}}]}}",
+            resources.join(",")
+        );
+        let mut role = cos_emulator::Role::new(name, policy);
+        if let Some(id) = &settings.issuer().external_id {
+            role = role.external_id(id.clone());
+        }
+        builder = builder.role(role);
+    }
+    builder
+        .start()
+        .await
+        .map_err(|e| format!("starting the emulator: {e}"))
+}
+
+/// The STS client: the emulator's root key, or the provider chain against `[sts]`.
+fn sts_client(settings: &Settings, emulator: Option<&Emulator>) -> Result<StsClient, String> {
+    let region = settings
+        .sts()
+        .region
+        .clone()
+        .unwrap_or_else(|| settings.region().to_owned());
+    let builder = StsClient::builder().region(region);
+    let builder = match emulator {
+        Some(emulator) => builder
+            .endpoint(Endpoint::custom(&emulator.sts_endpoint()).map_err(|e| e.to_string())?)
+            .credential(emulator.root_credential()),
+        None => {
+            let mut builder = builder.credentials(sts_client::provider::default_provider());
+            if let Some(url) = &settings.sts().endpoint {
+                builder = builder.endpoint(Endpoint::custom(url).map_err(|e| e.to_string())?);
+            }
+            builder
+        }
+    };
+    builder.build().map_err(|e| format!("configuring STS: {e}"))
+}
+
+/// Builds the vending pipeline for `settings` with the long-lived `issuer`.
+fn vending(
+    settings: Settings,
+    issuer: Arc<dyn Issuer>,
+    insecure_no_auth: bool,
+) -> Result<Vending, String> {
+    let auth =
+        Authenticator::from_config(settings.auth(), insecure_no_auth).map_err(|e| e.to_string())?;
+    Vending::new(settings, auth, issuer)
+        .map_err(|e| format!("the configuration cannot produce a policy: {e}"))
+}
+
 /// The JSON line printed once listening (no secrets).
-fn ready_line(addr: SocketAddr, state: &AppState) -> String {
-    let emulator = state
-        .backend
-        .emulator_endpoints()
-        .map(|(cos, sts)| serde_json::json!({"cos_endpoint": cos, "sts_endpoint": sts}));
+fn ready_line(
+    addr: SocketAddr,
+    settings: &Settings,
+    auth: &str,
+    emulator: Option<&Emulator>,
+) -> String {
+    let emulator = emulator.map(
+        |e| serde_json::json!({"cos_endpoint": e.cos_endpoint(), "sts_endpoint": e.sts_endpoint()}),
+    );
     serde_json::json!({
         "listen": addr.to_string(),
         "url": format!("http://{addr}"),
-        "bucket": state.settings.bucket,
-        "region": state.settings.region,
-        "auth": state.auth.kind(),
+        "bucket": settings.bucket(),
+        "region": settings.region(),
+        "auth": auth,
         "emulator": emulator,
     })
     .to_string()
+}
+
+/// Loads the file and applies the command line's `--format`.
+fn load(path: &Path, format: Option<Format>) -> Result<Settings, String> {
+    let settings = Settings::load(path).map_err(|e| e.to_string())?;
+    Ok(match format {
+        Some(format) => settings.with_format(format),
+        None => settings,
+    })
+}
+
+/// Reloads on every SIGHUP until the process stops.
+#[cfg(unix)]
+async fn reload_on_hangup(
+    service: Arc<VendingService>,
+    issuer: Arc<dyn Issuer>,
+    path: PathBuf,
+    format: Option<Format>,
+    insecure_no_auth: bool,
+) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hangup) = signal(SignalKind::hangup()) else {
+        tracing::warn!(target: "cos_sts::serve", "cannot listen for SIGHUP; reloading is off");
+        return;
+    };
+    while hangup.recv().await.is_some() {
+        let old = service.settings();
+        let result = load(&path, format).and_then(|settings| {
+            if settings.sts() != old.sts() || settings.issuer() != old.issuer() {
+                return Err("[sts] and [issuer] changes need a restart".into());
+            }
+            vending(settings, issuer.clone(), insecure_no_auth)
+        });
+        match result {
+            Ok(vending) => {
+                service.reload(vending);
+                tracing::info!(target: "cos_sts::serve", config = %path.display(), "configuration reloaded");
+            }
+            Err(error) => {
+                tracing::warn!(target: "cos_sts::serve", config = %path.display(), %error, "reload refused; the previous configuration stays in force");
+            }
+        }
+    }
 }
 
 /// Loads the configuration, starts the backend, serves until SIGINT/SIGTERM, drains.
@@ -98,32 +223,45 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), String> {
     // Pin the JWT crypto backend explicitly, so that another crate enabling jsonwebtoken's
     // aws-lc feature cannot leave the process without a provider.
     let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
-    let settings = config::load(&args.config).map_err(|e| e.to_string())?;
-    let auth = Authenticator::from_config(settings.auth.as_ref(), args.insecure_no_auth)
+    let settings = load(&args.config, args.format)?;
+    // Fail before starting anything when authentication cannot be set up.
+    Authenticator::from_config(settings.auth(), args.insecure_no_auth)
         .map_err(|e| e.to_string())?;
     if args.insecure_no_auth {
         tracing::warn!(target: "cos_sts::serve", "--insecure-no-auth: callers are not authenticated; never expose this server");
     }
     let listen = args
         .listen
-        .or(settings.listen)
+        .or(settings.listen())
         .or_else(|| DEFAULT_LISTEN.parse().ok())
         .ok_or("no listen address")?;
-    let format = args.format.unwrap_or(settings.format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("starting the runtime: {e}"))?;
     runtime.block_on(async move {
-        let backend = if args.emulator {
-            Backend::emulator(&settings).await?
+        let emulator = if args.emulator {
+            Some(start_emulator(&settings).await?)
         } else {
-            Backend::real(&settings).map_err(|e| format!("configuring STS: {e}"))?
+            None
         };
-        let state = Arc::new(
-            AppState::new(settings, auth, backend, format)
-                .map_err(|e| format!("the configuration cannot produce a policy: {e}"))?,
-        );
+        let client = sts_client(&settings, emulator.as_ref())?;
+        let metrics = Arc::new(Metrics::new());
+        let issuer: Arc<dyn Issuer> = Arc::new(MeteredIssuer::new(
+            Arc::new(StsIssuer::new(client, settings.issuer())),
+            metrics.clone(),
+        ));
+        let audit = AuditLog::from_config(settings.audit()).map_err(|e| {
+            format!(
+                "opening the audit log {}: {e}",
+                settings.audit().path.display()
+            )
+        })?;
+        let limits = *settings.limits();
+        let ready_settings = settings.clone();
+        let vending = vending(settings, issuer.clone(), args.insecure_no_auth)?;
+        let auth_kind = vending.authenticator().kind();
+        let service = VendingService::new(vending, metrics, Arc::new(audit));
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| format!("listening on {listen}: {e}"))?;
@@ -131,18 +269,38 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), String> {
         {
             use std::io::Write as _;
             let mut stdout = std::io::stdout().lock();
-            writeln!(stdout, "{}", ready_line(addr, &state)).map_err(|e| e.to_string())?;
+            writeln!(
+                stdout,
+                "{}",
+                ready_line(addr, &ready_settings, auth_kind, emulator.as_ref())
+            )
+            .map_err(|e| e.to_string())?;
             stdout.flush().map_err(|e| e.to_string())?;
         }
-        tracing::info!(target: "cos_sts::serve", listen = %addr, auth = state.auth.kind(), "serving");
+        tracing::info!(target: "cos_sts::serve", listen = %addr, auth = auth_kind, "serving");
+        #[cfg(unix)]
+        let reloading = tokio::spawn(reload_on_hangup(
+            service.clone(),
+            issuer,
+            args.config.clone(),
+            args.format,
+            args.insecure_no_auth,
+        ));
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let serving = tokio::spawn(server::serve(listener, state.clone(), stop_rx));
+        let serving = tokio::spawn(cos_vending::serve(
+            listener,
+            service.router(),
+            limits,
+            stop_rx,
+        ));
         super::shutdown::wait_for_signal().await;
         tracing::info!(target: "cos_sts::serve", "shutting down");
+        #[cfg(unix)]
+        reloading.abort();
         let _ = stop_tx.send(true);
         let _ = serving.await;
-        if let Ok(state) = Arc::try_unwrap(state) {
-            state.backend.shutdown().await;
+        if let Some(emulator) = emulator {
+            emulator.shutdown().await;
         }
         tracing::info!(target: "cos_sts::serve", "stopped");
         Ok(())

@@ -8,11 +8,19 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
 use sha2::{Digest as _, Sha256};
 
-use super::config::{AuthConfig, BearerConfig, JwtConfig};
-use super::identity::{IdentityError, Subject};
+use crate::config::{AuthConfig, BearerConfig, JwtConfig};
+use crate::identity::{Identity, IdentityError, Subject};
+
+mod jwks;
+
+pub use jwks::JwksCache;
+use jwks::KeySetSource;
 
 /// The longest `Authorization` header accepted.
 const MAX_AUTHORIZATION_BYTES: usize = 8 * 1024;
@@ -24,12 +32,12 @@ const MIN_HS256_SECRET_BYTES: usize = 32;
 const MIN_BEARER_TOKEN_CHARS: usize = 16;
 
 /// The subject used with `--insecure-no-auth` when the request names none.
-pub(crate) const ANONYMOUS: &str = "anonymous";
+pub const ANONYMOUS: &str = "anonymous";
 
 /// Why authentication could not be set up.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub(crate) enum AuthSetupError {
+pub enum AuthSetupError {
     /// Neither `[auth]` nor `--insecure-no-auth`.
     #[error(
         "no [auth] section in the configuration: configure [auth.jwt] or [auth.bearer], or pass \
@@ -54,8 +62,11 @@ pub(crate) enum AuthSetupError {
 
 impl AuthSetupError {
     /// Only reading a file may succeed later.
-    #[cfg_attr(not(test), allow(dead_code))] // the error convention; exercised by the tests
-    pub(crate) fn is_retryable(&self) -> bool {
+    ///
+    /// ```
+    /// assert!(!cos_vending::AuthSetupError::NotConfigured.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
         matches!(self, Self::Read { .. })
     }
 }
@@ -63,7 +74,7 @@ impl AuthSetupError {
 /// Why a request is not authenticated (401), or its identity is unusable (403).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub(crate) enum AuthError {
+pub enum AuthError {
     /// No `Authorization: Bearer …` header.
     #[error("missing `Authorization: Bearer <token>`")]
     Missing,
@@ -91,6 +102,19 @@ pub(crate) enum AuthError {
     /// A required claim is missing or not a string.
     #[error("the token lacks the `{0}` claim")]
     MissingClaim(String),
+    /// The token's header lists critical extensions (`crit`), which this server does not
+    /// implement.
+    #[error(
+        "the token's header lists critical extensions (`crit`) this server does not understand"
+    )]
+    UnsupportedCritical,
+    /// No key of the issuer's key set has the token's `kid` (after refetching it, at most
+    /// once per interval).
+    #[error("the token's key (`kid`) is not in the issuer's key set")]
+    UnknownKey,
+    /// The issuer's key set could not be fetched.
+    #[error("the issuer's key set is unavailable")]
+    KeySetUnavailable,
     /// The bearer token is not in the tokens file.
     #[error("unknown bearer token")]
     UnknownToken,
@@ -100,31 +124,50 @@ pub(crate) enum AuthError {
 }
 
 impl AuthError {
-    /// Never: the same credentials are refused again.
-    #[cfg_attr(not(test), allow(dead_code))] // the error convention; exercised by the tests
-    pub(crate) fn is_retryable(&self) -> bool {
-        false
+    /// Only an unavailable key set may succeed later.
+    ///
+    /// ```
+    /// assert!(!cos_vending::AuthError::Expired.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::KeySetUnavailable)
     }
 
-    /// 403 for an authenticated but unusable identity, else 401.
-    pub(crate) fn status(&self) -> u16 {
+    /// 403 for an authenticated but unusable identity, 503 when the key set is unavailable,
+    /// else 401.
+    ///
+    /// ```
+    /// assert_eq!(cos_vending::AuthError::Missing.status(), 401);
+    /// ```
+    pub fn status(&self) -> u16 {
         match self {
             Self::Identity(_) => 403,
+            Self::KeySetUnavailable => 503,
             _ => 401,
         }
     }
 
     /// A short machine-readable code.
-    pub(crate) fn code(&self) -> &'static str {
+    ///
+    /// ```
+    /// assert_eq!(cos_vending::AuthError::Missing.code(), "unauthorized");
+    /// ```
+    pub fn code(&self) -> &'static str {
         match self {
             Self::Identity(_) => "invalid_identity",
+            Self::KeySetUnavailable => "key_set_unavailable",
             _ => "unauthorized",
         }
     }
 }
 
 /// How callers are authenticated.
-pub(crate) enum Authenticator {
+///
+/// ```
+/// let auth = cos_vending::Authenticator::from_config(None, true).unwrap();
+/// assert_eq!(auth.kind(), "none");
+/// ```
+pub enum Authenticator {
     /// JSON Web Tokens.
     Jwt(Box<JwtAuth>),
     /// Static bearer tokens.
@@ -145,7 +188,7 @@ impl fmt::Debug for Authenticator {
 
 impl Authenticator {
     /// From the configuration, or `--insecure-no-auth`.
-    pub(crate) fn from_config(
+    pub fn from_config(
         auth: Option<&AuthConfig>,
         insecure_no_auth: bool,
     ) -> Result<Self, AuthSetupError> {
@@ -161,22 +204,42 @@ impl Authenticator {
         }
     }
 
-    /// The caller's validated subject, from the `Authorization` header value (or, when
+    /// The caller's validated identity, from the `Authorization` header value (or, when
     /// insecure, the `sub` query parameter).
-    pub(crate) fn authenticate(
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let auth = cos_vending::Authenticator::from_config(None, true).unwrap();
+    /// let who = auth.authenticate(None, Some("alice")).await.unwrap();
+    /// assert_eq!(who.subject().as_str(), "alice");
+    /// # });
+    /// ```
+    pub async fn authenticate(
         &self,
         authorization: Option<&[u8]>,
         query_sub: Option<&str>,
-    ) -> Result<Subject, AuthError> {
+    ) -> Result<Identity, AuthError> {
         match self {
-            Self::Insecure => Ok(Subject::parse(query_sub.unwrap_or(ANONYMOUS))?),
-            Self::Jwt(jwt) => jwt.subject(bearer_token(authorization)?),
-            Self::Bearer(tokens) => tokens.subject(bearer_token(authorization)?),
+            Self::Insecure => Ok(Identity::new(Subject::parse(
+                query_sub.unwrap_or(ANONYMOUS),
+            )?)),
+            Self::Jwt(jwt) => jwt.identity(bearer_token(authorization)?).await,
+            Self::Bearer(tokens) => {
+                Ok(Identity::new(tokens.subject(bearer_token(authorization)?)?))
+            }
+        }
+    }
+
+    /// The JWKS cache, when keys are fetched from the issuer.
+    pub fn key_set(&self) -> Option<&Arc<JwksCache>> {
+        match self {
+            Self::Jwt(jwt) => jwt.key_set(),
+            _ => None,
         }
     }
 
     /// A name for logs.
-    pub(crate) fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> &'static str {
         match self {
             Self::Jwt(_) => "jwt",
             Self::Bearer(_) => "bearer",
@@ -210,9 +273,17 @@ fn read(path: &Path) -> Result<Vec<u8>, AuthSetupError> {
     })
 }
 
+/// Where verification keys come from.
+enum Keys {
+    /// One key from the configuration (HS256 secret, or an RS256/ES256 PEM).
+    Static(DecodingKey),
+    /// A JSON Web Key Set, fetched and refreshed.
+    Remote(Arc<JwksCache>),
+}
+
 /// JWT verification settings.
-pub(crate) struct JwtAuth {
-    key: DecodingKey,
+pub struct JwtAuth {
+    keys: Keys,
     validation: Validation,
     claim: String,
 }
@@ -225,61 +296,99 @@ impl fmt::Debug for JwtAuth {
             .field("audience", &self.validation.aud)
             .field("leeway", &self.validation.leeway)
             .field("claim", &self.claim)
-            .field("key", &"<redacted>")
+            .field(
+                "keys",
+                &match &self.keys {
+                    Keys::Static(_) => "<redacted>".to_owned(),
+                    Keys::Remote(jwks) => format!("{jwks:?}"),
+                },
+            )
             .finish()
     }
 }
 
+fn algorithm(name: &str) -> Result<Algorithm, AuthSetupError> {
+    match name {
+        "HS256" => Ok(Algorithm::HS256),
+        "RS256" => Ok(Algorithm::RS256),
+        "ES256" => Ok(Algorithm::ES256),
+        other => Err(AuthSetupError::Invalid(format!(
+            "auth.jwt.algorithm `{other}`: expected HS256, RS256 or ES256"
+        ))),
+    }
+}
+
 impl JwtAuth {
-    /// Reads the key or secret and prepares validation.
+    /// Reads the key or secret (or prepares the key set) and prepares validation.
     pub(crate) fn from_config(config: &JwtConfig) -> Result<Self, AuthSetupError> {
-        let (algorithm, key) = match config.algorithm.as_str() {
-            "HS256" => {
-                let mut secret = match (&config.secret_file, &config.secret_env) {
-                    (Some(path), _) => read(path)?,
-                    (None, Some(var)) => std::env::var(var)
-                        .map_err(|_| {
-                            AuthSetupError::Invalid(format!(
-                                "auth.jwt.secret_env: the environment variable `{var}` is not set"
-                            ))
-                        })?
-                        .into_bytes(),
-                    (None, None) => {
-                        return Err(AuthSetupError::Invalid(
-                            "auth.jwt: HS256 needs secret_file or secret_env".into(),
-                        ));
-                    }
-                };
-                while secret.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-                    secret.pop();
+        let algorithms = config
+            .algorithm_names()
+            .iter()
+            .map(|name| algorithm(name))
+            .collect::<Result<Vec<_>, _>>()?;
+        let first = *algorithms.first().ok_or_else(|| {
+            AuthSetupError::Invalid("auth.jwt: no algorithm is configured".into())
+        })?;
+        let keys = if first == Algorithm::HS256 {
+            let mut secret = match (&config.secret_file, &config.secret_env) {
+                (Some(path), _) => read(path)?,
+                (None, Some(var)) => std::env::var(var)
+                    .map_err(|_| {
+                        AuthSetupError::Invalid(format!(
+                            "auth.jwt.secret_env: the environment variable `{var}` is not set"
+                        ))
+                    })?
+                    .into_bytes(),
+                (None, None) => {
+                    return Err(AuthSetupError::Invalid(
+                        "auth.jwt: HS256 needs secret_file or secret_env".into(),
+                    ));
                 }
-                if secret.len() < MIN_HS256_SECRET_BYTES {
-                    return Err(AuthSetupError::Invalid(format!(
-                        "auth.jwt: the HS256 secret must be at least {MIN_HS256_SECRET_BYTES} bytes"
-                    )));
-                }
-                (Algorithm::HS256, DecodingKey::from_secret(&secret))
+            };
+            while secret.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                secret.pop();
             }
-            "RS256" => {
-                let path = config.public_key_file.as_deref().ok_or_else(|| {
-                    AuthSetupError::Invalid("auth.jwt: RS256 needs public_key_file".into())
-                })?;
-                let pem = read(path)?;
-                let key = DecodingKey::from_rsa_pem(&pem).map_err(|_| {
-                    AuthSetupError::Invalid(format!(
-                        "auth.jwt.public_key_file `{}` is not an RSA public key in PEM",
-                        path.display()
-                    ))
-                })?;
-                (Algorithm::RS256, key)
-            }
-            other => {
+            if secret.len() < MIN_HS256_SECRET_BYTES {
                 return Err(AuthSetupError::Invalid(format!(
-                    "auth.jwt.algorithm `{other}`: expected HS256 or RS256"
+                    "auth.jwt: the HS256 secret must be at least {MIN_HS256_SECRET_BYTES} bytes"
                 )));
             }
+            Keys::Static(DecodingKey::from_secret(&secret))
+        } else if let Some(path) = &config.public_key_file {
+            let pem = read(path)?;
+            let key = match first {
+                Algorithm::ES256 => DecodingKey::from_ec_pem(&pem),
+                _ => DecodingKey::from_rsa_pem(&pem),
+            }
+            .map_err(|_| {
+                AuthSetupError::Invalid(format!(
+                    "auth.jwt.public_key_file `{}` is not a {first:?} public key in PEM",
+                    path.display()
+                ))
+            })?;
+            Keys::Static(key)
+        } else {
+            let source = match (&config.jwks_url, &config.discovery_url) {
+                (Some(url), _) => KeySetSource::Jwks(url.clone()),
+                (None, Some(url)) => KeySetSource::Discovery(url.clone()),
+                (None, None) => {
+                    return Err(AuthSetupError::Invalid(
+                        "auth.jwt needs public_key_file, jwks_url or discovery_url".into(),
+                    ));
+                }
+            };
+            Keys::Remote(Arc::new(
+                JwksCache::new(
+                    source,
+                    algorithms.clone(),
+                    Duration::from_secs_f64(config.jwks_min_refetch_seconds),
+                    Duration::from_secs(config.jwks_refresh_seconds),
+                )
+                .map_err(|e| AuthSetupError::Invalid(e.to_string()))?,
+            ))
         };
-        let mut validation = Validation::new(algorithm);
+        let mut validation = Validation::new(first);
+        validation.algorithms = algorithms;
         validation.set_issuer(&[&config.issuer]);
         validation.set_audience(&[&config.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud"]);
@@ -288,17 +397,42 @@ impl JwtAuth {
         validation.validate_nbf = true;
         validation.validate_aud = true;
         Ok(Self {
-            key,
+            keys,
             validation,
             claim: config.subject_claim.clone(),
         })
     }
 
-    fn subject(&self, token: &str) -> Result<Subject, AuthError> {
+    /// The key set, when keys are fetched.
+    pub(crate) fn key_set(&self) -> Option<&Arc<JwksCache>> {
+        match &self.keys {
+            Keys::Remote(jwks) => Some(jwks),
+            Keys::Static(_) => None,
+        }
+    }
+
+    async fn identity(&self, token: &str) -> Result<Identity, AuthError> {
+        let header = TokenHeader::parse(token)?;
+        let key = match &self.keys {
+            Keys::Static(key) => key.clone(),
+            Keys::Remote(jwks) => jwks.key(header.kid.as_deref(), header.alg).await?,
+        };
+        // jsonwebtoken wants every accepted algorithm to suit the key: with several, check
+        // this token against its own (already known to be accepted) algorithm only.
+        let narrowed;
+        let validation = if self.validation.algorithms.len() > 1 {
+            if !self.validation.algorithms.contains(&header.alg) {
+                return Err(AuthError::InvalidToken);
+            }
+            let mut one = self.validation.clone();
+            one.algorithms = vec![header.alg];
+            narrowed = one;
+            &narrowed
+        } else {
+            &self.validation
+        };
         let data = jsonwebtoken::decode::<serde_json::Map<String, serde_json::Value>>(
-            token,
-            &self.key,
-            &self.validation,
+            token, &key, validation,
         )
         .map_err(|e| match e.kind() {
             ErrorKind::InvalidSignature => AuthError::BadSignature,
@@ -309,17 +443,67 @@ impl JwtAuth {
             ErrorKind::MissingRequiredClaim(claim) => AuthError::MissingClaim(claim.clone()),
             _ => AuthError::InvalidToken,
         })?;
+        // jsonwebtoken accepts an `iss` array that contains the issuer; RFC 7519 §4.1.1 makes
+        // `iss` one StringOrURI, and an array is a token minted for several issuers at once.
+        if !data
+            .claims
+            .get("iss")
+            .is_some_and(serde_json::Value::is_string)
+        {
+            return Err(AuthError::WrongIssuer);
+        }
         let subject = data
             .claims
             .get(&self.claim)
             .and_then(serde_json::Value::as_str)
             .ok_or_else(|| AuthError::MissingClaim(self.claim.clone()))?;
-        Ok(Subject::parse(subject)?)
+        let subject = Subject::parse(subject)?;
+        Ok(Identity::new(subject).with_claims(data.claims))
+    }
+}
+
+/// Checks a token's header as [`JwtAuth`] does (for the fuzz entry point).
+pub(crate) fn parse_token_header(token: &str) -> Result<(), AuthError> {
+    TokenHeader::parse(token).map(|_| ())
+}
+
+/// The parts of a JWT header checked before any key is looked up.
+struct TokenHeader {
+    alg: Algorithm,
+    kid: Option<String>,
+}
+
+impl TokenHeader {
+    /// Decodes the header; refuses `crit` (RFC 7515 §4.1.11: a recipient that does not
+    /// understand a listed extension must reject the token, and this server understands none).
+    fn parse(token: &str) -> Result<Self, AuthError> {
+        use base64::Engine as _;
+        let encoded = token.split('.').next().unwrap_or_default();
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(encoded)
+            .map_err(|_| AuthError::InvalidToken)?;
+        let header: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&bytes).map_err(|_| AuthError::InvalidToken)?;
+        if header.contains_key("crit") {
+            return Err(AuthError::UnsupportedCritical);
+        }
+        let alg = match header.get("alg").and_then(serde_json::Value::as_str) {
+            Some("HS256") => Algorithm::HS256,
+            Some("RS256") => Algorithm::RS256,
+            Some("ES256") => Algorithm::ES256,
+            _ => return Err(AuthError::InvalidToken),
+        };
+        let kid = match header.get("kid") {
+            None => None,
+            Some(serde_json::Value::String(kid)) => Some(kid.clone()),
+            Some(_) => return Err(AuthError::InvalidToken),
+        };
+        Ok(Self { alg, kid })
     }
 }
 
 /// Static bearer tokens, kept as SHA-256 digests.
-pub(crate) struct BearerTokens {
+pub struct BearerTokens {
     subjects: HashMap<[u8; 32], Subject>,
 }
 
@@ -403,6 +587,29 @@ mod tests {
         jsonwebtoken::get_current_timestamp()
     }
 
+    fn hs256_config(
+        path: std::path::PathBuf,
+        issuer: &str,
+        audience: &str,
+        leeway_seconds: u64,
+    ) -> JwtConfig {
+        JwtConfig {
+            algorithm: Some("HS256".into()),
+            algorithms: Vec::new(),
+            jwks_url: None,
+            discovery_url: None,
+            jwks_min_refetch_seconds: 60.0,
+            jwks_refresh_seconds: 3600,
+            secret_file: Some(path),
+            secret_env: None,
+            public_key_file: None,
+            issuer: issuer.into(),
+            audience: audience.into(),
+            leeway_seconds,
+            subject_claim: "sub".into(),
+        }
+    }
+
     fn hs256() -> Authenticator {
         let dir = std::env::temp_dir().join(format!("cos-sts-auth-unit-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -410,16 +617,7 @@ mod tests {
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let path = dir.join(format!("secret-{n}"));
         std::fs::write(&path, format!("{SECRET}\n")).unwrap();
-        let config = JwtConfig {
-            algorithm: "HS256".into(),
-            secret_file: Some(path),
-            secret_env: None,
-            public_key_file: None,
-            issuer: "https://issuer.test".into(),
-            audience: "cos-sts".into(),
-            leeway_seconds: 5,
-            subject_claim: "sub".into(),
-        };
+        let config = hs256_config(path, "https://issuer.test", "cos-sts", 5);
         Authenticator::from_config(
             Some(&AuthConfig {
                 jwt: Some(config),
@@ -443,8 +641,20 @@ mod tests {
         json!({"sub":"alice","iss":"https://issuer.test","aud":"cos-sts","exp":now()+600})
     }
 
+    fn authn(
+        a: &Authenticator,
+        header: Option<&[u8]>,
+        sub: Option<&str>,
+    ) -> Result<Subject, AuthError> {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(a.authenticate(header, sub))
+            .map(|identity| identity.subject().clone())
+    }
+
     fn auth(a: &Authenticator, token: &str) -> Result<Subject, AuthError> {
-        a.authenticate(Some(format!("Bearer {token}").as_bytes()), None)
+        authn(a, Some(format!("Bearer {token}").as_bytes()), None)
     }
 
     #[test]
@@ -504,18 +714,15 @@ mod tests {
         );
         assert_eq!(auth(&a, "not.a.jwt"), Err(AuthError::InvalidToken));
         assert!(!AuthError::InvalidToken.is_retryable());
-        assert_eq!(a.authenticate(None, Some("alice")), Err(AuthError::Missing));
+        assert_eq!(authn(&a, None, Some("alice")), Err(AuthError::Missing));
         assert_eq!(
-            a.authenticate(Some(b"Basic abc"), None),
+            authn(&a, Some(b"Basic abc"), None),
             Err(AuthError::Malformed)
         );
-        assert_eq!(
-            a.authenticate(Some(b"Bearer "), None),
-            Err(AuthError::Malformed)
-        );
+        assert_eq!(authn(&a, Some(b"Bearer "), None), Err(AuthError::Malformed));
         let huge = format!("Bearer {}", "a".repeat(MAX_AUTHORIZATION_BYTES));
         assert_eq!(
-            a.authenticate(Some(huge.as_bytes()), None),
+            authn(&a, Some(huge.as_bytes()), None),
             Err(AuthError::Malformed)
         );
     }
@@ -578,10 +785,10 @@ mod tests {
     #[test]
     fn insecure_mode_and_setup_errors() {
         let a = Authenticator::from_config(None, true).unwrap();
-        assert_eq!(a.authenticate(None, None).unwrap().as_str(), ANONYMOUS);
-        assert_eq!(a.authenticate(None, Some("bob")).unwrap().as_str(), "bob");
+        assert_eq!(authn(&a, None, None).unwrap().as_str(), ANONYMOUS);
+        assert_eq!(authn(&a, None, Some("bob")).unwrap().as_str(), "bob");
         assert_eq!(
-            a.authenticate(None, Some("..")),
+            authn(&a, None, Some("..")),
             Err(AuthError::Identity(IdentityError::DotSegment))
         );
         assert!(matches!(
@@ -609,16 +816,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("secret");
         std::fs::write(&path, "tiny-secret-value").unwrap();
-        let config = JwtConfig {
-            algorithm: "HS256".into(),
-            secret_file: Some(path),
-            secret_env: None,
-            public_key_file: None,
-            issuer: "i".into(),
-            audience: "a".into(),
-            leeway_seconds: 0,
-            subject_claim: "sub".into(),
-        };
+        let config = hs256_config(path, "i", "a", 0);
         let error = JwtAuth::from_config(&config).unwrap_err();
         assert!(error.to_string().contains("at least 32"));
         assert!(!error.to_string().contains("tiny-secret-value"));

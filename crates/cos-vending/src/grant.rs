@@ -9,12 +9,13 @@
 use cos_policy::preset::Preset;
 use cos_policy::{Action, Bucket, BuildError, CosResource, Policy, Report, Statement};
 
-use super::config::{ConditionsConfig, Settings};
+use crate::config::ConditionsConfig;
+use crate::role::RoleSpec;
 
 /// Why a policy could not be built.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub(crate) enum GrantError {
+pub enum GrantError {
     /// The preset, a resource or a condition was refused.
     #[error("cannot build the policy: {0}")]
     Build(#[from] BuildError),
@@ -24,12 +25,25 @@ pub(crate) enum GrantError {
     /// Nothing would be granted.
     #[error("no action would be granted")]
     Empty,
+    /// Even merged exactly, the policy is longer than CAM accepts: ask for fewer keys.
+    #[error(
+        "the policy for this scope is {size} characters even after merging; CAM allows at most {limit}: ask for fewer keys"
+    )]
+    TooLarge {
+        /// The canonical policy's length.
+        size: usize,
+        /// CAM's limit.
+        limit: usize,
+    },
 }
 
 impl GrantError {
     /// Never: the same request builds the same policy.
-    #[cfg_attr(not(test), allow(dead_code))] // the error convention; exercised by the tests
-    pub(crate) fn is_retryable(&self) -> bool {
+    ///
+    /// ```
+    /// assert!(!cos_vending::GrantError::Empty.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
         false
     }
 }
@@ -38,7 +52,7 @@ impl GrantError {
 #[derive(Debug, Clone)]
 pub(crate) struct Grants {
     region: String,
-    bucket: String,
+    buckets: Vec<String>,
     actions: Vec<&'static str>,
     conditions: ConditionsConfig,
 }
@@ -46,6 +60,8 @@ pub(crate) struct Grants {
 /// One resource and the actions granted on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Target {
+    /// The bucket (`None`: every bucket of the role).
+    pub(crate) bucket: Option<String>,
     /// An object key, or a key pattern ending with `*`.
     pub(crate) key: String,
     /// Granted action names (a subset of the configured ones).
@@ -53,19 +69,14 @@ pub(crate) struct Target {
 }
 
 impl Grants {
-    /// The grants of `settings`.
-    pub(crate) fn new(settings: &Settings) -> Self {
+    /// The grants of `role`.
+    pub(crate) fn new(role: &RoleSpec) -> Self {
         Self {
-            region: settings.region.clone(),
-            bucket: settings.bucket.clone(),
-            actions: settings.actions.clone(),
-            conditions: settings.conditions.clone(),
+            region: role.region.clone(),
+            buckets: role.buckets.clone(),
+            actions: role.actions.clone(),
+            conditions: role.conditions.clone(),
         }
-    }
-
-    /// The configured action names.
-    pub(crate) fn actions(&self) -> &[&'static str] {
-        &self.actions
     }
 
     /// Every configured action on every key under `prefix` (`users/alice/` → `users/alice/*`).
@@ -73,14 +84,20 @@ impl Grants {
         self.for_targets(
             prefix,
             &[Target {
+                bucket: None,
                 key: format!("{prefix}*"),
                 actions: self.actions.clone(),
             }],
         )
     }
 
-    /// The configured upload actions on exactly `key`.
-    pub(crate) fn for_key(&self, prefix: &str, key: &str) -> Result<Policy, GrantError> {
+    /// The configured upload actions on exactly `key` of `bucket`.
+    pub(crate) fn for_key(
+        &self,
+        prefix: &str,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Policy, GrantError> {
         let actions = self
             .actions
             .iter()
@@ -90,6 +107,7 @@ impl Grants {
         self.for_targets(
             prefix,
             &[Target {
+                bucket: Some(bucket.to_owned()),
                 key: key.to_owned(),
                 actions,
             }],
@@ -98,6 +116,11 @@ impl Grants {
 
     /// The given targets (already checked to lie under `prefix`), with the configured
     /// conditions.
+    ///
+    /// The policy stays exact while it shrinks: a target covered by a wildcard target with
+    /// the same or more actions is dropped, and targets granted the same actions share one
+    /// statement (several resources). A policy still longer than CAM's limit is refused
+    /// with [`GrantError::TooLarge`].
     pub(crate) fn for_targets(
         &self,
         prefix: &str,
@@ -105,8 +128,17 @@ impl Grants {
     ) -> Result<Policy, GrantError> {
         let template = self.template(prefix)?;
         let mut policy = Policy::new();
-        for target in targets {
-            let resource = CosResource::object(&self.location()?, &target.key);
+        for (actions, keys) in group_by_actions(&merge_targets(targets)) {
+            let mut resources = Vec::with_capacity(keys.len());
+            for (bucket, key) in keys {
+                let buckets = match bucket {
+                    Some(one) => std::slice::from_ref(one),
+                    None => self.buckets.as_slice(),
+                };
+                for bucket in buckets {
+                    resources.push(CosResource::object(&self.location(bucket)?, key));
+                }
+            }
             for statement in template.statements() {
                 let kept: Vec<Action> = statement
                     .actions()
@@ -114,7 +146,7 @@ impl Grants {
                     .filter(|action| match action {
                         Action::Api { service, name } => {
                             service == "cos"
-                                && target.actions.contains(&name.as_str())
+                                && actions.contains(&name.as_str())
                                 && self.actions.contains(&name.as_str())
                         }
                         Action::Any => false,
@@ -126,7 +158,7 @@ impl Grants {
                 }
                 let mut narrowed = Statement::new(statement.effect())
                     .with_actions(kept)
-                    .with_resource(resource.clone());
+                    .with_resources(resources.iter().cloned());
                 for condition in statement.conditions() {
                     narrowed = narrowed.with_condition(condition.clone());
                 }
@@ -136,6 +168,13 @@ impl Grants {
         if policy.statements().is_empty() {
             return Err(GrantError::Empty);
         }
+        let size = policy.to_json().chars().count();
+        if size > cos_policy::MAX_POLICY_CHARS {
+            return Err(GrantError::TooLarge {
+                size,
+                limit: cos_policy::MAX_POLICY_CHARS,
+            });
+        }
         let report = cos_policy::validate(&policy);
         if report.is_valid() {
             Ok(policy)
@@ -144,14 +183,15 @@ impl Grants {
         }
     }
 
-    /// The configured bucket and region.
-    fn location(&self) -> Result<Bucket, BuildError> {
-        Ok(Bucket::new(self.bucket.parse()?, self.region.parse()?))
+    /// `bucket` in the configured region.
+    fn location(&self, bucket: &str) -> Result<Bucket, BuildError> {
+        Ok(Bucket::new(bucket.parse()?, self.region.parse()?))
     }
 
     /// The read-write preset on `prefix` with the configured conditions.
     fn template(&self, prefix: &str) -> Result<Policy, BuildError> {
-        let mut preset = Preset::read_write(&self.location()?, prefix);
+        let bucket = self.buckets.first().map_or("", String::as_str);
+        let mut preset = Preset::read_write(&self.location(bucket)?, prefix);
         if let Some(content_type) = &self.conditions.content_type {
             preset = preset.content_type(content_type.clone());
         }
@@ -168,24 +208,67 @@ impl Grants {
     }
 }
 
+/// Drops every target whose keys and actions another (wildcard) target already covers, so
+/// that the grant is unchanged.
+fn merge_targets(targets: &[Target]) -> Vec<Target> {
+    let covers = |wide: &Target, narrow: &Target| {
+        (wide.bucket.is_none() || wide.bucket == narrow.bucket)
+            && wide.key.strip_suffix('*').is_some_and(|stem| {
+                narrow.key.starts_with(stem)
+                    && narrow.actions.iter().all(|a| wide.actions.contains(a))
+            })
+    };
+    let mut kept: Vec<Target> = Vec::new();
+    for (index, target) in targets.iter().enumerate() {
+        let covered = targets.iter().enumerate().any(|(other, wide)| {
+            other != index && covers(wide, target) && !(covers(target, wide) && other > index)
+        });
+        if !covered {
+            kept.push(target.clone());
+        }
+    }
+    kept
+}
+
+/// A target's bucket (`None`: all) and key.
+type Place<'a> = (&'a Option<String>, &'a str);
+
+/// Targets grouped by their (sorted) action set, in first-seen order.
+fn group_by_actions(targets: &[Target]) -> Vec<(Vec<&'static str>, Vec<Place<'_>>)> {
+    let mut groups: Vec<(Vec<&'static str>, Vec<Place<'_>>)> = Vec::new();
+    for target in targets {
+        let mut actions = target.actions.clone();
+        actions.sort_unstable();
+        actions.dedup();
+        match groups.iter_mut().find(|(a, _)| *a == actions) {
+            Some((_, keys)) => keys.push((&target.bucket, &target.key)),
+            None => groups.push((actions, vec![(&target.bucket, &target.key)])),
+        }
+    }
+    groups
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::identity::Subject;
     use super::*;
+    use crate::config::Settings;
+    use crate::identity::Subject;
     use cos_policy::{DecisionKind, Request, evaluate};
     use proptest::prelude::*;
     use std::path::Path;
 
     const BUCKET: &str = "examplebucket-1250000000";
 
-    fn settings(extra: &str) -> Settings {
-        super::super::config::parse(
+    fn settings(extra: &str) -> RoleSpec {
+        Settings::parse(
             &format!(
                 "bucket = \"{BUCKET}\"\nregion = \"ap-guangzhou\"\nactions = [\"PutObject\", \"InitiateMultipartUpload\", \"UploadPart\", \"CompleteMultipartUpload\", \"GetObject\"]\n{extra}"
             ),
             Path::new("."),
         )
         .unwrap()
+        .roles()[0]
+        .clone()
     }
 
     fn object(key: &str) -> String {
@@ -251,6 +334,7 @@ mod tests {
             .for_targets(
                 "users/alice/",
                 &[Target {
+                    bucket: None,
                     key: "users/alice/a.png".into(),
                     actions: vec!["PutObject", "HeadObject"],
                 }],
@@ -263,7 +347,9 @@ mod tests {
             !allowed(&policy, "HeadObject", "users/alice/a.png"),
             "not configured"
         );
-        let key = grants.for_key("users/alice/", "users/alice/k.png").unwrap();
+        let key = grants
+            .for_key("users/alice/", BUCKET, "users/alice/k.png")
+            .unwrap();
         assert!(allowed(&key, "UploadPart", "users/alice/k.png"));
         assert!(
             !allowed(&key, "GetObject", "users/alice/k.png"),
@@ -273,11 +359,13 @@ mod tests {
         let nothing = grants.for_targets(
             "users/alice/",
             &[Target {
+                bucket: None,
                 key: "users/alice/a".into(),
                 actions: vec!["HeadObject"],
             }],
         );
         assert!(matches!(nothing, Err(GrantError::Empty)));
+        assert!(!GrantError::TooLarge { size: 1, limit: 0 }.is_retryable());
         assert!(!GrantError::Empty.is_retryable());
     }
 

@@ -3,27 +3,34 @@
 
 use serde::Deserialize;
 
-use super::config::grantable_action;
-use super::grant::Target;
+use crate::config::grantable_action;
+use crate::grant::Target;
 
 /// Most scope entries in one request.
-pub(crate) const MAX_SCOPES: usize = 64;
+pub const MAX_SCOPES: usize = 64;
 
 /// The longest key accepted in a scope (COS allows 850 bytes).
 const MAX_KEY_BYTES: usize = 850;
 
 /// One entry of the list.
+///
+/// ```
+/// let item: cos_vending::ScopeItem = serde_json::from_str(
+///     r#"{"action":"name/cos:PutObject","bucket":"b-1250000000","region":"ap-guangzhou","prefix":"users/alice/a.png"}"#,
+/// ).unwrap();
+/// assert_eq!(item.prefix, "users/alice/a.png");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub(crate) struct ScopeItem {
+pub struct ScopeItem {
     /// `name/cos:PutObject`, `cos:PutObject` or `PutObject`.
-    pub(crate) action: String,
+    pub action: String,
     /// `<name>-<appid>`.
-    pub(crate) bucket: String,
+    pub bucket: String,
     /// The region.
-    pub(crate) region: String,
+    pub region: String,
     /// The object key, or a key pattern ending with `*`.
     #[serde(default)]
-    pub(crate) prefix: String,
+    pub prefix: String,
 }
 
 #[derive(Deserialize)]
@@ -39,7 +46,7 @@ enum Body {
 /// Why a scope list was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub(crate) enum ScopeError {
+pub enum ScopeError {
     /// The body is not a scope list.
     #[error("the request body is not a Scope list `[{{action, bucket, region, prefix}}]`: {0}")]
     Malformed(String),
@@ -58,13 +65,20 @@ pub(crate) enum ScopeError {
 
 impl ScopeError {
     /// Never: the same list is refused again.
-    #[cfg_attr(not(test), allow(dead_code))] // the error convention; exercised by the tests
-    pub(crate) fn is_retryable(&self) -> bool {
+    ///
+    /// ```
+    /// assert!(!cos_vending::ScopeError::TooMany.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
         false
     }
 
     /// Whether the list was well-formed but asked too much (403) rather than malformed (400).
-    pub(crate) fn is_denial(&self) -> bool {
+    ///
+    /// ```
+    /// assert!(!cos_vending::ScopeError::TooMany.is_denial());
+    /// ```
+    pub fn is_denial(&self) -> bool {
         matches!(self, Self::Denied { .. })
     }
 }
@@ -90,8 +104,8 @@ pub(crate) fn parse_body(body: &[u8]) -> Result<Option<Vec<ScopeItem>>, ScopeErr
 /// What a caller may be granted.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Allowed<'a> {
-    /// The configured bucket.
-    pub(crate) bucket: &'a str,
+    /// The configured buckets.
+    pub(crate) buckets: &'a [String],
     /// The configured region.
     pub(crate) region: &'a str,
     /// The configured actions.
@@ -105,7 +119,7 @@ pub(crate) fn check(scopes: &[ScopeItem], allowed: Allowed<'_>) -> Result<Vec<Ta
     let mut targets: Vec<Target> = Vec::new();
     for (index, scope) in scopes.iter().enumerate() {
         let deny = |reason: String| ScopeError::Denied { index, reason };
-        if scope.bucket != allowed.bucket {
+        if !allowed.buckets.contains(&scope.bucket) {
             return Err(deny(format!("bucket `{}` is not served", scope.bucket)));
         }
         if scope.region != allowed.region {
@@ -115,13 +129,17 @@ pub(crate) fn check(scopes: &[ScopeItem], allowed: Allowed<'_>) -> Result<Vec<Ta
             .filter(|a| allowed.actions.contains(a))
             .ok_or_else(|| deny(format!("action `{}` is not granted", scope.action)))?;
         let key = check_key(&scope.prefix, allowed.prefix).map_err(|reason| deny(reason.into()))?;
-        match targets.iter_mut().find(|t| t.key == key) {
+        match targets
+            .iter_mut()
+            .find(|t| t.key == key && t.bucket.as_deref() == Some(scope.bucket.as_str()))
+        {
             Some(target) => {
                 if !target.actions.contains(&action) {
                     target.actions.push(action);
                 }
             }
             None => targets.push(Target {
+                bucket: Some(scope.bucket.clone()),
                 key: key.to_owned(),
                 actions: vec![action],
             }),
@@ -161,8 +179,10 @@ mod tests {
     const ACTIONS: &[&str] = &["PutObject", "UploadPart", "GetObject"];
 
     fn allowed() -> Allowed<'static> {
+        static BUCKETS: std::sync::LazyLock<Vec<String>> =
+            std::sync::LazyLock::new(|| vec!["b-1250000000".to_owned()]);
         Allowed {
-            bucket: "b-1250000000",
+            buckets: &BUCKETS,
             region: "ap-guangzhou",
             actions: ACTIONS,
             prefix: "users/alice/",
@@ -228,10 +248,12 @@ mod tests {
             targets,
             vec![
                 Target {
+                    bucket: Some("b-1250000000".into()),
                     key: "users/alice/a.png".into(),
                     actions: vec!["PutObject", "UploadPart"]
                 },
                 Target {
+                    bucket: Some("b-1250000000".into()),
                     key: "users/alice/docs/*".into(),
                     actions: vec!["GetObject"]
                 },

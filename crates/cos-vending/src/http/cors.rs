@@ -2,7 +2,7 @@
 
 use http::header::{self, HeaderMap, HeaderValue};
 
-use super::config::CorsConfig;
+use crate::config::CorsConfig;
 
 /// Methods a browser may use.
 const ALLOWED_METHODS: &str = "GET, POST, OPTIONS";

@@ -4,12 +4,12 @@
 use std::hash::{BuildHasher as _, Hasher as _};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::identity::Subject;
+use crate::identity::Subject;
 
 /// Why a template or pattern is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub(crate) enum TemplateError {
+pub enum TemplateError {
     /// The prefix template is unsafe or malformed.
     #[error("prefix_template `{template}` {reason}")]
     Prefix {
@@ -30,8 +30,12 @@ pub(crate) enum TemplateError {
 
 impl TemplateError {
     /// Never.
-    #[cfg_attr(not(test), allow(dead_code))] // the error convention; exercised by the tests
-    pub(crate) fn is_retryable(&self) -> bool {
+    ///
+    /// ```
+    /// let e = cos_vending::Settings::parse("bucket = \"b-1\"\nregion = \"r\"\nprefix_template = \"x/\"", std::path::Path::new("."));
+    /// assert!(e.is_err());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
         false
     }
 }
@@ -60,6 +64,9 @@ impl PrefixTemplate {
     /// Parses `users/{sub}/*`, `users/{sub}/` or `tenants/acme/{sub}/uploads/`: one leading
     /// `/` and one trailing `*` are dropped; `{sub}` must be a whole segment, appear once,
     /// and be followed by `/`.
+    ///
+    /// This is the one place a prefix template is accepted (at start-up and on reload): a
+    /// further check of templates (e.g. refusing partial-segment prefixes) belongs here.
     pub(crate) fn parse(template: &str) -> Result<Self, TemplateError> {
         let bad = |reason| TemplateError::Prefix {
             template: template.to_owned(),
@@ -84,6 +91,14 @@ impl PrefixTemplate {
         if !literal_is_safe(before) || !literal_is_safe(after) {
             return Err(bad(
                 "may contain only ASCII letters, digits, `-_.=@/` and `{sub}`, without `//`, `.` or `..` segments",
+            ));
+        }
+        // The workspace's one partial-segment rule (cos-policy's), on the template rendered
+        // for a sample caller: the structural checks above already imply it; this keeps the
+        // two from drifting apart.
+        if cos_policy::prefix::check_prefix(&format!("{before}sample{after}")).is_err() {
+            return Err(bad(
+                "would grant a prefix ending inside a path segment (users/alice would also grant users/alice2/)",
             ));
         }
         Ok(Self {
@@ -227,6 +242,21 @@ fn random_hex() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 18's alice/alice2 case at the vending entry point: a template whose `{sub}` is
+    /// not a whole segment is refused at start-up, never silently granted.
+    #[test]
+    fn a_template_that_would_reach_alice2_is_refused() {
+        for template in [
+            "users/{sub}",
+            "users/{sub}*",
+            "users/{sub}-x/",
+            "users/pre{sub}/",
+        ] {
+            assert!(PrefixTemplate::parse(template).is_err(), "{template}");
+        }
+        assert!(PrefixTemplate::parse("users/{sub}/").is_ok());
+    }
 
     #[test]
     fn prefix_templates_normalise() {

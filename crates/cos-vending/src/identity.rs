@@ -11,12 +11,12 @@
 use std::fmt;
 
 /// The longest accepted subject, in bytes.
-pub(crate) const MAX_SUBJECT_LEN: usize = 128;
+pub const MAX_SUBJECT_LEN: usize = 128;
 
 /// Why a subject was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub(crate) enum IdentityError {
+pub enum IdentityError {
     /// The subject is empty.
     #[error("the caller's identity is empty")]
     Empty,
@@ -36,19 +36,27 @@ pub(crate) enum IdentityError {
 
 impl IdentityError {
     /// Never: the same identity is refused again.
-    #[cfg_attr(not(test), allow(dead_code))] // the error convention; exercised by the tests
-    pub(crate) fn is_retryable(&self) -> bool {
+    ///
+    /// ```
+    /// assert!(!cos_vending::IdentityError::Empty.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
         false
     }
 }
 
 /// A validated subject: safe to put between two `/` of an object key.
+///
+/// ```
+/// assert!(cos_vending::Subject::parse("alice").is_ok());
+/// assert!(cos_vending::Subject::parse("../bob").is_err());
+/// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) struct Subject(String);
+pub struct Subject(String);
 
 impl Subject {
     /// Validates `raw`.
-    pub(crate) fn parse(raw: &str) -> Result<Self, IdentityError> {
+    pub fn parse(raw: &str) -> Result<Self, IdentityError> {
         if raw.is_empty() {
             return Err(IdentityError::Empty);
         }
@@ -65,8 +73,65 @@ impl Subject {
     }
 
     /// The subject text.
-    pub(crate) fn as_str(&self) -> &str {
+    pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// Who is asking: the validated subject and the claims of the token that proved it (empty
+/// for bearer tokens and unauthenticated callers). Claims are used for role rules only and
+/// never logged.
+///
+/// ```
+/// let who = cos_vending::Identity::new(cos_vending::Subject::parse("alice").unwrap());
+/// assert_eq!(who.subject().as_str(), "alice");
+/// assert!(who.claims().is_empty());
+/// ```
+#[derive(Clone, PartialEq)]
+pub struct Identity {
+    subject: Subject,
+    claims: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Identity {
+    /// An identity without claims.
+    pub fn new(subject: Subject) -> Self {
+        Self {
+            subject,
+            claims: serde_json::Map::new(),
+        }
+    }
+
+    /// Adds the token's claims (for role rules).
+    ///
+    /// ```
+    /// let who = cos_vending::Identity::new(cos_vending::Subject::parse("a").unwrap())
+    ///     .with_claims(serde_json::json!({"groups": ["admin"]}).as_object().unwrap().clone());
+    /// assert!(who.claims().contains_key("groups"));
+    /// ```
+    #[must_use]
+    pub fn with_claims(mut self, claims: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.claims = claims;
+        self
+    }
+
+    /// The subject.
+    pub fn subject(&self) -> &Subject {
+        &self.subject
+    }
+
+    /// The token's claims.
+    pub fn claims(&self) -> &serde_json::Map<String, serde_json::Value> {
+        &self.claims
+    }
+}
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Identity")
+            .field("subject", &self.subject)
+            .field("claims", &self.claims.keys().collect::<Vec<_>>())
+            .finish()
     }
 }
 
