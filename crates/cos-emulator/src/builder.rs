@@ -124,6 +124,7 @@ pub struct EmulatorBuilder {
     max_object_size: u64,
     body_timeout: Duration,
     etag_mode: EtagMode,
+    link: crate::Link,
 }
 
 impl Default for EmulatorBuilder {
@@ -150,6 +151,7 @@ impl Default for EmulatorBuilder {
             max_object_size: 5 * 1024 * 1024 * 1024,
             body_timeout: Duration::from_secs(60),
             etag_mode: EtagMode::Md5,
+            link: crate::Link::default(),
         }
     }
 }
@@ -391,6 +393,21 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Shapes the COS listener's connections like a network [`Link`](crate::Link): added
+    /// round-trip time, bandwidth per connection and in total (default: unshaped loopback).
+    /// For benchmarks and tests of clients on realistic links.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let link: cos_emulator::Link = "rtt=50ms,per-conn=20MiB/s,total=160MiB/s".parse()?;
+    /// let emulator = cos_emulator::Emulator::builder().link(link).start().await?;
+    /// # emulator.shutdown().await; Ok(()) }
+    /// ```
+    pub fn link(mut self, link: crate::Link) -> Self {
+        self.link = link;
+        self
+    }
+
     fn normalised_buckets(&self) -> Result<Vec<String>, EmulatorError> {
         let invalid = |reason: String| EmulatorError::InvalidConfig { reason };
         if self.appid.is_empty() || !self.appid.bytes().all(|b| b.is_ascii_digit()) {
@@ -486,6 +503,7 @@ impl EmulatorBuilder {
                 idle: self.body_timeout,
             },
             etag_mode: self.etag_mode,
+            link: crate::link::Shaper::new(self.link),
         });
         Emulator::spawn(state, cos_listener, sts_listener)
     }

@@ -70,12 +70,14 @@ impl Emulator {
         let cos = tokio::spawn(crate::server::serve(
             cos_listener,
             rx.clone(),
+            state.link.clone(),
             move |remote, req| crate::cos::handle(cos_state.clone(), remote, req),
         ));
         let sts_state = state.clone();
         let sts = tokio::spawn(crate::server::serve(
             sts_listener,
             rx,
+            None,
             move |remote, req| crate::sts::handle(sts_state.clone(), remote, req),
         ));
         Ok(Self {

@@ -120,6 +120,14 @@
 //!
 //! [`Faults`] answers a share of COS requests with 503 `SlowDown` or 500 `InternalError`, cuts
 //! response bodies halfway, and adds latency; [`EmulatorBuilder::clock_offset`] skews the clock.
+//!
+//! # Link shaping
+//!
+//! [`EmulatorBuilder::link`] (`cos-sts emulator --link rtt=50ms,per-conn=20MiB/s,total=160MiB/s`)
+//! makes the COS listener behave like a network [`Link`]: each request waits one round trip
+//! (a new connection one more, for its handshake), each connection carries at most
+//! `per-conn` bytes per second each way and all of them together at most `total`. For
+//! benchmarks and tests of clients on realistic links; off by default.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -138,6 +146,7 @@ mod faults;
 pub mod fuzzing;
 mod header_case;
 mod ids;
+mod link;
 mod mfa;
 mod oidc;
 mod post_object;
@@ -151,5 +160,6 @@ pub use emulator::Emulator;
 pub use error::EmulatorError;
 pub use etag::EtagMode;
 pub use faults::Faults;
+pub use link::{Link, LinkParseError};
 pub use mfa::MfaDevice;
 pub use oidc::OidcProvider;

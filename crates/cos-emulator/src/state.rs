@@ -43,6 +43,8 @@ pub(crate) struct State {
     pub(crate) limits: Limits,
     /// How PUT Object and Upload Part compute ETags.
     pub(crate) etag_mode: crate::EtagMode,
+    /// The emulated network link of the COS listener (`None`: unshaped).
+    pub(crate) link: Option<crate::link::Shaper>,
 }
 
 impl State {

@@ -1,14 +1,14 @@
 //! `cos-sts emulator`: serve a local STS + COS emulator and print its coordinates as one JSON line.
 
 use clap::Args;
-use cos_emulator::{Emulator, EtagMode, MfaDevice, OidcProvider, Role};
+use cos_emulator::{Emulator, EtagMode, Link, MfaDevice, OidcProvider, Role};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// Options of `cos-sts emulator`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  cos-sts emulator --data-dir ./cos-data --bucket examplebucket-1250000000\n  cos-sts emulator --listen 127.0.0.1:9000 --bucket media-1250000000 --region ap-beijing | head -1\n  cos-sts emulator --etag crc64   # benchmarks: ETags without MD5\n  cos-sts emulator --role uploader=role.json --oidc-provider tke-oidc,https://oidc.example,oidc.secret"
+    after_help = "Examples:\n  cos-sts emulator --data-dir ./cos-data --bucket examplebucket-1250000000\n  cos-sts emulator --listen 127.0.0.1:9000 --bucket media-1250000000 --region ap-beijing | head -1\n  cos-sts emulator --etag crc64   # benchmarks: ETags without MD5\n  cos-sts emulator --link rtt=50ms,per-conn=20MiB/s,total=160MiB/s   # a far link\n  cos-sts emulator --role uploader=role.json --oidc-provider tke-oidc,https://oidc.example,oidc.secret"
 )]
 pub(crate) struct EmulatorArgs {
     /// Address of the COS listener.
@@ -52,6 +52,11 @@ pub(crate) struct EmulatorArgs {
     /// CRC-64 and length, for benchmarks that the MD5 would limit; Content-MD5 is still checked).
     #[arg(long, default_value = "md5", value_parser = parse_etag_mode)]
     etag: EtagMode,
+    /// Shape the COS listener like a network link, for benchmarks: added round-trip time,
+    /// bandwidth per connection and in total, each direction, e.g.
+    /// `rtt=30ms,per-conn=40MiB/s,total=320MiB/s` (any subset).
+    #[arg(long, value_name = "rtt=TIME,per-conn=RATE,total=RATE")]
+    link: Option<Link>,
 }
 
 fn parse_etag_mode(name: &str) -> Result<EtagMode, String> {
@@ -88,6 +93,9 @@ fn builder(args: &EmulatorArgs) -> Result<cos_emulator::EmulatorBuilder, String>
     }
     if let Some(dir) = &args.data_dir {
         builder = builder.data_dir(dir);
+    }
+    if let Some(link) = args.link {
+        builder = builder.link(link);
     }
     for role in &args.roles {
         let (name, file) = role
@@ -249,6 +257,18 @@ mod tests {
         assert_eq!(parse(&[]).etag, EtagMode::Md5);
         assert_eq!(parse(&["--etag", "crc64"]).etag, EtagMode::Crc64);
         let bad = crate::commands::Cli::try_parse_from(["cos-sts", "emulator", "--etag", "sha1"]);
+        assert!(bad.is_err());
+    }
+
+    #[test]
+    fn link_option() {
+        assert_eq!(parse(&[]).link, None);
+        let link = parse(&["--link", "rtt=30ms,per-conn=40MiB/s,total=320MiB/s"]).link;
+        assert_eq!(
+            link.map(|l| l.to_string()).as_deref(),
+            Some("rtt=30ms,per-conn=40MiB/s,total=320MiB/s")
+        );
+        let bad = crate::commands::Cli::try_parse_from(["cos-sts", "emulator", "--link", "rtt=5"]);
         assert!(bad.is_err());
     }
 
