@@ -4,7 +4,9 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use crate::options::PutOptions;
+use adaptive::ConcurrencyPolicy;
 
+pub(crate) mod adaptive;
 mod copy;
 mod download;
 pub(crate) mod part_body;
@@ -112,8 +114,8 @@ impl Tally {
 /// ```
 #[derive(Debug, Clone)]
 pub struct UploadOptions {
-    pub(crate) part_size: u64,
-    pub(crate) concurrency: usize,
+    pub(crate) part_size: Option<u64>,
+    pub(crate) concurrency: ConcurrencyPolicy,
     pub(crate) threshold: u64,
     pub(crate) put: PutOptions,
     pub(crate) resume: bool,
@@ -124,8 +126,8 @@ pub struct UploadOptions {
 impl Default for UploadOptions {
     fn default() -> Self {
         Self {
-            part_size: 8 << 20,
-            concurrency: 8,
+            part_size: None,
+            concurrency: ConcurrencyPolicy::default(),
             threshold: 16 << 20,
             put: PutOptions::default(),
             resume: true,
@@ -136,7 +138,8 @@ impl Default for UploadOptions {
 }
 
 impl UploadOptions {
-    /// Preferred part size (default 8 MiB; raised to 1 MiB and as needed for ≤ 10000 parts).
+    /// Preferred part size (default: chosen from the file's size, about 128 parts of 1 to
+    /// 8 MiB; raised to 1 MiB and as needed for ≤ 10000 parts).
     ///
     /// ```
     /// let o = cos_client::UploadOptions::default().part_size(4 << 20);
@@ -144,12 +147,14 @@ impl UploadOptions {
     /// ```
     #[must_use]
     pub fn part_size(mut self, bytes: u64) -> Self {
-        self.part_size = bytes;
+        self.part_size = Some(bytes);
         self
     }
 
-    /// Parts in flight at once (default 8, at least 1). Peak memory is about part size ×
-    /// concurrency.
+    /// A fixed number of parts in flight (at least 1), instead of the default adaptive
+    /// concurrency, which starts at 8 and grows while the aggregate rate grows (see
+    /// [`UploadOptions::max_concurrency`]). Peak memory is about part size × concurrency,
+    /// and never more than the [memory budget](UploadOptions::memory_budget).
     ///
     /// ```
     /// let o = cos_client::UploadOptions::default().concurrency(16);
@@ -157,7 +162,46 @@ impl UploadOptions {
     /// ```
     #[must_use]
     pub fn concurrency(mut self, parts: usize) -> Self {
-        self.concurrency = parts.max(1);
+        self.concurrency.fixed = Some(parts.max(1));
+        self
+    }
+
+    /// The most parts in flight the adaptive concurrency may reach (default 64).
+    ///
+    /// ```
+    /// let o = cos_client::UploadOptions::default().max_concurrency(32);
+    /// # let _ = o;
+    /// ```
+    #[must_use]
+    pub fn max_concurrency(mut self, parts: usize) -> Self {
+        self.concurrency.max = parts.max(1);
+        self
+    }
+
+    /// Memory the transfer may hold in part buffers (default 256 MiB): concurrency is
+    /// capped at budget ÷ part size.
+    ///
+    /// ```
+    /// let o = cos_client::UploadOptions::default().memory_budget(64 << 20);
+    /// # let _ = o;
+    /// ```
+    #[must_use]
+    pub fn memory_budget(mut self, bytes: u64) -> Self {
+        self.concurrency.memory_budget = bytes;
+        self
+    }
+
+    /// A throughput to aim for, bytes per second (default none: as fast as the link
+    /// allows): concurrency stops growing once it is reached and gives back parts when the
+    /// transfer runs well above it.
+    ///
+    /// ```
+    /// let o = cos_client::UploadOptions::default().target_throughput(100 << 20);
+    /// # let _ = o;
+    /// ```
+    #[must_use]
+    pub fn target_throughput(mut self, bytes_per_second: u64) -> Self {
+        self.concurrency.target = Some(bytes_per_second).filter(|&t| t > 0);
         self
     }
 
@@ -234,8 +278,8 @@ impl UploadOptions {
 /// ```
 #[derive(Debug, Clone)]
 pub struct DownloadOptions {
-    pub(crate) part_size: u64,
-    pub(crate) concurrency: usize,
+    pub(crate) part_size: Option<u64>,
+    pub(crate) concurrency: ConcurrencyPolicy,
     pub(crate) require_crc: bool,
     pub(crate) sync: bool,
     pub(crate) progress: Option<Progress>,
@@ -244,8 +288,8 @@ pub struct DownloadOptions {
 impl Default for DownloadOptions {
     fn default() -> Self {
         Self {
-            part_size: 8 << 20,
-            concurrency: 8,
+            part_size: None,
+            concurrency: ConcurrencyPolicy::default(),
             require_crc: false,
             sync: false,
             progress: None,
@@ -254,7 +298,8 @@ impl Default for DownloadOptions {
 }
 
 impl DownloadOptions {
-    /// Size of each ranged GET (default 8 MiB).
+    /// Size of each ranged GET (default: chosen from the object's size, about 128 ranges
+    /// of 1 to 8 MiB).
     ///
     /// ```
     /// let o = cos_client::DownloadOptions::default().part_size(1 << 20);
@@ -262,11 +307,12 @@ impl DownloadOptions {
     /// ```
     #[must_use]
     pub fn part_size(mut self, bytes: u64) -> Self {
-        self.part_size = bytes;
+        self.part_size = Some(bytes);
         self
     }
 
-    /// Ranged GETs in flight at once (default 8, at least 1).
+    /// A fixed number of ranged GETs in flight (at least 1), instead of the default
+    /// adaptive concurrency, which starts at 8 and grows while the aggregate rate grows.
     ///
     /// ```
     /// let o = cos_client::DownloadOptions::default().concurrency(2);
@@ -274,7 +320,44 @@ impl DownloadOptions {
     /// ```
     #[must_use]
     pub fn concurrency(mut self, parts: usize) -> Self {
-        self.concurrency = parts.max(1);
+        self.concurrency.fixed = Some(parts.max(1));
+        self
+    }
+
+    /// The most ranged GETs in flight the adaptive concurrency may reach (default 64).
+    ///
+    /// ```
+    /// let o = cos_client::DownloadOptions::default().max_concurrency(16);
+    /// # let _ = o;
+    /// ```
+    #[must_use]
+    pub fn max_concurrency(mut self, parts: usize) -> Self {
+        self.concurrency.max = parts.max(1);
+        self
+    }
+
+    /// Memory the transfer may hold (default 256 MiB); a range in flight holds up to
+    /// 2 MiB of received bytes on their way to the file.
+    ///
+    /// ```
+    /// let o = cos_client::DownloadOptions::default().memory_budget(32 << 20);
+    /// # let _ = o;
+    /// ```
+    #[must_use]
+    pub fn memory_budget(mut self, bytes: u64) -> Self {
+        self.concurrency.memory_budget = bytes;
+        self
+    }
+
+    /// A throughput to aim for, bytes per second (default none: as fast as the link allows).
+    ///
+    /// ```
+    /// let o = cos_client::DownloadOptions::default().target_throughput(50 << 20);
+    /// # let _ = o;
+    /// ```
+    #[must_use]
+    pub fn target_throughput(mut self, bytes_per_second: u64) -> Self {
+        self.concurrency.target = Some(bytes_per_second).filter(|&t| t > 0);
         self
     }
 

@@ -24,15 +24,14 @@ pub(crate) struct UploadArgs {
     file: PathBuf,
     /// The object key.
     key: String,
-    /// Part size of a multipart upload (e.g. `8MiB`).
-    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
-    part_size: u64,
+    /// Part size of a multipart upload (e.g. `8MiB`; default: from the file's size).
+    #[arg(long, value_parser = parse_size)]
+    part_size: Option<u64>,
     /// Files larger than this are sent in parts.
     #[arg(long, default_value = "16MiB", value_parser = parse_size)]
     threshold: u64,
-    /// Parts sent at once.
-    #[arg(long, default_value_t = 8)]
-    concurrency: usize,
+    #[command(flatten)]
+    tuning: Tuning,
     /// Start afresh instead of resuming an unfinished upload of the same key.
     #[arg(long)]
     no_resume: bool,
@@ -53,14 +52,53 @@ pub(crate) struct DownloadArgs {
     key: String,
     /// The local file (written next to it first and renamed once the CRC-64 matches).
     file: PathBuf,
-    /// Range size of the parallel GETs.
-    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
-    part_size: u64,
-    /// Ranges fetched at once.
-    #[arg(long, default_value_t = 8)]
-    concurrency: usize,
+    /// Range size of the parallel GETs (default: from the object's size).
+    #[arg(long, value_parser = parse_size)]
+    part_size: Option<u64>,
+    #[command(flatten)]
+    tuning: Tuning,
     #[command(flatten)]
     cos: CosArgs,
+}
+
+/// How many parts a transfer keeps in flight.
+#[derive(Debug, Args)]
+pub(crate) struct Tuning {
+    /// Parts in flight at once (default: adaptive, growing from 8 while the aggregate rate
+    /// grows and backing off on throttling).
+    #[arg(long)]
+    concurrency: Option<usize>,
+    /// Memory a transfer may hold in part buffers (part size × concurrency stays below it).
+    #[arg(long, default_value = "256MiB", value_parser = parse_size)]
+    memory_budget: u64,
+    /// A throughput to aim for per transfer (e.g. `100MiB`, per second): concurrency stops
+    /// growing once it is reached.
+    #[arg(long, value_parser = parse_size)]
+    target_throughput: Option<u64>,
+}
+
+impl Tuning {
+    pub(crate) fn upload(&self, mut options: UploadOptions) -> UploadOptions {
+        options = options.memory_budget(self.memory_budget);
+        if let Some(parts) = self.concurrency {
+            options = options.concurrency(parts);
+        }
+        if let Some(rate) = self.target_throughput {
+            options = options.target_throughput(rate);
+        }
+        options
+    }
+
+    pub(crate) fn download(&self, mut options: DownloadOptions) -> DownloadOptions {
+        options = options.memory_budget(self.memory_budget);
+        if let Some(parts) = self.concurrency {
+            options = options.concurrency(parts);
+        }
+        if let Some(rate) = self.target_throughput {
+            options = options.target_throughput(rate);
+        }
+        options
+    }
 }
 
 /// Options of `cos-sts copy`.
@@ -110,12 +148,15 @@ pub(crate) fn upload(args: &UploadArgs) -> CommandResult {
         .len();
     let client = args.cos.client()?;
     let (display, progress) = TransferProgress::new(Stream::Stderr, "upload", 0, size);
-    let mut options = UploadOptions::default()
-        .part_size(args.part_size)
-        .multipart_threshold(args.threshold)
-        .concurrency(args.concurrency)
-        .resume(!args.no_resume)
-        .progress(progress);
+    let mut options = args.tuning.upload(
+        UploadOptions::default()
+            .multipart_threshold(args.threshold)
+            .resume(!args.no_resume)
+            .progress(progress),
+    );
+    if let Some(part_size) = args.part_size {
+        options = options.part_size(part_size);
+    }
     if let Some(content_type) = &args.content_type {
         options = options.put_options(cos_client::PutOptions::default().content_type(content_type));
     }
@@ -149,10 +190,12 @@ pub(crate) fn download(args: &DownloadArgs) -> CommandResult {
         .map_err(|e| cos_failure(&e))?;
     let (display, progress) =
         TransferProgress::new(Stream::Stderr, "download", 0, head.content_length);
-    let options = DownloadOptions::default()
-        .part_size(args.part_size)
-        .concurrency(args.concurrency)
-        .progress(progress);
+    let mut options = args
+        .tuning
+        .download(DownloadOptions::default().progress(progress));
+    if let Some(part_size) = args.part_size {
+        options = options.part_size(part_size);
+    }
     let started = Instant::now();
     let result = runtime.block_on(client.download_file(&args.key, &args.file, &options));
     display.finish();

@@ -1,0 +1,300 @@
+//! How many parts a transfer keeps in flight, and how large they are, chosen from the
+//! object's size and the throughput it observes.
+//!
+//! Parts are sized so that an object has enough of them to spread over many connections
+//! (about 128, between 1 and 8 MiB, larger only when COS's 10 000-part limit asks for it).
+//! Concurrency starts at 8 and is judged once per *round* (as many finished parts as were
+//! in flight): while a round's aggregate rate beats the previous round's by 10 %, it grows
+//! by half; when it stops growing it settles at the better of the last two; when the
+//! client had to retry during the round (COS throttling with 503 `SlowDown`, errors,
+//! broken connections) it halves; with a target throughput it grows only below the target
+//! and gives back one part when well above it. It never exceeds the memory budget
+//! (part size × concurrency for uploads), the number of parts or the configured maximum.
+
+use std::time::Instant;
+
+/// Concurrency a transfer starts with before it has observed anything.
+pub(crate) const INITIAL_CONCURRENCY: usize = 8;
+
+/// Default most parts in flight at once.
+pub(crate) const DEFAULT_MAX_CONCURRENCY: usize = 64;
+
+/// Default memory budget of one transfer: part size × concurrency stays below it.
+pub(crate) const DEFAULT_MEMORY_BUDGET: u64 = 256 << 20;
+
+/// Largest part chosen automatically.
+const AUTO_PART_MAX: u64 = 8 << 20;
+
+/// Parts an automatically sized object is cut into (at most).
+const AUTO_PARTS: u64 = 128;
+
+/// A part size for an object of `size` bytes when none was configured: about 128 parts,
+/// between 1 MiB and 8 MiB, rounded up to a whole MiB.
+///
+/// ```ignore
+/// assert_eq!(auto_part_size(1 << 30), 8 << 20);
+/// ```
+pub(crate) fn auto_part_size(size: u64) -> u64 {
+    const MIB: u64 = 1 << 20;
+    size.div_ceil(AUTO_PARTS)
+        .div_ceil(MIB)
+        .saturating_mul(MIB)
+        .clamp(MIB, AUTO_PART_MAX)
+}
+
+/// How a transfer's concurrency is decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ConcurrencyPolicy {
+    /// A fixed concurrency (no adaptation), if configured.
+    pub(crate) fixed: Option<usize>,
+    /// The most parts in flight when adapting.
+    pub(crate) max: usize,
+    /// Bytes of memory a transfer may hold.
+    pub(crate) memory_budget: u64,
+    /// Bytes per second above which concurrency stops growing.
+    pub(crate) target: Option<u64>,
+}
+
+impl Default for ConcurrencyPolicy {
+    fn default() -> Self {
+        Self {
+            fixed: None,
+            max: DEFAULT_MAX_CONCURRENCY,
+            memory_budget: DEFAULT_MEMORY_BUDGET,
+            target: None,
+        }
+    }
+}
+
+/// The live concurrency of one transfer.
+#[derive(Debug)]
+pub(crate) struct Concurrency {
+    limit: usize,
+    max: usize,
+    adaptive: bool,
+    target: Option<f64>,
+    /// Whether growing still pays off.
+    growing: bool,
+    previous: Option<(usize, f64)>,
+    round_started: Instant,
+    round_bytes: u64,
+    round_parts: usize,
+    retries_at_round_start: u64,
+}
+
+impl Concurrency {
+    /// The concurrency of a transfer of `parts` parts, each holding `memory_per_part` bytes
+    /// while in flight; `retries` is the client's retry count now.
+    pub(crate) fn new(
+        policy: &ConcurrencyPolicy,
+        parts: u64,
+        memory_per_part: u64,
+        retries: u64,
+    ) -> Self {
+        let by_memory = policy.memory_budget / memory_per_part.max(1);
+        let by_parts = usize::try_from(parts).unwrap_or(usize::MAX);
+        let by_memory = usize::try_from(by_memory).unwrap_or(usize::MAX);
+        let ceiling = policy
+            .fixed
+            .unwrap_or(policy.max)
+            .min(by_memory)
+            .min(by_parts)
+            .max(1);
+        let limit = policy
+            .fixed
+            .unwrap_or(INITIAL_CONCURRENCY)
+            .clamp(1, ceiling);
+        Self {
+            limit,
+            max: ceiling,
+            adaptive: policy.fixed.is_none(),
+            target: policy.target.map(|t| t as f64),
+            growing: true,
+            previous: None,
+            round_started: Instant::now(),
+            round_bytes: 0,
+            round_parts: 0,
+            retries_at_round_start: retries,
+        }
+    }
+
+    /// The most parts this transfer will ever have in flight.
+    pub(crate) fn max(&self) -> usize {
+        self.max
+    }
+
+    /// Parts that may be in flight now.
+    pub(crate) fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Records a finished part of `bytes`; `retries` is the client's retry count now.
+    pub(crate) fn part_done(&mut self, bytes: u64, retries: u64) {
+        self.part_done_at(bytes, retries, Instant::now());
+    }
+
+    fn part_done_at(&mut self, bytes: u64, retries: u64, now: Instant) {
+        self.round_bytes += bytes;
+        self.round_parts += 1;
+        if !self.adaptive || self.round_parts < self.limit {
+            return;
+        }
+        let seconds = now
+            .saturating_duration_since(self.round_started)
+            .as_secs_f64()
+            .max(1e-6);
+        let rate = self.round_bytes as f64 / seconds;
+        let throttled = retries > self.retries_at_round_start;
+        self.decide(rate, throttled);
+        self.round_started = now;
+        self.round_bytes = 0;
+        self.round_parts = 0;
+        self.retries_at_round_start = retries;
+    }
+
+    fn decide(&mut self, rate: f64, throttled: bool) {
+        let current = (self.limit, rate);
+        if throttled {
+            self.limit = (self.limit / 2).max(1);
+            self.growing = false;
+            self.previous = None;
+            tracing::debug!(
+                limit = self.limit,
+                "retries during the round: concurrency halved"
+            );
+            return;
+        }
+        if let Some(target) = self.target {
+            if rate > target * 1.1 && self.limit > 1 {
+                self.limit -= 1;
+                return;
+            }
+            if rate >= target {
+                return;
+            }
+        }
+        if !self.growing {
+            return;
+        }
+        match self.previous {
+            Some((limit, previous)) if rate < previous * 1.1 => {
+                // The last step bought less than 10 %: the link is full.
+                self.growing = false;
+                if rate < previous {
+                    self.limit = limit;
+                }
+                tracing::debug!(limit = self.limit, "aggregate rate stopped growing");
+            }
+            _ => {
+                self.previous = Some(current);
+                let grown = self.limit + (self.limit / 2).max(1);
+                self.limit = grown.min(self.max);
+                if self.limit == current.0 {
+                    self.growing = false;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::time::Duration;
+
+    /// Feeds rounds at the rate `rate_of(limit)` and returns the limits seen.
+    fn run(policy: ConcurrencyPolicy, rate_of: impl Fn(usize) -> f64, rounds: usize) -> Vec<usize> {
+        let mut c = Concurrency::new(&policy, 10_000, 8 << 20, 0);
+        let mut now = c.round_started;
+        let mut seen = vec![c.limit()];
+        for _ in 0..rounds {
+            let limit = c.limit();
+            let part = 8u64 << 20;
+            let seconds = (limit as u64 * part) as f64 / rate_of(limit);
+            for _ in 0..limit {
+                now += Duration::from_secs_f64(seconds / limit as f64);
+                c.part_done_at(part, 0, now);
+            }
+            seen.push(c.limit());
+        }
+        seen
+    }
+
+    #[test]
+    fn part_size_follows_object_size() {
+        assert_eq!(auto_part_size(0), 1 << 20);
+        assert_eq!(auto_part_size(64 << 20), 1 << 20);
+        assert_eq!(auto_part_size(512 << 20), 4 << 20);
+        assert_eq!(auto_part_size(1 << 30), 8 << 20);
+        assert_eq!(auto_part_size(100 << 30), 8 << 20);
+    }
+
+    #[test]
+    fn grows_while_the_rate_grows_and_settles_at_the_ceiling() {
+        // 20 MiB/s per connection, 320 MiB/s in all: 16 connections fill the link.
+        let link = |limit: usize| (limit as f64 * 20.0).min(320.0) * 1048576.0;
+        let seen = run(ConcurrencyPolicy::default(), link, 10);
+        let last = *seen.last().unwrap();
+        assert!((16..=32).contains(&last), "{seen:?}");
+        assert_eq!(
+            seen[seen.len() - 1],
+            seen[seen.len() - 3],
+            "settled: {seen:?}"
+        );
+    }
+
+    #[test]
+    fn the_memory_budget_and_the_maximum_bound_growth() {
+        let unlimited = |limit: usize| limit as f64 * 1e9;
+        let policy = ConcurrencyPolicy {
+            memory_budget: 64 << 20,
+            ..ConcurrencyPolicy::default()
+        };
+        assert!(run(policy, unlimited, 10).iter().all(|&l| l <= 8));
+        let seen = run(ConcurrencyPolicy::default(), unlimited, 20);
+        assert!(seen.iter().all(|&l| l <= 32), "256 MiB / 8 MiB: {seen:?}");
+        let policy = ConcurrencyPolicy {
+            max: 12,
+            memory_budget: u64::MAX,
+            ..ConcurrencyPolicy::default()
+        };
+        assert_eq!(*run(policy, unlimited, 10).last().unwrap(), 12);
+    }
+
+    #[test]
+    fn retries_halve_and_stop_growth() {
+        let mut c = Concurrency::new(&ConcurrencyPolicy::default(), 1000, 1 << 20, 0);
+        assert_eq!(c.limit(), 8);
+        for _ in 0..8 {
+            c.part_done(1 << 20, 3);
+        }
+        assert_eq!(c.limit(), 4);
+        for _ in 0..4 {
+            c.part_done(1 << 20, 3);
+        }
+        assert_eq!(c.limit(), 4, "no growth after throttling");
+    }
+
+    #[test]
+    fn a_target_caps_growth() {
+        let link = |limit: usize| limit as f64 * 10.0 * 1048576.0;
+        let policy = ConcurrencyPolicy {
+            target: Some(50 << 20),
+            ..ConcurrencyPolicy::default()
+        };
+        let seen = run(policy, link, 12);
+        let last = *seen.last().unwrap();
+        assert!((5..=6).contains(&last), "{seen:?}");
+    }
+
+    #[test]
+    fn a_fixed_concurrency_never_moves() {
+        let policy = ConcurrencyPolicy {
+            fixed: Some(3),
+            ..ConcurrencyPolicy::default()
+        };
+        let seen = run(policy, |l| l as f64 * 1e6, 5);
+        assert!(seen.iter().all(|&l| l == 3), "{seen:?}");
+    }
+}
