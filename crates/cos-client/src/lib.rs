@@ -68,7 +68,8 @@ pub use plan::{MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, MultipartPlan, PartRange
 pub use presign::PostObjectForm;
 pub use retry::RetryConfig;
 pub use transfer::{
-    CopyOptions, DownloadOptions, DownloadOutput, Progress, UploadOptions, UploadOutput,
+    CopyOptions, DirectoryFailure, DirectoryOptions, DirectorySummary, DownloadOptions,
+    DownloadOutput, Progress, UploadOptions, UploadOutput,
 };
 
 #[cfg(test)]

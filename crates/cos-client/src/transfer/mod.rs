@@ -8,11 +8,13 @@ use adaptive::ConcurrencyPolicy;
 
 pub(crate) mod adaptive;
 mod copy;
+mod directory;
 mod download;
 pub(crate) mod part_body;
 mod upload;
 
 pub use copy::CopyOptions;
+pub use directory::{DirectoryFailure, DirectoryOptions, DirectorySummary};
 pub use download::DownloadOutput;
 pub use upload::UploadOutput;
 
