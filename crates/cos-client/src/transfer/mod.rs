@@ -278,7 +278,7 @@ impl UploadOptions {
 /// let options = cos_client::DownloadOptions::default().part_size(16 << 20).concurrency(4);
 /// # let _ = options;
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct DownloadOptions {
     pub(crate) part_size: Option<u64>,
     pub(crate) concurrency: ConcurrencyPolicy,
@@ -287,17 +287,6 @@ pub struct DownloadOptions {
     pub(crate) progress: Option<Progress>,
 }
 
-impl Default for DownloadOptions {
-    fn default() -> Self {
-        Self {
-            part_size: None,
-            concurrency: ConcurrencyPolicy::default(),
-            require_crc: false,
-            sync: false,
-            progress: None,
-        }
-    }
-}
 
 impl DownloadOptions {
     /// Size of each ranged GET (default: chosen from the object's size, about 128 ranges
