@@ -287,7 +287,6 @@ pub struct DownloadOptions {
     pub(crate) progress: Option<Progress>,
 }
 
-
 impl DownloadOptions {
     /// Size of each ranged GET (default: chosen from the object's size, about 128 ranges
     /// of 1 to 8 MiB).
