@@ -30,7 +30,7 @@
     clippy::indexing_slicing
 )]
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -39,10 +39,10 @@ use cos_client::{Client, DirectoryOptions, DownloadOptions, Endpoint, UploadOpti
 use sts_client::provider::StaticProvider;
 use tc3_signer::Credential;
 
-const BUCKET: &str = "examplebucket-1250000000";
-const REGION: &str = "ap-guangzhou";
-const ID: &str = "AKIDBENCHMARKROOT";
-const KEY: &str = "benchmark-root-secret";
+#[path = "bench_support/mod.rs"]
+mod bench_support;
+
+use bench_support::{BUCKET, ID, KEY, REGION};
 
 /// The link shapes: name, `--link` value, aggregate ceiling in MiB/s.
 const LINKS: [(&str, &str, f64); 2] = [
@@ -137,30 +137,6 @@ fn measure(program: &str, args: &[&str], envs: &[(&str, &str)]) -> Option<Measur
         cpu: user + system,
         rss_mib: rss_kib / 1024.0,
     })
-}
-
-fn serve(link: &str) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let mut builder = cos_emulator::Emulator::builder()
-            .region(REGION)
-            .bucket(BUCKET)
-            .root_key(ID, KEY)
-            .in_memory()
-            .etag_mode(cos_emulator::EtagMode::Crc64);
-        if link != "none" {
-            builder = builder.link(link.parse().unwrap());
-        }
-        let emulator = builder.start().await.unwrap();
-        println!("{}", emulator.cos_addr());
-        std::io::stdout().flush().unwrap();
-        let mut line = String::new();
-        let _ = tokio::task::spawn_blocking(move || std::io::stdin().read_line(&mut line)).await;
-        emulator.shutdown().await;
-    });
 }
 
 fn client_for(addr: &str) -> Client {
@@ -376,23 +352,36 @@ impl Run<'_> {
         )
     }
 
-    /// Uploads with `upload`, deletes the object again (the emulator keeps objects in
-    /// memory), downloads `bench/object.bin` with `download`, removes the file.
-    fn row(
-        &self,
-        label: &str,
-        upload: impl FnOnce(&Path, &str) -> Option<Measured>,
-        download: impl FnOnce(&Path, &str) -> Option<Measured>,
-        client: &Client,
-        runtime: &tokio::runtime::Runtime,
-    ) -> Row {
-        let key = format!(
-            "bench/{}.bin",
-            label.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
-        );
-        let up = upload(self.source, &key);
-        let _ = runtime.block_on(client.delete_object(&key));
-        let down = download(&self.target(), "bench/object.bin");
+    /// One transfer by `peer`.
+    fn transfer(&self, peer: Peer, mode: &str, local: &Path, key: &str) -> Option<Measured> {
+        match peer {
+            Peer::Ours => self.cos_client(mode, local, key),
+            Peer::Python { part, threads } => self.python_sdk(mode, local, key, part, threads),
+            Peer::Node => self.node_sdk(mode, local, key),
+            Peer::Coscmd if mode == "upload" => {
+                self.coscmd(&["upload", local.to_str().unwrap(), key])
+            }
+            Peer::Coscmd => self.coscmd(&["download", "-f", key, local.to_str().unwrap()]),
+        }
+    }
+
+    /// `peer` uploads the source (cos-client to `bench/object.bin`, which every peer then
+    /// downloads; the others to a key deleted again, as the emulator keeps objects in
+    /// memory) and downloads `bench/object.bin`, checking its size.
+    fn row(&self, peer: Peer, client: &Client, runtime: &tokio::runtime::Runtime) -> Row {
+        let label = peer.label();
+        let key = match peer {
+            Peer::Ours => "bench/object.bin".to_owned(),
+            _ => format!(
+                "bench/{}.bin",
+                label.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+            ),
+        };
+        let up = self.transfer(peer, "upload", self.source, &key);
+        if peer != Peer::Ours {
+            let _ = runtime.block_on(client.delete_object(&key));
+        }
+        let down = self.transfer(peer, "download", &self.target(), "bench/object.bin");
         if down.is_some() {
             let size = std::fs::metadata(self.target())
                 .map(|m| m.len())
@@ -404,10 +393,38 @@ impl Run<'_> {
             );
         }
         let _ = std::fs::remove_file(self.target());
-        Row {
-            label: label.to_owned(),
-            up,
-            down,
+        Row { label, up, down }
+    }
+}
+
+/// A client under test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Peer {
+    Ours,
+    /// The Python SDK; `default` leaves the SDK's own part size or thread count.
+    Python {
+        part: &'static str,
+        threads: &'static str,
+    },
+    Node,
+    Coscmd,
+}
+
+impl Peer {
+    const PYTHON_DEFAULTS: Self = Self::Python {
+        part: "default",
+        threads: "default",
+    };
+
+    fn label(self) -> String {
+        match self {
+            Self::Ours => "cos-client (defaults)".to_owned(),
+            Self::PYTHON_DEFAULTS => "Python SDK (defaults)".to_owned(),
+            Self::Python { part, threads } => {
+                format!("Python SDK ({part} MiB x {threads} threads)")
+            }
+            Self::Node => "Node SDK (defaults)".to_owned(),
+            Self::Coscmd => "coscmd (defaults)".to_owned(),
         }
     }
 }
@@ -431,7 +448,7 @@ fn cell(value: Option<f64>, digits: usize) -> String {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
-        Some("--serve") => return serve(&args[2]),
+        Some("--serve") => return bench_support::serve("crc64", &args[2]),
         Some("--client") => return client_process(&args[2], &args[3], &args[4], &args[5]),
         _ => {}
     }
@@ -448,20 +465,7 @@ fn main() {
         .unwrap_or_else(std::env::temp_dir);
     let work = tempfile::tempdir_in(&base).unwrap();
     let source = work.path().join("source.bin");
-    {
-        let mut file = std::io::BufWriter::new(std::fs::File::create(&source).unwrap());
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut block = vec![0u8; 1 << 20];
-        for _ in 0..mib {
-            for chunk in block.chunks_mut(8) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
-            }
-            file.write_all(&block).unwrap();
-        }
-    }
+    bench_support::write_source(&source, mib);
     let bytes = (mib << 20) as f64;
     let peers = Peers::find();
     let coscmd_conf = work.path().join("cos.conf");
@@ -497,60 +501,34 @@ fn main() {
         };
         let client = client_for(&run.served.addr);
         let mut rows = Vec::new();
-        // cos-client uploads the object every client then downloads.
-        rows.push(run.row(
-            "cos-client (defaults)",
-            |src, _| run.cos_client("upload", src, "bench/object.bin"),
-            |dst, key| run.cos_client("download", dst, key),
-            &client,
-            &runtime,
-        ));
-        rows.push(run.row(
-            "Python SDK (defaults)",
-            |src, key| run.python_sdk("upload", src, key, "default", "default"),
-            |dst, key| run.python_sdk("download", dst, key, "default", "default"),
-            &client,
-            &runtime,
-        ));
         let mut best_up: Option<(String, Measured)> = None;
         let mut best_down: Option<(String, Measured)> = None;
-        for (part, threads) in [("8", "16"), ("8", "32")] {
-            let label = format!("Python SDK ({part} MiB x {threads} threads)");
-            let row = run.row(
-                &label,
-                |src, key| run.python_sdk("upload", src, key, part, threads),
-                |dst, key| run.python_sdk("download", dst, key, part, threads),
-                &client,
-                &runtime,
-            );
-            if let Some(up) = row.up
-                && best_up.as_ref().is_none_or(|(_, b)| up.seconds < b.seconds)
-            {
-                best_up = Some((label.clone(), up));
-            }
-            if let Some(down) = row.down
-                && best_down
-                    .as_ref()
-                    .is_none_or(|(_, b)| down.seconds < b.seconds)
-            {
-                best_down = Some((label.clone(), down));
+        for peer in [
+            Peer::Ours,
+            Peer::PYTHON_DEFAULTS,
+            Peer::Python {
+                part: "8",
+                threads: "16",
+            },
+            Peer::Python {
+                part: "8",
+                threads: "32",
+            },
+            Peer::Node,
+            Peer::Coscmd,
+        ] {
+            let row = run.row(peer, &client, &runtime);
+            if matches!(peer, Peer::Python { .. }) {
+                for (best, measured) in [(&mut best_up, row.up), (&mut best_down, row.down)] {
+                    if let Some(m) = measured
+                        && best.as_ref().is_none_or(|(_, b)| m.seconds < b.seconds)
+                    {
+                        *best = Some((row.label.clone(), m));
+                    }
+                }
             }
             rows.push(row);
         }
-        rows.push(run.row(
-            "Node SDK (defaults)",
-            |src, key| run.node_sdk("upload", src, key),
-            |dst, key| run.node_sdk("download", dst, key),
-            &client,
-            &runtime,
-        ));
-        rows.push(run.row(
-            "coscmd (defaults)",
-            |src, key| run.coscmd(&["upload", src.to_str().unwrap(), key]),
-            |dst, key| run.coscmd(&["download", "-f", key, dst.to_str().unwrap()]),
-            &client,
-            &runtime,
-        ));
         println!("#### {name} link: `{link}` (aggregate ceiling {ceiling:.0} MiB/s each way)");
         println!();
         println!(
@@ -605,39 +583,10 @@ fn main() {
             coscmd_conf: coscmd_conf.clone(),
         };
         let client = client_for(&run.served.addr);
-        runtime
-            .block_on(client.upload_file(&source, "bench/object.bin", &UploadOptions::default()))
-            .unwrap();
-        let rows = [
-            run.row(
-                "cos-client (defaults)",
-                |src, key| run.cos_client("upload", src, key),
-                |dst, key| run.cos_client("download", dst, key),
-                &client,
-                &runtime,
-            ),
-            run.row(
-                "Python SDK (defaults)",
-                |src, key| run.python_sdk("upload", src, key, "default", "default"),
-                |dst, key| run.python_sdk("download", dst, key, "default", "default"),
-                &client,
-                &runtime,
-            ),
-            run.row(
-                "Node SDK (defaults)",
-                |src, key| run.node_sdk("upload", src, key),
-                |dst, key| run.node_sdk("download", dst, key),
-                &client,
-                &runtime,
-            ),
-            run.row(
-                "coscmd (defaults)",
-                |src, key| run.coscmd(&["upload", src.to_str().unwrap(), key]),
-                |dst, key| run.coscmd(&["download", "-f", key, dst.to_str().unwrap()]),
-                &client,
-                &runtime,
-            ),
-        ];
+        let rows: Vec<Row> = [Peer::Ours, Peer::PYTHON_DEFAULTS, Peer::Node, Peer::Coscmd]
+            .into_iter()
+            .map(|peer| run.row(peer, &client, &runtime))
+            .collect();
         let gib = bytes / f64::from(1 << 30);
         println!(
             "#### Client CPU per GiB on plain loopback (user + system of the client process, start-up included)"

@@ -409,10 +409,14 @@ impl<S: AsyncRead + Unpin> AsyncRead for Shaped<S> {
         if buf.remaining() == 0 {
             return Poll::Ready(Ok(()));
         }
+        let holding = shaping.held_from < shaping.held.len();
         if let Turn::Waiting { extra } = shaping.turn
             && !shaping.rtt.is_zero()
+            && !holding
         {
             // The first bytes of a request: read them, then hold them for the round trip.
+            // (Bytes still held from before, say of a body the server answered early, go
+            // out first, or the stream would lose them.)
             let mut first = vec![0u8; MAX_CHUNK];
             let mut first_buf = ReadBuf::new(&mut first);
             ready!(Pin::new(&mut this.inner).poll_read(cx, &mut first_buf))?;
@@ -425,8 +429,8 @@ impl<S: AsyncRead + Unpin> AsyncRead for Shaped<S> {
             shaping.held_from = 0;
             let release = Instant::now() + shaping.rtt + extra;
             shaping.release.as_mut().reset(release);
+            shaping.turn = Turn::Receiving;
         }
-        shaping.turn = Turn::Receiving;
         if shaping.held_from < shaping.held.len() {
             ready!(shaping.release.as_mut().poll(cx));
             let allowed = ready!(shaping.read.poll_allowance(cx));
@@ -441,6 +445,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Shaped<S> {
             }
             return Poll::Ready(Ok(()));
         }
+        shaping.turn = Turn::Receiving;
         let allowed = ready!(shaping.read.poll_allowance(cx));
         let limit = allowed.min(buf.remaining());
         let mut limited = ReadBuf::new(buf.initialize_unfilled_to(limit));

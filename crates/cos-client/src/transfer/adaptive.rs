@@ -2,10 +2,13 @@
 //! object's size and the throughput it observes.
 //!
 //! Parts are sized so that an object has enough of them to spread over many connections
-//! (about 128, between 1 and 8 MiB, larger only when COS's 10 000-part limit asks for it).
+//! (about 512, between 1 and 8 MiB, larger only when COS's 10 000-part limit asks for it:
+//! 2 MiB for 1 GiB, so that the 32 to 64 parts a far link needs in flight hold 64 to
+//! 128 MiB).
 //! Concurrency starts at 8 and is judged once per *round* (as many finished parts as were
-//! in flight): while a round's aggregate rate beats the previous round's by 10 %, it grows
-//! by half; when it stops growing it settles at the better of the last two; when the
+//! in flight): while a round's aggregate rate beats the previous round's by 10 %, it
+//! doubles; when a step bought less than that, it goes back to the previous concurrency
+//! (the same rate with fewer parts in memory) and stays there; when the
 //! client had to retry during the round (COS throttling with 503 `SlowDown`, errors,
 //! broken connections) it halves; with a target throughput it grows only below the target
 //! and gives back one part when well above it. It never exceeds the memory budget
@@ -26,10 +29,11 @@ pub(crate) const DEFAULT_MEMORY_BUDGET: u64 = 256 << 20;
 const AUTO_PART_MAX: u64 = 8 << 20;
 
 /// Parts an automatically sized object is cut into (at most).
-const AUTO_PARTS: u64 = 128;
+const AUTO_PARTS: u64 = 512;
 
-/// A part size for an object of `size` bytes when none was configured: about 128 parts,
-/// between 1 MiB and 8 MiB, rounded up to a whole MiB.
+/// A part size for an object of `size` bytes when none was configured: about 512 parts,
+/// between 1 MiB and 8 MiB, rounded up to a whole MiB (small parts keep the memory of many
+/// parts in flight low, which a far link needs).
 ///
 /// ```ignore
 /// assert_eq!(auto_part_size(1 << 30), 8 << 20);
@@ -42,9 +46,23 @@ pub(crate) fn auto_part_size(size: u64) -> u64 {
         .clamp(MIB, AUTO_PART_MAX)
 }
 
-/// How a transfer's concurrency is decided.
+/// How many parts a transfer keeps in flight: adaptive by default (start at 8, grow while
+/// the aggregate rate grows, back off when requests are retried), or fixed; bounded by a
+/// maximum and a memory budget, optionally aiming at a target throughput. Set it with
+/// [`UploadOptions::parallelism`](crate::UploadOptions::parallelism) or
+/// [`DownloadOptions::parallelism`](crate::DownloadOptions::parallelism).
+///
+/// ```
+/// let parallelism = cos_client::Parallelism::default()
+///     .max_concurrency(32)
+///     .memory_budget(128 << 20)
+///     .target_throughput(200 << 20);
+/// let options = cos_client::UploadOptions::default().parallelism(parallelism);
+/// # let _ = options;
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ConcurrencyPolicy {
+#[must_use]
+pub struct Parallelism {
     /// A fixed concurrency (no adaptation), if configured.
     pub(crate) fixed: Option<usize>,
     /// The most parts in flight when adapting.
@@ -55,7 +73,7 @@ pub(crate) struct ConcurrencyPolicy {
     pub(crate) target: Option<u64>,
 }
 
-impl Default for ConcurrencyPolicy {
+impl Default for Parallelism {
     fn default() -> Self {
         Self {
             fixed: None,
@@ -63,6 +81,55 @@ impl Default for ConcurrencyPolicy {
             memory_budget: DEFAULT_MEMORY_BUDGET,
             target: None,
         }
+    }
+}
+
+impl Parallelism {
+    /// A fixed number of parts in flight (at least 1) instead of adapting.
+    ///
+    /// ```
+    /// let p = cos_client::Parallelism::default().fixed(4);
+    /// # let _ = p;
+    /// ```
+    pub fn fixed(mut self, parts: usize) -> Self {
+        self.fixed = Some(parts.max(1));
+        self
+    }
+
+    /// The most parts in flight the adaptive concurrency may reach (default 64).
+    ///
+    /// ```
+    /// let p = cos_client::Parallelism::default().max_concurrency(16);
+    /// # let _ = p;
+    /// ```
+    pub fn max_concurrency(mut self, parts: usize) -> Self {
+        self.max = parts.max(1);
+        self
+    }
+
+    /// Memory the transfer may hold (default 256 MiB): an upload part holds its size, a
+    /// ranged GET up to 2 MiB on its way to the file; concurrency is capped at budget ÷ that.
+    ///
+    /// ```
+    /// let p = cos_client::Parallelism::default().memory_budget(64 << 20);
+    /// # let _ = p;
+    /// ```
+    pub fn memory_budget(mut self, bytes: u64) -> Self {
+        self.memory_budget = bytes;
+        self
+    }
+
+    /// A throughput to aim for, bytes per second (default none: as fast as the link
+    /// allows): concurrency stops growing once it is reached and gives back parts when the
+    /// transfer runs well above it.
+    ///
+    /// ```
+    /// let p = cos_client::Parallelism::default().target_throughput(100 << 20);
+    /// # let _ = p;
+    /// ```
+    pub fn target_throughput(mut self, bytes_per_second: u64) -> Self {
+        self.target = Some(bytes_per_second).filter(|&t| t > 0);
+        self
     }
 }
 
@@ -86,7 +153,7 @@ impl Concurrency {
     /// The concurrency of a transfer of `parts` parts, each holding `memory_per_part` bytes
     /// while in flight; `retries` is the client's retry count now.
     pub(crate) fn new(
-        policy: &ConcurrencyPolicy,
+        policy: &Parallelism,
         parts: u64,
         memory_per_part: u64,
         retries: u64,
@@ -178,17 +245,15 @@ impl Concurrency {
         }
         match self.previous {
             Some((limit, previous)) if rate < previous * 1.1 => {
-                // The last step bought less than 10 %: the link is full.
+                // The last step bought less than 10 %: the link is full, and the previous
+                // concurrency carried about as much with fewer parts in memory.
                 self.growing = false;
-                if rate < previous {
-                    self.limit = limit;
-                }
+                self.limit = limit;
                 tracing::debug!(limit = self.limit, "aggregate rate stopped growing");
             }
             _ => {
                 self.previous = Some(current);
-                let grown = self.limit + (self.limit / 2).max(1);
-                self.limit = grown.min(self.max);
+                self.limit = (self.limit * 2).min(self.max);
                 if self.limit == current.0 {
                     self.growing = false;
                 }
@@ -204,7 +269,7 @@ mod tests {
     use std::time::Duration;
 
     /// Feeds rounds at the rate `rate_of(limit)` and returns the limits seen.
-    fn run(policy: ConcurrencyPolicy, rate_of: impl Fn(usize) -> f64, rounds: usize) -> Vec<usize> {
+    fn run(policy: Parallelism, rate_of: impl Fn(usize) -> f64, rounds: usize) -> Vec<usize> {
         let mut c = Concurrency::new(&policy, 10_000, 8 << 20, 0);
         let mut now = c.round_started;
         let mut seen = vec![c.limit()];
@@ -225,8 +290,10 @@ mod tests {
     fn part_size_follows_object_size() {
         assert_eq!(auto_part_size(0), 1 << 20);
         assert_eq!(auto_part_size(64 << 20), 1 << 20);
-        assert_eq!(auto_part_size(512 << 20), 4 << 20);
-        assert_eq!(auto_part_size(1 << 30), 8 << 20);
+        assert_eq!(auto_part_size(512 << 20), 1 << 20);
+        assert_eq!(auto_part_size(1 << 30), 2 << 20);
+        assert_eq!(auto_part_size(3 << 30), 6 << 20);
+        assert_eq!(auto_part_size(5 << 30), 8 << 20);
         assert_eq!(auto_part_size(100 << 30), 8 << 20);
     }
 
@@ -234,37 +301,36 @@ mod tests {
     fn grows_while_the_rate_grows_and_settles_at_the_ceiling() {
         // 20 MiB/s per connection, 320 MiB/s in all: 16 connections fill the link.
         let link = |limit: usize| (limit as f64 * 20.0).min(320.0) * 1048576.0;
-        let seen = run(ConcurrencyPolicy::default(), link, 10);
-        let last = *seen.last().unwrap();
-        assert!((16..=32).contains(&last), "{seen:?}");
+        let seen = run(Parallelism::default(), link, 10);
         assert_eq!(
-            seen[seen.len() - 1],
-            seen[seen.len() - 3],
-            "settled: {seen:?}"
+            seen[..4],
+            [8, 16, 32, 16],
+            "doubles, then steps back: {seen:?}"
         );
+        assert!(seen[4..].iter().all(|&l| l == 16), "settled: {seen:?}");
     }
 
     #[test]
     fn the_memory_budget_and_the_maximum_bound_growth() {
         let unlimited = |limit: usize| limit as f64 * 1e9;
-        let policy = ConcurrencyPolicy {
+        let policy = Parallelism {
             memory_budget: 64 << 20,
-            ..ConcurrencyPolicy::default()
+            ..Parallelism::default()
         };
         assert!(run(policy, unlimited, 10).iter().all(|&l| l <= 8));
-        let seen = run(ConcurrencyPolicy::default(), unlimited, 20);
+        let seen = run(Parallelism::default(), unlimited, 20);
         assert!(seen.iter().all(|&l| l <= 32), "256 MiB / 8 MiB: {seen:?}");
-        let policy = ConcurrencyPolicy {
+        let policy = Parallelism {
             max: 12,
             memory_budget: u64::MAX,
-            ..ConcurrencyPolicy::default()
+            ..Parallelism::default()
         };
         assert_eq!(*run(policy, unlimited, 10).last().unwrap(), 12);
     }
 
     #[test]
     fn retries_halve_and_stop_growth() {
-        let mut c = Concurrency::new(&ConcurrencyPolicy::default(), 1000, 1 << 20, 0);
+        let mut c = Concurrency::new(&Parallelism::default(), 1000, 1 << 20, 0);
         assert_eq!(c.limit(), 8);
         for _ in 0..8 {
             c.part_done(1 << 20, 3);
@@ -279,9 +345,9 @@ mod tests {
     #[test]
     fn a_target_caps_growth() {
         let link = |limit: usize| limit as f64 * 10.0 * 1048576.0;
-        let policy = ConcurrencyPolicy {
+        let policy = Parallelism {
             target: Some(50 << 20),
-            ..ConcurrencyPolicy::default()
+            ..Parallelism::default()
         };
         let seen = run(policy, link, 12);
         let last = *seen.last().unwrap();
@@ -290,9 +356,9 @@ mod tests {
 
     #[test]
     fn a_fixed_concurrency_never_moves() {
-        let policy = ConcurrencyPolicy {
+        let policy = Parallelism {
             fixed: Some(3),
-            ..ConcurrencyPolicy::default()
+            ..Parallelism::default()
         };
         let seen = run(policy, |l| l as f64 * 1e6, 5);
         assert!(seen.iter().all(|&l| l == 3), "{seen:?}");

@@ -448,7 +448,10 @@ impl Client {
         };
         match direction {
             Direction::Up => {
-                let upload = options.upload.clone().progress(progress);
+                let mut upload = options.upload.clone().progress(progress);
+                // A large file runs on the directory's budget, not more.
+                upload.concurrency.memory_budget =
+                    upload.concurrency.memory_budget.min(options.memory_budget);
                 self.upload_file(&item.path, &item.key, &upload).await?;
             }
             Direction::Down => {
@@ -457,7 +460,11 @@ impl Client {
                         .await
                         .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
                 }
-                let download = options.download.clone().progress(progress);
+                let mut download = options.download.clone().progress(progress);
+                download.concurrency.memory_budget = download
+                    .concurrency
+                    .memory_budget
+                    .min(options.memory_budget);
                 self.download_file(&item.key, &item.path, &download).await?;
             }
         }

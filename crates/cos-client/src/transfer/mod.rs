@@ -4,7 +4,6 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use crate::options::PutOptions;
-use adaptive::ConcurrencyPolicy;
 
 pub(crate) mod adaptive;
 mod copy;
@@ -13,6 +12,7 @@ mod download;
 pub(crate) mod part_body;
 mod upload;
 
+pub use adaptive::Parallelism;
 pub use copy::CopyOptions;
 pub use directory::{DirectoryFailure, DirectoryOptions, DirectorySummary};
 pub use download::DownloadOutput;
@@ -117,7 +117,7 @@ impl Tally {
 #[derive(Debug, Clone)]
 pub struct UploadOptions {
     pub(crate) part_size: Option<u64>,
-    pub(crate) concurrency: ConcurrencyPolicy,
+    pub(crate) concurrency: Parallelism,
     pub(crate) threshold: u64,
     pub(crate) put: PutOptions,
     pub(crate) resume: bool,
@@ -129,7 +129,7 @@ impl Default for UploadOptions {
     fn default() -> Self {
         Self {
             part_size: None,
-            concurrency: ConcurrencyPolicy::default(),
+            concurrency: Parallelism::default(),
             threshold: 16 << 20,
             put: PutOptions::default(),
             resume: true,
@@ -140,7 +140,7 @@ impl Default for UploadOptions {
 }
 
 impl UploadOptions {
-    /// Preferred part size (default: chosen from the file's size, about 128 parts of 1 to
+    /// Preferred part size (default: chosen from the file's size, about 512 parts of 1 to
     /// 8 MiB; raised to 1 MiB and as needed for ≤ 10000 parts).
     ///
     /// ```
@@ -168,42 +168,17 @@ impl UploadOptions {
         self
     }
 
-    /// The most parts in flight the adaptive concurrency may reach (default 64).
+    /// How many parts are in flight: adaptive by default, bounded by a maximum (64) and a
+    /// memory budget (256 MiB), optionally aiming at a target throughput.
     ///
     /// ```
-    /// let o = cos_client::UploadOptions::default().max_concurrency(32);
+    /// let o = cos_client::UploadOptions::default()
+    ///     .parallelism(cos_client::Parallelism::default().memory_budget(64 << 20));
     /// # let _ = o;
     /// ```
     #[must_use]
-    pub fn max_concurrency(mut self, parts: usize) -> Self {
-        self.concurrency.max = parts.max(1);
-        self
-    }
-
-    /// Memory the transfer may hold in part buffers (default 256 MiB): concurrency is
-    /// capped at budget ÷ part size.
-    ///
-    /// ```
-    /// let o = cos_client::UploadOptions::default().memory_budget(64 << 20);
-    /// # let _ = o;
-    /// ```
-    #[must_use]
-    pub fn memory_budget(mut self, bytes: u64) -> Self {
-        self.concurrency.memory_budget = bytes;
-        self
-    }
-
-    /// A throughput to aim for, bytes per second (default none: as fast as the link
-    /// allows): concurrency stops growing once it is reached and gives back parts when the
-    /// transfer runs well above it.
-    ///
-    /// ```
-    /// let o = cos_client::UploadOptions::default().target_throughput(100 << 20);
-    /// # let _ = o;
-    /// ```
-    #[must_use]
-    pub fn target_throughput(mut self, bytes_per_second: u64) -> Self {
-        self.concurrency.target = Some(bytes_per_second).filter(|&t| t > 0);
+    pub fn parallelism(mut self, parallelism: Parallelism) -> Self {
+        self.concurrency = parallelism;
         self
     }
 
@@ -281,14 +256,14 @@ impl UploadOptions {
 #[derive(Debug, Clone, Default)]
 pub struct DownloadOptions {
     pub(crate) part_size: Option<u64>,
-    pub(crate) concurrency: ConcurrencyPolicy,
+    pub(crate) concurrency: Parallelism,
     pub(crate) require_crc: bool,
     pub(crate) sync: bool,
     pub(crate) progress: Option<Progress>,
 }
 
 impl DownloadOptions {
-    /// Size of each ranged GET (default: chosen from the object's size, about 128 ranges
+    /// Size of each ranged GET (default: chosen from the object's size, about 512 ranges
     /// of 1 to 8 MiB).
     ///
     /// ```
@@ -314,40 +289,17 @@ impl DownloadOptions {
         self
     }
 
-    /// The most ranged GETs in flight the adaptive concurrency may reach (default 64).
+    /// How many ranged GETs are in flight: adaptive by default, bounded by a maximum (64) and a
+    /// memory budget (256 MiB), optionally aiming at a target throughput.
     ///
     /// ```
-    /// let o = cos_client::DownloadOptions::default().max_concurrency(16);
+    /// let o = cos_client::DownloadOptions::default()
+    ///     .parallelism(cos_client::Parallelism::default().memory_budget(64 << 20));
     /// # let _ = o;
     /// ```
     #[must_use]
-    pub fn max_concurrency(mut self, parts: usize) -> Self {
-        self.concurrency.max = parts.max(1);
-        self
-    }
-
-    /// Memory the transfer may hold (default 256 MiB); a range in flight holds up to
-    /// 2 MiB of received bytes on their way to the file.
-    ///
-    /// ```
-    /// let o = cos_client::DownloadOptions::default().memory_budget(32 << 20);
-    /// # let _ = o;
-    /// ```
-    #[must_use]
-    pub fn memory_budget(mut self, bytes: u64) -> Self {
-        self.concurrency.memory_budget = bytes;
-        self
-    }
-
-    /// A throughput to aim for, bytes per second (default none: as fast as the link allows).
-    ///
-    /// ```
-    /// let o = cos_client::DownloadOptions::default().target_throughput(50 << 20);
-    /// # let _ = o;
-    /// ```
-    #[must_use]
-    pub fn target_throughput(mut self, bytes_per_second: u64) -> Self {
-        self.concurrency.target = Some(bytes_per_second).filter(|&t| t > 0);
+    pub fn parallelism(mut self, parallelism: Parallelism) -> Self {
+        self.concurrency = parallelism;
         self
     }
 

@@ -86,8 +86,8 @@ pub(crate) fn sync(args: &SyncArgs) -> CommandResult {
         sync: true,
         files: &args.files,
         memory_budget: args.tuning.memory_budget(),
-        upload: args.tuning.upload(UploadOptions::default()),
-        download: args.tuning.download(DownloadOptions::default()),
+        upload: UploadOptions::default().parallelism(args.tuning.parallelism()),
+        download: DownloadOptions::default().parallelism(args.tuning.parallelism()),
         cos: &args.cos,
     })
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use cos_client::{CopyOptions, CopySource, DownloadOptions, UploadOptions};
+use cos_client::{CopyOptions, CopySource, DownloadOptions, Parallelism, UploadOptions};
 use serde_json::json;
 
 use super::connection::{CosArgs, runtime};
@@ -94,26 +94,16 @@ impl Tuning {
         self.memory_budget
     }
 
-    pub(crate) fn upload(&self, mut options: UploadOptions) -> UploadOptions {
-        options = options.memory_budget(self.memory_budget);
+    /// The parallelism these flags describe, for uploads and downloads alike.
+    pub(crate) fn parallelism(&self) -> Parallelism {
+        let mut parallelism = Parallelism::default().memory_budget(self.memory_budget);
         if let Some(parts) = self.concurrency {
-            options = options.concurrency(parts);
+            parallelism = parallelism.fixed(parts);
         }
         if let Some(rate) = self.target_throughput {
-            options = options.target_throughput(rate);
+            parallelism = parallelism.target_throughput(rate);
         }
-        options
-    }
-
-    pub(crate) fn download(&self, mut options: DownloadOptions) -> DownloadOptions {
-        options = options.memory_budget(self.memory_budget);
-        if let Some(parts) = self.concurrency {
-            options = options.concurrency(parts);
-        }
-        if let Some(rate) = self.target_throughput {
-            options = options.target_throughput(rate);
-        }
-        options
+        parallelism
     }
 }
 
@@ -159,11 +149,10 @@ fn seconds_and_rate(started: Instant, bytes: u64) -> (f64, f64) {
 
 impl UploadArgs {
     fn options(&self) -> UploadOptions {
-        let mut options = self.tuning.upload(
-            UploadOptions::default()
-                .multipart_threshold(self.threshold)
-                .resume(!self.no_resume),
-        );
+        let mut options = UploadOptions::default()
+            .multipart_threshold(self.threshold)
+            .resume(!self.no_resume)
+            .parallelism(self.tuning.parallelism());
         if let Some(part_size) = self.part_size {
             options = options.part_size(part_size);
         }
@@ -177,7 +166,7 @@ impl UploadArgs {
 
 impl DownloadArgs {
     fn options(&self) -> DownloadOptions {
-        let mut options = self.tuning.download(DownloadOptions::default());
+        let mut options = DownloadOptions::default().parallelism(self.tuning.parallelism());
         if let Some(part_size) = self.part_size {
             options = options.part_size(part_size);
         }
