@@ -539,6 +539,31 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn bytes_held_for_the_round_trip_are_never_lost() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let link = Link::default().rtt(Duration::from_millis(2));
+        let shaper = Shaper::new(link).unwrap();
+        let (server_side, mut peer) = tokio::io::duplex(1024);
+        let mut shaped = Shaper::wrap(Some(&shaper), server_side);
+        peer.write_all(b"abcdef").await.unwrap();
+        let mut first = [0u8; 3];
+        shaped.read_exact(&mut first).await.unwrap();
+        assert_eq!(&first, b"abc");
+        // The server answers before it read everything; the rest must still come first.
+        shaped.write_all(b"early answer").await.unwrap();
+        peer.write_all(b"ghi").await.unwrap();
+        let mut rest = [0u8; 6];
+        tokio::time::timeout(Duration::from_secs(5), shaped.read_exact(&mut rest))
+            .await
+            .expect("the held bytes arrive")
+            .unwrap();
+        assert_eq!(&rest, b"defghi");
+        let mut answer = [0u8; 12];
+        peer.read_exact(&mut answer).await.unwrap();
+        assert_eq!(&answer, b"early answer");
+    }
+
     #[test]
     fn an_unshaped_link_has_no_shaper() {
         assert!(Shaper::new(Link::default()).is_none());
