@@ -1,7 +1,12 @@
 //! Link shaping holds: per-connection bandwidth, the aggregate cap and the added round-trip
 //! time each come out within 10 % of what the link says, on transfers of a few MiB (a few
 //! seconds in all; this measures the shaper's accuracy, not our code's speed).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::time::{Duration, Instant};
 
