@@ -294,49 +294,43 @@ impl Run<'_> {
         if !self.peers.python {
             return None;
         }
-        measure(
-            &python(),
-            &[
-                "-c",
-                PYTHON_SDK,
-                &self.served.addr,
-                BUCKET,
-                REGION,
-                ID,
-                KEY,
-                local.to_str().unwrap(),
-                key,
-                mode,
-                part,
-                threads,
-            ],
-            &[],
-        )
+        let mut args = self.sdk_args("-c", PYTHON_SDK, mode, local, key);
+        args.extend([part, threads]);
+        measure(&python(), &args, &[])
+    }
+
+    /// `FLAG SCRIPT ADDR BUCKET REGION ID KEY LOCAL OBJECT-KEY MODE`, as both SDK scripts read.
+    fn sdk_args<'a>(
+        &'a self,
+        flag: &'a str,
+        script: &'a str,
+        mode: &'a str,
+        local: &'a Path,
+        key: &'a str,
+    ) -> Vec<&'a str> {
+        vec![
+            flag,
+            script,
+            &self.served.addr,
+            BUCKET,
+            REGION,
+            ID,
+            KEY,
+            local.to_str().unwrap(),
+            key,
+            mode,
+        ]
     }
 
     fn node_sdk(&self, mode: &str, local: &Path, key: &str) -> Option<Measured> {
         let modules = self.peers.node.as_deref()?;
-        measure(
-            "node",
-            &[
-                "-e",
-                NODE_SDK,
-                &self.served.addr,
-                BUCKET,
-                REGION,
-                ID,
-                KEY,
-                local.to_str().unwrap(),
-                key,
-                mode,
-            ],
-            &[("NODE_PATH", modules)],
-        )
+        let args = self.sdk_args("-e", NODE_SDK, mode, local, key);
+        measure("node", &args, &[("NODE_PATH", modules)])
     }
 
     fn coscmd(&self, args: &[&str]) -> Option<Measured> {
         let coscmd = self.peers.coscmd.as_ref()?;
-        let mut all = vec!["-c", self.coscmd_conf.to_str().unwrap()];
+        let mut all = vec!["-s", "-c", self.coscmd_conf.to_str().unwrap()];
         all.extend_from_slice(args);
         // coscmd has no plain-HTTP domain setting that keeps the bucket routable: send it
         // through the emulator as an HTTP proxy (absolute-form requests, routed by host).

@@ -35,6 +35,16 @@ fn run(e: &Emulator, command: &str, args: &[&str]) -> Run {
     cos_sts(&all, None)
 }
 
+async fn emulator() -> Emulator {
+    Emulator::builder()
+        .region(REGION)
+        .bucket(BUCKET)
+        .in_memory()
+        .start()
+        .await
+        .unwrap()
+}
+
 fn write_tree(root: &Path) {
     for (path, body) in [
         ("index.html", "<h1>home</h1>"),
@@ -50,13 +60,7 @@ fn write_tree(root: &Path) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn upload_r_download_r_and_sync() {
-    let e = Emulator::builder()
-        .region(REGION)
-        .bucket(BUCKET)
-        .in_memory()
-        .start()
-        .await
-        .unwrap();
+    let e = emulator().await;
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
     write_tree(&site);
@@ -114,13 +118,7 @@ async fn upload_r_download_r_and_sync() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_directory_arguments_are_usage_errors() {
-    let e = Emulator::builder()
-        .region(REGION)
-        .bucket(BUCKET)
-        .in_memory()
-        .start()
-        .await
-        .unwrap();
+    let e = emulator().await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("plain.txt");
     std::fs::write(&file, "x").unwrap();

@@ -2,36 +2,40 @@
 //! object's size and the throughput it observes.
 //!
 //! Parts are sized so that an object has enough of them to spread over many connections
-//! (about 512, between 1 and 8 MiB, larger only when COS's 10 000-part limit asks for it:
-//! 2 MiB for 1 GiB, so that the 32 to 64 parts a far link needs in flight hold 64 to
-//! 128 MiB).
-//! Concurrency starts at 8 and is judged once per *round* (as many finished parts as were
+//! (about 256, between 1 and 8 MiB, larger only when COS's 10 000-part limit asks for it:
+//! 4 MiB for 1 GiB, large enough that a round trip per part costs little, small enough that
+//! the parts a far link needs in flight hold well under the memory budget).
+//! Concurrency starts at 16 and is judged once per *round* (as many finished parts as were
 //! in flight): while a round's aggregate rate beats the previous round's by 10 %, it
-//! doubles; when a step bought less than that, it goes back to the previous concurrency
-//! (the same rate with fewer parts in memory) and stays there; when the
-//! client had to retry during the round (COS throttling with 503 `SlowDown`, errors,
-//! broken connections) it halves; with a target throughput it grows only below the target
-//! and gives back one part when well above it. It never exceeds the memory budget
-//! (part size × concurrency for uploads), the number of parts or the configured maximum.
+//! doubles (by 16 at most, so that a probe past the link's ceiling stays small); when a
+//! step buys less than that, growth stops, and if the rate even fell it goes back to the
+//! previous concurrency; when the client had to retry during the round (COS throttling with
+//! 503 `SlowDown`, errors, broken connections) it halves and stops growing; with a target
+//! throughput it grows only below the target and shrinks in proportion when well above
+//! it. It never exceeds the memory budget (part size × concurrency for uploads), the number
+//! of parts or the maximum (48 by default, so that 4 MiB parts stay under 200 MiB).
 
 use std::time::Instant;
 
 /// Concurrency a transfer starts with before it has observed anything.
-pub(crate) const INITIAL_CONCURRENCY: usize = 8;
+pub(crate) const INITIAL_CONCURRENCY: usize = 16;
 
 /// Default most parts in flight at once.
-pub(crate) const DEFAULT_MAX_CONCURRENCY: usize = 64;
+pub(crate) const DEFAULT_MAX_CONCURRENCY: usize = 48;
 
 /// Default memory budget of one transfer: part size × concurrency stays below it.
 pub(crate) const DEFAULT_MEMORY_BUDGET: u64 = 256 << 20;
+
+/// Most parts added to the concurrency in one step.
+const MAX_STEP: usize = 16;
 
 /// Largest part chosen automatically.
 const AUTO_PART_MAX: u64 = 8 << 20;
 
 /// Parts an automatically sized object is cut into (at most).
-const AUTO_PARTS: u64 = 512;
+const AUTO_PARTS: u64 = 256;
 
-/// A part size for an object of `size` bytes when none was configured: about 512 parts,
+/// A part size for an object of `size` bytes when none was configured: about 256 parts,
 /// between 1 MiB and 8 MiB, rounded up to a whole MiB (small parts keep the memory of many
 /// parts in flight low, which a far link needs).
 ///
@@ -46,7 +50,7 @@ pub(crate) fn auto_part_size(size: u64) -> u64 {
         .clamp(MIB, AUTO_PART_MAX)
 }
 
-/// How many parts a transfer keeps in flight: adaptive by default (start at 8, grow while
+/// How many parts a transfer keeps in flight: adaptive by default (start at 16, grow while
 /// the aggregate rate grows, back off when requests are retried), or fixed; bounded by a
 /// maximum and a memory budget, optionally aiming at a target throughput. Set it with
 /// [`UploadOptions::parallelism`](crate::UploadOptions::parallelism) or
@@ -96,7 +100,7 @@ impl Parallelism {
         self
     }
 
-    /// The most parts in flight the adaptive concurrency may reach (default 64).
+    /// The most parts in flight the adaptive concurrency may reach (default 48).
     ///
     /// ```
     /// let p = cos_client::Parallelism::default().max_concurrency(16);
@@ -233,7 +237,9 @@ impl Concurrency {
         }
         if let Some(target) = self.target {
             if rate > target * 1.1 && self.limit > 1 {
-                self.limit -= 1;
+                // Fewer parts in proportion: the rate per part stays about the same.
+                let scaled = (self.limit as f64 * target / rate).ceil() as usize;
+                self.limit = scaled.clamp(1, self.limit - 1);
                 return;
             }
             if rate >= target {
@@ -245,15 +251,17 @@ impl Concurrency {
         }
         match self.previous {
             Some((limit, previous)) if rate < previous * 1.1 => {
-                // The last step bought less than 10 %: the link is full, and the previous
-                // concurrency carried about as much with fewer parts in memory.
+                // The last step bought less than 10 %: the link is full. If it even cost
+                // throughput, the previous concurrency was better.
                 self.growing = false;
-                self.limit = limit;
+                if rate < previous {
+                    self.limit = limit;
+                }
                 tracing::debug!(limit = self.limit, "aggregate rate stopped growing");
             }
             _ => {
                 self.previous = Some(current);
-                self.limit = (self.limit * 2).min(self.max);
+                self.limit = (self.limit + self.limit.min(MAX_STEP)).min(self.max);
                 if self.limit == current.0 {
                     self.growing = false;
                 }
@@ -290,24 +298,30 @@ mod tests {
     fn part_size_follows_object_size() {
         assert_eq!(auto_part_size(0), 1 << 20);
         assert_eq!(auto_part_size(64 << 20), 1 << 20);
-        assert_eq!(auto_part_size(512 << 20), 1 << 20);
-        assert_eq!(auto_part_size(1 << 30), 2 << 20);
-        assert_eq!(auto_part_size(3 << 30), 6 << 20);
-        assert_eq!(auto_part_size(5 << 30), 8 << 20);
+        assert_eq!(auto_part_size(512 << 20), 2 << 20);
+        assert_eq!(auto_part_size(1 << 30), 4 << 20);
+        assert_eq!(auto_part_size(3 << 30), 8 << 20);
         assert_eq!(auto_part_size(100 << 30), 8 << 20);
     }
 
     #[test]
     fn grows_while_the_rate_grows_and_settles_at_the_ceiling() {
-        // 20 MiB/s per connection, 320 MiB/s in all: 16 connections fill the link.
-        let link = |limit: usize| (limit as f64 * 20.0).min(320.0) * 1048576.0;
-        let seen = run(Parallelism::default(), link, 10);
+        // 10 MiB/s per connection, 320 MiB/s in all: 32 connections fill the link.
+        let link = |limit: usize| (limit as f64 * 10.0).min(320.0) * 1048576.0;
+        let policy = Parallelism::default().memory_budget(u64::MAX);
+        let seen = run(policy, link, 10);
         assert_eq!(
-            seen[..4],
-            [8, 16, 32, 16],
-            "doubles, then steps back: {seen:?}"
+            seen[..5],
+            [16, 32, 48, 48, 48],
+            "grows, then holds: {seen:?}"
         );
-        assert!(seen[4..].iter().all(|&l| l == 16), "settled: {seen:?}");
+    }
+
+    #[test]
+    fn steps_back_when_more_parts_cost_throughput() {
+        let congested = |limit: usize| if limit > 16 { 200.0 } else { 300.0 } * 1048576.0;
+        let seen = run(Parallelism::default(), congested, 6);
+        assert_eq!(seen, [16, 32, 16, 16, 16, 16, 16], "{seen:?}");
     }
 
     #[test]
@@ -320,6 +334,12 @@ mod tests {
         assert!(run(policy, unlimited, 10).iter().all(|&l| l <= 8));
         let seen = run(Parallelism::default(), unlimited, 20);
         assert!(seen.iter().all(|&l| l <= 32), "256 MiB / 8 MiB: {seen:?}");
+        let policy = Parallelism::default().memory_budget(u64::MAX);
+        let seen = run(policy, unlimited, 20);
+        assert!(
+            seen.iter().all(|&l| l <= 48),
+            "the default maximum: {seen:?}"
+        );
         let policy = Parallelism {
             max: 12,
             memory_budget: u64::MAX,
@@ -331,15 +351,15 @@ mod tests {
     #[test]
     fn retries_halve_and_stop_growth() {
         let mut c = Concurrency::new(&Parallelism::default(), 1000, 1 << 20, 0);
+        assert_eq!(c.limit(), 16);
+        for _ in 0..16 {
+            c.part_done(1 << 20, 3);
+        }
         assert_eq!(c.limit(), 8);
         for _ in 0..8 {
             c.part_done(1 << 20, 3);
         }
-        assert_eq!(c.limit(), 4);
-        for _ in 0..4 {
-            c.part_done(1 << 20, 3);
-        }
-        assert_eq!(c.limit(), 4, "no growth after throttling");
+        assert_eq!(c.limit(), 8, "no growth after throttling");
     }
 
     #[test]
@@ -349,9 +369,8 @@ mod tests {
             target: Some(50 << 20),
             ..Parallelism::default()
         };
-        let seen = run(policy, link, 12);
-        let last = *seen.last().unwrap();
-        assert!((5..=6).contains(&last), "{seen:?}");
+        let seen = run(policy, link, 6);
+        assert_eq!(seen, [16, 5, 5, 5, 5, 5, 5], "{seen:?}");
     }
 
     #[test]

@@ -140,7 +140,7 @@ impl Default for UploadOptions {
 }
 
 impl UploadOptions {
-    /// Preferred part size (default: chosen from the file's size, about 512 parts of 1 to
+    /// Preferred part size (default: chosen from the file's size, about 256 parts of 1 to
     /// 8 MiB; raised to 1 MiB and as needed for ≤ 10000 parts).
     ///
     /// ```
@@ -154,7 +154,7 @@ impl UploadOptions {
     }
 
     /// A fixed number of parts in flight (at least 1), instead of the default adaptive
-    /// concurrency, which starts at 8 and grows while the aggregate rate grows (see
+    /// concurrency, which starts at 16 and grows while the aggregate rate grows (see
     /// [`UploadOptions::max_concurrency`]). Peak memory is about part size × concurrency,
     /// and never more than the [memory budget](UploadOptions::memory_budget).
     ///
@@ -168,7 +168,7 @@ impl UploadOptions {
         self
     }
 
-    /// How many parts are in flight: adaptive by default, bounded by a maximum (64) and a
+    /// How many parts are in flight: adaptive by default, bounded by a maximum (48) and a
     /// memory budget (256 MiB), optionally aiming at a target throughput.
     ///
     /// ```
@@ -263,7 +263,7 @@ pub struct DownloadOptions {
 }
 
 impl DownloadOptions {
-    /// Size of each ranged GET (default: chosen from the object's size, about 512 ranges
+    /// Size of each ranged GET (default: chosen from the object's size, about 256 ranges
     /// of 1 to 8 MiB).
     ///
     /// ```
@@ -277,7 +277,7 @@ impl DownloadOptions {
     }
 
     /// A fixed number of ranged GETs in flight (at least 1), instead of the default
-    /// adaptive concurrency, which starts at 8 and grows while the aggregate rate grows.
+    /// adaptive concurrency, which starts at 16 and grows while the aggregate rate grows.
     ///
     /// ```
     /// let o = cos_client::DownloadOptions::default().concurrency(2);
@@ -289,7 +289,7 @@ impl DownloadOptions {
         self
     }
 
-    /// How many ranged GETs are in flight: adaptive by default, bounded by a maximum (64) and a
+    /// How many ranged GETs are in flight: adaptive by default, bounded by a maximum (48) and a
     /// memory budget (256 MiB), optionally aiming at a target throughput.
     ///
     /// ```

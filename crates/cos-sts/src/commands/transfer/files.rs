@@ -76,7 +76,7 @@ pub(crate) struct DownloadArgs {
 /// How many parts a transfer keeps in flight.
 #[derive(Debug, Args)]
 pub(crate) struct Tuning {
-    /// Parts in flight at once (default: adaptive, growing from 8 while the aggregate rate
+    /// Parts in flight at once (default: adaptive, growing from 16 while the aggregate rate
     /// grows and backing off on throttling).
     #[arg(long)]
     concurrency: Option<usize>,
