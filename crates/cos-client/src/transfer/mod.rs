@@ -155,8 +155,8 @@ impl UploadOptions {
 
     /// A fixed number of parts in flight (at least 1), instead of the default adaptive
     /// concurrency, which starts at 16 and grows while the aggregate rate grows (see
-    /// [`UploadOptions::max_concurrency`]). Peak memory is about part size × concurrency,
-    /// and never more than the [memory budget](UploadOptions::memory_budget).
+    /// [`UploadOptions::parallelism`]). Peak memory is about part size × concurrency,
+    /// and never more than the [memory budget](Parallelism::memory_budget).
     ///
     /// ```
     /// let o = cos_client::UploadOptions::default().concurrency(16);
