@@ -478,6 +478,14 @@ fn main() {
         }
     };
 
+    // An emulator shaped like `link` (or `none`) and what every client needs to use it.
+    let start_run = |link: &str| Run {
+        served: Served::start(link),
+        source: &source,
+        work: work.path(),
+        peers: &peers,
+        coscmd_conf: coscmd_conf.clone(),
+    };
     println!(
         "object: {mib} MiB; emulator in memory with CRC-64 ETags; one run each; every client a separate process"
     );
@@ -486,13 +494,7 @@ fn main() {
         if !wanted(name) {
             continue;
         }
-        let run = Run {
-            served: Served::start(link),
-            source: &source,
-            work: work.path(),
-            peers: &peers,
-            coscmd_conf: coscmd_conf.clone(),
-        };
+        let run = start_run(link);
         let client = client_for(&run.served.addr);
         let mut rows = Vec::new();
         let mut best_up: Option<(String, Measured)> = None;
@@ -569,13 +571,7 @@ fn main() {
     }
 
     if wanted("loopback") {
-        let run = Run {
-            served: Served::start("none"),
-            source: &source,
-            work: work.path(),
-            peers: &peers,
-            coscmd_conf: coscmd_conf.clone(),
-        };
+        let run = start_run("none");
         let client = client_for(&run.served.addr);
         let rows: Vec<Row> = [Peer::Ours, Peer::PYTHON_DEFAULTS, Peer::Node, Peer::Coscmd]
             .into_iter()
@@ -623,13 +619,7 @@ fn main() {
 
     if wanted("small") {
         let (_, link, _) = LINKS[1];
-        let run = Run {
-            served: Served::start(link),
-            source: &source,
-            work: work.path(),
-            peers: &peers,
-            coscmd_conf: coscmd_conf.clone(),
-        };
+        let run = start_run(link);
         let dir = work.path().join("small");
         std::fs::create_dir_all(&dir).unwrap();
         let body: Vec<u8> = (0..16 << 10).map(|i: u32| (i % 251) as u8).collect();
