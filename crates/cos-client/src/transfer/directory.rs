@@ -169,6 +169,9 @@ pub struct DirectorySummary {
     pub failures: Vec<DirectoryFailure>,
 }
 
+/// Objects up to this size are downloaded with one whole-object GET.
+const SMALL_OBJECT: u64 = 1 << 20;
+
 /// One file to transfer.
 #[derive(Debug, Clone)]
 struct Item {
@@ -459,6 +462,11 @@ impl Client {
                     tokio::fs::create_dir_all(parent)
                         .await
                         .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
+                }
+                if item.size <= SMALL_OBJECT {
+                    self.download_whole(&item.key, &item.path, &options.download)
+                        .await?;
+                    return Ok(Done::Transferred);
                 }
                 let mut download = options.download.clone().progress(progress);
                 download.concurrency.memory_budget = download
