@@ -196,7 +196,8 @@ enum Direction {
 
 impl Client {
     /// Uploads every file under `dir` (recursively; symbolic links to directories are not
-    /// followed) to `prefix` + its relative path with `/` separators, many files at once.
+    /// followed) to `prefix` + its relative path with `/` separators, many files at once
+    /// (`prefix` is a folder: `site` means `site/`; empty means the bucket's root).
     /// With [`DirectoryOptions::skip_unchanged`] (sync), a file whose object has the same
     /// size and CRC-64 is skipped. A file that fails is listed in the summary and the others
     /// go on.
@@ -229,6 +230,7 @@ impl Client {
         prefix: &str,
         options: &DirectoryOptions,
     ) -> Result<DirectorySummary, Error> {
+        let prefix = &folder(prefix);
         let root = dir.to_path_buf();
         let mut failures = Vec::new();
         let walked = tokio::task::spawn_blocking(move || walk(&root))
@@ -265,7 +267,8 @@ impl Client {
             .await
     }
 
-    /// Downloads every object under `prefix` into `dir`, at the key's path after the prefix
+    /// Downloads every object under the folder `prefix` (`logs` means `logs/`; empty: the
+    /// whole bucket) into `dir`, at the key's path after the prefix
     /// (`/` separators become directories, created as needed), many objects at once, each
     /// one checked by CRC-64 and renamed into place only when it matches. With
     /// [`DirectoryOptions::skip_unchanged`] (sync), a file with the object's size and CRC-64
@@ -298,6 +301,7 @@ impl Client {
         dir: &Path,
         options: &DirectoryOptions,
     ) -> Result<DirectorySummary, Error> {
+        let prefix = &folder(prefix);
         let mut items = Vec::new();
         let mut failures = Vec::new();
         let mut pages = self.list_objects_pages(ListOptions::default().prefix(prefix));
@@ -547,6 +551,15 @@ fn walk(root: &Path) -> std::io::Result<Vec<(PathBuf, u64)>> {
     Ok(files)
 }
 
+/// A key prefix as a folder: `site` and `site/` both mean `site/`; empty means the bucket.
+fn folder(prefix: &str) -> String {
+    if prefix.is_empty() || prefix.ends_with('/') {
+        prefix.to_owned()
+    } else {
+        format!("{prefix}/")
+    }
+}
+
 /// `prefix` + the path of `path` relative to `root`, `/`-separated.
 fn key_of(root: &Path, path: &Path, prefix: &str) -> Result<String, Error> {
     let relative = path
@@ -609,6 +622,13 @@ mod tests {
         ] {
             assert_eq!(safe_join(dir, bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn prefixes_are_folders() {
+        assert_eq!(folder("site"), "site/");
+        assert_eq!(folder("site/"), "site/");
+        assert_eq!(folder(""), "");
     }
 
     #[test]
