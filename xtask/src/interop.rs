@@ -47,6 +47,31 @@ pub(crate) fn python_with_sdks(root: &Path) -> Result<PathBuf, String> {
     Ok(python)
 }
 
+/// An npm prefix under `target/interop/` with the official Node SDK installed; also used by
+/// `cargo xtask bench` to measure the Node SDK as a peer.
+pub(crate) fn node_with_sdk(root: &Path) -> Result<PathBuf, String> {
+    let prefix = target_dir(root).join("interop").join("node");
+    crate::run_in(
+        root,
+        "npm",
+        &[
+            "install",
+            "--silent",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            &path_str(&prefix)?,
+            NODE_PACKAGE,
+        ],
+        &[],
+    )?;
+    Ok(prefix)
+}
+
+/// `coscmd` (Tencent's command-line tool, on top of the Python SDK), pinned; installed into
+/// the same venv by `cargo xtask bench` only.
+pub(crate) const COSCMD_PACKAGE: &str = "coscmd==1.9.0.6";
+
 pub(crate) fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -62,21 +87,7 @@ pub(crate) fn run(root: &Path) -> Result<(), String> {
     let target = target_dir(root);
     let work = target.join("interop");
     let python = python_with_sdks(root)?;
-    let node_prefix = work.join("node");
-    crate::run_in(
-        root,
-        "npm",
-        &[
-            "install",
-            "--silent",
-            "--no-audit",
-            "--no-fund",
-            "--prefix",
-            &path_str(&node_prefix)?,
-            NODE_PACKAGE,
-        ],
-        &[],
-    )?;
+    let node_prefix = node_with_sdk(root)?;
     crate::run_in(root, "cargo", &["build", "--locked", "-p", "cos-sts"], &[])?;
 
     let data_dir = work.join("emulator-data");

@@ -7,7 +7,7 @@
 //! cargo run --release -p cos-client --example loopback_throughput -- [size MiB, default 1024]
 //! ```
 //!
-//! cos-client runs with its defaults (8 MiB parts, 8 in flight) and a tuned setting.
+//! cos-client runs with its defaults (part size and concurrency adaptive) and a tuned setting.
 //!
 //! Environment: `COS_BENCH_PART_MIB` and `COS_BENCH_CONCURRENCY` (the tuned setting,
 //! default 16 MiB x 4),
@@ -23,7 +23,7 @@
     clippy::indexing_slicing
 )]
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -32,34 +32,10 @@ use sts_client::provider::StaticProvider;
 use tc3_signer::Credential;
 use tc3_signer::cos::{KeyTime, RequestParts, Signer};
 
-const BUCKET: &str = "examplebucket-1250000000";
-const REGION: &str = "ap-guangzhou";
-const ID: &str = "AKIDBENCHMARKROOT";
-const KEY: &str = "benchmark-root-secret";
+#[path = "bench_support/mod.rs"]
+mod bench_support;
 
-fn serve(etag: &str) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let emulator = cos_emulator::Emulator::builder()
-            .region(REGION)
-            .bucket(BUCKET)
-            .root_key(ID, KEY)
-            .in_memory()
-            .etag_mode(cos_emulator::EtagMode::from_name(etag).expect("md5 or crc64"))
-            .start()
-            .await
-            .unwrap();
-        println!("{}", emulator.cos_addr());
-        std::io::stdout().flush().unwrap();
-        // Serve until the parent closes our stdin.
-        let mut line = String::new();
-        let _ = tokio::task::spawn_blocking(move || std::io::stdin().read_line(&mut line)).await;
-        emulator.shutdown().await;
-    });
-}
+use bench_support::{BUCKET, ID, KEY, REGION};
 
 fn peak_rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -164,7 +140,7 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--serve") {
-        serve(&args[2]);
+        bench_support::serve(&args[2], "none");
         return;
     }
     let mib: u64 = args.get(1).and_then(|v| v.parse().ok()).unwrap_or(1024);
@@ -174,8 +150,9 @@ fn main() {
     let tuned_part: u64 = env_or("COS_BENCH_PART_MIB", 16);
     let tuned_concurrency: usize = env_or("COS_BENCH_CONCURRENCY", 4);
     let tuned_label = format!("{tuned_part} MiB x {tuned_concurrency}");
+    // `0` leaves cos-client's own choice (adaptive part size and concurrency).
     let settings: [(&str, u64, usize); 2] = [
-        ("defaults, 8 MiB x 8", 8, 8),
+        ("defaults, adaptive", 0, 0),
         (&tuned_label, tuned_part, tuned_concurrency),
     ];
     let runs: u32 = env_or("COS_BENCH_RUNS", 3);
@@ -195,20 +172,7 @@ fn main() {
     let addr: std::net::SocketAddr = addr.trim().parse().unwrap();
 
     let source = work.path().join("source.bin");
-    {
-        let mut file = std::io::BufWriter::new(std::fs::File::create(&source).unwrap());
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut block = vec![0u8; 1 << 20];
-        for _ in 0..mib {
-            for chunk in block.chunks_mut(8) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
-            }
-            file.write_all(&block).unwrap();
-        }
-    }
+    bench_support::write_source(&source, mib);
     let bytes = (mib << 20) as f64;
     let rate = |d: Duration| bytes / d.as_secs_f64() / (1 << 20) as f64;
 
@@ -226,9 +190,10 @@ fn main() {
         let crc = std::cell::Cell::new(0u64);
         let mut upload_times = Vec::new();
         for (_, part_mib, concurrency) in settings {
-            let upload = UploadOptions::default()
-                .part_size(part_mib << 20)
-                .concurrency(concurrency);
+            let mut upload = UploadOptions::default();
+            if concurrency > 0 {
+                upload = upload.part_size(part_mib << 20).concurrency(concurrency);
+            }
             upload_times.push(
                 best_of_async(runs, || async {
                     let started = Instant::now();
@@ -261,9 +226,10 @@ fn main() {
         let target = work.path().join("download.bin");
         let mut download_times = Vec::new();
         for (_, part_mib, concurrency) in settings {
-            let download = DownloadOptions::default()
-                .part_size(part_mib << 20)
-                .concurrency(concurrency);
+            let mut download = DownloadOptions::default();
+            if concurrency > 0 {
+                download = download.part_size(part_mib << 20).concurrency(concurrency);
+            }
             download_times.push(
                 best_of_async(runs, || async {
                     let started = Instant::now();

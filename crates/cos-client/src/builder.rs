@@ -222,6 +222,7 @@ impl ClientBuilder {
                 request_timeout: self.request_timeout.unwrap_or(Duration::from_secs(60)),
                 sign_validity: self.sign_validity.unwrap_or(Duration::from_secs(900)),
                 clock_offset: AtomicI64::new(0),
+                retries: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }

@@ -59,6 +59,8 @@ pub(crate) struct Inner {
     pub(crate) request_timeout: Duration,
     pub(crate) sign_validity: Duration,
     pub(crate) clock_offset: AtomicI64,
+    /// Requests retried so far (throttling, errors): adaptive transfers back off on it.
+    pub(crate) retries: std::sync::atomic::AtomicU64,
 }
 
 impl fmt::Debug for Client {
@@ -256,6 +258,13 @@ impl Client {
         local.saturating_add_signed(self.clock_offset())
     }
 
+    /// Requests retried so far by this client (and its clones).
+    pub(crate) fn retry_count(&self) -> u64 {
+        self.inner
+            .retries
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Sends `op` and reads the whole answer.
     pub(crate) async fn send(&self, op: &Op) -> Result<Answer, Error> {
         match self.execute(op, true).await? {
@@ -321,6 +330,9 @@ impl Client {
                 _ => false,
             };
             if retryable && let Some(delay) = backoff.next_delay(started.elapsed()) {
+                self.inner
+                    .retries
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 tracing::debug!(operation = op.name, retry = backoff.retries(), ?delay, %error, "retrying");
                 tokio::time::sleep(delay).await;
                 continue;

@@ -14,7 +14,11 @@
 //!   Initiate answer adopted instead of orphaned) and [`Client::download_file`] (parallel
 //!   ranged GETs pinned by `If-Match`, broken bodies continued from the first missing byte,
 //!   CRC-64 checked before the file is renamed into place), with progress callbacks; memory
-//!   stays near part size × concurrency.
+//!   stays near part size × concurrency. By default both choose their part size from the
+//!   object's size and adapt their concurrency to the link (growing while the aggregate
+//!   rate grows, backing off when requests are retried) within a memory budget.
+//! * Directories: [`Client::upload_directory`] and [`Client::download_directory`], many
+//!   files at once, with sync ([`DirectoryOptions::skip_unchanged`]: size and CRC-64).
 //! * Sans-IO pieces usable alone: [`Endpoint`], [`MultipartPlan`], [`crc64`].
 //!
 //! ```no_run
@@ -70,7 +74,8 @@ pub use retry::RetryConfig;
 pub use sts_client::provider::{CredentialsCache, ProvideCredentials, StaticProvider};
 pub use tc3_signer::Credential;
 pub use transfer::{
-    CopyOptions, DownloadOptions, DownloadOutput, Progress, UploadOptions, UploadOutput,
+    CopyOptions, DirectoryFailure, DirectoryOptions, DirectorySummary, DownloadOptions,
+    DownloadOutput, Parallelism, Progress, UploadOptions, UploadOutput,
 };
 
 #[cfg(test)]

@@ -60,6 +60,7 @@ pub struct EmulatorBuilder {
     header_timeout: Duration,
     etag_mode: EtagMode,
     access_log: Option<PathBuf>,
+    link: crate::Link,
 }
 
 impl Default for EmulatorBuilder {
@@ -90,6 +91,7 @@ impl Default for EmulatorBuilder {
             header_timeout: Duration::from_secs(30),
             etag_mode: EtagMode::Md5,
             access_log: None,
+            link: crate::Link::default(),
         }
     }
 }
@@ -384,6 +386,21 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Shapes the COS listener's connections like a network [`Link`](crate::Link): added
+    /// round-trip time, bandwidth per connection and in total (default: unshaped loopback).
+    /// For benchmarks and tests of clients on realistic links.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let link: cos_emulator::Link = "rtt=50ms,per-conn=20MiB/s,total=160MiB/s".parse()?;
+    /// let emulator = cos_emulator::Emulator::builder().link(link).start().await?;
+    /// # emulator.shutdown().await; Ok(()) }
+    /// ```
+    pub fn link(mut self, link: crate::Link) -> Self {
+        self.link = link;
+        self
+    }
+
     fn normalised_buckets(&self) -> Result<Vec<String>, EmulatorError> {
         let invalid = |reason: String| EmulatorError::InvalidConfig { reason };
         // The names follow cos-core's rules (the COS documentation's), nothing stricter.
@@ -488,6 +505,7 @@ impl EmulatorBuilder {
                 header_timeout: self.header_timeout,
             },
             access_log,
+            link: crate::link::Shaper::new(self.link),
         });
         Emulator::spawn(state, cos_listener, sts_listener)
     }

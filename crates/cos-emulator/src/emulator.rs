@@ -72,6 +72,7 @@ impl Emulator {
             cos_listener,
             rx.clone(),
             header_timeout,
+            state.link.clone(),
             move |remote, req| crate::cos::handle(cos_state.clone(), remote, req),
         ));
         let sts_state = state.clone();
@@ -79,6 +80,7 @@ impl Emulator {
             sts_listener,
             rx,
             header_timeout,
+            None,
             move |remote, req| crate::sts::handle(sts_state.clone(), remote, req),
         ));
         Ok(Self {

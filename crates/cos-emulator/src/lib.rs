@@ -168,6 +168,14 @@
 //! [`Action`] (any COS error or an `<Error>` in a 200, a dropped reply after the operation
 //! took effect, a wrong CRC-64, a cut or stalled body, latency); the plan records every COS
 //! request ([`SeenRequest`]) so a test can check what its client sent.
+//!
+//! # Link shaping
+//!
+//! [`EmulatorBuilder::link`] (`cos-sts emulator --link rtt=50ms,per-conn=20MiB/s,total=160MiB/s`)
+//! makes the COS listener behave like a network [`Link`]: each request waits one round trip
+//! (a new connection one more, for its handshake), each connection carries at most
+//! `per-conn` bytes per second each way and all of them together at most `total`. For
+//! benchmarks and tests of clients on realistic links; off by default.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -188,6 +196,7 @@ mod identity;
 mod ids;
 #[cfg(test)]
 mod layering;
+mod link;
 mod state;
 mod storage;
 mod sts;
@@ -198,4 +207,5 @@ pub use error::EmulatorError;
 pub use etag::EtagMode;
 pub use faults::{Action, FaultPlan, Faults, Matcher, Rule, SeenRequest};
 pub use identity::SubAccount;
+pub use link::{Link, LinkParseError};
 pub use sts::{MfaDevice, OidcProvider, Role};

@@ -38,6 +38,8 @@ pub(crate) struct State {
     pub(crate) limits: Limits,
     /// Where authorization decisions are recorded, when asked for.
     pub(crate) access_log: Option<crate::access_log::AccessLog>,
+    /// The emulated network link of the COS listener (`None`: unshaped).
+    pub(crate) link: Option<crate::link::Shaper>,
 }
 
 impl State {

@@ -7,12 +7,16 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tokio::task::JoinSet;
 
+use super::adaptive::Concurrency;
 use super::{DownloadOptions, Tally};
 use crate::client::Client;
 use crate::crc64::{self, Crc64};
 use crate::options::{ByteRange, GetOptions};
 use crate::plan::{MultipartPlan, PartRange};
 use crate::{Error, key};
+
+/// Memory a range in flight holds at most: a batch being gathered and one being written.
+const RANGE_MEMORY: u64 = 2 * RangeSink::FLUSH_AT as u64;
 
 /// Attempts per ranged GET when the body breaks after the headers arrived.
 const BODY_ATTEMPTS: u32 = 4;
@@ -108,6 +112,43 @@ impl Client {
         })
     }
 
+    /// Downloads a small object with one whole-object GET (no HEAD, no ranges) into a
+    /// temporary file renamed into place once the GET's own CRC-64 matched: one round trip
+    /// where [`Client::download_file`] needs two, for directories of small objects.
+    pub(crate) async fn download_whole(
+        &self,
+        key: &str,
+        path: &Path,
+        options: &DownloadOptions,
+    ) -> Result<(), Error> {
+        let temp = TempFile::new(temp_path(path)?);
+        let object = self.get_object(key, &GetOptions::default()).await?;
+        if options.require_crc && object.metadata().crc64.is_none() {
+            return Err(Error::malformed(
+                "GetObject",
+                "COS reported no CRC-64 for the object",
+            ));
+        }
+        let io = |what: &str, e| Error::io(format!("{what} {}", temp.path().display()), e);
+        let mut file = tokio::fs::File::create(temp.path())
+            .await
+            .map_err(|e| io("creating", e))?;
+        // Checks the CRC-64 of the whole body against the GET's header.
+        object.write_to(&mut file).await?;
+        tokio::io::AsyncWriteExt::flush(&mut file)
+            .await
+            .map_err(|e| io("writing", e))?;
+        if options.sync {
+            file.sync_all().await.map_err(|e| io("syncing", e))?;
+        }
+        drop(file);
+        tokio::fs::rename(temp.path(), path)
+            .await
+            .map_err(|e| Error::io(format!("renaming into {}", path.display()), e))?;
+        temp.renamed();
+        Ok(())
+    }
+
     async fn download_into(
         &self,
         key: &str,
@@ -123,14 +164,23 @@ impl Client {
             .await
             .map_err(|e| Error::io(format!("sizing {}", temp.display()), e))?;
         drop(file);
-        let plan = MultipartPlan::new(size, options.part_size)?;
+        let part_size = options
+            .part_size
+            .unwrap_or_else(|| super::adaptive::auto_part_size(size));
+        let plan = MultipartPlan::new(size, part_size)?;
+        let mut concurrency = Concurrency::new(
+            &options.concurrency,
+            u64::from(plan.part_count()),
+            RANGE_MEMORY,
+            self.retry_count(),
+        );
         let mut crcs = vec![0u64; plan.part_count() as usize];
         let mut tasks = JoinSet::new();
         let mut queue = plan.parts().filter(|p| p.len > 0);
         let tally = Arc::new(Tally::new(options.progress.clone(), 0, size));
         tally.report();
         loop {
-            while tasks.len() < options.concurrency {
+            while tasks.len() < concurrency.limit() {
                 let Some(range) = queue.next() else { break };
                 let client = self.clone();
                 let key = key.to_owned();
@@ -156,6 +206,7 @@ impl Client {
                     return Err(error);
                 }
             };
+            concurrency.part_done(range.len, self.retry_count());
             if let Some(slot) = crcs.get_mut(range.number as usize - 1) {
                 *slot = crc;
             }

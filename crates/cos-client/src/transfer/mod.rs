@@ -5,12 +5,16 @@ use std::sync::{Arc, Mutex};
 
 use crate::options::PutOptions;
 
+pub(crate) mod adaptive;
 mod copy;
+mod directory;
 mod download;
 pub(crate) mod part_body;
 mod upload;
 
+pub use adaptive::Parallelism;
 pub use copy::CopyOptions;
+pub use directory::{DirectoryFailure, DirectoryOptions, DirectorySummary};
 pub use download::DownloadOutput;
 pub use upload::UploadOutput;
 
@@ -112,8 +116,8 @@ impl Tally {
 /// ```
 #[derive(Debug, Clone)]
 pub struct UploadOptions {
-    pub(crate) part_size: u64,
-    pub(crate) concurrency: usize,
+    pub(crate) part_size: Option<u64>,
+    pub(crate) concurrency: Parallelism,
     pub(crate) threshold: u64,
     pub(crate) put: PutOptions,
     pub(crate) resume: bool,
@@ -124,8 +128,8 @@ pub struct UploadOptions {
 impl Default for UploadOptions {
     fn default() -> Self {
         Self {
-            part_size: 8 << 20,
-            concurrency: 8,
+            part_size: None,
+            concurrency: Parallelism::default(),
             threshold: 16 << 20,
             put: PutOptions::default(),
             resume: true,
@@ -136,7 +140,8 @@ impl Default for UploadOptions {
 }
 
 impl UploadOptions {
-    /// Preferred part size (default 8 MiB; raised to 1 MiB and as needed for ≤ 10000 parts).
+    /// Preferred part size (default: chosen from the file's size, about 256 parts of 1 to
+    /// 8 MiB; raised to 1 MiB and as needed for ≤ 10000 parts).
     ///
     /// ```
     /// let o = cos_client::UploadOptions::default().part_size(4 << 20);
@@ -144,12 +149,14 @@ impl UploadOptions {
     /// ```
     #[must_use]
     pub fn part_size(mut self, bytes: u64) -> Self {
-        self.part_size = bytes;
+        self.part_size = Some(bytes);
         self
     }
 
-    /// Parts in flight at once (default 8, at least 1). Peak memory is about part size ×
-    /// concurrency.
+    /// A fixed number of parts in flight (at least 1), instead of the default adaptive
+    /// concurrency, which starts at 16 and grows while the aggregate rate grows (see
+    /// [`UploadOptions::parallelism`]). Peak memory is about part size × concurrency,
+    /// and never more than the [memory budget](Parallelism::memory_budget).
     ///
     /// ```
     /// let o = cos_client::UploadOptions::default().concurrency(16);
@@ -157,7 +164,21 @@ impl UploadOptions {
     /// ```
     #[must_use]
     pub fn concurrency(mut self, parts: usize) -> Self {
-        self.concurrency = parts.max(1);
+        self.concurrency.fixed = Some(parts.max(1));
+        self
+    }
+
+    /// How many parts are in flight: adaptive by default, bounded by a maximum (48) and a
+    /// memory budget (256 MiB), optionally aiming at a target throughput.
+    ///
+    /// ```
+    /// let o = cos_client::UploadOptions::default()
+    ///     .parallelism(cos_client::Parallelism::default().memory_budget(64 << 20));
+    /// # let _ = o;
+    /// ```
+    #[must_use]
+    pub fn parallelism(mut self, parallelism: Parallelism) -> Self {
+        self.concurrency = parallelism;
         self
     }
 
@@ -232,29 +253,18 @@ impl UploadOptions {
 /// let options = cos_client::DownloadOptions::default().part_size(16 << 20).concurrency(4);
 /// # let _ = options;
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct DownloadOptions {
-    pub(crate) part_size: u64,
-    pub(crate) concurrency: usize,
+    pub(crate) part_size: Option<u64>,
+    pub(crate) concurrency: Parallelism,
     pub(crate) require_crc: bool,
     pub(crate) sync: bool,
     pub(crate) progress: Option<Progress>,
 }
 
-impl Default for DownloadOptions {
-    fn default() -> Self {
-        Self {
-            part_size: 8 << 20,
-            concurrency: 8,
-            require_crc: false,
-            sync: false,
-            progress: None,
-        }
-    }
-}
-
 impl DownloadOptions {
-    /// Size of each ranged GET (default 8 MiB).
+    /// Size of each ranged GET (default: chosen from the object's size, about 256 ranges
+    /// of 1 to 8 MiB).
     ///
     /// ```
     /// let o = cos_client::DownloadOptions::default().part_size(1 << 20);
@@ -262,11 +272,12 @@ impl DownloadOptions {
     /// ```
     #[must_use]
     pub fn part_size(mut self, bytes: u64) -> Self {
-        self.part_size = bytes;
+        self.part_size = Some(bytes);
         self
     }
 
-    /// Ranged GETs in flight at once (default 8, at least 1).
+    /// A fixed number of ranged GETs in flight (at least 1), instead of the default
+    /// adaptive concurrency, which starts at 16 and grows while the aggregate rate grows.
     ///
     /// ```
     /// let o = cos_client::DownloadOptions::default().concurrency(2);
@@ -274,7 +285,21 @@ impl DownloadOptions {
     /// ```
     #[must_use]
     pub fn concurrency(mut self, parts: usize) -> Self {
-        self.concurrency = parts.max(1);
+        self.concurrency.fixed = Some(parts.max(1));
+        self
+    }
+
+    /// How many ranged GETs are in flight: adaptive by default, bounded by a maximum (48) and a
+    /// memory budget (256 MiB), optionally aiming at a target throughput.
+    ///
+    /// ```
+    /// let o = cos_client::DownloadOptions::default()
+    ///     .parallelism(cos_client::Parallelism::default().memory_budget(64 << 20));
+    /// # let _ = o;
+    /// ```
+    #[must_use]
+    pub fn parallelism(mut self, parallelism: Parallelism) -> Self {
+        self.concurrency = parallelism;
         self
     }
 

@@ -10,6 +10,7 @@ use bytes::Bytes;
 use md5::{Digest, Md5};
 use tokio::task::JoinSet;
 
+use super::adaptive::Concurrency;
 use super::part_body::PartProgress;
 use super::{BufferPool, Tally, UploadOptions};
 use crate::client::Client;
@@ -81,7 +82,10 @@ impl Client {
         if size <= options.threshold {
             return self.upload_single(path, key, size, options).await;
         }
-        let plan = MultipartPlan::new(size, options.part_size)?;
+        let part_size = options
+            .part_size
+            .unwrap_or_else(|| super::adaptive::auto_part_size(size));
+        let plan = MultipartPlan::new(size, part_size)?;
         // Listed even without resume: the ids tell a lost Initiate answer from others' uploads.
         let known = match self.uploads_of(key).await {
             Ok(ids) => Some(ids),
@@ -262,10 +266,16 @@ impl Client {
             .collect();
         let parts_uploaded = u32::try_from(pending.len()).unwrap_or(u32::MAX);
         let mut tasks = JoinSet::new();
+        let mut concurrency = Concurrency::new(
+            &options.concurrency,
+            u64::from(parts_uploaded),
+            plan.part_size(),
+            self.retry_count(),
+        );
         let mut queue = pending.into_iter();
-        let pool = BufferPool::new(options.concurrency);
+        let pool = BufferPool::new(concurrency.max());
         loop {
-            while tasks.len() < options.concurrency {
+            while tasks.len() < concurrency.limit() {
                 let Some(range) = queue.next() else { break };
                 let client = self.clone();
                 let path: PathBuf = path.to_path_buf();
@@ -305,6 +315,9 @@ impl Client {
                     return Err(error);
                 }
             };
+            if let Some(range) = plan.part(part.number) {
+                concurrency.part_done(range.len, self.retry_count());
+            }
             finished.insert(part.number, (part.etag, part.crc64));
         }
         let local = plan.parts().try_fold(0u64, |acc, range| {

@@ -16,6 +16,7 @@ pub(crate) async fn serve<F, Fut>(
     listener: TcpListener,
     mut shutdown: watch::Receiver<bool>,
     header_timeout: Duration,
+    link: Option<crate::link::Shaper>,
     handler: F,
 ) where
     F: Fn(SocketAddr, Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
@@ -38,6 +39,7 @@ pub(crate) async fn serve<F, Fut>(
             }
         };
         let _ = stream.set_nodelay(true);
+        let stream = crate::link::Shaper::wrap(link.as_ref(), stream);
         let handler = handler.clone();
         let mut conn_shutdown = shutdown.clone();
         let alive = alive_tx.clone();

@@ -1,14 +1,14 @@
 //! `cos-sts emulator`: serve a local STS + COS emulator and print its coordinates as one JSON line.
 
 use clap::Args;
-use cos_emulator::{Emulator, EtagMode, MfaDevice, OidcProvider, Role, SubAccount};
+use cos_emulator::{Emulator, EtagMode, Link, MfaDevice, OidcProvider, Role, SubAccount};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// Options of `cos-sts emulator`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  cos-sts emulator --data-dir ./cos-data --bucket examplebucket-1250000000\n  cos-sts emulator --listen 127.0.0.1:9000 --bucket media-1250000000 --region ap-beijing | head -1\n  cos-sts emulator --etag crc64   # benchmarks: ETags without MD5\n  cos-sts emulator --role uploader=role.json --oidc-provider tke-oidc,https://oidc.example,oidc.secret"
+    after_help = "Examples:\n  cos-sts emulator --data-dir ./cos-data --bucket examplebucket-1250000000\n  cos-sts emulator --listen 127.0.0.1:9000 --bucket media-1250000000 --region ap-beijing | head -1\n  cos-sts emulator --etag crc64   # benchmarks: ETags without MD5\n  cos-sts emulator --link rtt=50ms,per-conn=20MiB/s,total=160MiB/s   # a far link\n  cos-sts emulator --role uploader=role.json --oidc-provider tke-oidc,https://oidc.example,oidc.secret"
 )]
 pub(crate) struct EmulatorArgs {
     /// Address of the COS listener.
@@ -66,6 +66,11 @@ pub(crate) struct EmulatorArgs {
     /// resource, condition context, allowed), for `cos-sts policy generate --from-log FILE`.
     #[arg(long, value_name = "FILE")]
     access_log: Option<std::path::PathBuf>,
+    /// Shape the COS listener like a network link, for benchmarks: added round-trip time,
+    /// bandwidth per connection and in total, each direction, e.g.
+    /// `rtt=30ms,per-conn=40MiB/s,total=320MiB/s` (any subset).
+    #[arg(long, value_name = "rtt=TIME,per-conn=RATE,total=RATE")]
+    link: Option<Link>,
 }
 
 fn parse_etag_mode(name: &str) -> Result<EtagMode, String> {
@@ -105,6 +110,9 @@ fn builder(args: &EmulatorArgs) -> Result<cos_emulator::EmulatorBuilder, String>
     }
     if let Some(file) = &args.access_log {
         builder = builder.access_log(file);
+    }
+    if let Some(link) = args.link {
+        builder = builder.link(link);
     }
     for role in &args.roles {
         builder = builder.role(role_spec(role)?);
@@ -391,6 +399,18 @@ mod tests {
             Some(std::path::Path::new("access.jsonl"))
         );
         assert!(builder(&args).is_ok());
+    }
+
+    #[test]
+    fn link_option() {
+        assert_eq!(parse(&[]).link, None);
+        let link = parse(&["--link", "rtt=30ms,per-conn=40MiB/s,total=320MiB/s"]).link;
+        assert_eq!(
+            link.map(|l| l.to_string()).as_deref(),
+            Some("rtt=30ms,per-conn=40MiB/s,total=320MiB/s")
+        );
+        let bad = crate::commands::Cli::try_parse_from(["cos-sts", "emulator", "--link", "rtt=5"]);
+        assert!(bad.is_err());
     }
 
     #[test]

@@ -47,12 +47,14 @@ enum Command {
     Ls(transfer::objects::LsArgs),
     /// Delete objects.
     Rm(transfer::objects::RmArgs),
-    /// Upload a file in parallel parts, CRC-64 checked, resumable, with progress.
+    /// Upload a file in parallel parts, CRC-64 checked, resumable, with progress (`-r`: a directory).
     Upload(transfer::files::UploadArgs),
-    /// Download an object with parallel ranged GETs, CRC-64 checked, with progress.
+    /// Download an object with parallel ranged GETs, CRC-64 checked, with progress (`-r`: a prefix).
     Download(transfer::files::DownloadArgs),
     /// Copy an object inside COS (part by part for large objects), CRC-64 checked.
     Copy(transfer::files::CopyArgs),
+    /// Sync a directory to or from a key prefix, skipping files whose size and CRC-64 match.
+    Sync(transfer::directories::SyncArgs),
     /// Run the end-to-end demo on the embedded emulator (no account, no network).
     Demo(demo::DemoArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -76,6 +78,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), String> {
         Command::Upload(args) => outcome::finish(transfer::files::upload(&args)),
         Command::Download(args) => outcome::finish(transfer::files::download(&args)),
         Command::Copy(args) => outcome::finish(transfer::files::copy(&args)),
+        Command::Sync(args) => outcome::finish(transfer::directories::sync(&args)),
         Command::Demo(args) => outcome::finish(demo::run(&args)),
         Command::Completions(args) => completions::run(&args),
     }

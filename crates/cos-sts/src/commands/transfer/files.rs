@@ -6,11 +6,13 @@ use std::time::Instant;
 
 use clap::Args;
 use cos_client::{
-    Bucket, BucketName, CopyOptions, CopySource, DownloadOptions, Region, UploadOptions,
+    Bucket, BucketName, CopyOptions, CopySource, DownloadOptions, Parallelism, Region,
+    UploadOptions,
 };
 use serde_json::json;
 
 use super::connection::{CosArgs, runtime};
+use super::directories::{self, DirectoryJob, FilesInFlight, Way};
 use super::progress::{Stream, TransferProgress};
 use super::units::parse_size;
 use super::{cos_failure, crc_text};
@@ -22,19 +24,23 @@ use crate::commands::outcome::{self, CommandResult, Failure, Outcome};
   cos-sts upload --bucket examplebucket-1250000000 --region ap-guangzhou \\
       --credentials key.json video.mp4 users/alice/video.mp4")]
 pub(crate) struct UploadArgs {
-    /// The local file.
+    /// The local file (with `-r`, a directory).
     file: PathBuf,
-    /// The object key.
+    /// The object key (with `-r`, the prefix of every file's key, e.g. `site/`).
     key: String,
-    /// Part size of a multipart upload (e.g. `8MiB`).
-    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
-    part_size: u64,
+    /// Upload every file under the directory FILE, many at once, to KEY + its relative path.
+    #[arg(short = 'r', long)]
+    recursive: bool,
+    #[command(flatten)]
+    files: FilesInFlight,
+    /// Part size of a multipart upload (e.g. `8MiB`; default: from the file's size).
+    #[arg(long, value_parser = parse_size)]
+    part_size: Option<u64>,
     /// Files larger than this are sent in parts.
     #[arg(long, default_value = "16MiB", value_parser = parse_size)]
     threshold: u64,
-    /// Parts sent at once.
-    #[arg(long, default_value_t = 8)]
-    concurrency: usize,
+    #[command(flatten)]
+    tuning: Tuning,
     /// Start afresh instead of resuming an unfinished upload of the same key.
     #[arg(long)]
     no_resume: bool,
@@ -51,18 +57,57 @@ pub(crate) struct UploadArgs {
     after_help = "Example:\n  cos-sts download --bucket b-1250000000 --region ap-guangzhou --credentials key.json users/alice/big.bin big.bin"
 )]
 pub(crate) struct DownloadArgs {
-    /// The object key.
+    /// The object key (with `-r`, a prefix).
     key: String,
-    /// The local file (written next to it first and renamed once the CRC-64 matches).
+    /// The local file (written next to it first and renamed once the CRC-64 matches; with
+    /// `-r`, the directory receiving every object under the prefix).
     file: PathBuf,
-    /// Range size of the parallel GETs.
-    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
-    part_size: u64,
-    /// Ranges fetched at once.
-    #[arg(long, default_value_t = 8)]
-    concurrency: usize,
+    /// Download every object under the prefix KEY, many at once, into the directory FILE.
+    #[arg(short = 'r', long)]
+    recursive: bool,
+    #[command(flatten)]
+    files: FilesInFlight,
+    /// Range size of the parallel GETs (default: from the object's size).
+    #[arg(long, value_parser = parse_size)]
+    part_size: Option<u64>,
+    #[command(flatten)]
+    tuning: Tuning,
     #[command(flatten)]
     cos: CosArgs,
+}
+
+/// How many parts a transfer keeps in flight.
+#[derive(Debug, Args)]
+pub(crate) struct Tuning {
+    /// Parts in flight at once (default: adaptive, growing from 16 while the aggregate rate
+    /// grows and backing off on throttling).
+    #[arg(long)]
+    concurrency: Option<usize>,
+    /// Memory a transfer may hold in part buffers (part size × concurrency stays below it).
+    #[arg(long, default_value = "256MiB", value_parser = parse_size)]
+    memory_budget: u64,
+    /// A throughput to aim for per transfer (e.g. `100MiB`, per second): concurrency stops
+    /// growing once it is reached.
+    #[arg(long, value_parser = parse_size)]
+    target_throughput: Option<u64>,
+}
+
+impl Tuning {
+    pub(crate) fn memory_budget(&self) -> u64 {
+        self.memory_budget
+    }
+
+    /// The parallelism these flags describe, for uploads and downloads alike.
+    pub(crate) fn parallelism(&self) -> Parallelism {
+        let mut parallelism = Parallelism::default().memory_budget(self.memory_budget);
+        if let Some(parts) = self.concurrency {
+            parallelism = parallelism.fixed(parts);
+        }
+        if let Some(rate) = self.target_throughput {
+            parallelism = parallelism.target_throughput(rate);
+        }
+        parallelism
+    }
 }
 
 /// Options of `cos-sts copy`.
@@ -105,22 +150,54 @@ fn seconds_and_rate(started: Instant, bytes: u64) -> (f64, f64) {
     (secs, bytes as f64 / secs / f64::from(1 << 20))
 }
 
-/// Uploads a file, in parts above the threshold.
+impl UploadArgs {
+    fn options(&self) -> UploadOptions {
+        let mut options = UploadOptions::default()
+            .multipart_threshold(self.threshold)
+            .resume(!self.no_resume)
+            .parallelism(self.tuning.parallelism());
+        if let Some(part_size) = self.part_size {
+            options = options.part_size(part_size);
+        }
+        if let Some(content_type) = &self.content_type {
+            options =
+                options.put_options(cos_client::PutOptions::default().content_type(content_type));
+        }
+        options
+    }
+}
+
+impl DownloadArgs {
+    fn options(&self) -> DownloadOptions {
+        let mut options = DownloadOptions::default().parallelism(self.tuning.parallelism());
+        if let Some(part_size) = self.part_size {
+            options = options.part_size(part_size);
+        }
+        options
+    }
+}
+
+/// Uploads a file, in parts above the threshold (or a directory, with `-r`).
 pub(crate) fn upload(args: &UploadArgs) -> CommandResult {
+    if args.recursive {
+        return directories::run(&DirectoryJob {
+            way: Way::Up,
+            local: &args.file,
+            prefix: &args.key,
+            sync: false,
+            files: &args.files,
+            memory_budget: args.tuning.memory_budget,
+            upload: args.options(),
+            download: DownloadOptions::default(),
+            cos: &args.cos,
+        });
+    }
     let size = std::fs::metadata(&args.file)
         .map_err(|e| Failure::input(format!("cannot read `{}`: {e}", args.file.display())))?
         .len();
     let client = args.cos.client()?;
     let (display, progress) = TransferProgress::new(Stream::Stderr, "upload", 0, size);
-    let mut options = UploadOptions::default()
-        .part_size(args.part_size)
-        .multipart_threshold(args.threshold)
-        .concurrency(args.concurrency)
-        .resume(!args.no_resume)
-        .progress(progress);
-    if let Some(content_type) = &args.content_type {
-        options = options.put_options(cos_client::PutOptions::default().content_type(content_type));
-    }
+    let options = args.options().progress(progress);
     let started = Instant::now();
     let result = runtime()?.block_on(client.upload_file(&args.file, &args.key, &options));
     display.finish();
@@ -142,8 +219,22 @@ pub(crate) fn upload(args: &UploadArgs) -> CommandResult {
     Ok(Outcome::Success)
 }
 
-/// Downloads an object with parallel ranged GETs, checking its CRC-64.
+/// Downloads an object with parallel ranged GETs, checking its CRC-64 (or every object
+/// under a prefix, with `-r`).
 pub(crate) fn download(args: &DownloadArgs) -> CommandResult {
+    if args.recursive {
+        return directories::run(&DirectoryJob {
+            way: Way::Down,
+            local: &args.file,
+            prefix: &args.key,
+            sync: false,
+            files: &args.files,
+            memory_budget: args.tuning.memory_budget,
+            upload: UploadOptions::default(),
+            download: args.options(),
+            cos: &args.cos,
+        });
+    }
     let client = args.cos.client()?;
     let runtime = runtime()?;
     let head = runtime
@@ -151,10 +242,7 @@ pub(crate) fn download(args: &DownloadArgs) -> CommandResult {
         .map_err(|e| cos_failure(&e))?;
     let (display, progress) =
         TransferProgress::new(Stream::Stderr, "download", 0, head.content_length);
-    let options = DownloadOptions::default()
-        .part_size(args.part_size)
-        .concurrency(args.concurrency)
-        .progress(progress);
+    let options = args.options().progress(progress);
     let started = Instant::now();
     let result = runtime.block_on(client.download_file(&args.key, &args.file, &options));
     display.finish();

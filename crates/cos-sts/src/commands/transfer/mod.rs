@@ -1,10 +1,12 @@
 //! Object commands over `cos-client`: `put`, `get`, `ls`, `rm` ([`objects`]) and the
-//! verified parallel transfers `upload` and `download` ([`files`]).
+//! verified parallel transfers `upload` and `download` ([`files`]), of whole directories
+//! with `-r`, and `sync` ([`directories`]).
 //!
 //! Standard output carries data (`get`) or one JSON summary; progress goes to standard error.
 //! COS and network errors end with exit status 1, unusable flags or files with 2.
 
 pub(crate) mod connection;
+pub(crate) mod directories;
 pub(crate) mod files;
 pub(crate) mod objects;
 pub(crate) mod progress;

@@ -62,7 +62,10 @@ impl TransferProgress {
             }
             bar.set_message(label.to_owned());
             let shown = bar.clone();
-            let callback = Progress::new(move |done, _total| shown.set_position(done));
+            let callback = Progress::new(move |done, total| {
+                shown.set_length(total);
+                shown.set_position(done);
+            });
             return (Self { bar: Some(bar) }, callback);
         }
         let label = format!("{}{label}", " ".repeat(indent));
