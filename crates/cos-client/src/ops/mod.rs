@@ -16,10 +16,12 @@ mod body;
 mod listing;
 mod multipart;
 mod object;
+mod stream_upload;
 
 pub use listing::ObjectLister;
 pub use multipart::UploadedPart;
 pub use object::{CopySource, GetObjectResponse};
+pub use stream_upload::StreamUploadOptions;
 
 /// The next frame of a response body, failing when none arrives within `idle_timeout`.
 pub(crate) async fn next_frame(

@@ -152,19 +152,35 @@ impl Store {
     /// Makes `blob` the object `meta.key`, replacing (and releasing) any older version; on
     /// failure `blob` is released.
     pub(crate) fn put_object(&self, bucket: &str, meta: ObjectMeta, blob: Blob) -> io::Result<()> {
-        self.commit_object(bucket, meta, blob).map_err(|(e, blob)| {
-            self.persistence.release_blob(&blob);
-            e
-        })
+        self.put_object_checked(bucket, meta, blob, false)
     }
 
-    /// Makes `blob` the object `meta.key`, replacing (and releasing) any older version; on
-    /// failure `blob` is handed back, not released.
-    fn commit_object(
+    /// [`Store::put_object`]; with `forbid_overwrite`, fails with
+    /// [`io::ErrorKind::AlreadyExists`] (and releases `blob`) when the key holds an object,
+    /// checked under the same lock as the insert.
+    pub(crate) fn put_object_checked(
         &self,
         bucket: &str,
         meta: ObjectMeta,
         blob: Blob,
+        forbid_overwrite: bool,
+    ) -> io::Result<()> {
+        self.commit_object(bucket, meta, blob, forbid_overwrite)
+            .map_err(|(e, blob)| {
+                self.persistence.release_blob(&blob);
+                e
+            })
+    }
+
+    /// Makes `blob` the object `meta.key`, replacing (and releasing) any older version, or
+    /// with `forbid_overwrite` failing with [`io::ErrorKind::AlreadyExists`] when there is
+    /// one; on failure `blob` is handed back, not released.
+    pub(super) fn commit_object(
+        &self,
+        bucket: &str,
+        meta: ObjectMeta,
+        blob: Blob,
+        forbid_overwrite: bool,
     ) -> Result<(), (io::Error, Blob)> {
         let lock = match self.bucket(bucket) {
             Ok(lock) => lock,
@@ -174,6 +190,9 @@ impl Store {
             Ok(map) => map,
             Err(e) => return Err((poisoned(e), blob)),
         };
+        if forbid_overwrite && map.contains_key(&meta.key) {
+            return Err((io::Error::from(io::ErrorKind::AlreadyExists), blob));
+        }
         if let Err(e) = self.persistence.save_object(bucket, &meta, &blob) {
             return Err((e, blob));
         }
