@@ -11,6 +11,7 @@ const LAYERS: &[&str] = &[
     "cos-policy",
     "sts-client",
     "cos-client",
+    "cos-object-store",
     "cos-emulator",
     "cos-sts",
 ];

@@ -110,6 +110,19 @@ impl Client {
         &self.inner.bucket
     }
 
+    /// The region.
+    ///
+    /// ```
+    /// # let client = cos_client::Client::builder().bucket("b-1").region("ap-beijing")
+    /// #     .credentials(sts_client::provider::StaticProvider::new(tc3_signer::Credential::new("i", "k")))
+    /// #     .build()?;
+    /// assert_eq!(client.region(), "ap-beijing");
+    /// # Ok::<(), cos_client::Error>(())
+    /// ```
+    pub fn region(&self) -> &str {
+        &self.inner.region
+    }
+
     /// The current clock correction in seconds (server time minus local time), learnt from
     /// a `RequestTimeTooSkewed` / "Request has expired" answer.
     ///

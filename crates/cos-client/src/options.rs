@@ -200,17 +200,20 @@ impl PutOptions {
     }
 }
 
-/// A byte range of a GET: `first..=last`, or from `first` to the end.
+/// A byte range of a GET: `first..=last`, from `first` to the end, or the last `n` bytes.
 ///
 /// ```
 /// use cos_client::ByteRange;
 /// assert_eq!(ByteRange::new(0, Some(99)).header_value(), "bytes=0-99");
 /// assert_eq!(ByteRange::new(100, None).header_value(), "bytes=100-");
+/// assert_eq!(ByteRange::suffix(10).header_value(), "bytes=-10");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ByteRange {
     first: u64,
     last: Option<u64>,
+    /// `Some(n)`: the last `n` bytes (`first` and `last` unused).
+    suffix: Option<u64>,
 }
 
 impl ByteRange {
@@ -221,7 +224,25 @@ impl ByteRange {
     /// assert_eq!(r.header_value(), "bytes=8-14");
     /// ```
     pub fn new(first: u64, last: Option<u64>) -> Self {
-        Self { first, last }
+        Self {
+            first,
+            last,
+            suffix: None,
+        }
+    }
+
+    /// The last `len` bytes of the object (the whole object when it is shorter); COS answers
+    /// 416 `InvalidRange` for `len` 0 or an empty object.
+    ///
+    /// ```
+    /// assert_eq!(cos_client::ByteRange::suffix(2).header_value(), "bytes=-2");
+    /// ```
+    pub fn suffix(len: u64) -> Self {
+        Self {
+            first: 0,
+            last: None,
+            suffix: Some(len),
+        }
     }
 
     /// The `Range` header value.
@@ -230,9 +251,10 @@ impl ByteRange {
     /// assert_eq!(cos_client::ByteRange::new(1, Some(1)).header_value(), "bytes=1-1");
     /// ```
     pub fn header_value(&self) -> String {
-        match self.last {
-            Some(last) => format!("bytes={}-{}", self.first, last),
-            None => format!("bytes={}-", self.first),
+        match (self.suffix, self.last) {
+            (Some(len), _) => format!("bytes=-{len}"),
+            (None, Some(last)) => format!("bytes={}-{}", self.first, last),
+            (None, None) => format!("bytes={}-", self.first),
         }
     }
 

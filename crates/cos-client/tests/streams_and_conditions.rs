@@ -188,6 +188,30 @@ async fn get_as_a_stream_delivers_whole_and_ranged_bodies() {
     let part = client.get_object("big", &range).await.unwrap();
     let chunks: Vec<Bytes> = part.into_stream().try_collect().await.unwrap();
     assert_eq!(chunks.concat(), &data[100..200]);
+    let tail = client
+        .get_object("big", &GetOptions::default().range(ByteRange::suffix(5)))
+        .await
+        .unwrap();
+    let size = data.len() as u64;
+    assert_eq!(tail.metadata().content_range, Some(size - 5..=size - 1));
+    let mut tail = Box::pin(tail.into_stream());
+    assert_eq!(tail.next().await.unwrap().unwrap(), &data[data.len() - 5..]);
+    assert!(tail.next().await.is_none());
+    assert!(tail.next().await.is_none(), "polling after the end is fine");
+    // An empty object: the stream ends at once, and stays ended.
+    client
+        .put_object("empty", Bytes::new(), &PutOptions::default())
+        .await
+        .unwrap();
+    let mut empty = Box::pin(
+        client
+            .get_object("empty", &GetOptions::default())
+            .await
+            .unwrap()
+            .into_stream(),
+    );
+    assert!(empty.next().await.is_none());
+    assert!(empty.next().await.is_none());
     emulator.shutdown().await;
 }
 

@@ -167,9 +167,11 @@ impl ObjectLister {
     pub fn into_stream(
         self,
     ) -> impl futures_util::Stream<Item = Result<ListObjectsPage, Error>> + Send + 'static {
-        futures_util::stream::unfold(self, |mut lister| async move {
-            lister.fetch().await.map(|page| (page, lister))
-        })
+        // Fused: polling again after the end answers `None` instead of panicking.
+        futures_util::StreamExt::fuse(futures_util::stream::unfold(
+            self,
+            |mut lister| async move { lister.fetch().await.map(|page| (page, lister)) },
+        ))
     }
 
     async fn fetch(&mut self) -> Option<Result<ListObjectsPage, Error>> {

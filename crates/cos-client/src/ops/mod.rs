@@ -40,7 +40,9 @@ pub(crate) fn object_metadata(headers: &http::HeaderMap) -> ObjectMetadata {
     let content_length = header_string(headers, "content-length")
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let object_size = header_string(headers, "content-range")
+    let content_range = header_string(headers, "content-range");
+    let object_size = content_range
+        .as_deref()
         .and_then(|v| v.rsplit_once('/').and_then(|(_, total)| total.parse().ok()))
         .unwrap_or(content_length);
     let metadata = headers
@@ -53,7 +55,11 @@ pub(crate) fn object_metadata(headers: &http::HeaderMap) -> ObjectMetadata {
     ObjectMetadata {
         content_length,
         object_size,
+        content_range: content_range.as_deref().and_then(parse_content_range),
         content_type: header_string(headers, "content-type"),
+        cache_control: header_string(headers, "cache-control"),
+        content_disposition: header_string(headers, "content-disposition"),
+        content_encoding: header_string(headers, "content-encoding"),
         etag: header_string(headers, "etag"),
         last_modified: header_string(headers, "last-modified"),
         crc64: crc64::parse_header(headers),
@@ -61,6 +67,14 @@ pub(crate) fn object_metadata(headers: &http::HeaderMap) -> ObjectMetadata {
         version_id: header_string(headers, "x-cos-version-id"),
         metadata,
     }
+}
+
+/// `bytes <first>-<last>/<size>` as `first..=last`.
+fn parse_content_range(value: &str) -> Option<std::ops::RangeInclusive<u64>> {
+    let (span, _) = value.trim().strip_prefix("bytes ")?.split_once('/')?;
+    let (first, last) = span.split_once('-')?;
+    let (first, last) = (first.trim().parse().ok()?, last.trim().parse().ok()?);
+    (first <= last).then_some(first..=last)
 }
 
 pub(crate) fn verify_crc(

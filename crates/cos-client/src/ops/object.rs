@@ -198,19 +198,23 @@ impl GetObjectResponse {
             idle_timeout: self.idle_timeout,
             done: false,
         };
-        futures_util::stream::unfold(state, |mut state| async move {
-            if state.done {
-                return None;
-            }
-            match state.next_chunk().await {
-                Ok(Some(chunk)) => Some((Ok(chunk), state)),
-                Ok(None) => None,
-                Err(e) => {
-                    state.done = true;
-                    Some((Err(e), state))
+        // Fused: `object_store` (among others) polls once more after the end.
+        futures_util::StreamExt::fuse(futures_util::stream::unfold(
+            state,
+            |mut state| async move {
+                if state.done {
+                    return None;
                 }
-            }
-        })
+                match state.next_chunk().await {
+                    Ok(Some(chunk)) => Some((Ok(chunk), state)),
+                    Ok(None) => None,
+                    Err(e) => {
+                        state.done = true;
+                        Some((Err(e), state))
+                    }
+                }
+            },
+        ))
     }
 
     /// The object's headers.
