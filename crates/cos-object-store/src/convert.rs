@@ -251,7 +251,8 @@ mod tests {
 
     #[test]
     fn service_errors_map_to_the_variants_callers_match() {
-        let cases: [(u16, &str, fn(&Error) -> bool); 7] = [
+        type Check = fn(&Error) -> bool;
+        let cases: [(u16, &str, Check); 7] = [
             (404, "NoSuchKey", |e| matches!(e, Error::NotFound { .. })),
             (409, "FileAlreadyExists", |e| {
                 matches!(e, Error::AlreadyExists { .. })

@@ -8,7 +8,7 @@ use crate::clock::http_date_millis;
 use crate::composite_body::CompositeBody;
 use crate::etag::crc64_etag_digest;
 use crate::state::State;
-use crate::storage::{Blob, BlobSource, BlobWriter, DigestPipe, Digests, ObjectMeta};
+use crate::storage::{Blob, BlobSource, BlobWriter, DigestPipe, Digests, ObjectMeta, Refused};
 use http::{Response, StatusCode};
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
@@ -125,9 +125,9 @@ pub(crate) fn store_new_object(
     state
         .store
         .put_object_checked(&req.target.bucket, meta, blob, forbid_overwrite)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => CosError::file_already_exists(),
-            _ => io_error(e),
+        .map_err(|refused| match refused {
+            Refused::Exists => CosError::file_already_exists(),
+            Refused::Io(e) => io_error(e),
         })?;
     Ok(etag)
 }

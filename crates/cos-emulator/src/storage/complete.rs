@@ -1,7 +1,7 @@
 //! Complete Multipart Upload: the chosen parts become the object as they are, in order (a
 //! [`Composite`] blob), without copying a byte.
 
-use super::{Blob, Composite, MIN_PART_SIZE, ObjectMeta, OpenUpload, PartMeta, Store};
+use super::{Blob, Composite, MIN_PART_SIZE, ObjectMeta, OpenUpload, PartMeta, Refused, Store};
 use md5::{Digest as _, Md5};
 use std::collections::BTreeMap;
 use std::io;
@@ -101,9 +101,9 @@ impl Store {
             Blob::Composite(Arc::new(composite)),
             forbid_overwrite,
         )
-        .map_err(|(e, _)| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => CompleteError::AlreadyExists,
-            _ => io_err(e),
+        .map_err(|(refused, _)| match refused {
+            Refused::Exists => CompleteError::AlreadyExists,
+            Refused::Io(e) => io_err(e),
         })?;
         let open = uploads.remove(upload_id);
         drop(uploads);

@@ -75,6 +75,15 @@ fn poisoned<T>(_: T) -> io::Error {
     io::Error::other("storage lock poisoned")
 }
 
+/// Why an object was not committed.
+#[derive(Debug)]
+pub(crate) enum Refused {
+    /// `x-cos-forbid-overwrite` was asked for and the key holds an object.
+    Exists,
+    /// Storage failed.
+    Io(io::Error),
+}
+
 impl Store {
     /// Memory-only storage for `buckets`.
     pub(crate) fn in_memory(buckets: &[String]) -> Self {
@@ -153,48 +162,52 @@ impl Store {
     /// failure `blob` is released.
     pub(crate) fn put_object(&self, bucket: &str, meta: ObjectMeta, blob: Blob) -> io::Result<()> {
         self.put_object_checked(bucket, meta, blob, false)
+            .map_err(|refused| match refused {
+                Refused::Io(e) => e,
+                Refused::Exists => io::Error::other("an overwrite was refused unasked"),
+            })
     }
 
-    /// [`Store::put_object`]; with `forbid_overwrite`, fails with
-    /// [`io::ErrorKind::AlreadyExists`] (and releases `blob`) when the key holds an object,
-    /// checked under the same lock as the insert.
+    /// [`Store::put_object`]; with `forbid_overwrite`, refuses with [`Refused::Exists`] (and
+    /// releases `blob`) when the key holds an object, checked under the same lock as the
+    /// insert.
     pub(crate) fn put_object_checked(
         &self,
         bucket: &str,
         meta: ObjectMeta,
         blob: Blob,
         forbid_overwrite: bool,
-    ) -> io::Result<()> {
+    ) -> Result<(), Refused> {
         self.commit_object(bucket, meta, blob, forbid_overwrite)
-            .map_err(|(e, blob)| {
+            .map_err(|(refused, blob)| {
                 self.persistence.release_blob(&blob);
-                e
+                refused
             })
     }
 
     /// Makes `blob` the object `meta.key`, replacing (and releasing) any older version, or
-    /// with `forbid_overwrite` failing with [`io::ErrorKind::AlreadyExists`] when there is
-    /// one; on failure `blob` is handed back, not released.
+    /// with `forbid_overwrite` refusing when there is one; on failure `blob` is handed back,
+    /// not released.
     pub(super) fn commit_object(
         &self,
         bucket: &str,
         meta: ObjectMeta,
         blob: Blob,
         forbid_overwrite: bool,
-    ) -> Result<(), (io::Error, Blob)> {
+    ) -> Result<(), (Refused, Blob)> {
         let lock = match self.bucket(bucket) {
             Ok(lock) => lock,
-            Err(e) => return Err((e, blob)),
+            Err(e) => return Err((Refused::Io(e), blob)),
         };
         let mut map = match lock.write() {
             Ok(map) => map,
-            Err(e) => return Err((poisoned(e), blob)),
+            Err(e) => return Err((Refused::Io(poisoned(e)), blob)),
         };
         if forbid_overwrite && map.contains_key(&meta.key) {
-            return Err((io::Error::from(io::ErrorKind::AlreadyExists), blob));
+            return Err((Refused::Exists, blob));
         }
         if let Err(e) = self.persistence.save_object(bucket, &meta, &blob) {
-            return Err((e, blob));
+            return Err((Refused::Io(e), blob));
         }
         let old = map.insert(
             meta.key.clone(),
