@@ -88,6 +88,19 @@
 //! * `response_extensions` needs `object_store`'s own reqwest `HttpConnector` (feature
 //!   `reqwest`); this store sends its requests through `cos-client`, not through that
 //!   connector, so there are no HTTP response extensions to propagate.
+//!
+//! # Parquet, and DataFusion
+//!
+//! `examples/parquet.rs` writes a Parquet file through the store with arrow-rs's async
+//! Parquet writer (an `object_store::buffered::BufWriter`) and queries it back (footer by a
+//! suffix GET, only the needed column chunks by ranged GETs) against the emulator with
+//! temporary keys from its STS:
+//! `cargo run -p cos-object-store --example parquet --features parquet-example`.
+//!
+//! Registering the store in DataFusion needs a DataFusion built on the same
+//! `object_store` release: the newest DataFusion (55.2) is built on `object_store` 0.13,
+//! while this crate implements 0.14 (the newest release, which `parquet` 60 already uses),
+//! so until DataFusion moves to 0.14 its `register_object_store` cannot take this store.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
