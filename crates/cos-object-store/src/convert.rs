@@ -3,11 +3,11 @@
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use cos_client::{ByteRange, ObjectMetadata, ObjectSummary};
+use cos_client::{ByteRange, ListObjectsPage, ObjectMetadata, ObjectSummary};
 use object_store::path::Path;
 use object_store::{
-    Attribute, AttributeValue, Attributes, Error, GetOptions, GetRange, ObjectMeta, PutPayload,
-    Result,
+    Attribute, AttributeValue, Attributes, Error, GetOptions, GetRange, ListResult, ObjectMeta,
+    PutPayload, Result,
 };
 
 /// The store name in `object_store` errors.
@@ -227,6 +227,33 @@ pub(crate) fn summary_meta(summary: ObjectSummary) -> Option<Result<ObjectMeta>>
         })
     })();
     Some(meta)
+}
+
+/// Adds a listing page's common prefixes (as paths, without the `delimiter`) and objects
+/// (without directory markers) to `result`.
+pub(crate) fn extend_list(
+    result: &mut ListResult,
+    page: ListObjectsPage,
+    delimiter: &str,
+) -> Result<()> {
+    for prefix in &page.common_prefixes {
+        result.common_prefixes.push(prefix_path(prefix, delimiter)?);
+    }
+    for summary in page.objects {
+        if let Some(meta) = summary_meta(summary) {
+            result.objects.push(meta?);
+        }
+    }
+    Ok(())
+}
+
+/// An empty listing result.
+pub(crate) fn empty_list() -> ListResult {
+    ListResult {
+        common_prefixes: Vec::new(),
+        objects: Vec::new(),
+        extensions: Default::default(),
+    }
 }
 
 /// A common prefix (`a/b/`) as the path of its "directory" (`a/b`).

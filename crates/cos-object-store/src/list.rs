@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use cos_client::ListOptions;
+use object_store::Result;
 use object_store::list::{PaginatedListOptions, PaginatedListResult, PaginatedListStore};
-use object_store::{ListResult, Result};
 
 use crate::CosObjectStore;
 use crate::convert::{self, error};
@@ -37,25 +37,9 @@ impl PaginatedListStore for CosObjectStore {
             .list_objects(&options)
             .await
             .map_err(|e| error(e, prefix.unwrap_or_default()))?;
-        let delimiter = opts.delimiter.as_deref().unwrap_or("/");
-        let mut result = ListResult {
-            common_prefixes: Vec::with_capacity(page.common_prefixes.len()),
-            objects: Vec::with_capacity(page.objects.len()),
-            extensions: Default::default(),
-        };
-        for prefix in &page.common_prefixes {
-            result
-                .common_prefixes
-                .push(convert::prefix_path(prefix, delimiter)?);
-        }
-        for summary in page.objects {
-            if let Some(meta) = convert::summary_meta(summary) {
-                result.objects.push(meta?);
-            }
-        }
-        Ok(PaginatedListResult {
-            result,
-            page_token: page.next_marker.filter(|_| page.is_truncated),
-        })
+        let page_token = page.next_marker.clone().filter(|_| page.is_truncated);
+        let mut result = convert::empty_list();
+        convert::extend_list(&mut result, page, opts.delimiter.as_deref().unwrap_or("/"))?;
+        Ok(PaginatedListResult { result, page_token })
     }
 }

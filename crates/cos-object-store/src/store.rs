@@ -293,23 +293,10 @@ impl ObjectStore for CosObjectStore {
         }
         let path = prefix.map(ToString::to_string).unwrap_or_default();
         let mut pages = self.client.list_objects_pages(options);
-        let mut result = ListResult {
-            common_prefixes: Vec::new(),
-            objects: Vec::new(),
-            extensions: Default::default(),
-        };
+        let mut result = convert::empty_list();
         while let Some(page) = pages.next_page().await {
             let page = page.map_err(|e| error(e, &path))?;
-            for prefix in &page.common_prefixes {
-                result
-                    .common_prefixes
-                    .push(convert::prefix_path(prefix, DELIMITER)?);
-            }
-            for summary in page.objects {
-                if let Some(meta) = convert::summary_meta(summary) {
-                    result.objects.push(meta?);
-                }
-            }
+            convert::extend_list(&mut result, page, DELIMITER)?;
         }
         Ok(result)
     }

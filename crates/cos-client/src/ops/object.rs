@@ -259,54 +259,36 @@ impl GetObjectResponse {
     /// # emulator.shutdown().await; Ok(()) }
     /// ```
     pub async fn write_to<W: AsyncWrite + Unpin>(self, writer: &mut W) -> Result<u64, Error> {
-        let Self {
-            metadata,
-            mut body,
-            whole,
-            idle_timeout,
-        } = self;
-        let mut crc = Crc64::new();
-        let mut written = 0u64;
-        while let Some(frame) = next_frame(&mut body, idle_timeout).await? {
-            let frame = frame.map_err(|e| Error::Transport {
-                operation: "GetObject",
-                message: format!("reading the body: {e}"),
-                not_sent: false,
-            })?;
-            if let Ok(data) = frame.into_data() {
-                crc.update(&data);
-                writer
-                    .write_all(&data)
-                    .await
-                    .map_err(|e| Error::io("writing the object", e))?;
-                written += data.len() as u64;
-            }
+        let mut state = self.into_state();
+        while let Some(data) = state.next_chunk().await? {
+            writer
+                .write_all(&data)
+                .await
+                .map_err(|e| Error::io("writing the object", e))?;
         }
         writer
             .flush()
             .await
             .map_err(|e| Error::io("flushing the object", e))?;
-        if written != metadata.content_length {
-            return Err(Error::Transport {
-                operation: "GetObject",
-                message: format!(
-                    "body ended after {written} of {} bytes",
-                    metadata.content_length
-                ),
-                not_sent: false,
-            });
+        Ok(state.received)
+    }
+
+    /// The body reader shared by [`GetObjectResponse::write_to`] and
+    /// [`GetObjectResponse::into_stream`].
+    fn into_state(self) -> StreamState {
+        StreamState {
+            server_crc: if self.whole {
+                self.metadata.crc64
+            } else {
+                None
+            },
+            expected: self.metadata.content_length,
+            body: self.body,
+            crc: Crc64::new(),
+            received: 0,
+            idle_timeout: self.idle_timeout,
+            done: false,
         }
-        if whole && let Some(server) = metadata.crc64 {
-            let local = crc.finish();
-            if local != server {
-                return Err(Error::ChecksumMismatch {
-                    what: "object".into(),
-                    local,
-                    server,
-                });
-            }
-        }
-        Ok(written)
     }
 }
 
