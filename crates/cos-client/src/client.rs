@@ -153,6 +153,8 @@ pub(crate) struct Op {
     pub(crate) idempotent: bool,
     /// Whether a 2xx answer may carry an `<Error>` body.
     pub(crate) error_in_200: bool,
+    /// How many times the request was sent (set by the driver).
+    pub(crate) attempts: std::sync::atomic::AtomicU32,
 }
 
 /// A request body that can be produced again for each attempt.
@@ -188,6 +190,7 @@ impl Op {
             body: OpBody::Empty,
             idempotent,
             error_in_200: false,
+            attempts: std::sync::atomic::AtomicU32::new(0),
         }
     }
 
@@ -279,6 +282,7 @@ impl Client {
         let mut skew_corrected = false;
         let mut token_refreshed = false;
         loop {
+            op.attempts.fetch_add(1, Ordering::Relaxed);
             let provided = self.inner.credentials.provide_credentials().await?;
             let credential = provided.credential();
             let request = self.build_request(op, credential)?;

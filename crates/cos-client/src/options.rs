@@ -129,6 +129,10 @@ impl PutOptions {
     /// Complete Multipart Upload; COS ignores the header on versioned buckets). PUT Object -
     /// Copy does not document the header, so [`crate::Client::copy_object`] refuses it.
     ///
+    /// A retried create-only PUT whose earlier attempt created the object but lost its
+    /// answer is not reported as refused: after a 409 on a resent request the client reads
+    /// the object's CRC-64, and the PUT succeeds when it is exactly that of the bytes sent.
+    ///
     /// ```
     /// let o = cos_client::PutOptions::default().forbid_overwrite(true);
     /// assert!(o.get_forbid_overwrite());

@@ -249,6 +249,96 @@ async fn listing_as_a_stream_walks_every_page() {
     emulator.shutdown().await;
 }
 
+/// A loopback proxy in front of the emulator that forwards everything, but closes the
+/// connection instead of answering the first create-only request (after the emulator has
+/// carried it out): an answer lost on the way back.
+async fn answer_losing_proxy(target: std::net::SocketAddr) -> std::net::SocketAddr {
+    use http_body_util::BodyExt as _;
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    type Reply = Result<http::Response<http_body_util::Full<Bytes>>, std::io::Error>;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let lost = Arc::new(AtomicBool::new(false));
+    let upstream = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+        .build_http::<hyper::body::Incoming>();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let (upstream, lost) = (upstream.clone(), Arc::clone(&lost));
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |mut req: http::Request<_>| {
+                    let (upstream, lost) = (upstream.clone(), Arc::clone(&lost));
+                    async move {
+                        let path = req.uri().path_and_query().map(|p| p.to_string());
+                        *req.uri_mut() = format!("http://{target}{}", path.unwrap_or_default())
+                            .parse()
+                            .unwrap();
+                        let create_only = req.headers().contains_key("x-cos-forbid-overwrite");
+                        let forwarded = async {
+                            let (parts, body) = upstream.request(req).await.ok()?.into_parts();
+                            Some((parts, body.collect().await.ok()?.to_bytes()))
+                        };
+                        let reply: Reply = match forwarded.await {
+                            Some(_) if create_only && !lost.swap(true, Ordering::SeqCst) => {
+                                Err(std::io::Error::other("answer lost"))
+                            }
+                            Some((parts, body)) => Ok(http::Response::from_parts(
+                                parts,
+                                http_body_util::Full::new(body),
+                            )),
+                            None => Err(std::io::Error::other("upstream failed")),
+                        };
+                        reply
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn a_create_only_put_whose_answer_was_lost_is_not_reported_as_refused() {
+    let (emulator, _) = setup().await;
+    let proxy = answer_losing_proxy(emulator.cos_addr()).await;
+    let client = Client::builder()
+        .bucket(BUCKET)
+        .region(REGION)
+        .credentials(StaticProvider::new(emulator.root_credential()))
+        .endpoint(Endpoint::default().http().connect_to(proxy))
+        .retry(
+            cos_client::RetryConfig::default()
+                .initial_backoff(Duration::from_millis(5))
+                .max_backoff(Duration::from_millis(20)),
+        )
+        .build()
+        .unwrap();
+    // The first attempt creates the object and its answer is lost; the retry is refused
+    // because the object exists, and it is our own.
+    let out = client
+        .put_object("commit/0001.json", "mine".into(), &create_only())
+        .await
+        .unwrap();
+    assert_eq!(out.crc64, Some(cos_client::crc64::checksum(b"mine")));
+    assert_eq!(
+        client.get_object_bytes("commit/0001.json").await.unwrap(),
+        b"mine"
+    );
+    // Someone else's object under the key is still a refusal.
+    let refused = client
+        .put_object("commit/0001.json", "theirs".into(), &create_only())
+        .await
+        .unwrap_err();
+    assert_eq!(service(&refused), (409, "FileAlreadyExists"));
+    emulator.shutdown().await;
+}
+
 fn chunks(
     total: usize,
     chunk: usize,

@@ -7,9 +7,10 @@ use http::header::{CONTENT_TYPE, HeaderName};
 use http_body_util::BodyExt;
 use md5::{Digest, Md5};
 
-use crate::client::{Answer, Op, header_string};
+use crate::client::{Answer, Client, Op, header_string};
 use crate::crc64;
 use crate::model::{ObjectMetadata, PutObjectOutput};
+use crate::options::FORBID_OVERWRITE;
 use crate::{Error, key};
 
 mod body;
@@ -107,6 +108,45 @@ pub(crate) fn xml_op(op: Op, body: String) -> Result<Op, Error> {
 pub(crate) fn checked_key(key: &str) -> Result<Option<&str>, Error> {
     key::validate(key)?;
     Ok(Some(key))
+}
+
+/// A create-only PUT that was sent more than once and refused with 409 `FileAlreadyExists`
+/// may have been refused because of its own earlier attempt, whose answer was lost on the
+/// way back. When the object now under `key` has exactly the CRC-64 of the bytes sent, that
+/// earlier attempt created it: the PUT succeeded. Otherwise the refusal stands.
+pub(crate) async fn own_earlier_create(
+    client: &Client,
+    op: &Op,
+    error: Error,
+    key: &str,
+    local: Option<u64>,
+) -> Result<PutObjectOutput, Error> {
+    let refused_as_existing = error
+        .service()
+        .is_some_and(|s| s.status() == 409 && s.code() == "FileAlreadyExists");
+    let create_only = op
+        .headers
+        .iter()
+        .any(|(name, _)| name.as_str() == FORBID_OVERWRITE);
+    let resent = op.attempts.load(std::sync::atomic::Ordering::Relaxed) > 1;
+    if !(refused_as_existing && create_only && resent) {
+        return Err(error);
+    }
+    match (client.head_object(key).await, local) {
+        (Ok(head), Some(local)) if head.crc64 == Some(local) => {
+            tracing::debug!(
+                key,
+                "create-only PUT: the lost earlier attempt created the object"
+            );
+            Ok(PutObjectOutput {
+                etag: head.etag,
+                crc64: head.crc64,
+                version_id: head.version_id,
+                request_id: None,
+            })
+        }
+        _ => Err(error),
+    }
 }
 
 pub(crate) fn put_output(answer: &Answer, local: u64) -> Result<PutObjectOutput, Error> {

@@ -9,7 +9,7 @@ use http::header::{HeaderName, RANGE};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use super::body::{stream_file, stream_reader};
-use super::{checked_key, next_frame, object_metadata, put_output, xml_op};
+use super::{checked_key, next_frame, object_metadata, own_earlier_create, put_output, xml_op};
 use crate::client::{Client, Op, OpBody};
 use crate::crc64::{self, Crc64};
 use crate::model::{CopyOutput, DeleteObjectsOutput, ObjectMetadata, PutObjectOutput};
@@ -320,8 +320,10 @@ impl Client {
         let op = options
             .apply(Op::new("PutObject", Method::PUT, checked_key(key)?))?
             .body(body);
-        let answer = self.send(&op).await?;
-        put_output(&answer, local)
+        match self.send(&op).await {
+            Ok(answer) => put_output(&answer, local),
+            Err(e) => own_earlier_create(self, &op, e, key, Some(local)).await,
+        }
     }
 
     /// PUT Object streamed from a file (read again for each attempt, never held whole).
@@ -359,7 +361,13 @@ impl Client {
         let factory = move || stream_file(owned.clone(), len, recorded.clone());
         let mut op = options.apply(Op::new("PutObject", Method::PUT, checked_key(key)?))?;
         op.body = OpBody::Factory(Box::new(factory), len);
-        let answer = self.send(&op).await?;
+        let answer = match self.send(&op).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                let local = crc.lock().ok().and_then(|c| *c);
+                return own_earlier_create(self, &op, e, key, local).await;
+            }
+        };
         let local = crc.lock().ok().and_then(|c| *c).ok_or_else(|| {
             Error::malformed("PutObject", "answered before the whole body was sent")
         })?;
