@@ -185,19 +185,7 @@ impl GetObjectResponse {
     pub fn into_stream(
         self,
     ) -> impl futures_util::Stream<Item = Result<Bytes, Error>> + Send + 'static {
-        let state = StreamState {
-            server_crc: if self.whole {
-                self.metadata.crc64
-            } else {
-                None
-            },
-            expected: self.metadata.content_length,
-            body: self.body,
-            crc: Crc64::new(),
-            received: 0,
-            idle_timeout: self.idle_timeout,
-            done: false,
-        };
+        let state = self.into_state();
         // Fused: `object_store` (among others) polls once more after the end.
         futures_util::StreamExt::fuse(futures_util::stream::unfold(
             state,
