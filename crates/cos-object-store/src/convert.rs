@@ -252,6 +252,7 @@ pub(crate) fn empty_list() -> ListResult {
     ListResult {
         common_prefixes: Vec::new(),
         objects: Vec::new(),
+        #[cfg(feature = "object-store-0-14")]
         extensions: Default::default(),
     }
 }

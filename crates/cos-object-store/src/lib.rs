@@ -89,20 +89,35 @@
 //!   `reqwest`); this store sends its requests through `cos-client`, not through that
 //!   connector, so there are no HTTP response extensions to propagate.
 //!
-//! # Parquet, and DataFusion
+//! # `object_store` releases, Parquet and DataFusion
 //!
-//! `examples/parquet.rs` writes a Parquet file through the store with arrow-rs's async
-//! Parquet writer (an `object_store::buffered::BufWriter`) and queries it back (footer by a
-//! suffix GET, only the needed column chunks by ranged GETs) against the emulator with
-//! temporary keys from its STS:
-//! `cargo run -p cos-object-store --example parquet --features parquet-example`.
+//! The default feature `object-store-0-14` implements the traits of `object_store` 0.14,
+//! the newest release (`parquet` 60 uses it). DataFusion 55, the newest DataFusion, is built
+//! on `object_store` 0.13: with `default-features = false, features = ["object-store-0-13"]`
+//! the same code implements the 0.13 traits instead (0.13 has no response extensions and
+//! no `MultipartStore::create_multipart_opts`; nothing else differs), and the store can be
+//! registered with `SessionContext::register_object_store`. The conformance suite runs
+//! with the default feature.
 //!
-//! Registering the store in DataFusion needs a DataFusion built on the same
-//! `object_store` release: the newest DataFusion (55.2) is built on `object_store` 0.13,
-//! while this crate implements 0.14 (the newest release, which `parquet` 60 already uses),
-//! so until DataFusion moves to 0.14 its `register_object_store` cannot take this store.
+//! * `examples/datafusion.rs` registers the store in DataFusion, writes a Parquet file to
+//!   COS with `COPY … TO 'cos://…'` and queries it with SQL, with temporary keys from the
+//!   emulator's STS:
+//!   `cargo run -p cos-object-store --example datafusion --no-default-features --features datafusion-example`.
+//! * `examples/parquet.rs` writes a Parquet file with arrow-rs's async writer (an
+//!   `object_store::buffered::BufWriter`) and queries it back (footer by a suffix GET, only
+//!   the needed column chunks by ranged GETs):
+//!   `cargo run -p cos-object-store --example parquet --features parquet-example`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+// One source, two `object_store` releases: with `object-store-0-13` the 0.13 crate takes
+// the name `object_store`.
+#[cfg(all(feature = "object-store-0-13", not(feature = "object-store-0-14")))]
+extern crate object_store_0_13 as object_store;
+#[cfg(all(feature = "object-store-0-13", feature = "object-store-0-14"))]
+compile_error!("enable one of `object-store-0-14` (default) and `object-store-0-13`, not both");
+#[cfg(not(any(feature = "object-store-0-13", feature = "object-store-0-14")))]
+compile_error!("enable `object-store-0-14` (default) or `object-store-0-13`");
 
 mod convert;
 mod list;

@@ -104,8 +104,23 @@ async fn complete(
     Ok(PutResult {
         e_tag: Some(out.etag),
         version: out.version_id,
+        #[cfg(feature = "object-store-0-14")]
         extensions: Default::default(),
     })
+}
+
+/// Initiate Multipart Upload with the headers of `opts.attributes`.
+async fn initiate(
+    store: &CosObjectStore,
+    path: &Path,
+    opts: PutMultipartOptions,
+) -> Result<MultipartId> {
+    let options = convert::put_options(&opts.attributes)?;
+    store
+        .client()
+        .initiate_multipart_upload(path.as_ref(), &options)
+        .await
+        .map_err(|e| error(e, path.as_ref()))
 }
 
 /// Part `index` (from 0) is COS part number `index + 1`.
@@ -119,20 +134,16 @@ fn part_number(index: usize) -> Result<u32> {
 #[async_trait]
 impl MultipartStore for CosObjectStore {
     async fn create_multipart(&self, path: &Path) -> Result<MultipartId> {
-        self.create_multipart_opts(path, PutMultipartOptions::default())
-            .await
+        initiate(self, path, PutMultipartOptions::default()).await
     }
 
+    #[cfg(feature = "object-store-0-14")]
     async fn create_multipart_opts(
         &self,
         path: &Path,
         opts: PutMultipartOptions,
     ) -> Result<MultipartId> {
-        let options = convert::put_options(&opts.attributes)?;
-        self.client()
-            .initiate_multipart_upload(path.as_ref(), &options)
-            .await
-            .map_err(|e| error(e, path.as_ref()))
+        initiate(self, path, opts).await
     }
 
     async fn put_part(

@@ -193,6 +193,7 @@ impl ObjectStore for CosObjectStore {
         Ok(PutResult {
             e_tag: out.etag,
             version: out.version_id,
+            #[cfg(feature = "object-store-0-14")]
             extensions: Default::default(),
         })
     }
@@ -230,6 +231,7 @@ impl ObjectStore for CosObjectStore {
                 range: 0..meta.size,
                 attributes: convert::attributes(&metadata),
                 meta,
+                #[cfg(feature = "object-store-0-14")]
                 extensions: Default::default(),
             });
         }
@@ -254,6 +256,7 @@ impl ObjectStore for CosObjectStore {
             meta,
             range,
             attributes: convert::attributes(&metadata),
+            #[cfg(feature = "object-store-0-14")]
             extensions: Default::default(),
         })
     }
