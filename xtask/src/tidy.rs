@@ -13,6 +13,7 @@ const LAYERS: &[&str] = &[
     "cos-policy",
     "sts-client",
     "cos-client",
+    "cos-object-store",
     "cos-emulator",
     "cos-vending",
     "cos-sts",

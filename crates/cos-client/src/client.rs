@@ -124,6 +124,20 @@ impl Client {
         &self.inner.location
     }
 
+    /// The region.
+    ///
+    /// ```
+    /// # let bucket = cos_client::Bucket::new("b-1".parse()?, "ap-beijing".parse()?);
+    /// # let client = cos_client::Client::builder().bucket(&bucket)
+    /// #     .credential(cos_client::Credential::new("i", "k"))
+    /// #     .build()?;
+    /// assert_eq!(client.region(), "ap-beijing");
+    /// # Ok::<(), cos_client::Error>(())
+    /// ```
+    pub fn region(&self) -> &str {
+        self.inner.location.region().as_str()
+    }
+
     /// The current clock correction in seconds (server time minus local time), learnt from
     /// a `RequestTimeTooSkewed` / "Request has expired" answer.
     ///
@@ -154,6 +168,8 @@ pub(crate) struct Op {
     pub(crate) idempotent: bool,
     /// Whether a 2xx answer may carry an `<Error>` body.
     pub(crate) error_in_200: bool,
+    /// How many times the request was sent (set by the driver).
+    pub(crate) attempts: std::sync::atomic::AtomicU32,
 }
 
 /// A request body that can be produced again for each attempt.
@@ -189,6 +205,7 @@ impl Op {
             body: OpBody::Empty,
             idempotent,
             error_in_200: false,
+            attempts: std::sync::atomic::AtomicU32::new(0),
         }
     }
 
@@ -287,6 +304,7 @@ impl Client {
         let mut skew_corrected = false;
         let mut token_refreshed = false;
         loop {
+            op.attempts.fetch_add(1, Ordering::Relaxed);
             let provided = self.inner.credentials.provide_credentials().await?;
             let credential = provided.credential();
             let request = self.build_request(op, credential)?;

@@ -4,11 +4,14 @@
 //!   attempt is signed afresh (`q-sign-algorithm=sha1`, token in `x-cos-security-token`),
 //!   retried with jittered exponential back-off ([`RetryConfig`]), corrected once for clock
 //!   skew, and re-signed once with a fresh key after `ExpiredToken`.
-//! * Operations: put (bytes, file, stream of known length), get (range, streamed to any
-//!   writer), head, delete, delete multiple, list (paginated), multipart (initiate, upload
-//!   part, complete, abort, list parts, list uploads), copy; content type, caching headers,
-//!   storage class, ACL and `x-cos-meta-*` ([`PutOptions`]); presigned GET/PUT URLs and
-//!   POST-object form fields.
+//! * Operations: put (bytes, file, stream of known length, stream of unknown length with
+//!   multipart underneath: [`Client::upload_stream`]), create-only put
+//!   ([`PutOptions::forbid_overwrite`]), get (range; `If-Match`, `If-None-Match`,
+//!   `If-Modified-Since`, `If-Unmodified-Since`; streamed to any writer or as a `Stream` of
+//!   `Bytes`), head, delete, delete multiple, list (paginated, or as a `Stream`), multipart
+//!   (initiate, upload part, complete, abort, list parts, list uploads), copy; content type,
+//!   caching headers, storage class, ACL and `x-cos-meta-*` ([`PutOptions`]); presigned
+//!   GET/PUT URLs and POST-object form fields.
 //! * Transfers: [`Client::upload_file`] (single PUT or parallel multipart with CRC-64 checks
 //!   per part and for the object, abort on failure, resume with verified parts, a lost
 //!   Initiate answer adopted instead of orphaned) and [`Client::download_file`] (parallel
@@ -66,7 +69,7 @@ pub use model::{
     ListPartsPage, ListUploadsPage, ObjectMetadata, ObjectSummary, PartSummary, PutObjectOutput,
     UploadSummary,
 };
-pub use ops::{CopySource, GetObjectResponse, ObjectLister, UploadedPart};
+pub use ops::{CopySource, GetObjectResponse, ObjectLister, StreamUploadOptions, UploadedPart};
 pub use options::{ByteRange, GetOptions, ListOptions, PutOptions};
 pub use plan::{MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, MultipartPlan, PartRange};
 pub use presign::PostObjectForm;

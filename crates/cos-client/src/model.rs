@@ -72,8 +72,17 @@ pub struct ObjectMetadata {
     pub content_length: u64,
     /// The whole object's size (from `Content-Range` on a 206, else `Content-Length`).
     pub object_size: u64,
+    /// The bytes of the object this answer carries, from `Content-Range` (a ranged GET
+    /// answered 206 only).
+    pub content_range: Option<std::ops::RangeInclusive<u64>>,
     /// `Content-Type`.
     pub content_type: Option<String>,
+    /// `Cache-Control`.
+    pub cache_control: Option<String>,
+    /// `Content-Disposition`.
+    pub content_disposition: Option<String>,
+    /// `Content-Encoding`.
+    pub content_encoding: Option<String>,
     /// The quoted ETag.
     pub etag: Option<String>,
     /// `Last-Modified`.

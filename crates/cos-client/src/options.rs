@@ -1,11 +1,17 @@
 //! Request options: object headers for writes, ranges and conditions for reads.
 
+use std::time::SystemTime;
+
 use http::header::{
-    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_ENCODING, CONTENT_TYPE, HeaderName,
+    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_ENCODING, CONTENT_TYPE, HeaderName, IF_MATCH,
+    IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_UNMODIFIED_SINCE,
 };
 
 use crate::Error;
 use crate::client::Op;
+
+/// The create-only header of PUT Object and multipart uploads.
+pub(crate) const FORBID_OVERWRITE: &str = "x-cos-forbid-overwrite";
 
 /// Headers of a new object (PUT, Initiate Multipart Upload, Copy): content type, caching
 /// headers, storage class, ACL and `x-cos-meta-*` metadata.
@@ -29,6 +35,7 @@ pub struct PutOptions {
     storage_class: Option<String>,
     acl: Option<String>,
     metadata: Vec<(String, String)>,
+    forbid_overwrite: bool,
 }
 
 impl PutOptions {
@@ -117,6 +124,34 @@ impl PutOptions {
         self
     }
 
+    /// Create only: sends `x-cos-forbid-overwrite: true`, so COS refuses with 409
+    /// `FileAlreadyExists` when the key already holds an object (PUT Object, Initiate and
+    /// Complete Multipart Upload; COS ignores the header on versioned buckets). PUT Object -
+    /// Copy does not document the header, so [`crate::Client::copy_object`] refuses it.
+    ///
+    /// A retried create-only PUT whose earlier attempt created the object but lost its
+    /// answer is not reported as refused: after a 409 on a resent request the client reads
+    /// the object's CRC-64, and the PUT succeeds when it is exactly that of the bytes sent.
+    ///
+    /// ```
+    /// let o = cos_client::PutOptions::default().forbid_overwrite(true);
+    /// assert!(o.get_forbid_overwrite());
+    /// ```
+    #[must_use]
+    pub fn forbid_overwrite(mut self, forbid: bool) -> Self {
+        self.forbid_overwrite = forbid;
+        self
+    }
+
+    /// Whether [`PutOptions::forbid_overwrite`] is set.
+    ///
+    /// ```
+    /// assert!(!cos_client::PutOptions::default().get_forbid_overwrite());
+    /// ```
+    pub fn get_forbid_overwrite(&self) -> bool {
+        self.forbid_overwrite
+    }
+
     /// The metadata pairs.
     ///
     /// ```
@@ -147,6 +182,9 @@ impl PutOptions {
                 op = op.header(name, value)?;
             }
         }
+        if self.forbid_overwrite {
+            op = op.header(HeaderName::from_static(FORBID_OVERWRITE), "true")?;
+        }
         for (name, value) in &self.metadata {
             let valid = !name.is_empty()
                 && name
@@ -166,17 +204,20 @@ impl PutOptions {
     }
 }
 
-/// A byte range of a GET: `first..=last`, or from `first` to the end.
+/// A byte range of a GET: `first..=last`, from `first` to the end, or the last `n` bytes.
 ///
 /// ```
 /// use cos_client::ByteRange;
 /// assert_eq!(ByteRange::new(0, Some(99)).header_value(), "bytes=0-99");
 /// assert_eq!(ByteRange::new(100, None).header_value(), "bytes=100-");
+/// assert_eq!(ByteRange::suffix(10).header_value(), "bytes=-10");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ByteRange {
     first: u64,
     last: Option<u64>,
+    /// `Some(n)`: the last `n` bytes (`first` and `last` unused).
+    suffix: Option<u64>,
 }
 
 impl ByteRange {
@@ -187,7 +228,25 @@ impl ByteRange {
     /// assert_eq!(r.header_value(), "bytes=8-14");
     /// ```
     pub fn new(first: u64, last: Option<u64>) -> Self {
-        Self { first, last }
+        Self {
+            first,
+            last,
+            suffix: None,
+        }
+    }
+
+    /// The last `len` bytes of the object (the whole object when it is shorter); COS answers
+    /// 416 `InvalidRange` for `len` 0 or an empty object.
+    ///
+    /// ```
+    /// assert_eq!(cos_client::ByteRange::suffix(2).header_value(), "bytes=-2");
+    /// ```
+    pub fn suffix(len: u64) -> Self {
+        Self {
+            first: 0,
+            last: None,
+            suffix: Some(len),
+        }
     }
 
     /// The `Range` header value.
@@ -196,9 +255,10 @@ impl ByteRange {
     /// assert_eq!(cos_client::ByteRange::new(1, Some(1)).header_value(), "bytes=1-1");
     /// ```
     pub fn header_value(&self) -> String {
-        match self.last {
-            Some(last) => format!("bytes={}-{}", self.first, last),
-            None => format!("bytes={}-", self.first),
+        match (self.suffix, self.last) {
+            (Some(len), _) => format!("bytes=-{len}"),
+            (None, Some(last)) => format!("bytes={}-{}", self.first, last),
+            (None, None) => format!("bytes={}-", self.first),
         }
     }
 
@@ -210,7 +270,12 @@ impl ByteRange {
     }
 }
 
-/// Options of a GET Object: a range, an `If-Match` ETag, a version.
+/// Options of a GET or HEAD Object: a range, the conditions (`If-Match`, `If-None-Match`,
+/// `If-Modified-Since`, `If-Unmodified-Since`), a version.
+///
+/// COS answers a failed `If-Match`/`If-Unmodified-Since` with 412 `PreconditionFailed` and
+/// a failed `If-None-Match`/`If-Modified-Since` with 304 (reported as a [`crate::ServiceError`]
+/// with status 304 and code `NotModified`).
 ///
 /// ```
 /// use cos_client::{ByteRange, GetOptions};
@@ -221,6 +286,9 @@ impl ByteRange {
 pub struct GetOptions {
     pub(crate) range: Option<ByteRange>,
     pub(crate) if_match: Option<String>,
+    pub(crate) if_none_match: Option<String>,
+    pub(crate) if_modified_since: Option<SystemTime>,
+    pub(crate) if_unmodified_since: Option<SystemTime>,
     pub(crate) version_id: Option<String>,
 }
 
@@ -247,6 +315,60 @@ impl GetOptions {
     pub fn if_match(mut self, etag: impl Into<String>) -> Self {
         self.if_match = Some(etag.into());
         self
+    }
+
+    /// Fails with 304 when the object's ETag is one of these (`*` matches any).
+    ///
+    /// ```
+    /// let o = cos_client::GetOptions::default().if_none_match("\"abc\"");
+    /// # let _ = o;
+    /// ```
+    #[must_use]
+    pub fn if_none_match(mut self, etag: impl Into<String>) -> Self {
+        self.if_none_match = Some(etag.into());
+        self
+    }
+
+    /// Fails with 304 unless the object was modified after `time` (second precision, as
+    /// HTTP dates have).
+    ///
+    /// ```
+    /// let o = cos_client::GetOptions::default().if_modified_since(std::time::UNIX_EPOCH);
+    /// # let _ = o;
+    /// ```
+    #[must_use]
+    pub fn if_modified_since(mut self, time: SystemTime) -> Self {
+        self.if_modified_since = Some(time);
+        self
+    }
+
+    /// Fails with 412 when the object was modified after `time`.
+    ///
+    /// ```
+    /// let o = cos_client::GetOptions::default().if_unmodified_since(std::time::SystemTime::now());
+    /// # let _ = o;
+    /// ```
+    #[must_use]
+    pub fn if_unmodified_since(mut self, time: SystemTime) -> Self {
+        self.if_unmodified_since = Some(time);
+        self
+    }
+
+    /// The conditional headers to send, in a fixed order.
+    pub(crate) fn apply_conditions(&self, mut op: Op) -> Result<Op, Error> {
+        if let Some(etag) = &self.if_match {
+            op = op.header(IF_MATCH, etag)?;
+        }
+        if let Some(etag) = &self.if_none_match {
+            op = op.header(IF_NONE_MATCH, etag)?;
+        }
+        if let Some(time) = self.if_modified_since {
+            op = op.header(IF_MODIFIED_SINCE, &httpdate::fmt_http_date(time))?;
+        }
+        if let Some(time) = self.if_unmodified_since {
+            op = op.header(IF_UNMODIFIED_SINCE, &httpdate::fmt_http_date(time))?;
+        }
+        Ok(op)
     }
 
     /// A specific version.

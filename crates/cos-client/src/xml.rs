@@ -94,8 +94,10 @@ pub(crate) fn service_error(status: u16, headers: &http::HeaderMap, body: &[u8])
         None
     };
     let fallback_code = match status {
+        304 => "NotModified".to_owned(),
         404 => "NoSuchKey".to_owned(),
         403 => "AccessDenied".to_owned(),
+        412 => "PreconditionFailed".to_owned(),
         other => format!("Http{other}"),
     };
     let body = parsed.unwrap_or_default();

@@ -3,7 +3,7 @@
 use http::Method;
 
 use crate::client::{Client, Op};
-use crate::model::ListObjectsPage;
+use crate::model::{ListObjectsPage, ObjectSummary};
 use crate::options::ListOptions;
 use crate::{Error, xml};
 
@@ -72,6 +72,38 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Every object of a listing as a stream, fetching the next page when the previous one
+    /// is consumed (one request in flight, one page in memory). Common prefixes are not
+    /// items: use [`ObjectLister::into_stream`] for whole pages.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
+    /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
+    /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
+    /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
+    /// # for i in 0..5 { client.put_object(&format!("logs/{i}"), "x".into(), &Default::default()).await?; }
+    /// use futures_util::TryStreamExt;
+    /// let options = cos_client::ListOptions::default().prefix("logs/").max_keys(2);
+    /// let keys: Vec<String> = client.list_objects_stream(options).map_ok(|o| o.key).try_collect().await?;
+    /// assert_eq!(keys, ["logs/0", "logs/1", "logs/2", "logs/3", "logs/4"]);
+    /// # emulator.shutdown().await; Ok(()) }
+    /// ```
+    pub fn list_objects_stream(
+        &self,
+        options: ListOptions,
+    ) -> impl futures_util::Stream<Item = Result<ObjectSummary, Error>> + Send + 'static {
+        use futures_util::{StreamExt as _, TryStreamExt as _};
+        self.list_objects_pages(options)
+            .into_stream()
+            .map_ok(|page| futures_util::stream::iter(page.objects.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
+    }
+}
+
 /// Pages of a listing; see [`Client::list_objects_pages`].
 ///
 /// ```
@@ -112,6 +144,37 @@ impl ObjectLister {
     /// # emulator.shutdown().await; Ok(()) }
     /// ```
     pub async fn next_page(&mut self) -> Option<Result<ListObjectsPage, Error>> {
+        self.fetch().await
+    }
+
+    /// The remaining pages as a stream (ends after the last page or after an error).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
+    /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
+    /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
+    /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
+    /// # for key in ["a/1", "a/2", "b"] { client.put_object(key, "x".into(), &Default::default()).await?; }
+    /// use futures_util::TryStreamExt;
+    /// let options = cos_client::ListOptions::default().delimiter("/").max_keys(1);
+    /// let pages: Vec<_> = client.list_objects_pages(options).into_stream().try_collect().await?;
+    /// assert_eq!(pages.len(), 2);
+    /// assert_eq!(pages[0].common_prefixes, ["a/"]);
+    /// # emulator.shutdown().await; Ok(()) }
+    /// ```
+    pub fn into_stream(
+        self,
+    ) -> impl futures_util::Stream<Item = Result<ListObjectsPage, Error>> + Send + 'static {
+        // Fused: polling again after the end answers `None` instead of panicking.
+        futures_util::StreamExt::fuse(futures_util::stream::unfold(
+            self,
+            |mut lister| async move { lister.fetch().await.map(|page| (page, lister)) },
+        ))
+    }
+
+    async fn fetch(&mut self) -> Option<Result<ListObjectsPage, Error>> {
         if self.done {
             return None;
         }

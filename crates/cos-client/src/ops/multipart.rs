@@ -13,7 +13,7 @@ use crate::client::{Client, Op, OpBody};
 use crate::crc64;
 use crate::model::{CompleteOutput, CopyOutput, ListPartsPage, ListUploadsPage};
 use crate::ops::object::CopySource;
-use crate::options::PutOptions;
+use crate::options::{FORBID_OVERWRITE, PutOptions};
 use crate::transfer::part_body::{PartProgress, part_body};
 use crate::{Error, xml};
 
@@ -221,17 +221,63 @@ impl Client {
         &self,
         key: &str,
         upload_id: &str,
+        parts: Vec<(u32, String)>,
+    ) -> Result<CompleteOutput, Error> {
+        self.complete(key, upload_id, parts, false).await
+    }
+
+    /// [`Client::complete_multipart_upload`] that only creates: with
+    /// `x-cos-forbid-overwrite: true`, COS answers 409 `FileAlreadyExists` (and keeps the
+    /// upload open) when the key already holds an object. The check and the commit are one
+    /// step on COS's side, so two racing creators cannot both succeed.
+    ///
+    /// # Errors
+    /// As [`Client::complete_multipart_upload`]; `FileAlreadyExists` as an [`Error::Service`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
+    /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
+    /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
+    /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
+    /// client.put_object("taken.bin", "old".into(), &Default::default()).await?;
+    /// let id = client.initiate_multipart_upload("taken.bin", &Default::default()).await?;
+    /// let part = client.upload_part("taken.bin", &id, 1, "new".into()).await?;
+    /// let refused = client
+    ///     .complete_multipart_upload_create_only("taken.bin", &id, vec![(1, part.etag)])
+    ///     .await
+    ///     .unwrap_err();
+    /// assert_eq!(refused.service().map(|e| e.code()), Some("FileAlreadyExists"));
+    /// assert_eq!(client.get_object_bytes("taken.bin").await?, b"old");
+    /// # emulator.shutdown().await; Ok(()) }
+    /// ```
+    pub async fn complete_multipart_upload_create_only(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: Vec<(u32, String)>,
+    ) -> Result<CompleteOutput, Error> {
+        self.complete(key, upload_id, parts, true).await
+    }
+
+    async fn complete(
+        &self,
+        key: &str,
+        upload_id: &str,
         mut parts: Vec<(u32, String)>,
+        create_only: bool,
     ) -> Result<CompleteOutput, Error> {
         if parts.is_empty() {
             return Err(Error::invalid("parts", "at least one part"));
         }
         parts.sort_by_key(|(n, _)| *n);
-        let mut op = xml_op(
-            Op::new("CompleteMultipartUpload", Method::POST, checked_key(key)?)
-                .query("uploadId", upload_id),
-            xml::complete_body(&parts),
-        )?;
+        let mut op = Op::new("CompleteMultipartUpload", Method::POST, checked_key(key)?)
+            .query("uploadId", upload_id);
+        if create_only {
+            op = op.header(HeaderName::from_static(FORBID_OVERWRITE), "true")?;
+        }
+        let mut op = xml_op(op, xml::complete_body(&parts))?;
         op.idempotent = true;
         op.error_in_200 = true;
         let answer = self.send(&op).await?;

@@ -5,11 +5,11 @@ use std::path::Path;
 
 use bytes::Bytes;
 use http::Method;
-use http::header::{HeaderName, IF_MATCH, RANGE};
+use http::header::{HeaderName, RANGE};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use super::body::{stream_file, stream_reader};
-use super::{checked_key, next_frame, object_metadata, put_output, xml_op};
+use super::{checked_key, next_frame, object_metadata, own_earlier_create, put_output, xml_op};
 use crate::client::{Client, Op, OpBody};
 use crate::crc64::{self, Crc64};
 use crate::model::{CopyOutput, DeleteObjectsOutput, ObjectMetadata, PutObjectOutput};
@@ -108,7 +108,101 @@ pub struct GetObjectResponse {
     idle_timeout: std::time::Duration,
 }
 
+/// What [`GetObjectResponse::into_stream`] carries from one chunk to the next.
+struct StreamState {
+    body: hyper::body::Incoming,
+    crc: Crc64,
+    received: u64,
+    expected: u64,
+    server_crc: Option<u64>,
+    idle_timeout: std::time::Duration,
+    done: bool,
+}
+
+impl StreamState {
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>, Error> {
+        while let Some(frame) = next_frame(&mut self.body, self.idle_timeout).await? {
+            let frame = frame.map_err(|e| Error::Transport {
+                operation: "GetObject",
+                message: format!("reading the body: {e}"),
+                not_sent: false,
+            })?;
+            if let Ok(data) = frame.into_data() {
+                if data.is_empty() {
+                    continue;
+                }
+                self.crc.update(&data);
+                self.received += data.len() as u64;
+                return Ok(Some(data));
+            }
+        }
+        if self.received != self.expected {
+            return Err(Error::Transport {
+                operation: "GetObject",
+                message: format!(
+                    "body ended after {} of {} bytes",
+                    self.received, self.expected
+                ),
+                not_sent: false,
+            });
+        }
+        if let Some(server) = self.server_crc {
+            let local = self.crc.finish();
+            if local != server {
+                return Err(Error::ChecksumMismatch {
+                    what: "object".into(),
+                    local,
+                    server,
+                });
+            }
+        }
+        Ok(None)
+    }
+}
+
 impl GetObjectResponse {
+    /// The body as a stream of [`Bytes`] chunks, as they arrive (never the whole object in
+    /// memory). A body that ends short fails the last item; for a whole-object GET the
+    /// CRC-64 is checked against `x-cos-hash-crc64ecma` before the stream ends, so a stream
+    /// that ends without an error delivered exactly the object.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
+    /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
+    /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
+    /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
+    /// # client.put_object("a.txt", "hello".into(), &Default::default()).await?;
+    /// use futures_util::TryStreamExt;
+    /// let object = client.get_object("a.txt", &Default::default()).await?;
+    /// let chunks: Vec<bytes::Bytes> = object.into_stream().try_collect().await?;
+    /// assert_eq!(chunks.concat(), b"hello");
+    /// # emulator.shutdown().await; Ok(()) }
+    /// ```
+    pub fn into_stream(
+        self,
+    ) -> impl futures_util::Stream<Item = Result<Bytes, Error>> + Send + 'static {
+        let state = self.into_state();
+        // Fused: `object_store` (among others) polls once more after the end.
+        futures_util::StreamExt::fuse(futures_util::stream::unfold(
+            state,
+            |mut state| async move {
+                if state.done {
+                    return None;
+                }
+                match state.next_chunk().await {
+                    Ok(Some(chunk)) => Some((Ok(chunk), state)),
+                    Ok(None) => None,
+                    Err(e) => {
+                        state.done = true;
+                        Some((Err(e), state))
+                    }
+                }
+            },
+        ))
+    }
+
     /// The object's headers.
     ///
     /// ```
@@ -151,54 +245,36 @@ impl GetObjectResponse {
     /// # emulator.shutdown().await; Ok(()) }
     /// ```
     pub async fn write_to<W: AsyncWrite + Unpin>(self, writer: &mut W) -> Result<u64, Error> {
-        let Self {
-            metadata,
-            mut body,
-            whole,
-            idle_timeout,
-        } = self;
-        let mut crc = Crc64::new();
-        let mut written = 0u64;
-        while let Some(frame) = next_frame(&mut body, idle_timeout).await? {
-            let frame = frame.map_err(|e| Error::Transport {
-                operation: "GetObject",
-                message: format!("reading the body: {e}"),
-                not_sent: false,
-            })?;
-            if let Ok(data) = frame.into_data() {
-                crc.update(&data);
-                writer
-                    .write_all(&data)
-                    .await
-                    .map_err(|e| Error::io("writing the object", e))?;
-                written += data.len() as u64;
-            }
+        let mut state = self.into_state();
+        while let Some(data) = state.next_chunk().await? {
+            writer
+                .write_all(&data)
+                .await
+                .map_err(|e| Error::io("writing the object", e))?;
         }
         writer
             .flush()
             .await
             .map_err(|e| Error::io("flushing the object", e))?;
-        if written != metadata.content_length {
-            return Err(Error::Transport {
-                operation: "GetObject",
-                message: format!(
-                    "body ended after {written} of {} bytes",
-                    metadata.content_length
-                ),
-                not_sent: false,
-            });
+        Ok(state.received)
+    }
+
+    /// The body reader shared by [`GetObjectResponse::write_to`] and
+    /// [`GetObjectResponse::into_stream`].
+    fn into_state(self) -> StreamState {
+        StreamState {
+            server_crc: if self.whole {
+                self.metadata.crc64
+            } else {
+                None
+            },
+            expected: self.metadata.content_length,
+            body: self.body,
+            crc: Crc64::new(),
+            received: 0,
+            idle_timeout: self.idle_timeout,
+            done: false,
         }
-        if whole && let Some(server) = metadata.crc64 {
-            let local = crc.finish();
-            if local != server {
-                return Err(Error::ChecksumMismatch {
-                    what: "object".into(),
-                    local,
-                    server,
-                });
-            }
-        }
-        Ok(written)
     }
 }
 
@@ -230,8 +306,10 @@ impl Client {
         let op = options
             .apply(Op::new("PutObject", Method::PUT, checked_key(key)?))?
             .body(body);
-        let answer = self.send(&op).await?;
-        put_output(&answer, local)
+        match self.send(&op).await {
+            Ok(answer) => put_output(&answer, local),
+            Err(e) => own_earlier_create(self, &op, e, key, Some(local)).await,
+        }
     }
 
     /// PUT Object streamed from a file (read again for each attempt, never held whole).
@@ -269,7 +347,13 @@ impl Client {
         let factory = move || stream_file(owned.clone(), len, recorded.clone());
         let mut op = options.apply(Op::new("PutObject", Method::PUT, checked_key(key)?))?;
         op.body = OpBody::Factory(Box::new(factory), len);
-        let answer = self.send(&op).await?;
+        let answer = match self.send(&op).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                let local = crc.lock().ok().and_then(|c| *c);
+                return own_earlier_create(self, &op, e, key, local).await;
+            }
+        };
         let local = crc.lock().ok().and_then(|c| *c).ok_or_else(|| {
             Error::malformed("PutObject", "answered before the whole body was sent")
         })?;
@@ -364,9 +448,7 @@ impl Client {
             range.validate()?;
             op = op.header(RANGE, &range.header_value())?;
         }
-        if let Some(etag) = &options.if_match {
-            op = op.header(IF_MATCH, etag)?;
-        }
+        op = options.apply_conditions(op)?;
         if let Some(version) = &options.version_id {
             op = op.query("versionId", version.clone());
         }
@@ -419,7 +501,39 @@ impl Client {
     /// # emulator.shutdown().await; Ok(()) }
     /// ```
     pub async fn head_object(&self, key: &str) -> Result<ObjectMetadata, Error> {
-        let op = Op::new("HeadObject", Method::HEAD, checked_key(key)?);
+        self.head_object_with(key, &GetOptions::default()).await
+    }
+
+    /// HEAD Object with the conditions and version of `options` (its range is ignored: HEAD
+    /// describes the whole object).
+    ///
+    /// # Errors
+    /// As [`Client::head_object`]; a failed condition is a 412 or 304 [`Error::Service`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
+    /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
+    /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
+    /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
+    /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
+    /// # client.put_object("a.txt", "hello".into(), &Default::default()).await?;
+    /// let etag = client.head_object("a.txt").await?.etag.unwrap_or_default();
+    /// let same = cos_client::GetOptions::default().if_none_match(etag);
+    /// let unchanged = client.head_object_with("a.txt", &same).await.unwrap_err();
+    /// assert_eq!(unchanged.service().map(|e| e.status()), Some(304));
+    /// # emulator.shutdown().await; Ok(()) }
+    /// ```
+    pub async fn head_object_with(
+        &self,
+        key: &str,
+        options: &GetOptions,
+    ) -> Result<ObjectMetadata, Error> {
+        let mut op =
+            options.apply_conditions(Op::new("HeadObject", Method::HEAD, checked_key(key)?))?;
+        if let Some(version) = &options.version_id {
+            op = op.query("versionId", version.clone());
+        }
         let answer = self.send(&op).await?;
         Ok(object_metadata(&answer.headers))
     }
@@ -516,6 +630,12 @@ impl Client {
         options: &PutOptions,
     ) -> Result<CopyOutput, Error> {
         source.validate()?;
+        if options.get_forbid_overwrite() {
+            return Err(Error::invalid(
+                "forbid_overwrite",
+                "COS documents x-cos-forbid-overwrite for PUT Object and multipart uploads, not for PUT Object - Copy",
+            ));
+        }
         let mut op = options
             .apply(Op::new("CopyObject", Method::PUT, checked_key(key)?))?
             .header(

@@ -69,6 +69,14 @@ impl CosError {
         )
     }
 
+    pub(crate) fn file_already_exists() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "FileAlreadyExists",
+            "The object already exists and x-cos-forbid-overwrite forbids replacing it.",
+        )
+    }
+
     pub(crate) fn malformed_xml() -> Self {
         Self::bad_request(
             "MalformedXML",

@@ -72,6 +72,19 @@ pub(crate) fn stored_from_request(headers: &HeaderMap) -> Result<Vec<(String, St
     stored_headers(|n| header(headers, n).map(str::to_string), &names)
 }
 
+/// Whether `x-cos-forbid-overwrite` asks for create-only (`true`/`false`, any case; absent is
+/// `false`); another value is refused.
+pub(crate) fn forbid_overwrite(headers: &HeaderMap) -> Result<bool, CosError> {
+    match header(headers, "x-cos-forbid-overwrite").map(str::trim) {
+        None => Ok(false),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(_) => Err(CosError::invalid_argument(
+            "x-cos-forbid-overwrite must be true or false.",
+        )),
+    }
+}
+
 /// The requested storage class (default `STANDARD`).
 pub(crate) fn storage_class(value: Option<&str>) -> Result<String, CosError> {
     match value {

@@ -1,7 +1,7 @@
 //! Complete Multipart Upload: the chosen parts become the object as they are, in order (a
 //! [`Composite`] blob), without copying a byte.
 
-use super::{Blob, Composite, MIN_PART_SIZE, ObjectMeta, OpenUpload, PartMeta, Store};
+use super::{Blob, Composite, MIN_PART_SIZE, ObjectMeta, OpenUpload, PartMeta, Refused, Store};
 use md5::{Digest as _, Md5};
 use std::collections::BTreeMap;
 use std::io;
@@ -20,6 +20,8 @@ pub(crate) enum CompleteError {
     InvalidPart(u32),
     /// A part other than the last is below the minimum size.
     EntityTooSmall(u32),
+    /// `x-cos-forbid-overwrite` was sent and the key holds an object.
+    AlreadyExists,
     /// Storage failed.
     Io(String),
 }
@@ -38,6 +40,7 @@ impl Store {
     /// then a bucket). The object record is written before the upload's records are
     /// removed: after a crash in between, the next start sees an upload whose parts an
     /// object references and drops it.
+    #[cfg(test)]
     pub(crate) fn complete_upload(
         &self,
         bucket: &str,
@@ -45,6 +48,21 @@ impl Store {
         upload_id: &str,
         listed: &[(u32, String)],
         now_ms: u64,
+    ) -> Result<ObjectMeta, CompleteError> {
+        self.complete_upload_checked(bucket, key, upload_id, listed, now_ms, false)
+    }
+
+    /// [`Store::complete_upload`]; with `forbid_overwrite`, fails with
+    /// [`CompleteError::AlreadyExists`] when the key holds an object (checked under the
+    /// bucket lock of the commit), leaving the upload open.
+    pub(crate) fn complete_upload_checked(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        listed: &[(u32, String)],
+        now_ms: u64,
+        forbid_overwrite: bool,
     ) -> Result<ObjectMeta, CompleteError> {
         let mut uploads = self
             .uploads
@@ -77,8 +95,16 @@ impl Store {
             storage_class: upload.meta.storage_class.clone(),
         };
         // On failure the composite comes back unreleased: the upload still owns its parts.
-        self.commit_object(bucket, meta.clone(), Blob::Composite(Arc::new(composite)))
-            .map_err(|(e, _)| io_err(e))?;
+        self.commit_object(
+            bucket,
+            meta.clone(),
+            Blob::Composite(Arc::new(composite)),
+            forbid_overwrite,
+        )
+        .map_err(|(refused, _)| match refused {
+            Refused::Exists => CompleteError::AlreadyExists,
+            Refused::Io(e) => io_err(e),
+        })?;
         let open = uploads.remove(upload_id);
         drop(uploads);
         let removed = self.persistence.remove_upload(upload_id);

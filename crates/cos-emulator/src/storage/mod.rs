@@ -75,6 +75,15 @@ fn poisoned<T>(_: T) -> io::Error {
     io::Error::other("storage lock poisoned")
 }
 
+/// Why an object was not committed.
+#[derive(Debug)]
+pub(crate) enum Refused {
+    /// `x-cos-forbid-overwrite` was asked for and the key holds an object.
+    Exists,
+    /// Storage failed.
+    Io(io::Error),
+}
+
 impl Store {
     /// Memory-only storage for `buckets`.
     pub(crate) fn in_memory(buckets: &[String]) -> Self {
@@ -152,30 +161,53 @@ impl Store {
     /// Makes `blob` the object `meta.key`, replacing (and releasing) any older version; on
     /// failure `blob` is released.
     pub(crate) fn put_object(&self, bucket: &str, meta: ObjectMeta, blob: Blob) -> io::Result<()> {
-        self.commit_object(bucket, meta, blob).map_err(|(e, blob)| {
-            self.persistence.release_blob(&blob);
-            e
-        })
+        self.put_object_checked(bucket, meta, blob, false)
+            .map_err(|refused| match refused {
+                Refused::Io(e) => e,
+                Refused::Exists => io::Error::other("an overwrite was refused unasked"),
+            })
     }
 
-    /// Makes `blob` the object `meta.key`, replacing (and releasing) any older version; on
-    /// failure `blob` is handed back, not released.
-    fn commit_object(
+    /// [`Store::put_object`]; with `forbid_overwrite`, refuses with [`Refused::Exists`] (and
+    /// releases `blob`) when the key holds an object, checked under the same lock as the
+    /// insert.
+    pub(crate) fn put_object_checked(
         &self,
         bucket: &str,
         meta: ObjectMeta,
         blob: Blob,
-    ) -> Result<(), (io::Error, Blob)> {
+        forbid_overwrite: bool,
+    ) -> Result<(), Refused> {
+        self.commit_object(bucket, meta, blob, forbid_overwrite)
+            .map_err(|(refused, blob)| {
+                self.persistence.release_blob(&blob);
+                refused
+            })
+    }
+
+    /// Makes `blob` the object `meta.key`, replacing (and releasing) any older version, or
+    /// with `forbid_overwrite` refusing when there is one; on failure `blob` is handed back,
+    /// not released.
+    pub(super) fn commit_object(
+        &self,
+        bucket: &str,
+        meta: ObjectMeta,
+        blob: Blob,
+        forbid_overwrite: bool,
+    ) -> Result<(), (Refused, Blob)> {
         let lock = match self.bucket(bucket) {
             Ok(lock) => lock,
-            Err(e) => return Err((e, blob)),
+            Err(e) => return Err((Refused::Io(e), blob)),
         };
         let mut map = match lock.write() {
             Ok(map) => map,
-            Err(e) => return Err((poisoned(e), blob)),
+            Err(e) => return Err((Refused::Io(poisoned(e)), blob)),
         };
+        if forbid_overwrite && map.contains_key(&meta.key) {
+            return Err((Refused::Exists, blob));
+        }
         if let Err(e) = self.persistence.save_object(bucket, &meta, &blob) {
-            return Err((e, blob));
+            return Err((Refused::Io(e), blob));
         }
         let old = map.insert(
             meta.key.clone(),

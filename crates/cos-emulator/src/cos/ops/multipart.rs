@@ -53,6 +53,16 @@ pub(crate) fn initiate(
 ) -> Result<Response<ResBody>, CosError> {
     let stored = headers::stored_from_request(&req.headers)?;
     let storage_class = headers::storage_class(req.header("x-cos-storage-class"))?;
+    if headers::forbid_overwrite(&req.headers)?
+        && state
+            .store
+            .head_object(&req.target.bucket, &req.target.key)
+            .map_err(io_error)?
+            .is_some()
+    {
+        // Refused early; Complete checks again, atomically, when it carries the header.
+        return Err(CosError::file_already_exists());
+    }
     let upload_id = crate::ids::upload_id(state.clock.unix());
     state
         .store
@@ -122,6 +132,7 @@ pub(crate) async fn complete(
     body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
     let upload_id = upload_id(req)?.to_string();
+    let forbid_overwrite = headers::forbid_overwrite(&req.headers)?;
     let expected_md5 = headers::content_md5(req.header("content-md5"))?;
     let doc = read_document(state, body).await?;
     if let Some(md5) = expected_md5 {
@@ -146,7 +157,14 @@ pub(crate) async fn complete(
     }
     let meta = state
         .store
-        .complete_upload(&req.target.bucket, &req.target.key, &upload_id, &listed, state.clock.unix_millis())
+        .complete_upload_checked(
+            &req.target.bucket,
+            &req.target.key,
+            &upload_id,
+            &listed,
+            state.clock.unix_millis(),
+            forbid_overwrite,
+        )
         .map_err(|e| match e {
             CompleteError::NoSuchUpload => CosError::no_such_upload(),
             CompleteError::NoParts => CosError::malformed_xml(),
@@ -162,6 +180,7 @@ pub(crate) async fn complete(
                 "EntityTooSmall",
                 format!("Your proposed upload is smaller than the minimum allowed object size (part {n})."),
             ),
+            CompleteError::AlreadyExists => CosError::file_already_exists(),
             CompleteError::Io(m) => CosError::internal(m),
         })?;
     let location = format!(

@@ -10,7 +10,7 @@ use crate::etag::crc64_etag_digest;
 use crate::http::body::RequestBody;
 use crate::http::body::{self, FileBody, ResBody};
 use crate::state::State;
-use crate::storage::{Blob, BlobSource, BlobWriter, DigestPipe, Digests, ObjectMeta};
+use crate::storage::{Blob, BlobSource, BlobWriter, DigestPipe, Digests, ObjectMeta, Refused};
 use http::{Response, StatusCode};
 use http_body_util::BodyExt as _;
 
@@ -96,7 +96,8 @@ pub(crate) async fn receive(
 
 /// Commits a freshly received blob as object `key` of the request's bucket, last modified
 /// now, with the ETag (quoted hex MD5), size and CRC-64 taken from `digests`; returns the
-/// ETag. Shared by PUT Object and POST Object.
+/// ETag. Shared by PUT Object and POST Object. With `x-cos-forbid-overwrite: true` an
+/// existing key is answered 409 `FileAlreadyExists` (checked atomically with the commit).
 pub(crate) fn store_new_object(
     state: &State,
     req: &Req,
@@ -106,6 +107,13 @@ pub(crate) fn store_new_object(
     headers: Vec<(String, String)>,
     storage_class: String,
 ) -> Result<String, CosError> {
+    let forbid_overwrite = match headers::forbid_overwrite(&req.headers) {
+        Ok(forbid) => forbid,
+        Err(e) => {
+            state.store.discard(&blob);
+            return Err(e);
+        }
+    };
     let meta = ObjectMeta {
         key,
         size: digests.len,
@@ -118,8 +126,11 @@ pub(crate) fn store_new_object(
     let etag = meta.etag.clone();
     state
         .store
-        .put_object(&req.target.bucket, meta, blob)
-        .map_err(io_error)?;
+        .put_object_checked(&req.target.bucket, meta, blob, forbid_overwrite)
+        .map_err(|refused| match refused {
+            Refused::Exists => CosError::file_already_exists(),
+            Refused::Io(e) => io_error(e),
+        })?;
     Ok(etag)
 }
 
@@ -131,6 +142,7 @@ pub(crate) async fn put_object(
 ) -> Result<Response<ResBody>, CosError> {
     let stored = headers::stored_from_request(&req.headers)?;
     let storage_class = headers::storage_class(req.header("x-cos-storage-class"))?;
+    headers::forbid_overwrite(&req.headers)?;
     let (blob, digests) = receive(state, req, body).await?;
     let etag = store_new_object(
         state,
