@@ -1,6 +1,9 @@
 //! Workspace automation, std only (the rust-analyzer / cargo-xtask pattern).
 //!
-//! * `cargo xtask ci`: tidy checks (layering, sans-IO crates, lint attributes), rustfmt check, clippy with `-D warnings`, all tests, rustdoc with
+//! * `cargo xtask tidy`: the tidy checks alone (layering of dependencies and
+//!   dev-dependencies, registered crates, sans-IO crates, lint attributes, the paths named in
+//!   `docs/ARCHITECTURE.md`).
+//! * `cargo xtask ci`: tidy checks, rustfmt check, clippy with `-D warnings`, all tests, rustdoc with
 //!   warnings denied, and a short fuzz smoke run of every fuzz target when a nightly toolchain
 //!   and `cargo-fuzz` are present.
 //! * `cargo xtask bench [FILTER]`: the criterion benchmarks of every crate.
@@ -27,6 +30,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("tidy") => tidy::check(&project_root()),
         Some("bench") => bench(args.get(1).map(String::as_str)),
         Some("interop") => interop::run(&project_root()),
         Some("differential") => differential::run(&project_root()),
@@ -34,7 +38,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz(args.get(1).and_then(|s| s.parse().ok()).unwrap_or(30)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | bench [FILTER] | interop | differential | browser | fuzz [SECONDS]>"
+                "usage: cargo xtask <ci | tidy | bench [FILTER] | interop | differential | browser | fuzz [SECONDS]>"
             );
             return ExitCode::from(2);
         }

@@ -73,9 +73,3 @@ pub use transfer::{
 
 #[cfg(test)]
 mod client_tests;
-#[cfg(test)]
-mod mini_cos;
-#[cfg(test)]
-mod mock_server;
-#[cfg(test)]
-mod transfer_tests;

@@ -8,15 +8,18 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use common::ALL;
 use cos_client::{
     ByteRange, Client, CopyOptions, CopySource, DownloadOptions, Endpoint, GetOptions, ListOptions,
     Progress, PutOptions, RetryConfig, UploadOptions,
 };
-use cos_emulator::{Emulator, Faults};
+use cos_emulator::{Action, Emulator, FaultPlan, Faults, Matcher, Rule};
 use sts_client::provider::{
     CredentialsCache, FederationTokenProvider, ProvideCredentials, StaticProvider,
 };
@@ -80,20 +83,6 @@ fn data(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
-const ALL: &[&str] = &[
-    "PutObject",
-    "GetObject",
-    "HeadObject",
-    "DeleteObject",
-    "GetBucket",
-    "InitiateMultipartUpload",
-    "UploadPart",
-    "CompleteMultipartUpload",
-    "AbortMultipartUpload",
-    "ListParts",
-    "ListMultipartUploads",
-];
-
 #[tokio::test]
 async fn every_operation_with_a_temporary_key() {
     let e = emulator(Faults::none(), 0).await;
@@ -128,23 +117,14 @@ async fn every_operation_with_a_temporary_key() {
     let mut part = Vec::new();
     ranged.write_to(&mut part).await.unwrap();
     assert_eq!(part, body[100..200]);
-    match c
-        .copy_object(
-            &CopySource::new(BUCKET, REGION, "t/a b+ü.bin"),
-            "t/copy.bin",
-            &PutOptions::default(),
-        )
-        .await
-    {
-        Ok(_) => assert_eq!(c.get_object_bytes("t/copy.bin").await.unwrap(), body),
-        // The emulator may not implement PUT Object - Copy (yet); the request shape is
-        // covered by the mock-server tests.
-        Err(error)
-            if error
-                .service()
-                .is_some_and(|s| s.code() == "NotImplemented") => {}
-        Err(error) => panic!("{error:?}"),
-    }
+    c.copy_object(
+        &CopySource::new(BUCKET, REGION, "t/a b+ü.bin"),
+        "t/copy.bin",
+        &PutOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(c.get_object_bytes("t/copy.bin").await.unwrap(), body);
 
     // listing with prefix and delimiter, across pages
     for i in 0..5 {
@@ -623,11 +603,19 @@ async fn uploads_and_downloads_survive_injected_faults() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
+    // Scripted faults on top of the random ones: every other Initiate answer is lost (the
+    // upload must be adopted, not orphaned), every 7th part times out, every 5th ranged GET
+    // loses its answer.
+    let plan = FaultPlan::new();
+    plan.add(Rule::new(Matcher::initiate_multipart(), Action::DropReply).every(2))
+        .add(Rule::new(Matcher::upload_part(), Action::request_timeout()).every(7))
+        .add(Rule::new(Matcher::ranged_get(), Action::DropReply).every(5));
     let faults = Faults::none()
         .slow_down(0.1)
         .internal_error(0.05)
         .cut_body(0.05)
-        .latency(Duration::from_millis(2));
+        .latency(Duration::from_millis(2))
+        .plan(plan.clone());
     let e = emulator(faults, 0).await;
     let c = client(&e, temporary(&e, "soak/*", ALL));
     let dir = tempfile::tempdir().unwrap();
@@ -656,6 +644,20 @@ async fn uploads_and_downloads_survive_injected_faults() {
         assert_eq!(std::fs::read(&target).unwrap(), bytes);
     }
     e.set_faults(Faults::none());
+    let injected = |action: &Action| {
+        plan.seen()
+            .iter()
+            .filter(|r| r.injected() == Some(action))
+            .count()
+    };
+    assert!(
+        injected(&Action::DropReply) >= 2,
+        "lost answers were injected"
+    );
+    assert!(
+        injected(&Action::request_timeout()) >= 1,
+        "timeouts were injected"
+    );
     assert!(
         c.list_multipart_uploads("soak/", None, None)
             .await

@@ -120,6 +120,11 @@
 //!
 //! [`Faults`] answers a share of COS requests with 503 `SlowDown` or 500 `InternalError`, cuts
 //! response bodies halfway, and adds latency; [`EmulatorBuilder::clock_offset`] skews the clock.
+//! A [`FaultPlan`] scripts faults per request instead: [`Rule`]s pick requests with a
+//! [`Matcher`] (part 3, the Initiate, ranged GETs, the first n or every n-th…) and apply an
+//! [`Action`] (any COS error or an `<Error>` in a 200, a dropped reply after the operation
+//! took effect, a wrong CRC-64, a cut or stalled body, latency); the plan records every COS
+//! request ([`SeenRequest`]) so a test can check what its client sent.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -150,6 +155,6 @@ pub use builder::{EmulatorBuilder, Role};
 pub use emulator::Emulator;
 pub use error::EmulatorError;
 pub use etag::EtagMode;
-pub use faults::Faults;
+pub use faults::{Action, FaultPlan, Faults, Matcher, Rule, SeenRequest};
 pub use mfa::MfaDevice;
 pub use oidc::OidcProvider;

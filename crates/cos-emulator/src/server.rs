@@ -4,7 +4,6 @@ use crate::body::ResBody;
 use http::{Request, Response};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -49,10 +48,17 @@ pub(crate) async fn serve<F, Fut>(
                 let spellings = spellings.clone();
                 async move {
                     let mut response = fut.await;
+                    if response
+                        .extensions()
+                        .get::<crate::faults::DropConnection>()
+                        .is_some()
+                    {
+                        return Err(std::io::Error::other("fault injection: reply dropped"));
+                    }
                     if let Some(spellings) = spellings {
                         response.extensions_mut().extend(spellings);
                     }
-                    Ok::<_, Infallible>(response)
+                    Ok(response)
                 }
             });
             let conn = hyper::server::conn::http1::Builder::new()

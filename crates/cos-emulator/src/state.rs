@@ -53,7 +53,7 @@ impl State {
 
     /// The current fault configuration.
     pub(crate) fn faults(&self) -> Faults {
-        self.faults.read().map(|f| *f).unwrap_or_default()
+        self.faults.read().map(|f| f.clone()).unwrap_or_default()
     }
 
     /// The sub-account owning `secret_id`, as `(uin, key)`.

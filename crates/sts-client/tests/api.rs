@@ -66,7 +66,10 @@ async fn get_federation_token_signs_tc3_and_encodes_policy_once() {
     assert_eq!(seen.header("x-tc-version"), Some("2018-08-13"));
     assert_eq!(seen.header("x-tc-region"), Some("ap-guangzhou"));
     assert_eq!(seen.header("x-tc-timestamp"), Some("1700000000"));
-    assert_eq!(seen.header("host"), Some(server.addr.to_string().as_str()));
+    assert_eq!(
+        seen.header("host"),
+        Some(server.addr().to_string().as_str())
+    );
     let auth = seen.header("authorization").unwrap();
     assert!(auth.starts_with("TC3-HMAC-SHA256 Credential=AKIDPERM/2023-11-14/sts/tc3_request"));
     let body: serde_json::Value = serde_json::from_str(&seen.body).unwrap();

@@ -14,12 +14,11 @@ pub(crate) mod xml;
 pub(crate) use object::store_new_object;
 
 use crate::auth::{self, Caller};
-use crate::body::{self, CutBody, ResBody};
-use crate::faults::Drawn;
+use crate::body::{self, ResBody};
+use crate::faults::Fault;
 use crate::state::State;
 use error::CosError;
 use http::{HeaderMap, HeaderValue, Method, Request, Response};
-use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -66,25 +65,13 @@ pub(crate) async fn handle(
     req: Request<Incoming>,
 ) -> Response<ResBody> {
     let request_id = crate::ids::request_id();
-    let faults = state.faults();
-    if !faults.added_latency().is_zero() {
-        tokio::time::sleep(faults.added_latency()).await;
-    }
+    let fault = Fault::choose(&state.faults(), &req).await;
     let head = req.method() == Method::HEAD;
     let origin = req.headers().get(http::header::ORIGIN).cloned();
     let host = route::request_host(req.uri(), req.headers());
-    let drawn = if req.method() == Method::OPTIONS {
-        Drawn::None
-    } else {
-        faults.draw()
-    };
-    let mut response = match drawn {
-        Drawn::SlowDown => CosError::slow_down().into_response(&host, &request_id, head),
-        Drawn::InternalError => CosError::internal(
-            "We encountered an internal error. Please try again.",
-        )
-        .into_response(&host, &request_id, head),
-        Drawn::None | Drawn::CutBody => {
+    let mut response = match fault.answer_instead(req, &host, &request_id).await {
+        Ok(answer) => answer,
+        Err(req) => {
             let (parts, incoming) = req.into_parts();
             match prepare(&state, parts, remote, &host) {
                 Err(e) => e.into_response(&host, &request_id, head),
@@ -98,17 +85,8 @@ pub(crate) async fn handle(
             }
         }
     };
-    if drawn == Drawn::CutBody {
-        let len = hyper::body::Body::size_hint(response.body())
-            .exact()
-            .unwrap_or(0);
-        if len > 1 {
-            let (parts, inner) = response.into_parts();
-            response = Response::from_parts(parts, CutBody::new(inner, len / 2).boxed_unsync());
-        }
-    }
     add_common_headers(&state, response.headers_mut(), &request_id, origin.as_ref());
-    response
+    fault.reshape(response).await
 }
 
 fn add_common_headers(

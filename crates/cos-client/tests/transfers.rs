@@ -1,17 +1,20 @@
-//! Transfer tests (`upload_file`, `download_file`) against the in-memory mini COS.
+//! Transfer tests (`upload_file`, `download_file`, `copy`) against the emulator with
+//! scripted faults: failed, corrupt and refused parts, a lost Initiate answer, cut ranges.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
 
 use std::sync::{Arc, Mutex};
 
-use crate::client_tests::static_client;
-use crate::mini_cos::{self, MiniCos};
-use crate::mock_server::MockServer;
-use crate::*;
-
-fn mini(server: &MockServer) -> Arc<Mutex<MiniCos>> {
-    let cos = Arc::new(Mutex::new(MiniCos::default()));
-    server.set_handler(mini_cos::handler(cos.clone()));
-    cos
-}
+use common::Cos;
+use cos_client::{CopyOptions, CopySource, DownloadOptions, Error, Progress, UploadOptions, crc64};
+use cos_emulator::{Action, Matcher, Rule, SeenRequest};
+use http::Method;
 
 fn file_with(len: usize) -> (tempfile::TempDir, std::path::PathBuf, Vec<u8>) {
     let dir = tempfile::tempdir().unwrap();
@@ -32,12 +35,19 @@ fn recorder() -> (Progress, Seen) {
     )
 }
 
+fn part_requests(received: &[SeenRequest]) -> usize {
+    received
+        .iter()
+        .filter(|r| r.has_query("partNumber"))
+        .count()
+}
+
 #[tokio::test]
 async fn multipart_upload_happy_path_with_progress() {
-    let server = MockServer::start().await;
-    let cos = mini(&server);
+    let cos = Cos::start().await;
     let (_dir, path, data) = file_with(5 * 1024 * 1024 + 123);
-    let client = static_client(&server);
+    let client = cos.static_client().await;
+    cos.plan.clear_seen();
     let (progress, seen) = recorder();
     let options = UploadOptions::default()
         .part_size(1 << 20)
@@ -48,32 +58,27 @@ async fn multipart_upload_happy_path_with_progress() {
         .upload_file(&path, "big/data.bin", &options)
         .await
         .unwrap();
+    assert_eq!(part_requests(&cos.plan.seen()), 6);
     assert_eq!((out.parts_uploaded, out.parts_reused), (6, 0));
     assert!(out.server_crc_verified);
     assert_eq!(out.crc64, crc64::checksum(&data));
-    assert_eq!(cos.lock().unwrap().objects["big/data.bin"], data);
-    assert!(cos.lock().unwrap().uploads.is_empty());
+    assert_eq!(cos.object("big/data.bin").await.unwrap(), data);
+    assert!(cos.uploads().await.is_empty());
     let seen = seen.lock().unwrap();
     assert!(
         seen.windows(2).all(|w| w[0].0 <= w[1].0),
         "progress never goes back"
     );
     assert_eq!(seen.last(), Some(&(data.len() as u64, data.len() as u64)));
-    let parts = server
-        .received()
-        .iter()
-        .filter(|r| r.query_has("partNumber"))
-        .count();
-    assert_eq!(parts, 6);
 }
 
 #[tokio::test]
 async fn upload_progress_moves_within_parts_and_survives_retries() {
-    let server = MockServer::start().await;
-    let cos = mini(&server);
-    cos.lock().unwrap().fail_every = Some(3);
+    let cos = Cos::start().await;
     let (_dir, path, data) = file_with(16 * 1024 * 1024 + 5);
-    let client = static_client(&server);
+    let client = cos.static_client().await;
+    cos.plan
+        .add(Rule::new(Matcher::any(), Action::slow_down()).every(3));
     let (progress, seen) = recorder();
     let options = UploadOptions::default()
         .part_size(8 << 20)
@@ -81,7 +86,12 @@ async fn upload_progress_moves_within_parts_and_survives_retries() {
         .concurrency(1)
         .progress(progress);
     client.upload_file(&path, "k", &options).await.unwrap();
-    assert_eq!(cos.lock().unwrap().objects["k"], data);
+    assert!(
+        cos.plan.seen().iter().any(|r| r.injected().is_some()),
+        "faults were injected"
+    );
+    cos.plan.clear_rules();
+    assert_eq!(cos.object("k").await.unwrap(), data);
     let seen = seen.lock().unwrap();
     let total = data.len() as u64;
     assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{seen:?}");
@@ -94,19 +104,18 @@ async fn upload_progress_moves_within_parts_and_survives_retries() {
 
 #[tokio::test]
 async fn upload_survives_intermittent_503() {
-    let server = MockServer::start().await;
-    let cos = mini(&server);
-    cos.lock().unwrap().fail_every = Some(3);
-    let (_dir, path, data) = file_with(4 * 1024 * 1024 + 1);
-    let client = static_client(&server);
+    let cos = Cos::start().await;
+    let (dir, path, data) = file_with(4 * 1024 * 1024 + 1);
+    let client = cos.static_client().await;
+    cos.plan
+        .add(Rule::new(Matcher::any(), Action::slow_down()).every(3));
     let options = UploadOptions::default()
         .part_size(1 << 20)
         .multipart_threshold(0)
         .concurrency(2);
     client.upload_file(&path, "k", &options).await.unwrap();
-    assert_eq!(cos.lock().unwrap().objects["k"], data);
 
-    let target = _dir.path().join("back.bin");
+    let target = dir.path().join("back.bin");
     let out = client
         .download_file(
             "k",
@@ -117,15 +126,24 @@ async fn upload_survives_intermittent_503() {
         .unwrap();
     assert!(out.crc_verified);
     assert_eq!(std::fs::read(&target).unwrap(), data);
+    let injected = cos
+        .plan
+        .seen()
+        .iter()
+        .filter(|r| r.injected().is_some())
+        .count();
+    assert!(injected >= 3, "{injected} faults injected");
+    cos.plan.clear_rules();
+    assert_eq!(cos.object("k").await.unwrap(), data);
 }
 
 #[tokio::test]
 async fn part_crc_mismatch_aborts_the_upload() {
-    let server = MockServer::start().await;
-    let cos = mini(&server);
-    cos.lock().unwrap().corrupt_part = Some(2);
+    let cos = Cos::start().await;
     let (_dir, path, _) = file_with(3 * 1024 * 1024);
-    let client = static_client(&server);
+    let client = cos.static_client().await;
+    cos.plan
+        .add(Rule::new(Matcher::part(2), Action::CorruptCrc));
     let options = UploadOptions::default()
         .part_size(1 << 20)
         .multipart_threshold(0)
@@ -136,86 +154,90 @@ async fn part_crc_mismatch_aborts_the_upload() {
         "{error:?}"
     );
     assert!(
-        cos.lock().unwrap().uploads.is_empty(),
-        "the upload was aborted"
-    );
-    assert!(
-        server
-            .received()
+        cos.plan
+            .seen()
             .iter()
-            .any(|r| r.method == http::Method::DELETE && r.query_has("uploadId"))
+            .any(|r| r.method() == Method::DELETE && r.has_query("uploadId"))
     );
+    assert!(cos.uploads().await.is_empty(), "the upload was aborted");
+    assert_eq!(cos.object("k").await, None);
 }
 
 #[tokio::test]
 async fn interrupted_upload_resumes_with_only_missing_parts() {
-    let server = MockServer::start().await;
-    let cos = mini(&server);
-    cos.lock().unwrap().deny_parts_after = Some(3);
+    let cos = Cos::start().await;
     let (_dir, path, data) = file_with(6 * 1024 * 1024);
-    let client = static_client(&server);
+    let client = cos.static_client().await;
+    cos.plan.add(
+        Rule::new(
+            Matcher::upload_part(),
+            Action::error(403, "AccessDenied", "Access Denied."),
+        )
+        .after(3),
+    );
     let keep = UploadOptions::default()
         .part_size(1 << 20)
         .multipart_threshold(0)
         .concurrency(1)
         .abort_on_failure(false);
     assert!(client.upload_file(&path, "r/k", &keep).await.is_err());
-    {
-        let mut cos = cos.lock().unwrap();
-        assert_eq!(cos.uploads.len(), 1);
-        cos.deny_parts_after = None;
-        // Part 2 on the server no longer matches the file: it must be sent again.
-        let (_, parts) = cos.uploads.values_mut().next().unwrap();
-        parts.get_mut(&2).unwrap()[0] ^= 0xff;
-    }
-    let before = server.received().len();
+    cos.plan.clear_rules();
+    let uploads = cos.uploads().await;
+    assert_eq!(uploads.len(), 1);
+    let (_, upload_id) = &uploads[0];
+    // Part 2 on the server no longer matches the file: it must be sent again.
+    let mut changed = data[1 << 20..2 << 20].to_vec();
+    changed[0] ^= 0xff;
+    cos.root_client()
+        .upload_part("r/k", upload_id, 2, changed.into())
+        .await
+        .unwrap();
+    cos.plan.clear_seen();
     let out = client.upload_file(&path, "r/k", &keep).await.unwrap();
     assert_eq!((out.parts_reused, out.parts_uploaded), (2, 4));
-    let sent: Vec<u32> = server.received()[before..]
+    let mut sent: Vec<u32> = cos
+        .plan
+        .seen()
         .iter()
         .filter_map(|r| r.query("partNumber").map(|n| n.parse().unwrap()))
         .collect();
-    let mut sorted = sent.clone();
-    sorted.sort_unstable();
-    assert_eq!(sorted, [2, 4, 5, 6]);
-    assert_eq!(cos.lock().unwrap().objects["r/k"], data);
-    assert!(cos.lock().unwrap().uploads.is_empty());
+    sent.sort_unstable();
+    assert_eq!(sent, [2, 4, 5, 6]);
+    assert_eq!(cos.object("r/k").await.unwrap(), data);
+    assert!(cos.uploads().await.is_empty());
 }
 
 #[tokio::test]
 async fn small_files_go_in_one_put() {
-    let server = MockServer::start().await;
-    let cos = mini(&server);
+    let cos = Cos::start().await;
     let (_dir, path, data) = file_with(1000);
-    let client = static_client(&server);
+    let client = cos.static_client().await;
+    cos.plan.clear_seen();
     let out = client
         .upload_file(&path, "small", &UploadOptions::default())
         .await
         .unwrap();
     assert_eq!(out.upload_id, None);
-    assert_eq!(cos.lock().unwrap().objects["small"], data);
-    assert_eq!(server.received().len(), 1);
+    assert_eq!(cos.plan.seen().len(), 1);
+    assert_eq!(cos.object("small").await.unwrap(), data);
 
     let streamed = client
-        .put_object_from_file("streamed", &path, &PutOptions::default())
+        .put_object_from_file("streamed", &path, &Default::default())
         .await
         .unwrap();
     assert_eq!(streamed.crc64, Some(crc64::checksum(&data)));
-    assert_eq!(cos.lock().unwrap().objects["streamed"], data);
+    assert_eq!(cos.object("streamed").await.unwrap(), data);
 }
 
 #[tokio::test]
 async fn download_checks_crc_before_renaming() {
-    let server = MockServer::start().await;
-    let cos = mini(&server);
+    let cos = Cos::start().await;
     let data: Vec<u8> = (0..(3 * 1024 * 1024 + 512))
         .map(|i| (i % 7) as u8)
         .collect();
-    cos.lock()
-        .unwrap()
-        .objects
-        .insert("obj".into(), data.clone());
-    let client = static_client(&server);
+    cos.put("obj", &data).await;
+    let client = cos.static_client().await;
+    cos.plan.clear_seen();
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("out.bin");
     let (progress, seen) = recorder();
@@ -236,21 +258,18 @@ async fn download_checks_crc_before_renaming() {
         seen.lock().unwrap().last(),
         Some(&(data.len() as u64, data.len() as u64))
     );
-    let ranges = server
-        .received()
+    let received = cos.plan.seen();
+    let ranged: Vec<_> = received
         .iter()
         .filter(|r| r.header("range").is_some())
-        .count();
-    assert_eq!(ranges, 4);
-    assert!(
-        server
-            .received()
-            .iter()
-            .filter(|r| r.header("range").is_some())
-            .all(|r| r.header("if-match").is_some())
-    );
+        .collect();
+    assert_eq!(ranged.len(), 4);
+    assert!(ranged.iter().all(|r| r.header("if-match").is_some()));
 
-    cos.lock().unwrap().corrupt_head = true;
+    cos.plan.add(Rule::new(
+        Matcher::any().method(Method::HEAD),
+        Action::CorruptCrc,
+    ));
     let bad = dir.path().join("bad.bin");
     let error = client
         .download_file("obj", &bad, &DownloadOptions::default().part_size(1 << 20))
@@ -271,33 +290,36 @@ async fn download_checks_crc_before_renaming() {
 
 #[tokio::test]
 async fn a_lost_initiate_answer_adopts_the_upload_instead_of_orphaning_it() {
-    let server = MockServer::start().await;
-    let cos = mini(&server);
-    cos.lock().unwrap().lose_first_initiate = true;
+    let cos = Cos::start().await;
     let (_dir, path, data) = file_with(2 * 1024 * 1024 + 5);
-    let client = static_client(&server);
+    let client = cos.static_client().await;
+    cos.plan
+        .add(Rule::new(Matcher::initiate_multipart(), Action::DropReply).times(1));
     let options = UploadOptions::default()
         .part_size(1 << 20)
         .multipart_threshold(0)
         .resume(false);
     client.upload_file(&path, "lost", &options).await.unwrap();
-    let cos = cos.lock().unwrap();
-    assert_eq!(cos.initiated, 1, "no second upload was started");
-    assert!(cos.uploads.is_empty(), "nothing orphaned");
-    assert_eq!(cos.objects["lost"], data);
+    let received = cos.plan.seen();
+    let initiated: Vec<_> = received
+        .iter()
+        .filter(|r| r.method() == Method::POST && r.has_query("uploads"))
+        .collect();
+    assert_eq!(initiated.len(), 1, "no second upload was started");
+    assert_eq!(initiated[0].status(), None, "its answer was lost");
+    assert!(cos.uploads().await.is_empty(), "nothing orphaned");
+    assert_eq!(cos.object("lost").await.unwrap(), data);
 }
 
 #[tokio::test]
 async fn a_broken_range_continues_from_the_first_missing_byte() {
-    let server = MockServer::start().await;
-    let cos = mini(&server);
+    let cos = Cos::start().await;
     let data: Vec<u8> = (0..(2 * 1024 * 1024)).map(|i| (i % 13) as u8).collect();
-    {
-        let mut cos = cos.lock().unwrap();
-        cos.objects.insert("obj".into(), data.clone());
-        cos.cut_ranges = 1;
-    }
-    let client = static_client(&server);
+    cos.put("obj", &data).await;
+    let client = cos.static_client().await;
+    cos.plan.clear_seen();
+    cos.plan
+        .add(Rule::new(Matcher::ranged_get(), Action::CutBody).times(1));
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("out.bin");
     let options = DownloadOptions::default().part_size(2 << 20).concurrency(1);
@@ -307,8 +329,9 @@ async fn a_broken_range_continues_from_the_first_missing_byte() {
         .unwrap();
     assert!(out.crc_verified);
     assert_eq!(std::fs::read(&target).unwrap(), data);
-    let ranges: Vec<String> = server
-        .received()
+    let ranges: Vec<String> = cos
+        .plan
+        .seen()
         .iter()
         .filter_map(|r| r.header("range").map(str::to_owned))
         .collect();
@@ -317,32 +340,28 @@ async fn a_broken_range_continues_from_the_first_missing_byte() {
 
 #[tokio::test]
 async fn a_copied_part_with_a_wrong_crc_fails_the_copy_before_complete_and_aborts() {
-    let server = MockServer::start().await;
-    let cos = mini(&server);
+    let cos = Cos::start().await;
     let data: Vec<u8> = (0..(3 * 1024 * 1024 + 9))
         .map(|i| (i % 241) as u8)
         .collect();
-    cos.lock()
-        .unwrap()
-        .objects
-        .insert("src".into(), data.clone());
-    let client = static_client(&server);
-    let source = CopySource::new(client.bucket(), "ap-guangzhou", "src");
+    cos.put("src", &data).await;
+    let client = cos.static_client().await;
+    let source = CopySource::new(client.bucket(), common::REGION, "src");
     let options = CopyOptions::default()
         .part_size(1 << 20)
         .multipart_threshold(1 << 20)
         .concurrency(2);
     // Sound parts: the copy completes with the source's bytes.
     client.copy(&source, "good", &options).await.unwrap();
-    assert_eq!(cos.lock().unwrap().objects["good"], data);
+    assert_eq!(cos.object("good").await.unwrap(), data);
 
-    cos.lock().unwrap().corrupt_part = Some(2);
+    cos.plan
+        .add(Rule::new(Matcher::part(2), Action::CorruptCrc));
     let error = client.copy(&source, "bad", &options).await.unwrap_err();
     assert!(
         matches!(&error, Error::ChecksumMismatch { what, .. } if what == "copy"),
         "{error:?}"
     );
-    let cos = cos.lock().unwrap();
-    assert!(!cos.objects.contains_key("bad"), "never completed");
-    assert!(cos.uploads.is_empty(), "the upload was aborted");
+    assert_eq!(cos.object("bad").await, None, "never completed");
+    assert!(cos.uploads().await.is_empty(), "the upload was aborted");
 }

@@ -1,8 +1,17 @@
-//! Fault injection: error responses, cut bodies and latency for client tests.
+//! Fault injection for client tests: random faults (shares of requests answered with errors
+//! or cut, added latency) and the scripted [`FaultPlan`] (which request fails, how, how often).
+//! `apply.rs` is the one place the COS request path calls into.
+
+mod apply;
+mod plan;
+
+pub(crate) use apply::{DropConnection, Fault};
+pub use plan::{Action, FaultPlan, Matcher, Rule, SeenRequest};
 
 use std::time::Duration;
 
-/// Which faults to inject, as shares of requests in `0.0..=1.0`. The default injects nothing.
+/// Which faults to inject: random ones, as shares of requests in `0.0..=1.0`, and a scripted
+/// [`FaultPlan`]. The default injects nothing.
 ///
 /// ```
 /// use cos_emulator::Faults;
@@ -13,12 +22,13 @@ use std::time::Duration;
 /// assert_eq!(faults.slow_down_share(), 0.1);
 /// assert!(Faults::none().is_none());
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Faults {
     slow_down: f64,
     internal_error: f64,
     cut_body: f64,
     latency: Duration,
+    plan: Option<FaultPlan>,
 }
 
 impl Faults {
@@ -78,6 +88,31 @@ impl Faults {
         self
     }
 
+    /// Follows this scripted plan; its rules are checked before the random faults are drawn
+    /// (a request a rule picked gets no random fault).
+    ///
+    /// ```
+    /// use cos_emulator::{Action, FaultPlan, Faults, Matcher, Rule};
+    /// let plan = FaultPlan::new();
+    /// plan.add(Rule::new(Matcher::part(2), Action::CorruptCrc));
+    /// let faults = Faults::none().plan(plan.clone());
+    /// assert_eq!(faults.fault_plan(), Some(&plan));
+    /// ```
+    #[must_use]
+    pub fn plan(mut self, plan: FaultPlan) -> Self {
+        self.plan = Some(plan);
+        self
+    }
+
+    /// The scripted plan, if one is installed.
+    ///
+    /// ```
+    /// assert!(cos_emulator::Faults::none().fault_plan().is_none());
+    /// ```
+    pub fn fault_plan(&self) -> Option<&FaultPlan> {
+        self.plan.as_ref()
+    }
+
     /// Share answered `SlowDown`.
     ///
     /// ```
@@ -124,33 +159,25 @@ impl Faults {
             && self.internal_error == 0.0
             && self.cut_body == 0.0
             && self.latency.is_zero()
+            && self.plan.is_none()
     }
 
-    /// Draws the fault for one request.
-    pub(crate) fn draw(&self) -> Drawn {
+    /// Draws a random fault for one request.
+    pub(crate) fn draw(&self) -> Option<Action> {
         if self.slow_down == 0.0 && self.internal_error == 0.0 && self.cut_body == 0.0 {
-            return Drawn::None;
+            return None;
         }
         let roll = uniform();
         if roll < self.slow_down {
-            Drawn::SlowDown
+            Some(Action::slow_down())
         } else if roll < self.slow_down + self.internal_error {
-            Drawn::InternalError
+            Some(Action::internal_error())
         } else if roll < self.slow_down + self.internal_error + self.cut_body {
-            Drawn::CutBody
+            Some(Action::CutBody)
         } else {
-            Drawn::None
+            None
         }
     }
-}
-
-/// The fault chosen for one request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Drawn {
-    None,
-    SlowDown,
-    InternalError,
-    CutBody,
 }
 
 fn clamp(share: f64) -> f64 {
@@ -177,20 +204,23 @@ mod tests {
 
     #[test]
     fn certain_and_impossible_faults() {
-        assert_eq!(Faults::none().draw(), Drawn::None);
-        assert_eq!(Faults::none().slow_down(1.0).draw(), Drawn::SlowDown);
+        assert_eq!(Faults::none().draw(), None);
+        assert_eq!(
+            Faults::none().slow_down(1.0).draw(),
+            Some(Action::slow_down())
+        );
         assert_eq!(
             Faults::none().internal_error(1.0).draw(),
-            Drawn::InternalError
+            Some(Action::internal_error())
         );
-        assert_eq!(Faults::none().cut_body(1.0).draw(), Drawn::CutBody);
+        assert_eq!(Faults::none().cut_body(1.0).draw(), Some(Action::CutBody));
         assert_eq!(Faults::none().slow_down(f64::NAN).slow_down_share(), 0.0);
     }
 
     #[test]
     fn shares_are_roughly_respected() {
         let f = Faults::none().slow_down(0.5);
-        let hits = (0..2000).filter(|_| f.draw() == Drawn::SlowDown).count();
+        let hits = (0..2000).filter(|_| f.draw().is_some()).count();
         assert!((800..1200).contains(&hits), "{hits}");
     }
 }
