@@ -10,12 +10,17 @@ use std::process::Command;
 const INSTALLED_PATH: &str = "/usr/local/bin/cos-sts";
 
 fn unit_text() -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/deploy/cos-sts-serve.service");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/deploy/cos-sts-serve.service");
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn verify(unit: &str) -> (bool, String) {
-    let dir = std::env::temp_dir().join(format!("cos-sts-unit-{}-{}", std::process::id(), unit.len()));
+    let dir = std::env::temp_dir().join(format!(
+        "cos-sts-unit-{}-{}",
+        std::process::id(),
+        unit.len()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("cos-sts-serve.service");
     std::fs::write(&path, unit).unwrap();
@@ -35,7 +40,11 @@ fn verify(unit: &str) -> (bool, String) {
 
 #[test]
 fn the_shipped_systemd_unit_verifies() {
-    if Command::new("systemd-analyze").arg("--version").output().is_err() {
+    if Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
             "systemd-analyze is missing in CI: .ci/run must install the `systemd` package"
@@ -45,12 +54,18 @@ fn the_shipped_systemd_unit_verifies() {
     }
     let unit = unit_text();
     assert!(unit.contains(&format!("ExecStart={INSTALLED_PATH} serve --config ")));
-    assert!(unit.contains("ExecReload=/bin/kill -HUP $MAINPID"), "reload is SIGHUP");
+    assert!(
+        unit.contains("ExecReload=/bin/kill -HUP $MAINPID"),
+        "reload is SIGHUP"
+    );
     let under_test = unit.replace(INSTALLED_PATH, env!("CARGO_BIN_EXE_cos-sts"));
     let (ok, text) = verify(&under_test);
     assert!(ok, "systemd-analyze verify refused the unit:\n{text}");
     assert!(!text.contains("Unknown key"), "{text}");
     // The check can fail: a unit whose binary is missing is refused.
     let (broken, text) = verify(&unit.replace(INSTALLED_PATH, "/nonexistent/cos-sts"));
-    assert!(!broken, "a missing ExecStart binary must be refused: {text}");
+    assert!(
+        !broken,
+        "a missing ExecStart binary must be refused: {text}"
+    );
 }

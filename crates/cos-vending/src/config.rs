@@ -171,6 +171,7 @@ struct FileConfig {
     cache: CacheConfig,
     #[serde(default)]
     sts: StsConfig,
+    cluster: Option<crate::cluster::ClusterConfig>,
 }
 
 /// One `[[roles]]` entry as written; unset fields are inherited from the top level.
@@ -595,6 +596,8 @@ pub struct Settings {
     pub(crate) cache: CacheConfig,
     /// The STS backend.
     pub(crate) sts: StsConfig,
+    /// Shared state across instances (Redis), if configured.
+    pub(crate) cluster: Option<crate::cluster::ClusterConfig>,
 }
 
 impl Settings {
@@ -674,6 +677,21 @@ impl Settings {
     /// The `[sts]` section.
     pub fn sts(&self) -> &StsConfig {
         &self.sts
+    }
+
+    /// The `[cluster]` section, if any.
+    pub fn cluster(&self) -> Option<&crate::cluster::ClusterConfig> {
+        self.cluster.as_ref()
+    }
+
+    /// The per-subject `[rate_limit]` section.
+    pub fn rate_limit(&self) -> &RateLimitConfig {
+        &self.rate_limit
+    }
+
+    /// The `[cache]` section.
+    pub fn cache(&self) -> &CacheConfig {
+        &self.cache
     }
 
     /// The `[limits]` section.
@@ -947,6 +965,7 @@ fn check(mut file: FileConfig, base: &Path) -> Result<Settings, ConfigError> {
         audit,
         cache: file.cache,
         sts: file.sts,
+        cluster: file.cluster.map(|c| c.check(base)).transpose()?,
     })
 }
 

@@ -33,7 +33,7 @@ use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 
 use crate::audit::{AuditLog, AuditRecord};
-use crate::limit::{Limiter as _, MemoryLimiter};
+use crate::limit::{Limiter, MemoryLimiter};
 use crate::metrics::Metrics;
 use crate::scope;
 use crate::shape::{self, Format};
@@ -63,7 +63,7 @@ struct ReplyInfo {
 struct Live {
     vending: Vending,
     cors: Cors,
-    ip_limiter: MemoryLimiter,
+    ip_limiter: Arc<dyn Limiter>,
 }
 
 impl Live {
@@ -71,10 +71,12 @@ impl Live {
         let settings = vending.settings();
         Self {
             cors: Cors::new(&settings.cors),
-            ip_limiter: MemoryLimiter::new(
-                settings.limits.per_ip_requests_per_second,
-                settings.limits.per_ip_burst,
-            ),
+            ip_limiter: vending.ip_limiter().cloned().unwrap_or_else(|| {
+                Arc::new(MemoryLimiter::new(
+                    settings.limits.per_ip_requests_per_second,
+                    settings.limits.per_ip_burst,
+                ))
+            }),
             vending,
         }
     }
@@ -563,13 +565,10 @@ async fn credentials(service: &VendingService, request: Request, route: &'static
             if status.is_server_error() {
                 tracing::warn!(target: "cos_vending", %error, retryable = error.is_retryable(), "no key issued");
             }
-            let wait = match &error {
-                crate::IssueError::RateLimited(wait) => {
-                    service.metrics.rate_limited("subject");
-                    Some(*wait)
-                }
-                _ => None,
-            };
+            if matches!(error, crate::IssueError::RateLimited(_)) {
+                service.metrics.rate_limited("subject");
+            }
+            let wait = error.retry_after();
             let mut reply = refusal.reply(status, error.code(), error.public_message());
             if let Some(wait) = wait {
                 retry_after(&mut reply, wait);
