@@ -26,3 +26,6 @@ pub mod guide_testing_policies {}
 
 #[doc = include_str!("../docs/guides/emulator-in-tests.md")]
 pub mod guide_emulator_in_tests {}
+
+#[doc = include_str!("../docs/guides/running-serve.md")]
+pub mod guide_running_serve {}

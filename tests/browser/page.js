@@ -52,6 +52,36 @@
     return response.blob();
   }
 
+  // The getAuthorization callback argument for a key answered by serve (js shape).
+  function authorization(key) {
+    return {
+      TmpSecretId: key.TmpSecretId,
+      TmpSecretKey: key.TmpSecretKey,
+      SecurityToken: key.SecurityToken,
+      StartTime: key.StartTime,
+      ExpiredTime: key.ExpiredTime,
+      ScopeLimit: key.ScopeLimit,
+    };
+  }
+
+  // Fetches a key from serve /sts and hands it to the SDK's callback; failures are counted
+  // in `stats.failures` and given to the SDK as an empty key.
+  function fetchKey(url, init, callback, stats, onKey) {
+    fetch(url, init)
+      .then(function (response) {
+        if (!response.ok) throw new Error(init.method + ' /sts answered ' + response.status);
+        return response.json();
+      })
+      .then(function (key) {
+        onKey(key);
+        callback(authorization(key));
+      })
+      .catch(function (e) {
+        stats.failures.push(String(e));
+        callback({ TmpSecretId: '', TmpSecretKey: '', SecurityToken: '' });
+      });
+  }
+
   // A COS client whose getAuthorization fetches a temporary key from serve with `token`.
   function client(config, token, stats) {
     return new COS({
@@ -59,27 +89,10 @@
       Domain: config.cosDomain,
       Timeout: 30000,
       getAuthorization: function (options, callback) {
-        fetch(config.stsUrl + '/sts', {
-          headers: { Authorization: 'Bearer ' + token },
-        })
-          .then(function (response) {
-            if (!response.ok) throw new Error('/sts answered ' + response.status);
-            return response.json();
-          })
-          .then(function (key) {
-            stats.calls += 1;
-            callback({
-              TmpSecretId: key.TmpSecretId,
-              TmpSecretKey: key.TmpSecretKey,
-              SecurityToken: key.SecurityToken,
-              StartTime: key.StartTime,
-              ExpiredTime: key.ExpiredTime,
-            });
-          })
-          .catch(function (e) {
-            stats.failures.push(String(e));
-            callback({ TmpSecretId: '', TmpSecretKey: '', SecurityToken: '' });
-          });
+        var init = { method: 'GET', headers: { Authorization: 'Bearer ' + token } };
+        fetchKey(config.stsUrl + '/sts', init, callback, stats, function () {
+          stats.calls += 1;
+        });
       },
     });
   }
@@ -92,34 +105,18 @@
       Timeout: 30000,
       getAuthorization: function (options, callback) {
         var scope = options.Scope || [];
-        fetch(config.stsUrl + '/sts', {
+        var init = {
           method: 'POST',
           headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
           body: JSON.stringify({ Scope: scope }),
-        })
-          .then(function (response) {
-            if (!response.ok) throw new Error('/sts with a Scope answered ' + response.status);
-            return response.json();
-          })
-          .then(function (key) {
-            stats.keys.push({
-              id: key.TmpSecretId,
-              scopeLimit: key.ScopeLimit === true,
-              prefixes: scope.map(function (s) { return s.prefix; }),
-            });
-            callback({
-              TmpSecretId: key.TmpSecretId,
-              TmpSecretKey: key.TmpSecretKey,
-              SecurityToken: key.SecurityToken,
-              StartTime: key.StartTime,
-              ExpiredTime: key.ExpiredTime,
-              ScopeLimit: key.ScopeLimit,
-            });
-          })
-          .catch(function (e) {
-            stats.failures.push(String(e));
-            callback({ TmpSecretId: '', TmpSecretKey: '', SecurityToken: '' });
+        };
+        fetchKey(config.stsUrl + '/sts', init, callback, stats, function (key) {
+          stats.keys.push({
+            id: key.TmpSecretId,
+            scopeLimit: key.ScopeLimit === true,
+            prefixes: scope.map(function (s) { return s.prefix; }),
           });
+        });
       },
     });
   }

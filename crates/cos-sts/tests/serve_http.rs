@@ -626,3 +626,26 @@ fn sighup_reloads_the_configuration_atomically_and_keeps_it_when_invalid() {
         "the reason is logged: {logs}"
     );
 }
+
+#[test]
+fn assume_role_issuer_with_the_emulator() {
+    let config = format!(
+        "{}{}[issuer]\nkind = \"assume_role\"\nrole_arn = \"qcs::cam::uin/100000000001:roleName/cos-vending\"\n",
+        base_config(),
+        bearer_auth()
+    );
+    let server = Server::start(&config, &[]);
+    let key = server.get_with_bearer("/sts", ALICE_TOKEN);
+    assert_eq!(key.status, 200, "{}", key.text());
+    let key = key.json();
+    js_fields(&key);
+    let cos = server.cos_addr();
+    assert_eq!(
+        cos_request(&cos, &key, "PUT", "users/alice/r.txt", b"r").status,
+        200
+    );
+    assert_eq!(
+        cos_request(&cos, &key, "PUT", "users/bob/r.txt", b"r").status,
+        403
+    );
+}

@@ -27,6 +27,7 @@ mod auth;
 mod cache;
 mod cluster;
 mod config;
+pub mod fuzzing;
 mod grant;
 mod http;
 mod identity;

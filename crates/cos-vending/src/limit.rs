@@ -73,7 +73,10 @@ impl MemoryLimiter {
     }
 
     fn check_now(&self, key: &str) -> Result<(), Duration> {
-        if self.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 0
+        if self
+            .checks
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(4096)
             && self.limiter.len() > PRUNE_ABOVE
         {
             self.limiter.retain_recent();

@@ -64,6 +64,9 @@ impl PrefixTemplate {
     /// Parses `users/{sub}/*`, `users/{sub}/` or `tenants/acme/{sub}/uploads/`: one leading
     /// `/` and one trailing `*` are dropped; `{sub}` must be a whole segment, appear once,
     /// and be followed by `/`.
+    ///
+    /// This is the one place a prefix template is accepted (at start-up and on reload): a
+    /// further check of templates (e.g. refusing partial-segment prefixes) belongs here.
     pub(crate) fn parse(template: &str) -> Result<Self, TemplateError> {
         let bad = |reason| TemplateError::Prefix {
             template: template.to_owned(),

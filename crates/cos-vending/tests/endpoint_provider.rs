@@ -22,15 +22,8 @@ async fn cos_client_uploads_with_keys_from_the_vending_endpoint_in_every_shape()
     let settings = settings(&config);
     let limits = *settings.limits();
     let service = service(vending(settings, &e, e.root_credential()), None);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let serving = tokio::spawn(cos_vending::serve(
-        listener,
-        service.router(),
-        limits,
-        stop_rx,
-    ));
+    let running = Running::start(&service, limits).await;
+    let addr = running.addr;
     let token = hs256(&claims("alice"));
 
     for format in ["sts", "js", "api"] {
@@ -75,7 +68,6 @@ async fn cos_client_uploads_with_keys_from_the_vending_endpoint_in_every_shape()
         .unwrap_err();
     assert!(refused.to_string().contains("401"), "{refused}");
     assert!(!refused.is_retryable());
-    let _ = stop.send(true);
-    serving.await.unwrap();
+    running.stop().await;
     e.shutdown().await;
 }

@@ -140,10 +140,10 @@ impl JwksCache {
         if let Some((key, false)) = self.lookup(kid, alg) {
             return Ok(key);
         }
-        if self.may_refetch() {
-            if let Err(error) = self.fetch().await {
-                tracing::warn!(target: "cos_vending::jwks", %error, "fetching the key set failed");
-            }
+        if self.may_refetch()
+            && let Err(error) = self.fetch().await
+        {
+            tracing::warn!(target: "cos_vending::jwks", %error, "fetching the key set failed");
         }
         drop(guard);
         match self.lookup(kid, alg) {

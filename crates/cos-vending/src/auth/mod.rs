@@ -462,6 +462,11 @@ impl JwtAuth {
     }
 }
 
+/// Checks a token's header as [`JwtAuth`] does (for the fuzz entry point).
+pub(crate) fn parse_token_header(token: &str) -> Result<(), AuthError> {
+    TokenHeader::parse(token).map(|_| ())
+}
+
 /// The parts of a JWT header checked before any key is looked up.
 struct TokenHeader {
     alg: Algorithm,
@@ -582,14 +587,13 @@ mod tests {
         jsonwebtoken::get_current_timestamp()
     }
 
-    fn hs256() -> Authenticator {
-        let dir = std::env::temp_dir().join(format!("cos-sts-auth-unit-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let path = dir.join(format!("secret-{n}"));
-        std::fs::write(&path, format!("{SECRET}\n")).unwrap();
-        let config = JwtConfig {
+    fn hs256_config(
+        path: std::path::PathBuf,
+        issuer: &str,
+        audience: &str,
+        leeway_seconds: u64,
+    ) -> JwtConfig {
+        JwtConfig {
             algorithm: Some("HS256".into()),
             algorithms: Vec::new(),
             jwks_url: None,
@@ -599,11 +603,21 @@ mod tests {
             secret_file: Some(path),
             secret_env: None,
             public_key_file: None,
-            issuer: "https://issuer.test".into(),
-            audience: "cos-sts".into(),
-            leeway_seconds: 5,
+            issuer: issuer.into(),
+            audience: audience.into(),
+            leeway_seconds,
             subject_claim: "sub".into(),
-        };
+        }
+    }
+
+    fn hs256() -> Authenticator {
+        let dir = std::env::temp_dir().join(format!("cos-sts-auth-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = dir.join(format!("secret-{n}"));
+        std::fs::write(&path, format!("{SECRET}\n")).unwrap();
+        let config = hs256_config(path, "https://issuer.test", "cos-sts", 5);
         Authenticator::from_config(
             Some(&AuthConfig {
                 jwt: Some(config),
@@ -802,21 +816,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("secret");
         std::fs::write(&path, "tiny-secret-value").unwrap();
-        let config = JwtConfig {
-            algorithm: Some("HS256".into()),
-            algorithms: Vec::new(),
-            jwks_url: None,
-            discovery_url: None,
-            jwks_min_refetch_seconds: 60.0,
-            jwks_refresh_seconds: 3600,
-            secret_file: Some(path),
-            secret_env: None,
-            public_key_file: None,
-            issuer: "i".into(),
-            audience: "a".into(),
-            leeway_seconds: 0,
-            subject_claim: "sub".into(),
-        };
+        let config = hs256_config(path, "i", "a", 0);
         let error = JwtAuth::from_config(&config).unwrap_err();
         assert!(error.to_string().contains("at least 32"));
         assert!(!error.to_string().contains("tiny-secret-value"));

@@ -45,10 +45,27 @@ pub(crate) use cors::{Cors, Preflight};
 /// How long a `/readyz` result is reused.
 const READY_CACHE: Duration = Duration::from_secs(5);
 
-/// The peer address of a connection, inserted into each request by [`crate::serve`] (a
-/// backend mounting the router itself inserts it, or gets no per-IP limit by address).
+/// The peer address of a connection, inserted into each request by [`crate::serve`]. A
+/// backend mounting the router itself serves it with
+/// `into_make_service_with_connect_info::<SocketAddr>()` (or inserts this extension);
+/// without either, requests have no client IP and the per-IP limit does not apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PeerAddr(pub SocketAddr);
+
+/// The peer of a request: [`PeerAddr`] (from [`crate::serve`]), else axum's `ConnectInfo`
+/// (from `into_make_service_with_connect_info::<SocketAddr>()`).
+fn peer_addr(request: &Request) -> Option<SocketAddr> {
+    request
+        .extensions()
+        .get::<PeerAddr>()
+        .map(|p| p.0)
+        .or_else(|| {
+            request
+                .extensions()
+                .get::<axum::extract::ConnectInfo<SocketAddr>>()
+                .map(|c| c.0)
+        })
+}
 
 /// What a handler tells the request log.
 #[derive(Debug, Clone, Default)]
@@ -179,7 +196,7 @@ impl VendingService {
 type Shared = State<Arc<VendingService>>;
 
 fn json_reply(status: StatusCode, body: &Value, info: ReplyInfo) -> Response {
-    let mut response = (status, body.to_string()).into_response();
+    let mut response = (status, axum::Json(body)).into_response();
     response.extensions_mut().insert(info);
     response
 }
@@ -213,7 +230,7 @@ async fn finish(State(service): Shared, request: Request, next: Next) -> Respons
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let origin = request.headers().get(header::ORIGIN).cloned();
-    let remote = request.extensions().get::<PeerAddr>().map(|p| p.0.ip());
+    let remote = peer_addr(&request).map(|p| p.ip());
     let preflight = method == Method::OPTIONS;
     let mut response = next.run(request).await;
     let info = response
@@ -240,9 +257,7 @@ async fn finish(State(service): Shared, request: Request, next: Next) -> Respons
         .metrics
         .request(route_label(&path), status.as_u16(), latency);
     let headers = response.headers_mut();
-    if !headers.contains_key(header::CONTENT_TYPE)
-        || headers[header::CONTENT_TYPE] == "text/plain; charset=utf-8" && path != "/metrics"
-    {
+    if !headers.contains_key(header::CONTENT_TYPE) {
         headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
@@ -424,7 +439,7 @@ impl Refusal<'_> {
 async fn credentials(service: &VendingService, request: Request, route: &'static str) -> Response {
     let live = service.live.load_full();
     let settings = live.vending.settings();
-    let peer = request.extensions().get::<PeerAddr>().map(|p| p.0);
+    let peer = peer_addr(&request);
     let ip = peer.map(|peer| client_ip(peer, request.headers(), &settings.trusted_proxies));
     let mut refusal = Refusal {
         service,
@@ -432,8 +447,13 @@ async fn credentials(service: &VendingService, request: Request, route: &'static
         client_ip: ip,
         subject: None,
     };
-    let ip_key = ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-    if let Err(wait) = live.ip_limiter.check(&ip_key).await {
+    // Without a peer address (a router mounted without connect info) there is nothing to
+    // limit by: one shared bucket would throttle every caller together.
+    let ip_limited = match ip {
+        Some(ip) => live.ip_limiter.check(&ip.to_string()).await,
+        None => Ok(()),
+    };
+    if let Err(wait) = ip_limited {
         service.metrics.rate_limited("ip");
         let mut reply = refusal.reply(
             StatusCode::TOO_MANY_REQUESTS,

@@ -196,3 +196,33 @@ pub(crate) fn cos(e: &Emulator, key: &serde_json::Value) -> Client {
         .build()
         .unwrap()
 }
+
+/// `service` served on a loopback port with `limits`; stop it with [`Running::stop`].
+pub(crate) struct Running {
+    pub(crate) addr: std::net::SocketAddr,
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    pub(crate) async fn start(
+        service: &Arc<VendingService>,
+        limits: cos_vending::LimitsConfig,
+    ) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stop_rx) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(cos_vending::serve(
+            listener,
+            service.router(),
+            limits,
+            stop_rx,
+        ));
+        Self { addr, stop, task }
+    }
+
+    pub(crate) async fn stop(self) {
+        let _ = self.stop.send(true);
+        self.task.await.unwrap();
+    }
+}

@@ -86,6 +86,14 @@ async fn start_emulator(settings: &Settings) -> Result<Emulator, String> {
         && let Some(arn) = &settings.issuer().role_arn
     {
         let name = arn.rsplit('/').next().unwrap_or_default();
+        // The role belongs to the account the ARN names: `qcs::cam::uin/<uin>:roleName/<name>`.
+        if let Some(uin) = arn
+            .strip_prefix("qcs::cam::uin/")
+            .and_then(|rest| rest.split(':').next())
+            .filter(|uin| !uin.is_empty() && uin.bytes().all(|b| b.is_ascii_digit()))
+        {
+            builder = builder.owner_uin(uin);
+        }
         let resources: Vec<String> = settings
             .roles()
             .iter()
