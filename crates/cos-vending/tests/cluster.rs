@@ -231,10 +231,21 @@ async fn three_instances_make_one_sts_call_per_subject_and_leave_nothing_usable_
     }
     // A Redis dump holds no secret key, session token or JWT in clear.
     let values = fleet.redis_values().await;
-    assert!(
-        values.iter().any(|(k, _)| k.contains("cred:")),
-        "{values:?}"
+    let (cred, sealed) = values.iter().find(|(k, _)| k.contains("cred:")).unwrap();
+    let client = redis::Client::open(fleet.redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let usage: i64 = redis::cmd("MEMORY")
+        .arg("USAGE")
+        .arg(cred)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let token_len = answers[0].1["SecurityToken"].as_str().unwrap().len();
+    eprintln!(
+        "one cached key: {usage} bytes in Redis ({} bytes sealed, token {token_len} bytes)",
+        sealed.len()
     );
+    assert!(usage < 4096, "{usage}");
     for (_, key) in &answers {
         for field in ["TmpSecretKey", "SecurityToken", "TmpSecretId"] {
             let secret = key[field].as_str().unwrap();
