@@ -152,6 +152,23 @@ fn bench(filter: Option<&str>) -> Result<(), String> {
         ],
         &[],
     )?;
+    // The same load spread over 1 and 3 instances sharing one real redis-server.
+    let cluster_load = capture(
+        "cargo",
+        &[
+            "test",
+            "--release",
+            "--locked",
+            "-p",
+            "cos-sts",
+            "--test",
+            "cluster_load",
+            "--",
+            "--ignored",
+            "--nocapture",
+        ],
+        &[],
+    )?;
     let python = interop::python_with_sdks(&root)?;
     let python = interop::path_str(&python)?;
     // Twice: with the emulator's MD5 ETags (as COS computes them, which caps any PUT at the
@@ -183,6 +200,16 @@ fn bench(filter: Option<&str>) -> Result<(), String> {
     );
     header.push_str("\n\n### `cos-sts serve` under load (64 clients, loopback)\n\n");
     for line in serve_load.lines().filter(|l| l.starts_with("serve load:")) {
+        header.push_str(line);
+        header.push('\n');
+    }
+    header.push_str(
+        "\n### `cos-sts serve` × 1 and × 3 sharing one Redis (`[cluster]`, 64 clients spread over the instances)\n\n",
+    );
+    for line in cluster_load
+        .lines()
+        .filter(|l| l.starts_with("serve load:"))
+    {
         header.push_str(line);
         header.push('\n');
     }

@@ -1,0 +1,85 @@
+//! Bounded loopback load of 1 and 3 `cos-sts serve --emulator` processes sharing one real
+//! `redis-server` (`[cluster]`), with metrics on: 64 clients spreading requests over the
+//! instances, in two phases per topology:
+//!
+//! * cache hits: each client is one subject; after the fleet's first STS call for it, every
+//!   answer is a shared-cache hit (on any instance);
+//! * cold users: every request is a new subject, so every answer is one STS call.
+//!
+//! Prints requests/s, p50/p99 and the STS calls summed over the fleet's `/metrics`, per
+//! distinct (subject, scope); fails unless that ratio is exactly 1 whatever the instance
+//! count. Each process runs its own emulator (keys are shared, not checked against another
+//! emulator here: `cos-vending`'s `cluster` tests check validity).
+//!
+//! `cargo test --release -p cos-sts --test cluster_load -- --ignored --nocapture`
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod serve_support;
+
+use serve_support::load::{run, sts_calls};
+use serve_support::*;
+use test_servers::RedisServer;
+
+const HIT_REQUESTS_PER_CLIENT: usize = 300;
+const COLD_REQUESTS_PER_CLIENT: usize = 20;
+
+fn fleet_calls(servers: &[Server]) -> u64 {
+    servers.iter().map(sts_calls).sum()
+}
+
+#[test]
+#[ignore = "load test: run explicitly, preferably with --release"]
+fn one_and_three_instances_sharing_redis() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let keys = temp_dir("cluster-keys").join("cache.keys");
+    std::fs::write(&keys, "3c".repeat(32)).unwrap();
+    for instances in [1_usize, 3] {
+        let prefix = format!("bench{instances}:");
+        let config = format!(
+            "{}{}[rate_limit]\nrequests_per_second = 1000000.0\nburst = 1000000\n[limits]\nper_ip_requests_per_second = 1000000.0\nper_ip_burst = 1000000\n[audit]\nenabled = false\n[cluster]\nredis_url = \"{}\"\nkey_prefix = \"{prefix}\"\nencryption_key_file = \"{}\"\n",
+            base_config(),
+            hs256_auth(),
+            redis.url(),
+            keys.display()
+        );
+        let servers: Vec<Server> = (0..instances)
+            .map(|_| Server::start(&config, &[]))
+            .collect();
+        let addrs: Vec<String> = servers.iter().map(|s| s.addr.clone()).collect();
+        let hits = run(&addrs, HIT_REQUESTS_PER_CLIENT, |client, _| {
+            format!("user{client}")
+        });
+        let after_hits = fleet_calls(&servers);
+        let cold = run(&addrs, COLD_REQUESTS_PER_CLIENT, |client, n| {
+            format!("cold{client}-{n}")
+        });
+        let cold_calls = fleet_calls(&servers) - after_hits;
+        let what = format!("{instances} instance(s) + Redis");
+        println!(
+            "{}; {:.2} STS calls per distinct subject",
+            hits.line(&format!("{what}, cache hits"), after_hits),
+            after_hits as f64 / 64.0
+        );
+        println!(
+            "{}; {:.2} STS calls per distinct subject",
+            cold.line(&format!("{what}, cold users"), cold_calls),
+            cold_calls as f64 / cold.total as f64
+        );
+        assert_eq!(hits.errors + cold.errors, 0);
+        assert_eq!(after_hits, 64, "one STS call per subject for the fleet");
+        assert_eq!(
+            cold_calls, cold.total as u64,
+            "one STS call per cold subject"
+        );
+        for server in servers {
+            server.stop();
+        }
+    }
+}
