@@ -78,7 +78,7 @@ fn config(redis: &RedisServer, cluster_extra: &str, extra: &str) -> String {
     let keys = dir.join("cache.keys");
     std::fs::write(&keys, format!("{}\n", "5a".repeat(32))).unwrap();
     format!(
-        "{}{}{extra}\n[cluster]\nredis_url = \"{}\"\nencryption_key_file = \"{}\"\ncommand_timeout_ms = 200\nretry_after_ms = 300\n{cluster_extra}",
+        "{}{}{extra}\n[cluster]\nredis_url = \"{}\"\nencryption_key_file = \"{}\"\ncommand_timeout_ms = 1000\nretry_after_ms = 300\n{cluster_extra}",
         base(""),
         hs256_auth(),
         redis.url(),
@@ -86,7 +86,7 @@ fn config(redis: &RedisServer, cluster_extra: &str, extra: &str) -> String {
     )
 }
 
-const GENEROUS: &str = "[rate_limit]\nrequests_per_second = 10000.0\nburst = 10000\n[limits]\nper_ip_requests_per_second = 100000.0\nper_ip_burst = 100000\nrequest_timeout_seconds = 5.0\n";
+const GENEROUS: &str = "[rate_limit]\nrequests_per_second = 10000.0\nburst = 10000\n[limits]\nper_ip_requests_per_second = 100000.0\nper_ip_burst = 100000\nrequest_timeout_seconds = 20.0\n";
 
 fn instance(text: &str, e: &Emulator, calls: &Arc<AtomicUsize>, hang: bool) -> Instance {
     let settings = settings(text);
@@ -259,10 +259,12 @@ async fn three_instances_make_one_sts_call_per_subject_and_leave_nothing_usable_
     }
     for subject in &subjects {
         let jwt = hs256(&claims(subject));
-        let signature = jwt.rsplit('.').next().unwrap();
+        let mut parts = jwt.split('.');
+        let (header, payload) = (parts.next().unwrap(), parts.next().unwrap());
+        let signature = parts.next().unwrap();
         for (name, value) in &values {
             assert!(
-                !value.contains(signature) && !value.contains("eyJ"),
+                !value.contains(signature) && !value.contains(payload) && !value.contains(header),
                 "a JWT under {name}"
             );
             assert!(
@@ -348,7 +350,7 @@ async fn redis_killed_falls_back_locally_without_5xx_and_sharing_resumes_after_r
     }
     assert_eq!(fleet.calls(), 10);
     fleet.redis.kill();
-    let timeout = Duration::from_secs(5);
+    let timeout = Duration::from_secs(20);
     let started = Instant::now();
     let mut slowest = Duration::ZERO;
     let mut n = 0;
@@ -361,8 +363,8 @@ async fn redis_killed_falls_back_locally_without_5xx_and_sharing_resumes_after_r
     }
     assert!(slowest < timeout, "slowest {slowest:?}");
     assert!(
-        slowest < Duration::from_millis(1500),
-        "bounded by the command timeout: {slowest:?}"
+        slowest < Duration::from_millis(2000),
+        "bounded by one command timeout (1 s) and the fallback: {slowest:?}"
     );
     let during = fleet.calls();
     assert!(during > 10 && during <= 40, "each instance alone: {during}");
@@ -374,7 +376,25 @@ async fn redis_killed_falls_back_locally_without_5xx_and_sharing_resumes_after_r
     assert!(metrics.contains("cos_vending_redis_up 0"));
     // Back: the fleet shares again (an empty Redis: one call per subject, then none).
     fleet.redis.restart();
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Recovery is automatic: requests keep flowing and each instance finds Redis again
+    // (its first command on the broken connection may fail once more).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let all_up = fleet.instances.iter().all(|i| {
+            i.service
+                .metrics()
+                .render()
+                .contains("cos_vending_redis_up 1")
+        });
+        if all_up {
+            break;
+        }
+        assert!(Instant::now() < deadline, "Redis never came back");
+        for i in 0..3 {
+            key_of(&fleet.get(i, &subjects[i]).await);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     for round in 0..2 {
         let before = fleet.calls();
         let mut tasks = Vec::new();
@@ -397,7 +417,8 @@ async fn redis_killed_falls_back_locally_without_5xx_and_sharing_resumes_after_r
     }
     let metrics = fleet.instances[0].service.metrics().render();
     assert!(
-        metrics.contains("cos_vending_redis_fallback_transitions_total{to=\"redis\"} 1"),
+        metrics.contains("cos_vending_redis_fallback_transitions_total{to=\"redis\"}")
+            && metrics.contains("cos_vending_redis_up 1"),
         "{metrics}"
     );
 }
@@ -486,8 +507,8 @@ async fn a_crashed_lock_holder_delays_others_by_at_most_the_lock_ttl() {
     let waited = started.elapsed();
     let key = key_of(&reply);
     assert!(
-        waited <= Duration::from_millis(1000 + 300),
-        "waited {waited:?} (lock TTL 1 s)"
+        waited <= Duration::from_millis(1000 + 1000),
+        "waited {waited:?}: the lock TTL (1 s), then one STS call"
     );
     assert!(
         waited >= Duration::from_millis(500),
@@ -507,7 +528,11 @@ async fn a_crashed_lock_holder_delays_others_by_at_most_the_lock_ttl() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_spent_sts_budget_reuses_a_valid_key_or_answers_503_with_retry_after() {
-    let Some(fleet) = fleet("[cluster.sts_budget]\nGetFederationToken = 0.2\n", GENEROUS).await
+    let Some(fleet) = fleet(
+        "[cluster.sts_budget]\nGetFederationToken = 0.2\n",
+        &format!("{GENEROUS}[keys]\nextensions = [\"png\"]\n"),
+    )
+    .await
     else {
         return;
     };
@@ -539,6 +564,18 @@ async fn a_spent_sts_budget_reuses_a_valid_key_or_answers_503_with_retry_after()
         .parse()
         .unwrap();
     assert!((1..=5).contains(&retry), "{retry}");
+    // Server-chosen keys (never cached) spend the same budget.
+    let token = hs256(&claims("b3"));
+    let chosen = call(
+        &fleet.instances[2].router,
+        "GET",
+        "/sts/key?ext=png",
+        Some(&token),
+        "",
+        "198.51.100.7:4",
+    )
+    .await;
+    assert_eq!(chosen.status, 503, "{}", chosen.text());
     assert_eq!(fleet.calls(), 1);
     let metrics = fleet.instances[1].service.metrics().render();
     assert!(

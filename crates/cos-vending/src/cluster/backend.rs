@@ -111,6 +111,11 @@ impl Backend {
         })
     }
 
+    /// The Redis key of the STS budget of `action`.
+    pub(crate) fn budget_key(&self, action: &str) -> String {
+        format!("{}budget:{action}", self.prefix)
+    }
+
     /// Whether Redis may be tried now (not within `retry_after` of a failure).
     pub(crate) fn available(&self) -> bool {
         let last = self.last_failure.lock().map(|g| *g).unwrap_or(None);

@@ -72,7 +72,7 @@ impl ClusterMetrics {
         );
         registry.register(
             "cos_vending_redis_up",
-            "1 while the last Redis command succeeded",
+            "Whether the last Redis command succeeded (1) or failed (0)",
             up.clone(),
         );
         registry.register(

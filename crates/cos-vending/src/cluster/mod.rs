@@ -29,6 +29,11 @@ use crate::metrics::Metrics;
 use crate::vending::Vending;
 use backend::{Backend, Rate};
 
+tokio::task_local! {
+    /// Set while the shared store runs an STS call it has already taken budget for.
+    static BUDGET_TAKEN: bool;
+}
+
 /// Why the cluster could not be set up.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -98,9 +103,11 @@ impl Cluster {
             Rate::new(*per_second, burst)
         });
         let mut vending = vending
-            .with_issuer(Arc::new(ReadyWithRedis {
+            .with_issuer(Arc::new(ClusterIssuer {
                 inner: issuer,
                 backend: self.backend.clone(),
+                action,
+                budget,
             }))
             .with_limiter(Arc::new(self.limiter("subject", &settings)))
             .with_ip_limiter(Arc::new(self.limiter("ip", &settings)));
@@ -123,6 +130,7 @@ impl Cluster {
                 wait_limit: settings.limits().request_timeout().mul_f64(0.9),
                 action,
                 budget,
+                gates: std::sync::Mutex::default(),
             }));
         }
         vending
@@ -167,17 +175,60 @@ impl Cluster {
     }
 }
 
-/// The issuer, whose readiness also says whether Redis answers (`refuse` mode: not ready
-/// without Redis; `local` mode: ready, the fallback serves).
+/// The issuer of a cluster member: STS calls the shared store did not already budget (a
+/// disabled cache, server-chosen keys, the `local` fallback) take their token of the
+/// fleet-wide budget here, and refuse without Redis in `refuse` mode; readiness also says
+/// whether Redis answers (`refuse` mode: not ready without Redis; `local` mode: ready, the
+/// fallback serves).
 #[derive(Debug)]
-struct ReadyWithRedis {
+struct ClusterIssuer {
     inner: Arc<dyn Issuer>,
     backend: Arc<Backend>,
+    action: &'static str,
+    budget: Option<Rate>,
 }
 
-impl Issuer for ReadyWithRedis {
+fn refused(message: &str) -> StsError {
+    StsError::Transport {
+        message: message.to_owned(),
+        not_sent: true,
+    }
+}
+
+impl ClusterIssuer {
+    async fn admit(&self) -> Result<(), StsError> {
+        if BUDGET_TAKEN.try_with(|taken| *taken).unwrap_or(false) {
+            return Ok(());
+        }
+        let refuse = self.backend.mode == OnRedisError::Refuse;
+        let Some(rate) = self.budget else {
+            if refuse && !self.backend.available() {
+                return Err(refused("the shared state (Redis) is unreachable"));
+            }
+            return Ok(());
+        };
+        match self
+            .backend
+            .take(&self.backend.budget_key(self.action), rate)
+            .await
+        {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => {
+                self.backend.metrics.budget_refused(self.action);
+                Err(refused("the fleet-wide STS budget is spent"))
+            }
+            Err(_) if refuse => Err(refused("the shared state (Redis) is unreachable")),
+            Err(_) => Ok(()),
+        }
+    }
+}
+
+impl Issuer for ClusterIssuer {
     fn issue<'a>(&'a self, call: &'a IssueCall) -> BoxFuture<'a, Result<Issued, StsError>> {
-        self.inner.issue(call)
+        Box::pin(async move {
+            self.admit().await?;
+            self.inner.issue(call).await
+        })
     }
 
     fn kind(&self) -> &'static str {

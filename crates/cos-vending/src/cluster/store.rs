@@ -106,6 +106,10 @@ pub(crate) struct RedisStore {
     /// The STS action and its fleet-wide rate, if budgeted.
     pub(crate) action: &'static str,
     pub(crate) budget: Option<Rate>,
+    /// One in-process gate per key being looked up (see [`RedisStore::gate`]).
+    pub(crate) gates: std::sync::Mutex<
+        std::collections::HashMap<CacheKey, std::sync::Weak<tokio::sync::Mutex<()>>>,
+    >,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -190,10 +194,10 @@ impl RedisStore {
         &'a self,
         key: CacheKey,
         issue: IssueFuture<'a>,
+        deadline: Instant,
     ) -> Result<Answer, Fallback<'a>> {
         let (name, lock) = self.names(&key);
         let started = Instant::now();
-        let deadline = started + self.wait_limit;
         let mut waiting = false;
         let token = {
             let mut bytes = [0_u8; 16];
@@ -239,8 +243,11 @@ impl RedisStore {
             return Ok(self.hit(key, minted).await);
         }
         if let Some(rate) = self.budget {
-            let budget_key = format!("{}budget:{}", self.backend.prefix, self.action);
-            match self.backend.take(&budget_key, rate).await {
+            match self
+                .backend
+                .take(&self.backend.budget_key(self.action), rate)
+                .await
+            {
                 Ok(Ok(())) => {}
                 Ok(Err(wait)) => {
                     let _ = self.backend.unlock(&lock, &token).await;
@@ -255,7 +262,7 @@ impl RedisStore {
             }
         }
         self.backend.metrics.shared_cache("miss");
-        let result = issue.await;
+        let result = super::BUDGET_TAKEN.scope(true, issue).await;
         if let Ok(minted) = &result {
             self.write(&name, minted).await;
             self.recent.insert(key, minted.clone()).await;
@@ -281,13 +288,43 @@ impl RedisStore {
     }
 }
 
+impl RedisStore {
+    /// The in-process gate of `key`: callers of one instance go to Redis one at a time per
+    /// key (the first issues or waits for another instance; the next ones then read the
+    /// entry), so that Redis sees one poller per instance, not one per caller.
+    fn gate(&self, key: &CacheKey) -> Arc<tokio::sync::Mutex<()>> {
+        let mut gates = self
+            .gates
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if gates.len() > 1024 {
+            gates.retain(|_, gate| gate.strong_count() > 0);
+        }
+        if let Some(gate) = gates.get(key).and_then(std::sync::Weak::upgrade) {
+            return gate;
+        }
+        let gate = Arc::new(tokio::sync::Mutex::new(()));
+        gates.insert(key.clone(), Arc::downgrade(&gate));
+        gate
+    }
+}
+
 impl CredentialStore for RedisStore {
     fn get_or_issue<'a>(&'a self, key: CacheKey, issue: IssueFuture<'a>) -> BoxFuture<'a, Answer> {
         Box::pin(async move {
             if !self.backend.available() {
                 return self.fallback(key, issue).await;
             }
-            match self.shared(key.clone(), issue).await {
+            let deadline = Instant::now() + self.wait_limit;
+            let gate = self.gate(&key);
+            let Ok(_turn) = tokio::time::timeout(self.wait_limit, gate.lock()).await else {
+                self.backend.metrics.shared_cache("refused");
+                return Err(unavailable(
+                    "another request for this key did not finish in time",
+                    Duration::from_secs(1),
+                ));
+            };
+            match self.shared(key.clone(), issue, deadline).await {
                 Ok(answer) => answer,
                 Err(Fallback(issue)) => self.fallback(key, issue).await,
             }
