@@ -35,14 +35,14 @@ fn sixty_four_clients_on_loopback() {
     );
     let server = Server::start(&config, &[]);
     let hits = run(
-        &[server.addr.clone()],
+        std::slice::from_ref(&server.addr),
         HIT_REQUESTS_PER_CLIENT,
         |client, _| format!("user{client}"),
     );
     let after_hits = sts_calls(&server);
     println!("{}", hits.line("cache hits", after_hits));
     let cold = run(
-        &[server.addr.clone()],
+        std::slice::from_ref(&server.addr),
         COLD_REQUESTS_PER_CLIENT,
         |client, n| format!("cold{client}-{n}"),
     );

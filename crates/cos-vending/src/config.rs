@@ -73,6 +73,11 @@
 //!
 //! [sts]                            # optional; credentials come from the provider chain
 //! endpoint = "https://sts.tencentcloud.com"
+//!
+//! [cluster]                        # optional: cache, limits, STS budget shared through Redis
+//! redis_url = "redis://127.0.0.1:6379/0"
+//! encryption_key_file = "cache.keys" # or encryption_key_env; see docs/guides/cluster.md
+//! on_redis_error = "local"         # local | refuse
 //! ```
 //!
 //! Relative file paths are resolved against the configuration file's directory.

@@ -390,8 +390,8 @@ async fn redis_killed_falls_back_locally_without_5xx_and_sharing_resumes_after_r
             break;
         }
         assert!(Instant::now() < deadline, "Redis never came back");
-        for i in 0..3 {
-            key_of(&fleet.get(i, &subjects[i]).await);
+        for (i, subject) in subjects.iter().enumerate().take(3) {
+            key_of(&fleet.get(i, subject).await);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

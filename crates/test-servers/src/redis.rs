@@ -1,4 +1,7 @@
 //! A real `redis-server` on a free loopback port, persistence off, for tests of shared state.
+//!
+//! A harness that cannot start fails the test using it: this module panics on purpose.
+#![allow(clippy::panic)]
 
 use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};

@@ -41,6 +41,9 @@ pub enum ClusterError {
     /// The encryption keys could not be loaded.
     #[error(transparent)]
     Keys(#[from] KeyError),
+    /// Called outside a Tokio runtime (the Redis client's reconnection runs on it).
+    #[error("the cluster must be set up inside a Tokio runtime")]
+    NoRuntime,
     /// The Redis URL is not usable (the password, if any, is not repeated here).
     #[error("[cluster] redis_url is not usable: {0}")]
     Url(String),
@@ -56,8 +59,15 @@ pub enum ClusterError {
 ///     "bucket = \"b-1\"\nregion = \"r\"\n[cluster]\nredis_url = \"redis://127.0.0.1:1\"\nencryption_key_file = \"cache.keys\"\n",
 ///     &dir,
 /// ).unwrap();
-/// let cluster = cos_vending::Cluster::connect(settings.cluster().unwrap()).unwrap();
-/// assert!(format!("{cluster:?}").contains("Cluster"));
+/// assert!(matches!(
+///     cos_vending::Cluster::connect(settings.cluster().unwrap()),
+///     Err(cos_vending::ClusterError::NoRuntime)
+/// ));
+/// tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+///     let cluster = cos_vending::Cluster::connect(settings.cluster().unwrap()).unwrap();
+///     assert!(!format!("{cluster:?}").contains("00000000"), "no key in Debug");
+///     assert!(cluster.ping().await.is_err(), "nothing listens on port 1");
+/// });
 /// ```
 #[derive(Debug, Clone)]
 pub struct Cluster {
@@ -68,8 +78,12 @@ pub struct Cluster {
 
 impl Cluster {
     /// Loads the encryption keys and prepares the (lazily connecting) Redis client: a
-    /// Redis that is down at start is a fallback, not a start failure.
+    /// Redis that is down at start is a fallback, not a start failure. Call it inside a
+    /// Tokio runtime.
     pub fn connect(config: &ClusterConfig) -> Result<Self, ClusterError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(ClusterError::NoRuntime);
+        }
         let keys = match (&config.encryption_key_file, &config.encryption_key_env) {
             (Some(file), _) => SealKeys::from_file(file)?,
             (None, Some(var)) => SealKeys::from_env(var)?,
