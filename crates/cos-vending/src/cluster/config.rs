@@ -159,3 +159,63 @@ impl ClusterConfig {
         Duration::from_millis(self.retry_after_ms)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Settings;
+    use std::path::Path;
+
+    fn parse(cluster: &str) -> Result<Settings, String> {
+        Settings::parse(
+            &format!("bucket = \"b-1\"\nregion = \"r\"\n[cluster]\n{cluster}"),
+            Path::new("/etc/cos-sts"),
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn cluster_sections_are_checked() {
+        let ok = parse("redis_url = \"rediss://:pw@r:6380/1\"\nencryption_key_file = \"k\"\n[cluster.sts_budget]\nAssumeRole = 100\n").unwrap();
+        let cluster = ok.cluster().unwrap();
+        assert_eq!(
+            cluster.encryption_key_file.as_deref(),
+            Some(Path::new("/etc/cos-sts/k"))
+        );
+        assert_eq!(cluster.on_redis_error, super::OnRedisError::Local);
+        assert_eq!(cluster.sts_budget["AssumeRole"], 100.0);
+        for (bad, says) in [
+            (
+                "redis_url = \"http://r\"\nencryption_key_env = \"K\"",
+                "redis://",
+            ),
+            ("redis_url = \"redis://r\"", "encryption_key"),
+            (
+                "redis_url = \"redis://r\"\nencryption_key_env = \"K\"\nencryption_key_file = \"k\"",
+                "not both",
+            ),
+            (
+                "redis_url = \"redis://r\"\nencryption_key_env = \"K\"\n[cluster.sts_budget]\nGetObject = 1",
+                "known actions",
+            ),
+            (
+                "redis_url = \"redis://r\"\nencryption_key_env = \"K\"\n[cluster.sts_budget]\nAssumeRole = -1",
+                "positive",
+            ),
+            (
+                "redis_url = \"redis://r\"\nencryption_key_env = \"K\"\nlock_ttl_ms = 1",
+                "lock_ttl_ms",
+            ),
+            (
+                "redis_url = \"redis://r\"\nencryption_key_env = \"K\"\non_redis_error = \"ignore\"",
+                "on_redis_error",
+            ),
+        ] {
+            let error = parse(bad).unwrap_err();
+            assert!(error.contains(says), "{bad}: {error}");
+        }
+        assert!(
+            parse("redis_url = \"redis://r\"\nencryption_key_env = \"K\"\nredis_password = \"x\"")
+                .is_err()
+        );
+    }
+}
