@@ -125,6 +125,11 @@ pub trait CredentialStore: Send + Sync + fmt::Debug {
     /// Number of entries (approximate).
     fn len(&self) -> u64;
 
+    /// Whether the store can serve now (`/readyz`); an in-process store always can.
+    fn check_ready(&self) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
+
     /// Whether the store is empty (approximate).
     fn is_empty(&self) -> bool {
         self.len() == 0

@@ -13,8 +13,12 @@
 //!   authentication, body size and time limits, CORS, audit lines, Prometheus metrics,
 //!   `/healthz`, `/readyz`) that any backend mounts; [`serve`] runs it with a connection cap
 //!   and header deadline. `cos-sts serve` is this crate plus TOML and signals.
-//! * The cache ([`CredentialStore`]), the limiter ([`Limiter`]) and the issuer ([`Issuer`])
-//!   are traits, so that shared (Redis) implementations plug in without reshaping the crate.
+//! * The cache ([`CredentialStore`]), the limiters ([`Limiter`], per subject and per IP) and
+//!   the issuer ([`Issuer`]) are traits, so that shared (Redis) implementations plug in
+//!   without reshaping the crate: [`Vending::with_store`], [`Vending::with_limiter`] and
+//!   [`Vending::with_ip_limiter`] take them, each reports its health to `/readyz`
+//!   (`check_ready`), and an account-wide STS budget wraps the issuer as [`MeteredIssuer`]
+//!   does.
 //!
 //! Secrets (the server's key, issued secret keys and tokens, bearer tokens, JWTs) never
 //! appear in `Debug` output, logs, audit lines or metrics.

@@ -21,6 +21,11 @@ const PRUNE_ABOVE: usize = 100_000;
 pub trait Limiter: Send + Sync + fmt::Debug {
     /// `Ok` when `key` may proceed, else how long to wait.
     fn check<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), Duration>>;
+
+    /// Whether the limiter can serve now (`/readyz`); an in-process limiter always can.
+    fn check_ready(&self) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
 }
 
 type Keyed =

@@ -273,7 +273,7 @@ pub struct Vending {
     issuer: Arc<dyn Issuer>,
     store: Arc<dyn CredentialStore>,
     limiter: Arc<dyn Limiter>,
-    ip_limiter: Option<Arc<dyn Limiter>>,
+    ip_limiter: Arc<dyn Limiter>,
 }
 
 fn unix_now() -> u64 {
@@ -315,6 +315,10 @@ impl Vending {
             settings.rate_limit.requests_per_second,
             settings.rate_limit.burst,
         ));
+        let ip_limiter = Arc::new(MemoryLimiter::new(
+            settings.limits.per_ip_requests_per_second,
+            settings.limits.per_ip_burst,
+        ));
         let mut roles = Vec::new();
         for spec in &settings.roles {
             let grants = Grants::new(spec);
@@ -331,7 +335,7 @@ impl Vending {
             issuer,
             store,
             limiter,
-            ip_limiter: None,
+            ip_limiter,
         })
     }
 
@@ -349,24 +353,33 @@ impl Vending {
         self
     }
 
-    /// Replaces the per-IP limiter the HTTP service applies before authentication (e.g. a
-    /// shared one; default: in-process, from `[limits]`).
-    #[must_use]
-    pub fn with_ip_limiter(mut self, limiter: Arc<dyn Limiter>) -> Self {
-        self.ip_limiter = Some(limiter);
-        self
-    }
-
-    /// Replaces the issuer (e.g. one wrapped with more readiness checks).
+    /// Replaces the issuer (e.g. one wrapped with more checks).
     #[must_use]
     pub fn with_issuer(mut self, issuer: Arc<dyn Issuer>) -> Self {
         self.issuer = issuer;
         self
     }
 
-    /// The per-IP limiter set by [`Vending::with_ip_limiter`], if any.
-    pub fn ip_limiter(&self) -> Option<&Arc<dyn Limiter>> {
-        self.ip_limiter.as_ref()
+    /// Replaces the per-IP limiter the HTTP service checks before authentication (e.g. a
+    /// shared one).
+    #[must_use]
+    pub fn with_ip_limiter(mut self, limiter: Arc<dyn Limiter>) -> Self {
+        self.ip_limiter = limiter;
+        self
+    }
+
+    /// The per-IP limiter (used by the HTTP service before authentication).
+    pub fn ip_limiter(&self) -> &Arc<dyn Limiter> {
+        &self.ip_limiter
+    }
+
+    /// Whether keys can be issued now: the issuer (credentials load, STS answers), the store
+    /// and the limiters.
+    pub async fn check_ready(&self) -> Result<(), String> {
+        self.issuer.check_ready().await?;
+        self.store.check_ready().await?;
+        self.limiter.check_ready().await?;
+        self.ip_limiter.check_ready().await
     }
 
     /// The configuration.

@@ -287,3 +287,35 @@ async fn scope_lists_are_narrowed_merged_exactly_or_refused_with_the_limit() {
     assert!(message.chars().any(|c| c.is_ascii_digit()), "{message}");
     e.shutdown().await;
 }
+
+/// Moved from `cos-sts serve`'s handler and backend tests: after issuing, `Debug` of the
+/// pipeline and of the service shows neither the issued secret key and token nor the
+/// server's own key nor the JWT secret.
+#[tokio::test]
+async fn debug_output_holds_no_secret() {
+    let e = emulator().await;
+    let config = format!("{}{}", base(""), hs256_auth());
+    let v = vending(settings(&config), &e, e.root_credential());
+    let granted = v
+        .issue(&who("alice"), &IssueRequest::default())
+        .await
+        .unwrap();
+    let service = service(vending(settings(&config), &e, e.root_credential()), None);
+    let root = e.root_credential();
+    for debug in [
+        format!("{v:?}"),
+        format!("{service:?}"),
+        format!("{granted:?}"),
+    ] {
+        for secret in [
+            granted.credentials.credential().secret_key(),
+            granted.credentials.credential().token().unwrap(),
+            root.secret_key(),
+            HS_SECRET,
+        ] {
+            assert!(!debug.contains(secret), "a secret in {debug}");
+        }
+    }
+    assert!(format!("{v:?}").contains("MemoryStore"));
+    e.shutdown().await;
+}

@@ -33,7 +33,6 @@ use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 
 use crate::audit::{AuditLog, AuditRecord};
-use crate::limit::{Limiter, MemoryLimiter};
 use crate::metrics::Metrics;
 use crate::scope;
 use crate::shape::{self, Format};
@@ -80,20 +79,12 @@ struct ReplyInfo {
 struct Live {
     vending: Vending,
     cors: Cors,
-    ip_limiter: Arc<dyn Limiter>,
 }
 
 impl Live {
     fn new(vending: Vending) -> Self {
-        let settings = vending.settings();
         Self {
-            cors: Cors::new(&settings.cors),
-            ip_limiter: vending.ip_limiter().cloned().unwrap_or_else(|| {
-                Arc::new(MemoryLimiter::new(
-                    settings.limits.per_ip_requests_per_second,
-                    settings.limits.per_ip_burst,
-                ))
-            }),
+            cors: Cors::new(&vending.settings().cors),
             vending,
         }
     }
@@ -189,6 +180,9 @@ impl VendingService {
                 limits.request_timeout(),
             ))
             .layer(axum::middleware::from_fn_with_state(self.clone(), finish))
+            // Spans at DEBUG (method, path, status, latency; never headers): `RUST_LOG=
+            // tower_http=debug` traces requests, the JSON request line above is always on.
+            .layer(tower_http::trace::TraceLayer::new_for_http())
             .with_state(self.clone())
     }
 }
@@ -284,7 +278,7 @@ async fn readyz(State(service): Shared) -> Response {
         Some((at, result)) if at.elapsed() < READY_CACHE => result.clone(),
         _ => {
             let live = service.live.load_full();
-            let mut result = live.vending.issuer().check_ready().await;
+            let mut result = live.vending.check_ready().await;
             if result.is_ok()
                 && let Some(jwks) = live.vending.authenticator().key_set()
                 && jwks.fetches() == 0
@@ -450,7 +444,7 @@ async fn credentials(service: &VendingService, request: Request, route: &'static
     // Without a peer address (a router mounted without connect info) there is nothing to
     // limit by: one shared bucket would throttle every caller together.
     let ip_limited = match ip {
-        Some(ip) => live.ip_limiter.check(&ip.to_string()).await,
+        Some(ip) => live.vending.ip_limiter().check(&ip.to_string()).await,
         None => Ok(()),
     };
     if let Err(wait) = ip_limited {
