@@ -136,39 +136,9 @@ fn bench(filter: Option<&str>) -> Result<(), String> {
     let root = project_root();
     // Whole-system figures that criterion cannot take: the vending server under load and 1 GiB
     // transfers beside the official Python SDK and curl, all on loopback, in the same run.
-    let serve_load = capture(
-        "cargo",
-        &[
-            "test",
-            "--release",
-            "--locked",
-            "-p",
-            "cos-sts",
-            "--test",
-            "serve_load",
-            "--",
-            "--ignored",
-            "--nocapture",
-        ],
-        &[],
-    )?;
+    let serve_load = release_load_test("serve_load")?;
     // The same load spread over 1 and 3 instances sharing one real redis-server.
-    let cluster_load = capture(
-        "cargo",
-        &[
-            "test",
-            "--release",
-            "--locked",
-            "-p",
-            "cos-sts",
-            "--test",
-            "cluster_load",
-            "--",
-            "--ignored",
-            "--nocapture",
-        ],
-        &[],
-    )?;
+    let cluster_load = release_load_test("cluster_load")?;
     let python = interop::python_with_sdks(&root)?;
     let python = interop::path_str(&python)?;
     // Twice: with the emulator's MD5 ETags (as COS computes them, which caps any PUT at the
@@ -222,6 +192,26 @@ fn bench(filter: Option<&str>) -> Result<(), String> {
     }
     header.push_str("\n### Criterion micro-benchmarks");
     bench_report::write(&root, &target, &header)
+}
+
+/// Runs one of `cos-sts`'s ignored load tests in release mode and returns its output.
+fn release_load_test(name: &str) -> Result<String, String> {
+    capture(
+        "cargo",
+        &[
+            "test",
+            "--release",
+            "--locked",
+            "-p",
+            "cos-sts",
+            "--test",
+            name,
+            "--",
+            "--ignored",
+            "--nocapture",
+        ],
+        &[],
+    )
 }
 
 /// Runs a command in the workspace root and returns its standard output (also echoed).

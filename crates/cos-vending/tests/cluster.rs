@@ -129,15 +129,23 @@ impl Fleet {
     }
 
     async fn get(&self, i: usize, subject: &str) -> Reply {
-        let token = hs256(&claims(subject));
+        self.get_as(i, &hs256(&claims(subject))).await
+    }
+
+    async fn get_as(&self, i: usize, token: &str) -> Reply {
         let router = &self.instances[i % self.instances.len()].router;
+        call(router, "GET", "/sts", Some(token), "", "198.51.100.7:40000").await
+    }
+
+    /// An unauthenticated `GET path` (`/readyz`, `/metrics`) to instance `i`.
+    async fn plain(&self, i: usize, path: &str) -> Reply {
         call(
-            router,
+            &self.instances[i].router,
             "GET",
-            "/sts",
-            Some(&token),
+            path,
+            None,
             "",
-            "198.51.100.7:40000",
+            "198.51.100.7:1",
         )
         .await
     }
@@ -176,12 +184,17 @@ async fn three_instances_make_one_sts_call_per_subject_and_leave_nothing_usable_
     };
     let fleet = Arc::new(fleet);
     let subjects: Vec<String> = (0..30).map(|i| format!("user{i:02}")).collect();
+    let tokens: BTreeMap<String, String> = subjects
+        .iter()
+        .map(|s| (s.clone(), hs256(&claims(s))))
+        .collect();
     let mut tasks = Vec::new();
     for n in 0..300 {
         let fleet = fleet.clone();
         let subject = subjects[n % 30].clone();
+        let token = tokens[&subject].clone();
         tasks.push(tokio::spawn(async move {
-            let reply = fleet.get(n / 30, &subject).await;
+            let reply = fleet.get_as(n / 30, &token).await;
             (subject, reply)
         }));
     }
@@ -258,7 +271,7 @@ async fn three_instances_make_one_sts_call_per_subject_and_leave_nothing_usable_
         }
     }
     for subject in &subjects {
-        let jwt = hs256(&claims(subject));
+        let jwt = &tokens[subject];
         let mut parts = jwt.split('.');
         let (header, payload) = (parts.next().unwrap(), parts.next().unwrap());
         let signature = parts.next().unwrap();
@@ -274,16 +287,7 @@ async fn three_instances_make_one_sts_call_per_subject_and_leave_nothing_usable_
         }
     }
     // /metrics shows the shared cache and Redis latency.
-    let metrics = call(
-        &fleet.instances[0].router,
-        "GET",
-        "/metrics",
-        None,
-        "",
-        "198.51.100.7:1",
-    )
-    .await
-    .text();
+    let metrics = fleet.plain(0, "/metrics").await.text();
     assert!(
         metrics.contains("cos_vending_shared_cache_total{result=\"hit\"}"),
         "{metrics}"
@@ -294,15 +298,7 @@ async fn three_instances_make_one_sts_call_per_subject_and_leave_nothing_usable_
     );
     assert!(metrics.contains("cos_vending_redis_up 1"), "{metrics}");
     assert!(metrics.trim_end().ends_with("# EOF"));
-    let ready = call(
-        &fleet.instances[1].router,
-        "GET",
-        "/readyz",
-        None,
-        "",
-        "198.51.100.7:1",
-    )
-    .await;
+    let ready = fleet.plain(1, "/readyz").await;
     assert_eq!(ready.status, 200, "{}", ready.text());
 }
 
@@ -452,15 +448,7 @@ async fn redis_killed_with_refuse_answers_503_with_retry_after_until_it_is_back(
         );
         assert!(t.elapsed() < Duration::from_secs(2));
     }
-    let ready = call(
-        &fleet.instances[0].router,
-        "GET",
-        "/readyz",
-        None,
-        "",
-        "198.51.100.7:1",
-    )
-    .await;
+    let ready = fleet.plain(0, "/readyz").await;
     assert_eq!(ready.status, 503, "{}", ready.text());
     assert!(ready.text().contains("redis"));
     fleet.redis.restart();
