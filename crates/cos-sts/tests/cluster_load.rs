@@ -12,6 +12,8 @@
 //! emulator here: `cos-vending`'s `cluster` tests check validity).
 //!
 //! `cargo test --release -p cos-sts --test cluster_load -- --ignored --nocapture`
+//!
+//! Also, not ignored: two processes wired together, proving `serve` reads `[cluster]`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -32,23 +34,58 @@ fn fleet_calls(servers: &[Server]) -> u64 {
     servers.iter().map(sts_calls).sum()
 }
 
+/// The configuration of a fleet member: generous limits, no audit, `[cluster]` on `redis`.
+fn config(redis: &RedisServer, prefix: &str) -> String {
+    let keys = temp_dir("cluster-keys").join("cache.keys");
+    std::fs::write(&keys, "3c".repeat(32)).unwrap();
+    format!(
+        "{}{}[rate_limit]\nrequests_per_second = 1000000.0\nburst = 1000000\n[limits]\nper_ip_requests_per_second = 1000000.0\nper_ip_burst = 1000000\n[audit]\nenabled = false\n[cluster]\nredis_url = \"{}\"\nkey_prefix = \"{prefix}\"\nencryption_key_file = \"{}\"\n",
+        base_config(),
+        hs256_auth(),
+        redis.url(),
+        keys.display()
+    )
+}
+
+/// Not a load test: `cos-sts serve` wires `[cluster]` (two processes share their cache
+/// through Redis, `/metrics` shows Redis, `/readyz` pings it).
+#[test]
+fn two_serve_processes_share_one_sts_call_per_subject() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let config = config(&redis, "wiring:");
+    let servers = [Server::start(&config, &[]), Server::start(&config, &[])];
+    for n in 0..8 {
+        let token = hs256(&claims(&format!("w{}", n % 4)), HS_SECRET);
+        let reply = servers[n / 4].get_with_bearer("/sts", &token);
+        assert_eq!(reply.status, 200, "{}", reply.text());
+    }
+    assert_eq!(
+        fleet_calls(&servers),
+        4,
+        "one STS call per subject for both processes"
+    );
+    let metrics = servers[1].request("GET", "/metrics", &[], b"").text();
+    assert!(
+        metrics.contains("cos_vending_shared_cache_total{result=\"hit\"}"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("cos_vending_redis_up 1"), "{metrics}");
+    assert_eq!(servers[0].request("GET", "/readyz", &[], b"").status, 200);
+    for server in servers {
+        server.stop();
+    }
+}
+
 #[test]
 #[ignore = "load test: run explicitly, preferably with --release"]
 fn one_and_three_instances_sharing_redis() {
     let Some(redis) = RedisServer::start() else {
         return;
     };
-    let keys = temp_dir("cluster-keys").join("cache.keys");
-    std::fs::write(&keys, "3c".repeat(32)).unwrap();
     for instances in [1_usize, 3] {
-        let prefix = format!("bench{instances}:");
-        let config = format!(
-            "{}{}[rate_limit]\nrequests_per_second = 1000000.0\nburst = 1000000\n[limits]\nper_ip_requests_per_second = 1000000.0\nper_ip_burst = 1000000\n[audit]\nenabled = false\n[cluster]\nredis_url = \"{}\"\nkey_prefix = \"{prefix}\"\nencryption_key_file = \"{}\"\n",
-            base_config(),
-            hs256_auth(),
-            redis.url(),
-            keys.display()
-        );
+        let config = config(&redis, &format!("bench{instances}:"));
         let servers: Vec<Server> = (0..instances)
             .map(|_| Server::start(&config, &[]))
             .collect();
