@@ -33,7 +33,7 @@ pub enum OnRedisError {
 /// ).unwrap();
 /// assert_eq!(s.cluster().unwrap().lock_ttl().as_millis(), 10_000);
 /// ```
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ClusterConfig {
     /// `redis://[user:pass@]host:port/db`, `rediss://…` (TLS) or `redis+unix:///path`.
@@ -65,6 +65,43 @@ pub struct ClusterConfig {
     /// burst of one second's worth. Unset: no budget.
     #[serde(default)]
     pub sts_budget: BTreeMap<String, f64>,
+}
+
+impl std::fmt::Debug for ClusterConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClusterConfig")
+            .field("redis_url", &redacted_url(&self.redis_url))
+            .field("key_prefix", &self.key_prefix)
+            .field("on_redis_error", &self.on_redis_error)
+            .field("command_timeout_ms", &self.command_timeout_ms)
+            .field("lock_ttl_ms", &self.lock_ttl_ms)
+            .field("retry_after_ms", &self.retry_after_ms)
+            .field("encryption_key_file", &self.encryption_key_file)
+            .field("encryption_key_env", &self.encryption_key_env)
+            .field("sts_budget", &self.sts_budget)
+            .finish()
+    }
+}
+
+/// The URL with its password (if any) replaced by `***`, for logs and `Debug`.
+pub(crate) fn redacted_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "***".to_owned();
+    };
+    let (authority, path) = rest
+        .split_once('/')
+        .map_or((rest, None), |(a, p)| (a, Some(p)));
+    let host = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or("", |(user, _)| user);
+            format!("{user}:***@{host}")
+        }
+        None => authority.to_owned(),
+    };
+    match path {
+        Some(path) => format!("{scheme}://{host}/{path}"),
+        None => format!("{scheme}://{host}"),
+    }
 }
 
 fn default_prefix() -> String {
@@ -171,6 +208,20 @@ mod tests {
             Path::new("/etc/cos-sts"),
         )
         .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn passwords_stay_out_of_debug() {
+        let s =
+            parse("redis_url = \"rediss://app:s3cret-pw@r:6380/1\"\nencryption_key_env = \"K\"\n")
+                .unwrap();
+        let debug = format!("{:?}", s.cluster().unwrap());
+        assert!(!debug.contains("s3cret-pw"), "{debug}");
+        assert!(debug.contains("rediss://app:***@r:6380/1"), "{debug}");
+        assert!(!format!("{s:?}").contains("s3cret-pw"));
+        assert_eq!(super::redacted_url("redis://:pw@h"), "redis://:***@h");
+        assert_eq!(super::redacted_url("redis://h:1/0"), "redis://h:1/0");
+        assert_eq!(super::redacted_url("garbage"), "***");
     }
 
     #[test]
