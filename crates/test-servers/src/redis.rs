@@ -7,12 +7,13 @@ use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// A `redis-server` child process (killed when dropped).
 ///
 /// ```no_run
-/// let Some(mut redis) = test_servers::RedisServer::start() else { return }; // skipped loudly
+/// let Some(redis) = test_servers::RedisServer::start() else { return }; // skipped loudly
 /// assert!(redis.url().starts_with("redis://127.0.0.1:"));
 /// redis.kill();
 /// redis.restart();
@@ -21,7 +22,7 @@ use std::time::{Duration, Instant};
 pub struct RedisServer {
     binary: PathBuf,
     port: u16,
-    child: Option<Child>,
+    child: Mutex<Option<Child>>,
 }
 
 /// Where `redis-server` is: `$REDIS_SERVER`, else the first `redis-server` on `PATH`, else
@@ -60,16 +61,16 @@ impl RedisServer {
             eprintln!("SKIPPED: {message}");
             return None;
         };
-        let mut server = Self {
+        let server = Self {
             binary,
             port: free_port(),
-            child: None,
+            child: Mutex::new(None),
         };
         server.spawn();
         Some(server)
     }
 
-    fn spawn(&mut self) {
+    fn spawn(&self) {
         let child = Command::new(&self.binary)
             .args(["--save", "", "--appendonly", "no", "--bind", "127.0.0.1"])
             .args(["--port", &self.port.to_string()])
@@ -79,7 +80,7 @@ impl RedisServer {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("starting {}: {e}", self.binary.display()));
-        self.child = Some(child);
+        *self.child.lock().unwrap_or_else(PoisonError::into_inner) = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if self.ping() {
@@ -118,15 +119,20 @@ impl RedisServer {
 
     /// Kills the server (SIGKILL: no goodbye to clients), keeping its port for
     /// [`RedisServer::restart`].
-    pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
+    pub fn kill(&self) {
+        let taken = self
+            .child
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(mut child) = taken {
             let _ = child.kill();
             let _ = child.wait();
         }
     }
 
     /// Starts the server again on the same port (empty: persistence is off).
-    pub fn restart(&mut self) {
+    pub fn restart(&self) {
         self.kill();
         self.spawn();
     }
