@@ -32,6 +32,7 @@
 //!
 //! [[roles]]
 //! name = "admin"
+//! buckets = ["examplebucket-1250000000", "archive-1250000000"]   # or one `bucket`
 //! claims = [{ claim = "groups", contains = "admin" }]
 //! prefix_template = "tenants/{sub}/"
 //! actions = ["GetObject", "PutObject"]
@@ -187,6 +188,7 @@ struct RoleFile {
     #[serde(default)]
     claims: Vec<ClaimRule>,
     bucket: Option<String>,
+    buckets: Option<Vec<String>>,
     region: Option<String>,
     duration_seconds: Option<u64>,
     max_duration_seconds: Option<u64>,
@@ -722,9 +724,9 @@ impl Settings {
     /// Every bucket some role grants, once each.
     pub fn buckets(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
-        for role in &self.roles {
-            if !out.contains(&role.bucket.as_str()) {
-                out.push(&role.bucket);
+        for bucket in self.roles.iter().flat_map(|r| &r.buckets) {
+            if !out.contains(&bucket.as_str()) {
+                out.push(bucket);
             }
         }
         out
@@ -795,12 +797,24 @@ fn check_role(role: RoleFile, defaults: &Defaults<'_>) -> Result<RoleSpec, Confi
         }
         other => other,
     };
-    let bucket = role.bucket.or_else(|| file.bucket.clone()).ok_or_else(|| {
-        invalid(format!(
+    let buckets = match (role.bucket, role.buckets) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(format!(
+                "role `{name}`: set `bucket` or `buckets`, not both"
+            )));
+        }
+        (Some(one), None) => vec![one],
+        (None, Some(many)) => many,
+        (None, None) => file.bucket.clone().into_iter().collect(),
+    };
+    let Some(bucket) = buckets.first().cloned() else {
+        return Err(invalid(format!(
             "role `{name}` has no bucket (and there is no top-level bucket)"
-        ))
-    })?;
-    check_bucket(&bucket).map_err(context)?;
+        )));
+    };
+    for one in &buckets {
+        check_bucket(one).map_err(context)?;
+    }
     let region = role.region.or_else(|| file.region.clone()).ok_or_else(|| {
         invalid(format!(
             "role `{name}` has no region (and there is no top-level region)"
@@ -838,6 +852,7 @@ fn check_role(role: RoleFile, defaults: &Defaults<'_>) -> Result<RoleSpec, Confi
         name,
         claims: role.claims,
         bucket,
+        buckets,
         region,
         duration_seconds: duration,
         max_duration_seconds: max_duration,
@@ -858,6 +873,7 @@ fn check(mut file: FileConfig, base: &Path) -> Result<Settings, ConfigError> {
                 name: DEFAULT_ROLE.to_owned(),
                 claims: Vec::new(),
                 bucket: None,
+                buckets: None,
                 region: None,
                 duration_seconds: None,
                 max_duration_seconds: None,

@@ -52,7 +52,7 @@ impl GrantError {
 #[derive(Debug, Clone)]
 pub(crate) struct Grants {
     region: String,
-    bucket: String,
+    buckets: Vec<String>,
     actions: Vec<&'static str>,
     conditions: ConditionsConfig,
 }
@@ -60,6 +60,8 @@ pub(crate) struct Grants {
 /// One resource and the actions granted on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Target {
+    /// The bucket (`None`: every bucket of the role).
+    pub(crate) bucket: Option<String>,
     /// An object key, or a key pattern ending with `*`.
     pub(crate) key: String,
     /// Granted action names (a subset of the configured ones).
@@ -71,7 +73,7 @@ impl Grants {
     pub(crate) fn new(role: &RoleSpec) -> Self {
         Self {
             region: role.region.clone(),
-            bucket: role.bucket.clone(),
+            buckets: role.buckets.clone(),
             actions: role.actions.clone(),
             conditions: role.conditions.clone(),
         }
@@ -82,14 +84,20 @@ impl Grants {
         self.for_targets(
             prefix,
             &[Target {
+                bucket: None,
                 key: format!("{prefix}*"),
                 actions: self.actions.clone(),
             }],
         )
     }
 
-    /// The configured upload actions on exactly `key`.
-    pub(crate) fn for_key(&self, prefix: &str, key: &str) -> Result<Policy, GrantError> {
+    /// The configured upload actions on exactly `key` of `bucket`.
+    pub(crate) fn for_key(
+        &self,
+        prefix: &str,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Policy, GrantError> {
         let actions = self
             .actions
             .iter()
@@ -99,6 +107,7 @@ impl Grants {
         self.for_targets(
             prefix,
             &[Target {
+                bucket: Some(bucket.to_owned()),
                 key: key.to_owned(),
                 actions,
             }],
@@ -121,11 +130,16 @@ impl Grants {
         let mut policy = Policy::new();
         for (actions, keys) in group_by_actions(&merge_targets(targets)) {
             let mut resources = Vec::with_capacity(keys.len());
-            for key in keys {
-                resources.push(
-                    CosResource::object(&self.region, &self.bucket, key)
-                        .map_err(BuildError::from)?,
-                );
+            for (bucket, key) in keys {
+                let buckets = match bucket {
+                    Some(one) => std::slice::from_ref(one),
+                    None => self.buckets.as_slice(),
+                };
+                for bucket in buckets {
+                    resources.push(
+                        CosResource::object(&self.region, bucket, key).map_err(BuildError::from)?,
+                    );
+                }
             }
             for statement in template.statements() {
                 let kept: Vec<Action> = statement
@@ -173,7 +187,8 @@ impl Grants {
 
     /// The read-write preset on `prefix` with the configured conditions.
     fn template(&self, prefix: &str) -> Result<Policy, BuildError> {
-        let mut preset = Preset::read_write(&self.region, &self.bucket, prefix);
+        let bucket = self.buckets.first().map_or("", String::as_str);
+        let mut preset = Preset::read_write(&self.region, bucket, prefix);
         if let Some(content_type) = &self.conditions.content_type {
             preset = preset.content_type(content_type.clone());
         }
@@ -194,9 +209,11 @@ impl Grants {
 /// that the grant is unchanged.
 fn merge_targets(targets: &[Target]) -> Vec<Target> {
     let covers = |wide: &Target, narrow: &Target| {
-        wide.key.strip_suffix('*').is_some_and(|stem| {
-            narrow.key.starts_with(stem) && narrow.actions.iter().all(|a| wide.actions.contains(a))
-        })
+        (wide.bucket.is_none() || wide.bucket == narrow.bucket)
+            && wide.key.strip_suffix('*').is_some_and(|stem| {
+                narrow.key.starts_with(stem)
+                    && narrow.actions.iter().all(|a| wide.actions.contains(a))
+            })
     };
     let mut kept: Vec<Target> = Vec::new();
     for (index, target) in targets.iter().enumerate() {
@@ -210,16 +227,19 @@ fn merge_targets(targets: &[Target]) -> Vec<Target> {
     kept
 }
 
+/// A target's bucket (`None`: all) and key.
+type Place<'a> = (&'a Option<String>, &'a str);
+
 /// Targets grouped by their (sorted) action set, in first-seen order.
-fn group_by_actions(targets: &[Target]) -> Vec<(Vec<&'static str>, Vec<&str>)> {
-    let mut groups: Vec<(Vec<&'static str>, Vec<&str>)> = Vec::new();
+fn group_by_actions(targets: &[Target]) -> Vec<(Vec<&'static str>, Vec<Place<'_>>)> {
+    let mut groups: Vec<(Vec<&'static str>, Vec<Place<'_>>)> = Vec::new();
     for target in targets {
         let mut actions = target.actions.clone();
         actions.sort_unstable();
         actions.dedup();
         match groups.iter_mut().find(|(a, _)| *a == actions) {
-            Some((_, keys)) => keys.push(&target.key),
-            None => groups.push((actions, vec![&target.key])),
+            Some((_, keys)) => keys.push((&target.bucket, &target.key)),
+            None => groups.push((actions, vec![(&target.bucket, &target.key)])),
         }
     }
     groups
@@ -311,6 +331,7 @@ mod tests {
             .for_targets(
                 "users/alice/",
                 &[Target {
+                    bucket: None,
                     key: "users/alice/a.png".into(),
                     actions: vec!["PutObject", "HeadObject"],
                 }],
@@ -323,7 +344,9 @@ mod tests {
             !allowed(&policy, "HeadObject", "users/alice/a.png"),
             "not configured"
         );
-        let key = grants.for_key("users/alice/", "users/alice/k.png").unwrap();
+        let key = grants
+            .for_key("users/alice/", BUCKET, "users/alice/k.png")
+            .unwrap();
         assert!(allowed(&key, "UploadPart", "users/alice/k.png"));
         assert!(
             !allowed(&key, "GetObject", "users/alice/k.png"),
@@ -333,6 +356,7 @@ mod tests {
         let nothing = grants.for_targets(
             "users/alice/",
             &[Target {
+                bucket: None,
                 key: "users/alice/a".into(),
                 actions: vec!["HeadObject"],
             }],

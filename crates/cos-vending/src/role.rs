@@ -104,6 +104,7 @@ pub struct RoleSpec {
     pub(crate) name: String,
     pub(crate) claims: Vec<ClaimRule>,
     pub(crate) bucket: String,
+    pub(crate) buckets: Vec<String>,
     pub(crate) region: String,
     pub(crate) duration_seconds: u64,
     pub(crate) max_duration_seconds: u64,
@@ -119,9 +120,14 @@ impl RoleSpec {
         &self.name
     }
 
-    /// The bucket it grants.
+    /// The (first) bucket it grants; server-chosen keys go there.
     pub fn bucket(&self) -> &str {
         &self.bucket
+    }
+
+    /// Every bucket it grants (same region).
+    pub fn buckets(&self) -> &[String] {
+        &self.buckets
     }
 
     /// The bucket's region.

@@ -104,8 +104,8 @@ pub(crate) fn parse_body(body: &[u8]) -> Result<Option<Vec<ScopeItem>>, ScopeErr
 /// What a caller may be granted.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Allowed<'a> {
-    /// The configured bucket.
-    pub(crate) bucket: &'a str,
+    /// The configured buckets.
+    pub(crate) buckets: &'a [String],
     /// The configured region.
     pub(crate) region: &'a str,
     /// The configured actions.
@@ -119,7 +119,7 @@ pub(crate) fn check(scopes: &[ScopeItem], allowed: Allowed<'_>) -> Result<Vec<Ta
     let mut targets: Vec<Target> = Vec::new();
     for (index, scope) in scopes.iter().enumerate() {
         let deny = |reason: String| ScopeError::Denied { index, reason };
-        if scope.bucket != allowed.bucket {
+        if !allowed.buckets.contains(&scope.bucket) {
             return Err(deny(format!("bucket `{}` is not served", scope.bucket)));
         }
         if scope.region != allowed.region {
@@ -129,13 +129,17 @@ pub(crate) fn check(scopes: &[ScopeItem], allowed: Allowed<'_>) -> Result<Vec<Ta
             .filter(|a| allowed.actions.contains(a))
             .ok_or_else(|| deny(format!("action `{}` is not granted", scope.action)))?;
         let key = check_key(&scope.prefix, allowed.prefix).map_err(|reason| deny(reason.into()))?;
-        match targets.iter_mut().find(|t| t.key == key) {
+        match targets
+            .iter_mut()
+            .find(|t| t.key == key && t.bucket.as_deref() == Some(scope.bucket.as_str()))
+        {
             Some(target) => {
                 if !target.actions.contains(&action) {
                     target.actions.push(action);
                 }
             }
             None => targets.push(Target {
+                bucket: Some(scope.bucket.clone()),
                 key: key.to_owned(),
                 actions: vec![action],
             }),
@@ -175,8 +179,10 @@ mod tests {
     const ACTIONS: &[&str] = &["PutObject", "UploadPart", "GetObject"];
 
     fn allowed() -> Allowed<'static> {
+        static BUCKETS: std::sync::LazyLock<Vec<String>> =
+            std::sync::LazyLock::new(|| vec!["b-1250000000".to_owned()]);
         Allowed {
-            bucket: "b-1250000000",
+            buckets: &BUCKETS,
             region: "ap-guangzhou",
             actions: ACTIONS,
             prefix: "users/alice/",
@@ -242,10 +248,12 @@ mod tests {
             targets,
             vec![
                 Target {
+                    bucket: Some("b-1250000000".into()),
                     key: "users/alice/a.png".into(),
                     actions: vec!["PutObject", "UploadPart"]
                 },
                 Target {
+                    bucket: Some("b-1250000000".into()),
                     key: "users/alice/docs/*".into(),
                     actions: vec!["GetObject"]
                 },

@@ -290,7 +290,12 @@ fn canonical_scope(targets: &[Target]) -> String {
         .map(|t| {
             let mut actions = t.actions.clone();
             actions.sort_unstable();
-            format!("{}\u{1}{}", t.key, actions.join(","))
+            format!(
+                "{}\u{2}{}\u{1}{}",
+                t.bucket.as_deref().unwrap_or("*"),
+                t.key,
+                actions.join(",")
+            )
         })
         .collect();
     parts.sort();
@@ -449,7 +454,7 @@ impl Vending {
                     return Err(ScopeError::TooMany.into());
                 }
                 let allowed = Allowed {
-                    bucket: &spec.bucket,
+                    buckets: &spec.buckets,
                     region: &spec.region,
                     actions: &spec.actions,
                     prefix: &prefix,
@@ -537,7 +542,7 @@ impl Vending {
             }
         }
         let key = keys.pattern.render(prefix, unix_now(), &ext);
-        let policy = role.grants.for_key(prefix, &key)?;
+        let policy = role.grants.for_key(prefix, &spec.bucket, &key)?;
         let minted = self.mint(policy, duration, subject).await?;
         Ok(Granted {
             credentials: minted.credentials,
@@ -562,10 +567,12 @@ mod tests {
     #[test]
     fn canonical_scope_ignores_order() {
         let a = Target {
+            bucket: None,
             key: "k1".into(),
             actions: vec!["PutObject", "UploadPart"],
         };
         let b = Target {
+            bucket: None,
             key: "k2".into(),
             actions: vec!["GetObject"],
         };

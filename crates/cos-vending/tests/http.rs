@@ -580,3 +580,71 @@ async fn oidc_discovery_finds_the_key_set() {
     );
     e.shutdown().await;
 }
+
+#[tokio::test]
+async fn callers_choose_the_role_and_a_shorter_duration_in_the_query() {
+    let roles = "max_duration_seconds = 3600\n[[roles]]\nname = \"user\"\n[[roles]]\nname = \"admin\"\nclaims = [{ claim = \"groups\", contains = \"admin\" }]\nprefix_template = \"admins/{sub}/\"\n";
+    let e = emulator().await;
+    let config = format!("{}{}", base(roles), hs256_auth());
+    let service = service(vending(settings(&config), &e, e.root_credential()), None);
+    let router = service.router();
+    let plain = hs256(&claims("carol"));
+    let mut admin_claims = claims("dave");
+    admin_claims["groups"] = json!(["admin"]);
+    let admin = hs256(&admin_claims);
+
+    let short = call(
+        &router,
+        "GET",
+        "/sts?duration_seconds=900",
+        Some(&plain),
+        "",
+        PEER,
+    )
+    .await;
+    assert_eq!(short.status, 200, "{}", short.text());
+    let key = short.json();
+    let lifetime = key["ExpiredTime"].as_u64().unwrap() - key["StartTime"].as_u64().unwrap();
+    assert!((800..=900).contains(&lifetime), "{lifetime}");
+    let long = call(
+        &router,
+        "GET",
+        "/sts?duration_seconds=7200",
+        Some(&plain),
+        "",
+        PEER,
+    )
+    .await;
+    assert_eq!(long.status, 400, "{}", long.text());
+    assert!(long.json()["message"].as_str().unwrap().contains("3600"));
+    let nonsense = call(
+        &router,
+        "GET",
+        "/sts?duration_seconds=soon",
+        Some(&plain),
+        "",
+        PEER,
+    )
+    .await;
+    assert_eq!(nonsense.status, 400);
+
+    let denied = call(&router, "GET", "/sts?role=admin", Some(&plain), "", PEER).await;
+    assert_eq!(denied.status, 403);
+    assert_eq!(denied.json()["error"], "role_denied");
+    assert!(
+        denied.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("groups")
+    );
+    let granted = call(&router, "GET", "/sts?role=admin", Some(&admin), "", PEER).await;
+    assert_eq!(granted.status, 200, "{}", granted.text());
+    cos(&e, &granted.json())
+        .put_object("admins/dave/x", "x".into(), &PutOptions::default())
+        .await
+        .unwrap();
+    let unknown = call(&router, "GET", "/sts?role=root", Some(&admin), "", PEER).await;
+    assert_eq!(unknown.status, 400);
+    assert_eq!(unknown.json()["error"], "unknown_role");
+    e.shutdown().await;
+}

@@ -11,7 +11,7 @@
 mod support;
 
 use cos_client::PutOptions;
-use cos_vending::{Identity, IssueRequest, Lookup, ScopeItem, Subject};
+use cos_vending::{Identity, IssueRequest, Lookup, ScopeItem, Settings, Subject};
 use serde_json::json;
 use sts_client::AssumeRole;
 use support::*;
@@ -317,5 +317,62 @@ async fn debug_output_holds_no_secret() {
         }
     }
     assert!(format!("{v:?}").contains("MemoryStore"));
+    e.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_role_may_grant_several_buckets_and_a_scope_picks_one() {
+    let e = emulator().await;
+    let config = format!(
+        "{}[[roles]]\nname = \"both\"\nbuckets = [\"{BUCKET}\", \"{ARCHIVE}\"]\n",
+        base("")
+    );
+    let v = vending(settings(&config), &e, e.root_credential());
+    let whole = v
+        .issue(&who("alice"), &IssueRequest::default())
+        .await
+        .unwrap();
+    let key = js(&whole);
+    for bucket in [BUCKET, ARCHIVE] {
+        let client = cos_in(&e, &key, bucket);
+        client
+            .put_object("users/alice/f", "x".into(), &PutOptions::default())
+            .await
+            .unwrap_or_else(|err| panic!("{bucket}: {err}"));
+        assert!(
+            client
+                .put_object("users/bob/f", "x".into(), &PutOptions::default())
+                .await
+                .is_err()
+        );
+    }
+    let item: ScopeItem = serde_json::from_value(json!({
+        "action": "PutObject", "bucket": ARCHIVE, "region": REGION, "prefix": "users/alice/only-here"
+    }))
+    .unwrap();
+    let scoped = v
+        .issue(&who("alice"), &IssueRequest::default().scope(vec![item]))
+        .await
+        .unwrap();
+    let key = js(&scoped);
+    cos_in(&e, &key, ARCHIVE)
+        .put_object("users/alice/only-here", "x".into(), &PutOptions::default())
+        .await
+        .unwrap();
+    assert!(
+        cos_in(&e, &key, BUCKET)
+            .put_object("users/alice/only-here", "x".into(), &PutOptions::default())
+            .await
+            .is_err(),
+        "the scope named the archive bucket only"
+    );
+    let mismatch = Settings::parse(
+        &format!(
+            "{}[[roles]]\nname = \"x\"\nbucket = \"{BUCKET}\"\nbuckets = [\"{ARCHIVE}\"]\n",
+            base("")
+        ),
+        std::path::Path::new("."),
+    );
+    assert!(mismatch.unwrap_err().to_string().contains("not both"));
     e.shutdown().await;
 }

@@ -26,6 +26,7 @@ pub(crate) const ISSUER: &str = "https://login.example.test/";
 pub(crate) const AUDIENCE: &str = "cos-vending-test";
 pub(crate) const HS_SECRET: &str = "hs256-test-secret-0123456789-abcdefghijklmnop";
 pub(crate) const ROLE_NAME: &str = "cos-vending";
+pub(crate) const ARCHIVE: &str = "archive-1250000000";
 
 pub(crate) fn role_arn(e: &Emulator) -> String {
     format!("qcs::cam::uin/{}:roleName/{ROLE_NAME}", e.owner_uin())
@@ -39,6 +40,7 @@ pub(crate) async fn emulator() -> Emulator {
     Emulator::builder()
         .region(REGION)
         .bucket(BUCKET)
+        .bucket(ARCHIVE)
         .in_memory()
         .role(cos_emulator::Role::new(ROLE_NAME, policy))
         .start()
@@ -181,13 +183,18 @@ pub(crate) async fn call(
 
 /// A COS client using the `js`-shaped key `key`.
 pub(crate) fn cos(e: &Emulator, key: &serde_json::Value) -> Client {
+    cos_in(e, key, BUCKET)
+}
+
+/// A COS client of `bucket` using the `js`-shaped key `key`.
+pub(crate) fn cos_in(e: &Emulator, key: &serde_json::Value, bucket: &str) -> Client {
     let credential = Credential::new(
         key["TmpSecretId"].as_str().unwrap(),
         key["TmpSecretKey"].as_str().unwrap(),
     )
     .with_token(key["SecurityToken"].as_str().unwrap());
     Client::builder()
-        .bucket(BUCKET)
+        .bucket(bucket)
         .region(REGION)
         .credentials(StaticProvider::new(credential))
         .endpoint(Endpoint::default().http().connect_to(e.cos_addr()))
