@@ -34,6 +34,39 @@ fn fleet_calls(servers: &[Server]) -> u64 {
     servers.iter().map(sts_calls).sum()
 }
 
+/// The bucket bound (ms) under which 99 % of `op`'s Redis commands finished, summed over
+/// the fleet's `/metrics` histograms.
+fn redis_p99_ms(servers: &[Server], op: &str) -> f64 {
+    let mut buckets: Vec<(f64, u64)> = Vec::new();
+    let prefix = "cos_vending_redis_command_duration_seconds_bucket{le=\"";
+    let label = format!("\",op=\"{op}\"}}");
+    for server in servers {
+        let text = server.request("GET", "/metrics", &[], b"").text();
+        for line in text
+            .lines()
+            .filter(|l| l.starts_with(prefix) && l.contains(&label))
+        {
+            let le = &line[prefix.len()..line.find(&label).unwrap()];
+            let le = if le == "+Inf" {
+                f64::INFINITY
+            } else {
+                le.parse().unwrap()
+            };
+            let count: u64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+            match buckets.iter_mut().find(|(b, _)| *b == le) {
+                Some((_, c)) => *c += count,
+                None => buckets.push((le, count)),
+            }
+        }
+    }
+    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total = buckets.last().map_or(0, |b| b.1);
+    buckets
+        .iter()
+        .find(|(_, c)| *c as f64 >= total as f64 * 0.99)
+        .map_or(f64::NAN, |(le, _)| le * 1e3)
+}
+
 /// The configuration of a fleet member: generous limits, no audit, `[cluster]` on `redis`.
 fn config(redis: &RedisServer, prefix: &str) -> String {
     let keys = temp_dir("cluster-keys").join("cache.keys");
@@ -94,6 +127,8 @@ fn one_and_three_instances_sharing_redis() {
             format!("user{client}")
         });
         let after_hits = fleet_calls(&servers);
+        let get_p99 = redis_p99_ms(&servers, "get");
+        let limit_p99 = redis_p99_ms(&servers, "limit");
         let cold = run(&addrs, COLD_REQUESTS_PER_CLIENT, |client, n| {
             format!("cold{client}-{n}")
         });
@@ -103,6 +138,9 @@ fn one_and_three_instances_sharing_redis() {
             "{}; {:.2} STS calls per distinct subject",
             hits.line(&format!("{what}, cache hits"), after_hits),
             after_hits as f64 / 64.0
+        );
+        println!(
+            "serve load: {what}, cache hits: Redis commands p99 ≤ {get_p99} ms (shared-cache GET), ≤ {limit_p99} ms (limit script)"
         );
         println!(
             "{}; {:.2} STS calls per distinct subject",
