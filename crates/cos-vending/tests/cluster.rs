@@ -416,8 +416,8 @@ async fn redis_killed_falls_back_locally_without_5xx_and_sharing_resumes_after_r
     );
 }
 
-/// Six concurrent clients asking for `subjects` over the fleet for 1.2 s (at most 40
-/// requests each), Redis killed `kill_after` in: every reply and the slowest latency.
+/// Six concurrent clients asking for `subjects` over the fleet for 1.2 s (at most 150
+/// requests each, 10 ms apart), Redis killed `kill_after` in: every reply and the slowest latency.
 async fn load_while(
     fleet: &Arc<Fleet>,
     subjects: &[String],
@@ -432,12 +432,12 @@ async fn load_while(
             let mut out = Vec::new();
             let mut slowest = Duration::ZERO;
             let mut n = c;
-            while started.elapsed() < Duration::from_millis(1200) && out.len() < 40 {
+            while started.elapsed() < Duration::from_millis(1200) && out.len() < 150 {
                 let t = Instant::now();
                 out.push(fleet.get(n, &subjects[n % subjects.len()]).await);
                 slowest = slowest.max(t.elapsed());
                 n += 1;
-                tokio::time::sleep(Duration::from_millis(5)).await;
+                tokio::time::sleep(Duration::from_millis(10)).await;
             }
             (out, slowest)
         });
