@@ -316,6 +316,12 @@ impl CredentialStore for RedisStore {
                 return self.fallback(key, issue).await;
             }
             let deadline = Instant::now() + self.wait_limit;
+            // Hits skip the gate: only misses queue behind each other.
+            match self.read(&self.names(&key).0).await {
+                Ok(Some(minted)) => return self.hit(key, minted).await,
+                Ok(None) => {}
+                Err(RedisDown) => return self.fallback(key, issue).await,
+            }
             let gate = self.gate(&key);
             let Ok(_turn) = tokio::time::timeout(self.wait_limit, gate.lock()).await else {
                 self.backend.metrics.shared_cache("refused");
