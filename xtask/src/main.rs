@@ -145,22 +145,9 @@ fn bench(filter: Option<&str>) -> Result<(), String> {
     let root = project_root();
     // Whole-system figures that criterion cannot take: the vending server under load and 1 GiB
     // transfers beside the official Python SDK and curl, all on loopback, in the same run.
-    let serve_load = capture(
-        "cargo",
-        &[
-            "test",
-            "--release",
-            "--locked",
-            "-p",
-            "cos-sts",
-            "--test",
-            "serve_load",
-            "--",
-            "--ignored",
-            "--nocapture",
-        ],
-        &[],
-    )?;
+    let serve_load = release_load_test("serve_load")?;
+    // The same load spread over 1 and 3 instances sharing one real redis-server.
+    let cluster_load = release_load_test("cluster_load")?;
     let python = interop::python_with_sdks(&root)?;
     let python = interop::path_str(&python)?;
     run(
@@ -207,6 +194,16 @@ fn bench(filter: Option<&str>) -> Result<(), String> {
         header.push('\n');
     }
     header.push_str(
+        "\n### `cos-sts serve` × 1 and × 3 sharing one Redis (`[cluster]`, 64 clients spread over the instances)\n\n",
+    );
+    for line in cluster_load
+        .lines()
+        .filter(|l| l.starts_with("serve load:"))
+    {
+        header.push_str(line);
+        header.push('\n');
+    }
+    header.push_str(
         "\n### 1 GiB transfers against the emulator: cos-client, the official Python SDK, curl\n\n",
     );
     for run in &transfers {
@@ -238,6 +235,26 @@ fn example(name: &str, envs: &[(&str, &str)]) -> Result<String, String> {
             "1024",
         ],
         envs,
+    )
+}
+
+/// Runs one of `cos-sts`'s ignored load tests in release mode and returns its output.
+fn release_load_test(name: &str) -> Result<String, String> {
+    capture(
+        "cargo",
+        &[
+            "test",
+            "--release",
+            "--locked",
+            "-p",
+            "cos-sts",
+            "--test",
+            name,
+            "--",
+            "--ignored",
+            "--nocapture",
+        ],
+        &[],
     )
 }
 

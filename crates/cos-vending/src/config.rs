@@ -74,6 +74,11 @@
 //!
 //! [sts]                            # optional; credentials come from the provider chain
 //! endpoint = "https://sts.tencentcloud.com"
+//!
+//! [cluster]                        # optional: cache, limits, STS budget shared through Redis
+//! redis_url = "redis://127.0.0.1:6379/0"
+//! encryption_key_file = "cache.keys" # or encryption_key_env; see docs/guides/cluster.md
+//! on_redis_error = "local"         # local | refuse
 //! ```
 //!
 //! Relative file paths are resolved against the configuration file's directory.
@@ -172,6 +177,7 @@ struct FileConfig {
     cache: CacheConfig,
     #[serde(default)]
     sts: StsConfig,
+    cluster: Option<crate::cluster::ClusterConfig>,
 }
 
 /// One `[[roles]]` entry as written; unset fields are inherited from the top level.
@@ -597,6 +603,8 @@ pub struct Settings {
     pub(crate) cache: CacheConfig,
     /// The STS backend.
     pub(crate) sts: StsConfig,
+    /// Shared state across instances (Redis), if configured.
+    pub(crate) cluster: Option<crate::cluster::ClusterConfig>,
 }
 
 impl Settings {
@@ -676,6 +684,21 @@ impl Settings {
     /// The `[sts]` section.
     pub fn sts(&self) -> &StsConfig {
         &self.sts
+    }
+
+    /// The `[cluster]` section, if any.
+    pub fn cluster(&self) -> Option<&crate::cluster::ClusterConfig> {
+        self.cluster.as_ref()
+    }
+
+    /// The per-subject `[rate_limit]` section.
+    pub fn rate_limit(&self) -> &RateLimitConfig {
+        &self.rate_limit
+    }
+
+    /// The `[cache]` section.
+    pub fn cache(&self) -> &CacheConfig {
+        &self.cache
     }
 
     /// The `[limits]` section.
@@ -963,6 +986,7 @@ fn check(mut file: FileConfig, base: &Path) -> Result<Settings, ConfigError> {
         audit,
         cache: file.cache,
         sts: file.sts,
+        cluster: file.cluster.map(|c| c.check(base)).transpose()?,
     })
 }
 

@@ -29,6 +29,7 @@
 mod audit;
 mod auth;
 mod cache;
+mod cluster;
 mod config;
 pub mod fuzzing;
 mod grant;
@@ -49,6 +50,7 @@ pub use auth::{
     ANONYMOUS, AuthError, AuthSetupError, Authenticator, BearerTokens, JwksCache, JwtAuth,
 };
 pub use cache::{BoxFuture, CacheKey, CredentialStore, IssueFuture, Lookup, MemoryStore, Minted};
+pub use cluster::{Cluster, ClusterConfig, ClusterError, KeyError, OnRedisError, SealKeys};
 pub use config::{
     AuditConfig, AuthConfig, BearerConfig, CacheConfig, ConditionsConfig, ConfigError, CorsConfig,
     DEFAULT_ROLE, IssuerConfig, IssuerKind, JwtConfig, LimitsConfig, RateLimitConfig, Settings,
@@ -59,7 +61,7 @@ pub use http::{PeerAddr, VendingService, client_ip};
 pub use identity::{Identity, IdentityError, MAX_SUBJECT_LEN, Subject};
 pub use issuer::{IssueCall, Issued, Issuer, StsIssuer, session_name};
 pub use limit::{Limiter, MemoryLimiter};
-pub use metrics::{MeteredIssuer, Metrics};
+pub use metrics::{ExtraMetrics, MeteredIssuer, Metrics};
 pub use role::{ClaimRule, RoleSpec};
 pub use scope::{MAX_SCOPES, ScopeError, ScopeItem};
 pub use server::serve;

@@ -68,7 +68,11 @@ pub struct Metrics {
     errors: Family<CodeLabel, Counter>,
     limited: Family<LimitLabel, Counter>,
     latency: Family<RouteLabel, Histogram>,
+    extra: std::sync::RwLock<Vec<ExtraMetrics>>,
 }
+
+/// Appends more metric families (OpenMetrics text without `# EOF`) to `/metrics`.
+pub type ExtraMetrics = Arc<dyn Fn(&mut String) + Send + Sync>;
 
 impl fmt::Debug for Metrics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -142,6 +146,21 @@ impl Metrics {
             errors,
             limited,
             latency,
+            extra: std::sync::RwLock::new(Vec::new()),
+        }
+    }
+
+    /// Adds the families `extra` writes to every [`Metrics::render`] (e.g. the cluster's).
+    ///
+    /// ```
+    /// let metrics = cos_vending::Metrics::new();
+    /// metrics.attach(std::sync::Arc::new(|out: &mut String| out.push_str("# TYPE extra counter\nextra_total 1\n")));
+    /// let text = metrics.render();
+    /// assert!(text.contains("extra_total 1\n# EOF"));
+    /// ```
+    pub fn attach(&self, extra: ExtraMetrics) {
+        if let Ok(mut list) = self.extra.write() {
+            list.push(extra);
         }
     }
 
@@ -191,9 +210,16 @@ impl Metrics {
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+        use prometheus_client::encoding::text::{encode_eof, encode_registry};
+        if encode_registry(&mut out, &self.registry).is_err() {
             out.clear();
         }
+        if let Ok(list) = self.extra.read() {
+            for extra in list.iter() {
+                extra(&mut out);
+            }
+        }
+        let _ = encode_eof(&mut out);
         out
     }
 }

@@ -134,6 +134,16 @@ pub enum IssueError {
     /// STS refused or failed.
     #[error("the STS call failed: {0}")]
     Sts(#[from] StsError),
+    /// The shared state (Redis) is unreachable in `refuse` mode, the fleet-wide STS budget
+    /// is spent with no valid key to reuse, or another instance's STS call did not finish
+    /// in time: 503 with `Retry-After`.
+    #[error("temporarily unavailable: {reason}")]
+    Unavailable {
+        /// Why (no secret).
+        reason: String,
+        /// When to retry.
+        retry_after: Duration,
+    },
     /// The failure of one STS call shared by several waiting callers.
     #[error(transparent)]
     Shared(Arc<IssueError>),
@@ -147,7 +157,7 @@ impl IssueError {
     /// ```
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::RateLimited(_) => true,
+            Self::RateLimited(_) | Self::Unavailable { .. } => true,
             Self::Sts(error) => error.is_retryable(),
             Self::Shared(inner) => inner.is_retryable(),
             _ => false,
@@ -167,6 +177,7 @@ impl IssueError {
             Self::RoleDenied { .. } | Self::ExtensionDenied(_) => 403,
             Self::KeysNotEnabled(_) => 404,
             Self::RateLimited(_) => 429,
+            Self::Unavailable { .. } => 503,
             Self::Grant(GrantError::TooLarge { .. }) => 400,
             Self::Grant(_) => 500,
             Self::Sts(error) if error.is_retryable() => 503,
@@ -190,10 +201,27 @@ impl IssueError {
             Self::KeysNotEnabled(_) => "not_found",
             Self::ExtensionDenied(_) => "extension_denied",
             Self::RateLimited(_) => "rate_limited",
+            Self::Unavailable { .. } => "unavailable",
             Self::Grant(GrantError::TooLarge { .. }) => "scope_too_large",
             Self::Grant(_) => "policy_error",
             Self::Sts(_) => "sts_error",
             Self::Shared(inner) => inner.code(),
+        }
+    }
+
+    /// How long the caller should wait before retrying, when known (rate limits and
+    /// unavailability).
+    ///
+    /// ```
+    /// let e = cos_vending::IssueError::RateLimited(std::time::Duration::from_secs(2));
+    /// assert_eq!(e.retry_after(), Some(std::time::Duration::from_secs(2)));
+    /// ```
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited(wait) => Some(*wait),
+            Self::Unavailable { retry_after, .. } => Some(*retry_after),
+            Self::Shared(inner) => inner.retry_after(),
+            _ => None,
         }
     }
 
@@ -327,6 +355,13 @@ impl Vending {
     #[must_use]
     pub fn with_limiter(mut self, limiter: Arc<dyn Limiter>) -> Self {
         self.limiter = limiter;
+        self
+    }
+
+    /// Replaces the issuer (e.g. one wrapped with more checks).
+    #[must_use]
+    pub fn with_issuer(mut self, issuer: Arc<dyn Issuer>) -> Self {
+        self.issuer = issuer;
         self
     }
 

@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 
+pub(crate) mod load;
+
 pub(crate) const BUCKET: &str = "examplebucket-1250000000";
 pub(crate) const REGION: &str = "ap-guangzhou";
 pub(crate) const ISSUER: &str = "https://login.example.test/";

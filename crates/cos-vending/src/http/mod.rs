@@ -579,13 +579,10 @@ async fn credentials(service: &VendingService, request: Request, route: &'static
             if status.is_server_error() {
                 tracing::warn!(target: "cos_vending", %error, retryable = error.is_retryable(), "no key issued");
             }
-            let wait = match &error {
-                crate::IssueError::RateLimited(wait) => {
-                    service.metrics.rate_limited("subject");
-                    Some(*wait)
-                }
-                _ => None,
-            };
+            if matches!(error, crate::IssueError::RateLimited(_)) {
+                service.metrics.rate_limited("subject");
+            }
+            let wait = error.retry_after();
             let mut reply = refusal.reply(status, error.code(), error.public_message());
             if let Some(wait) = wait {
                 retry_after(&mut reply, wait);

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use clap::Args;
 use cos_emulator::Emulator;
 use cos_vending::{
-    AuditLog, Authenticator, Format, Issuer, IssuerKind, MeteredIssuer, Metrics, Settings,
+    AuditLog, Authenticator, Cluster, Format, Issuer, IssuerKind, MeteredIssuer, Metrics, Settings,
     StsIssuer, Vending, VendingService,
 };
 use sts_client::{Endpoint, StsClient};
@@ -146,11 +146,16 @@ fn vending(
     settings: Settings,
     issuer: Arc<dyn Issuer>,
     insecure_no_auth: bool,
+    cluster: Option<&Cluster>,
 ) -> Result<Vending, String> {
     let auth =
         Authenticator::from_config(settings.auth(), insecure_no_auth).map_err(|e| e.to_string())?;
-    Vending::new(settings, auth, issuer)
-        .map_err(|e| format!("the configuration cannot produce a policy: {e}"))
+    let vending = Vending::new(settings, auth, issuer)
+        .map_err(|e| format!("the configuration cannot produce a policy: {e}"))?;
+    Ok(match cluster {
+        Some(cluster) => cluster.install(vending),
+        None => vending,
+    })
 }
 
 /// The JSON line printed once listening (no secrets).
@@ -191,6 +196,7 @@ async fn reload_on_hangup(
     path: PathBuf,
     format: Option<Format>,
     insecure_no_auth: bool,
+    cluster: Option<Cluster>,
 ) {
     use tokio::signal::unix::{SignalKind, signal};
     let Ok(mut hangup) = signal(SignalKind::hangup()) else {
@@ -200,10 +206,13 @@ async fn reload_on_hangup(
     while hangup.recv().await.is_some() {
         let old = service.settings();
         let result = load(&path, format).and_then(|settings| {
-            if settings.sts() != old.sts() || settings.issuer() != old.issuer() {
-                return Err("[sts] and [issuer] changes need a restart".into());
+            if settings.sts() != old.sts()
+                || settings.issuer() != old.issuer()
+                || settings.cluster() != old.cluster()
+            {
+                return Err("[sts], [issuer] and [cluster] changes need a restart".into());
             }
-            vending(settings, issuer.clone(), insecure_no_auth)
+            vending(settings, issuer.clone(), insecure_no_auth, cluster.as_ref())
         });
         match result {
             Ok(vending) => {
@@ -259,7 +268,23 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), String> {
         })?;
         let limits = *settings.limits();
         let ready_settings = settings.clone();
-        let vending = vending(settings, issuer.clone(), args.insecure_no_auth)?;
+        let cluster = match settings.cluster() {
+            Some(config) => {
+                let cluster = Cluster::connect(config).map_err(|e| e.to_string())?;
+                cluster.attach_metrics(&metrics);
+                if let Err(reason) = cluster.ping().await {
+                    tracing::warn!(target: "cos_sts::serve", %reason, "Redis does not answer yet; starting on the fallback");
+                }
+                Some(cluster)
+            }
+            None => None,
+        };
+        let vending = vending(
+            settings,
+            issuer.clone(),
+            args.insecure_no_auth,
+            cluster.as_ref(),
+        )?;
         let auth_kind = vending.authenticator().kind();
         let service = VendingService::new(vending, metrics, Arc::new(audit));
         let listener = tokio::net::TcpListener::bind(listen)
@@ -285,6 +310,7 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), String> {
             args.config.clone(),
             args.format,
             args.insecure_no_auth,
+            cluster,
         ));
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let serving = tokio::spawn(cos_vending::serve(
