@@ -59,10 +59,12 @@ pub(crate) fn prepare(
     let target = route::route(
         host,
         parts.uri.path(),
-        &state.cos.buckets,
+        &state.store.bucket_names(),
         state.cos.default_bucket(),
     )?;
-    if !state.store.has_bucket(&target.bucket) {
+    // GET Service names no bucket; PUT Bucket names one that need not exist yet.
+    let creates = parts.method == Method::PUT && target.key.is_empty();
+    if !target.bucket.is_empty() && !creates && !state.store.has_bucket(&target.bucket) {
         return Err(CosError::no_such_bucket());
     }
     let query = route::parse_query(parts.uri.query())?;
