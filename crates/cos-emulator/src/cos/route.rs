@@ -125,10 +125,9 @@ pub(crate) fn route(
     };
     let configured = |name: &str| buckets.iter().any(|b| b == name);
     match classify(strip_port(host)) {
-        HostKind::CosBucket(bucket) if configured(bucket) || is_bucket_name(bucket) => {
-            Ok(target(bucket, path_key))
-        }
-        HostKind::CosBucket(_) => Err(CosError::no_such_bucket()),
+        // Unknown or malformed names: PUT Bucket answers `InvalidBucketName`, anything
+        // else `NoSuchBucket`.
+        HostKind::CosBucket(bucket) => Ok(target(bucket, path_key)),
         HostKind::Service if path_key.is_empty() => Ok(target("", "")),
         HostKind::Service => Err(CosError::not_implemented(
             "paths other than `/` on the COS service host",
@@ -213,17 +212,9 @@ mod tests {
     }
 
     #[test]
-    fn unknown_cos_bucket_host_is_no_such_bucket() {
-        let e = route(
-            "other-1.cos.ap-guangzhou.myqcloud.com",
-            "/k",
-            &buckets(),
-            "docs-1250000000",
-        )
-        .unwrap_err();
-        assert_eq!(e.code, "NoSuchBucket");
-        // A well-formed name routes (PUT Bucket creates it; the pipeline answers
-        // NoSuchBucket to anything else).
+    fn unknown_cos_bucket_hosts_route_to_their_bucket() {
+        // PUT Bucket creates it (or answers InvalidBucketName); the pipeline answers
+        // NoSuchBucket to anything else.
         let t = route(
             "other-1250000000.cos.ap-guangzhou.myqcloud.com",
             "/k",

@@ -87,6 +87,49 @@ fn add_rule_headers(h: &mut HeaderMap, rule: &CorsRule, origin: &str) {
     }
 }
 
+/// The headers a start-up CORS rule exposes: what the COS SDKs read in browsers.
+const SDK_EXPOSE: &[&str] = &[
+    "ETag",
+    "Content-Length",
+    "Content-Range",
+    "Date",
+    "x-cos-request-id",
+    "x-cos-hash-crc64ecma",
+    "x-cos-version-id",
+    "x-cos-trace-id",
+    "x-cos-storage-class",
+    "x-cos-server-side-encryption",
+    "Location",
+];
+
+/// Gives each of `buckets` without CORS rules one rule admitting `origins` for every
+/// method and header (the builder's `cors_origin`).
+pub(crate) fn allow_origins(
+    store: &crate::storage::Store,
+    buckets: &[String],
+    origins: &[String],
+) -> std::io::Result<()> {
+    if origins.is_empty() {
+        return Ok(());
+    }
+    let rule = CorsRule {
+        id: "emulator-start-up".to_string(),
+        allowed_origins: origins.to_vec(),
+        allowed_methods: METHODS.iter().map(|m| (*m).to_string()).collect(),
+        allowed_headers: vec!["*".to_string()],
+        expose_headers: SDK_EXPOSE.iter().map(|h| (*h).to_string()).collect(),
+        max_age_seconds: Some(600),
+    };
+    for bucket in buckets {
+        store.update_bucket(bucket, |b| {
+            if b.cors.is_empty() {
+                b.cors = vec![rule.clone()];
+            }
+        })?;
+    }
+    Ok(())
+}
+
 /// Answers an OPTIONS preflight from the bucket's rules.
 pub(crate) fn preflight(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
     let Some(origin) = req.header("origin") else {

@@ -40,7 +40,12 @@ impl Backend {
             .rsplit_once('-')
             .map(|(_, appid)| appid.to_owned())
             .unwrap_or_default();
-        let emulator = Emulator::builder()
+        // The page's origins may call the emulator's bucket as they may call this server.
+        let emulator = settings
+            .cors
+            .allowed_origins
+            .iter()
+            .fold(Emulator::builder(), |b, origin| b.cors_origin(origin))
             .region(&settings.region)
             .appid(appid)
             .bucket(&settings.bucket)
