@@ -27,8 +27,7 @@ pub fn parse_request(data: &[u8]) {
     if let Ok(t) = crate::cos::route::route(&host, path, &buckets, "examplebucket-1250000000") {
         // A configured bucket, the service (no bucket), or the bucket the host names
         // (PUT Bucket creates it; anything else answers NoSuchBucket).
-        let named_by_host = !t.bucket.is_empty()
-            && host.starts_with(&format!("{}.", t.bucket));
+        let named_by_host = !t.bucket.is_empty() && host.starts_with(&format!("{}.", t.bucket));
         assert!(
             buckets.contains(&t.bucket) || t.bucket.is_empty() || named_by_host,
             "routed to a bucket nothing named"

@@ -536,12 +536,21 @@ mod tests {
         )
         .unwrap();
         let r = |who: &str| Request::new("name/cos:GetObject", "*").with_principal(who);
-        assert_eq!(evaluate(&p, &r("qcs::cam::anonymous:anonymous")).kind(), DecisionKind::Allow);
-        assert_eq!(evaluate(&p, &r("qcs::cam::uin/1:uin/2")).kind(), DecisionKind::ExplicitDeny);
+        assert_eq!(
+            evaluate(&p, &r("qcs::cam::anonymous:anonymous")).kind(),
+            DecisionKind::Allow
+        );
+        assert_eq!(
+            evaluate(&p, &r("qcs::cam::uin/1:uin/2")).kind(),
+            DecisionKind::ExplicitDeny
+        );
         // Identity-based evaluation (no principal on the request) is unchanged.
         let plain = Request::new("name/cos:GetObject", "*");
         assert_eq!(evaluate(&p, &plain).kind(), DecisionKind::ExplicitDeny);
-        assert!(!principal_names(&serde_json::json!({"qcs": "qcs::cam::uin/1:root"}), "qcs::cam::anonymous:anonymous"));
+        assert!(!principal_names(
+            &serde_json::json!({"qcs": "qcs::cam::uin/1:root"}),
+            "qcs::cam::anonymous:anonymous"
+        ));
         assert!(!principal_names(&serde_json::json!(["*"]), "x"));
     }
 

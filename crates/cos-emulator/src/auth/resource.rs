@@ -82,7 +82,11 @@ pub(crate) struct ResourcePolicies {
 /// The bucket policy and ACLs that apply to `bucket` and, for an object operation, the
 /// object `key`. The one place the pipeline reads resource permissions: object ACLs are
 /// looked up here too.
-pub(crate) fn resource_policies(state: &State, bucket: &str, key: Option<&str>) -> ResourcePolicies {
+pub(crate) fn resource_policies(
+    state: &State,
+    bucket: &str,
+    key: Option<&str>,
+) -> ResourcePolicies {
     let record = state.store.bucket_record(bucket);
     let bucket_policy = record
         .as_ref()
@@ -123,7 +127,13 @@ impl ResourcePolicies {
         self.bucket_policy
             .as_ref()
             .map_or(DecisionKind::ImplicitDeny, |p| {
-                crate::identity::decide(p, Some(who), &format!("name/cos:{action}"), resource, context)
+                crate::identity::decide(
+                    p,
+                    Some(who),
+                    &format!("name/cos:{action}"),
+                    resource,
+                    context,
+                )
             })
     }
 
@@ -146,8 +156,7 @@ impl ResourcePolicies {
         }
         let public = || {
             self.acl_admits(action, None)
-                || self.policy_decision(ANONYMOUS, action, resource, context)
-                    == DecisionKind::Allow
+                || self.policy_decision(ANONYMOUS, action, resource, context) == DecisionKind::Allow
         };
         match caller {
             None => by_policy == DecisionKind::Allow || self.acl_admits(action, None),

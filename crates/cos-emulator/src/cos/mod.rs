@@ -164,7 +164,9 @@ async fn dispatch(
     }
     let caller = caller.flatten();
     let each_key = |key: &str| match (&caller, grant) {
-        (caller, Grant::EachKey(action)) => auth::authorize(state, caller.as_ref(), req, action, key),
+        (caller, Grant::EachKey(action)) => {
+            auth::authorize(state, caller.as_ref(), req, action, key)
+        }
         _ => Err(CosError::access_denied("Access Denied.")),
     };
     let form = FormAuth {

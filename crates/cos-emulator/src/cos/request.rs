@@ -92,3 +92,22 @@ pub(crate) async fn read_document(
             other => CosError::from_body(other, "request document"),
         })
 }
+
+/// Reads a small request document and checks it against the request's `Content-MD5`, if
+/// sent (400 `InvalidDigest` / `BadDigest`).
+pub(crate) async fn read_checked_document(
+    state: &State,
+    req: &Req,
+    body: RequestBody,
+) -> Result<bytes::Bytes, CosError> {
+    let expected_md5 = headers::content_md5(req.header("content-md5"))?;
+    let doc = read_document(state, body).await?;
+    if let Some(md5) = expected_md5 {
+        use md5::Digest as _;
+        let actual: [u8; 16] = md5::Md5::digest(&doc).into();
+        if actual != md5 {
+            return Err(headers::bad_digest());
+        }
+    }
+    Ok(doc)
+}

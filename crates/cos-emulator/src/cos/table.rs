@@ -151,9 +151,9 @@ impl Op {
             Op::PutBucketPolicy => Grant::Bucket("PutBucketPolicy"),
             Op::GetBucketPolicy => Grant::Bucket("GetBucketPolicy"),
             Op::DeleteBucketPolicy => Grant::Bucket("DeleteBucketPolicy"),
-            Op::UnknownBucketOperation
-            | Op::UnknownObjectOperation
-            | Op::MethodNotAllowed => Grant::Signed,
+            Op::UnknownBucketOperation | Op::UnknownObjectOperation | Op::MethodNotAllowed => {
+                Grant::Signed
+            }
         }
     }
 
@@ -210,7 +210,15 @@ pub(crate) fn route(req: &Req) -> Op {
 // buckets
 /// Requests to the service host (no bucket): GET Service only.
 fn service_route(req: &Req) -> Op {
-    let filters = ["tagkey", "tagvalue", "region", "create-time", "range", "marker", "max-keys"];
+    let filters = [
+        "tagkey",
+        "tagvalue",
+        "region",
+        "create-time",
+        "range",
+        "marker",
+        "max-keys",
+    ];
     match req.method {
         Method::GET if is_plain(req, &filters) => Op::GetService,
         Method::GET => Op::UnknownBucketOperation,

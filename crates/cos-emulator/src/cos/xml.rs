@@ -117,6 +117,9 @@ pub(crate) fn parse_items(xml: &[u8], item: &str, max_items: usize) -> Option<Pa
     })
 }
 
+/// The `(local name, text)` leaves of one group element ([`parse_groups`]).
+pub(crate) type Group = Vec<(String, String)>;
+
 /// A request document read as groups: the root's name, and for every element named `group`
 /// (at any depth, not nested in another) the `(local name, text)` of each leaf element inside
 /// it, in document order (repeated leaves kept). For documents deeper than [`parse_items`]
@@ -126,12 +129,12 @@ pub(crate) fn parse_groups(
     xml: &[u8],
     group: &str,
     max_groups: usize,
-) -> Option<(String, Vec<Vec<(String, String)>>)> {
+) -> Option<(String, Vec<Group>)> {
     let mut reader = Reader::from_reader(xml);
     let mut buf = Vec::new();
     let mut stack: Vec<String> = Vec::new();
     let mut root = None;
-    let mut groups: Vec<Vec<(String, String)>> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     let mut inside: Option<usize> = None;
     let mut text = String::new();
     loop {

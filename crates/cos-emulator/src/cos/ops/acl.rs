@@ -119,9 +119,8 @@ pub(crate) fn from_xml(doc: &[u8]) -> Result<Acl, CosError> {
             .and_then(Permission::parse)
             .ok_or_else(CosError::malformed_xml)?;
         let grantee = match (field(&grant, "ID"), field(&grant, "URI")) {
-            (Some(id), _) => grantee_from_id(id).ok_or_else(|| {
-                CosError::invalid_argument(format!("Invalid grantee id `{id}`."))
-            })?,
+            (Some(id), _) => grantee_from_id(id)
+                .ok_or_else(|| CosError::invalid_argument(format!("Invalid grantee id `{id}`.")))?,
             (None, Some(uri)) if uri == ALL_USERS_URI => Grantee::AllUsers,
             _ => return Err(CosError::malformed_xml()),
         };
@@ -197,7 +196,13 @@ mod tests {
                 Grantee::AllUsers
             ]
         );
-        for bad in ["id=qcs", "id=\"nobody\"", "id=\"\"", "uri=\"http://x\"", "who=\"a\""] {
+        for bad in [
+            "id=qcs",
+            "id=\"nobody\"",
+            "id=\"\"",
+            "uri=\"http://x\"",
+            "who=\"a\"",
+        ] {
             assert!(parse_grantees(bad).is_err(), "{bad}");
         }
     }
@@ -218,7 +223,10 @@ mod tests {
             listed: true,
         };
         let doc = to_xml(&acl, OWNER);
-        assert!(!doc.contains(OWNER) || doc.matches(OWNER).count() == 2, "{doc}");
+        assert!(
+            !doc.contains(OWNER) || doc.matches(OWNER).count() == 2,
+            "{doc}"
+        );
         assert_eq!(from_xml(doc.as_bytes()).unwrap(), acl);
         let canned = Acl {
             listed: false,

@@ -5,7 +5,7 @@
 use super::acl;
 use crate::clock::iso8601_seconds;
 use crate::cos::error::CosError;
-use crate::cos::request::{Req, read_document};
+use crate::cos::request::{Req, read_checked_document};
 use crate::cos::response::{io_error, set_header, xml_response};
 use crate::cos::xml::{Xml, field, parse_groups};
 use crate::http::body::{self, RequestBody, ResBody};
@@ -43,11 +43,7 @@ fn record(state: &State, req: &Req) -> Result<BucketMeta, CosError> {
         .ok_or_else(CosError::no_such_bucket)
 }
 
-fn update(
-    state: &State,
-    req: &Req,
-    change: impl FnOnce(&mut BucketMeta),
-) -> Result<(), CosError> {
+fn update(state: &State, req: &Req, change: impl FnOnce(&mut BucketMeta)) -> Result<(), CosError> {
     match state.store.update_bucket(&req.target.bucket, change) {
         Ok(true) => Ok(()),
         Ok(false) => Err(CosError::no_such_bucket()),
@@ -64,7 +60,10 @@ pub(crate) async fn put_bucket(
 ) -> Result<Response<ResBody>, CosError> {
     let name = &req.target.bucket;
     let parsed: cos_policy::BucketName = name.parse().map_err(|e| {
-        CosError::bad_request("InvalidBucketName", format!("The specified bucket is not valid: {e}"))
+        CosError::bad_request(
+            "InvalidBucketName",
+            format!("The specified bucket is not valid: {e}"),
+        )
     })?;
     if parsed.appid().as_str() != state.cos.appid {
         return Err(CosError::new(
@@ -81,7 +80,7 @@ pub(crate) async fn put_bucket(
         Some(header) => parse_tag_header(header)?,
         None => Vec::new(),
     };
-    let doc = read_document(state, body).await?;
+    let doc = read_checked_document(state, req, body).await?;
     check_create_configuration(&doc)?;
     let mut meta = BucketMeta::new(name, state.clock.unix_millis());
     meta.acl = acl;
@@ -106,8 +105,8 @@ fn check_create_configuration(doc: &[u8]) -> Result<(), CosError> {
     if doc.iter().all(u8::is_ascii_whitespace) {
         return Ok(());
     }
-    let (root, settings) = parse_groups(doc, "CreateBucketConfiguration", 1)
-        .ok_or_else(CosError::malformed_xml)?;
+    let (root, settings) =
+        parse_groups(doc, "CreateBucketConfiguration", 1).ok_or_else(CosError::malformed_xml)?;
     if root != "CreateBucketConfiguration" {
         return Err(CosError::malformed_xml());
     }
@@ -147,7 +146,9 @@ pub(crate) fn location(state: &State, req: &Req) -> Result<Response<ResBody>, Co
 /// The region a service host names (`cos.<region>.myqcloud.com`), if any.
 fn host_region(host: &str) -> Option<&str> {
     let mut labels = host.split('.');
-    (labels.next() == Some("cos")).then(|| labels.next()).flatten()
+    (labels.next() == Some("cos"))
+        .then(|| labels.next())
+        .flatten()
 }
 
 /// Which buckets a GET Service request asks for.
@@ -279,7 +280,7 @@ pub(crate) async fn put_acl(
     req: &Req,
     body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
-    let doc = read_document(state, body).await?;
+    let doc = read_checked_document(state, req, body).await?;
     let new_acl = if acl::has_acl_headers(req) {
         acl::from_headers(req, acl::BUCKET_CANNED)?
     } else if doc.is_empty() {
@@ -354,7 +355,7 @@ pub(crate) async fn put_tagging(
     req: &Req,
     body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
-    let doc = read_document(state, body).await?;
+    let doc = read_checked_document(state, req, body).await?;
     if doc.is_empty() {
         return Err(CosError::bad_request(
             "MissingRequestBodyError",
@@ -370,7 +371,10 @@ pub(crate) async fn put_tagging(
         .iter()
         .map(|g| {
             let key = field(g, "Key").ok_or_else(CosError::malformed_xml)?;
-            Ok((key.to_string(), field(g, "Value").unwrap_or_default().to_string()))
+            Ok((
+                key.to_string(),
+                field(g, "Value").unwrap_or_default().to_string(),
+            ))
         })
         .collect::<Result<Vec<_>, CosError>>()?;
     check_tags(&tags)?;
@@ -410,10 +414,11 @@ pub(crate) async fn put_policy(
     req: &Req,
     body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
-    let doc = read_document(state, body).await?;
+    let doc = read_checked_document(state, req, body).await?;
     let text = std::str::from_utf8(&doc)
         .map_err(|_| malformed_policy("the policy is not UTF-8".to_string()))?;
-    let policy = cos_policy::Policy::from_json(text).map_err(|e| malformed_policy(e.to_string()))?;
+    let policy =
+        cos_policy::Policy::from_json(text).map_err(|e| malformed_policy(e.to_string()))?;
     if policy.statements().is_empty() {
         return Err(malformed_policy("the policy has no statement".to_string()));
     }
@@ -432,7 +437,10 @@ pub(crate) async fn put_policy(
 }
 
 fn malformed_policy(reason: String) -> CosError {
-    CosError::bad_request("MalformedPolicy", format!("The policy is malformed: {reason}."))
+    CosError::bad_request(
+        "MalformedPolicy",
+        format!("The policy is malformed: {reason}."),
+    )
 }
 
 /// GET Bucket policy: the document as stored; 404 `NoSuchPolicy` without one.
@@ -477,7 +485,10 @@ mod tests {
 
     #[test]
     fn service_host_regions() {
-        assert_eq!(host_region("cos.ap-beijing.myqcloud.com"), Some("ap-beijing"));
+        assert_eq!(
+            host_region("cos.ap-beijing.myqcloud.com"),
+            Some("ap-beijing")
+        );
         assert_eq!(host_region("service.cos.myqcloud.com"), None);
     }
 
@@ -486,7 +497,10 @@ mod tests {
         assert!(check_create_configuration(b"").is_ok());
         assert!(check_create_configuration(b"<CreateBucketConfiguration/>").is_ok());
         let maz = b"<CreateBucketConfiguration><BucketAZConfig>MAZ</BucketAZConfig></CreateBucketConfiguration>";
-        assert_eq!(check_create_configuration(maz).unwrap_err().code, "NotImplemented");
+        assert_eq!(
+            check_create_configuration(maz).unwrap_err().code,
+            "NotImplemented"
+        );
         assert!(check_create_configuration(b"<Other/>").is_err());
     }
 }

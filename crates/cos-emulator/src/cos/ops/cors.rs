@@ -5,7 +5,7 @@
 //! a browser app's CORS mistake shows up against the emulator as it does against COS.
 
 use crate::cos::error::CosError;
-use crate::cos::request::{Req, read_document};
+use crate::cos::request::{Req, read_checked_document};
 use crate::cos::response::{io_error, set_header, xml_response};
 use crate::cos::xml::{Xml, field, parse_groups};
 use crate::http::body::{self, RequestBody, ResBody};
@@ -19,7 +19,11 @@ const METHODS: &[&str] = &["GET", "PUT", "POST", "DELETE", "HEAD"];
 const MAX_RULES: usize = 100;
 
 fn forbidden(message: &str) -> CosError {
-    CosError::new(StatusCode::FORBIDDEN, "AccessForbidden", message.to_string())
+    CosError::new(
+        StatusCode::FORBIDDEN,
+        "AccessForbidden",
+        message.to_string(),
+    )
 }
 
 /// `*` wildcard matching (any run of characters), ASCII case-insensitive when `fold`.
@@ -156,7 +160,9 @@ pub(crate) fn preflight(state: &State, req: &Req) -> Result<Response<ResBody>, C
         .map(|b| b.cors)
         .unwrap_or_default();
     if rules.is_empty() {
-        return Err(forbidden("CORSResponse: CORS is not enabled for this bucket."));
+        return Err(forbidden(
+            "CORSResponse: CORS is not enabled for this bucket.",
+        ));
     }
     let Some(rule) = matching_rule(&rules, origin, method, &headers) else {
         return Err(forbidden(
@@ -203,7 +209,7 @@ pub(crate) async fn put(
     req: &Req,
     body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
-    let doc = read_document(state, body).await?;
+    let doc = read_checked_document(state, req, body).await?;
     let rules = parse(&doc)?;
     state
         .store
@@ -220,7 +226,8 @@ fn parse(doc: &[u8]) -> Result<Vec<CorsRule>, CosError> {
             "Request Body is empty.",
         ));
     }
-    let (root, groups) = parse_groups(doc, "CORSRule", MAX_RULES + 1).ok_or_else(CosError::malformed_xml)?;
+    let (root, groups) =
+        parse_groups(doc, "CORSRule", MAX_RULES + 1).ok_or_else(CosError::malformed_xml)?;
     if root != "CORSConfiguration" || groups.is_empty() || groups.len() > MAX_RULES {
         return Err(CosError::malformed_xml());
     }
@@ -252,7 +259,11 @@ fn parse(doc: &[u8]) -> Result<Vec<CorsRule>, CosError> {
             if rule.allowed_origins.is_empty() || rule.allowed_methods.is_empty() {
                 return Err(CosError::malformed_xml());
             }
-            if let Some(m) = rule.allowed_methods.iter().find(|m| !METHODS.contains(&m.as_str())) {
+            if let Some(m) = rule
+                .allowed_methods
+                .iter()
+                .find(|m| !METHODS.contains(&m.as_str()))
+            {
                 return Err(CosError::invalid_argument(format!(
                     "Found unsupported HTTP method in CORS config. Unsupported method is {m}"
                 )));
@@ -344,7 +355,12 @@ mod tests {
         .unwrap();
         assert_eq!(rules[0].allowed_methods, ["PUT", "GET"]);
         assert_eq!(rules[0].max_age_seconds, Some(60));
-        let ok = matching_rule(&rules, "http://app.example", "PUT", &["authorization", "x-cos-acl"]);
+        let ok = matching_rule(
+            &rules,
+            "http://app.example",
+            "PUT",
+            &["authorization", "x-cos-acl"],
+        );
         assert!(ok.is_some());
         assert!(matching_rule(&rules, "http://evil.example", "PUT", &[]).is_none());
         assert!(matching_rule(&rules, "http://app.example", "DELETE", &[]).is_none());
