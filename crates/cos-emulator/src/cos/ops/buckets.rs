@@ -189,7 +189,9 @@ impl ServiceFilter<'_> {
 /// page of `max-keys` after `marker`.
 pub(crate) fn get_service(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
     let host = req.target.host.split(':').next().unwrap_or_default();
-    let param_region = req.q("region").filter(|r| !r.is_empty());
+    // SDKs send unset filters as empty parameters: those filter nothing.
+    let param = |name: &str| req.q(name).filter(|v| !v.is_empty());
+    let param_region = param("region");
     let host_region = host_region(host);
     if let (Some(a), Some(b)) = (param_region, host_region)
         && a != b
@@ -198,7 +200,7 @@ pub(crate) fn get_service(state: &State, req: &Req) -> Result<Response<ResBody>,
             "The region parameter differs from the region of the service host.",
         ));
     }
-    let tag = match (req.q("tagkey"), req.q("tagvalue")) {
+    let tag = match (param("tagkey"), param("tagvalue")) {
         (None, None) => None,
         (Some(k), Some(v)) => Some((k, v)),
         _ => {
@@ -207,7 +209,7 @@ pub(crate) fn get_service(state: &State, req: &Req) -> Result<Response<ResBody>,
             ));
         }
     };
-    let created = match (req.q("create-time"), req.q("range")) {
+    let created = match (param("create-time"), param("range")) {
         (None, None) => None,
         (Some(t), Some(range)) if ["lt", "gt", "lte", "gte"].contains(&range) => {
             let at = t.parse::<u64>().map_err(|_| {
