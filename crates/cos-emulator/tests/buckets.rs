@@ -164,7 +164,12 @@ async fn get_service_lists_filters_and_pages() {
         xml_field(&text, "ID").as_deref(),
         Some("qcs::cam::uin/100000000001:uin/100000000001")
     );
-    let unset = [("tagkey", ""), ("tagvalue", ""), ("create-time", ""), ("range", "")];
+    let unset = [
+        ("tagkey", ""),
+        ("tagvalue", ""),
+        ("create-time", ""),
+        ("range", ""),
+    ];
     assert_eq!(names(&service(&cos, svc, &unset).await).len(), 4);
     let red = service(&cos, svc, &[("tagkey", "team"), ("tagvalue", "red")]).await;
     assert_eq!(names(&red), ["alpha-1250000000", "gamma-1250000000"]);

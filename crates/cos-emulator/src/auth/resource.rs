@@ -92,13 +92,17 @@ pub(crate) fn resource_policies(
         .as_ref()
         .and_then(|r| r.policy.as_deref())
         .and_then(|text| cos_policy::Policy::from_json(text).ok());
-    // Objects keep no ACL of their own yet: every object follows its bucket.
-    let object_acl = key.and(None);
     ResourcePolicies {
         bucket_policy,
         bucket_acl: record.map(|r| r.acl).unwrap_or_default(),
-        object_acl,
+        object_acl: key.and_then(|key| object_acl(state, bucket, key)),
     }
+}
+
+/// The object's own ACL, if it has one. Objects keep none yet (their metadata gains one with
+/// object ACLs): every object follows its bucket's.
+fn object_acl(_state: &State, _bucket: &str, _key: &str) -> Option<Acl> {
+    None
 }
 
 impl ResourcePolicies {

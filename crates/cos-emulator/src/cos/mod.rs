@@ -96,11 +96,7 @@ pub(crate) async fn handle(
     if let (Some(origin), Some((bucket, method))) = (&origin, &cors_for)
         && method != Method::OPTIONS
     {
-        let rules = state
-            .store
-            .bucket_record(bucket)
-            .map(|b| b.cors)
-            .unwrap_or_default();
+        let rules = cors::bucket_rules(&state, bucket);
         cors::add_actual_response_headers(response.headers_mut(), &rules, origin, method.as_str());
     }
     fault.reshape(response).await

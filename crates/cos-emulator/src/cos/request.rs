@@ -111,3 +111,20 @@ pub(crate) async fn read_checked_document(
     }
     Ok(doc)
 }
+
+/// [`read_checked_document`] for operations whose document is required: an empty body is
+/// 400 `MissingRequestBodyError`.
+pub(crate) async fn read_required_document(
+    state: &State,
+    req: &Req,
+    body: RequestBody,
+) -> Result<bytes::Bytes, CosError> {
+    let doc = read_checked_document(state, req, body).await?;
+    if doc.is_empty() {
+        return Err(CosError::bad_request(
+            "MissingRequestBodyError",
+            "Request Body is empty.",
+        ));
+    }
+    Ok(doc)
+}

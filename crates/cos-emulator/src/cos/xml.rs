@@ -16,6 +16,39 @@ pub(crate) struct Parsed {
     pub(crate) items: Vec<Vec<(String, String)>>,
 }
 
+/// Appends the character data of a `Text`, `GeneralRef` or `CData` event to `text`; `None`
+/// when it is malformed.
+fn push_text(event: &Event<'_>, text: &mut String) -> Option<()> {
+    match event {
+        Event::Text(t) => {
+            let decoded = t.decode().ok()?;
+            text.push_str(&quick_xml::escape::unescape(&decoded).ok()?);
+        }
+        Event::GeneralRef(r) => {
+            let name = r.decode().ok()?;
+            let resolved = match name.as_ref() {
+                "quot" => '"',
+                "amp" => '&',
+                "lt" => '<',
+                "gt" => '>',
+                "apos" => '\'',
+                other => {
+                    let code = other.strip_prefix('#')?;
+                    let n = match code.strip_prefix('x') {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                        None => code.parse().ok()?,
+                    };
+                    char::from_u32(n)?
+                }
+            };
+            text.push(resolved);
+        }
+        Event::CData(c) => text.push_str(std::str::from_utf8(c).ok()?),
+        _ => {}
+    }
+    Some(())
+}
+
 /// Parses a two-level document whose repeated element is `item`.
 pub(crate) fn parse_items(xml: &[u8], item: &str, max_items: usize) -> Option<Parsed> {
     let mut reader = Reader::from_reader(xml);
@@ -66,31 +99,9 @@ pub(crate) fn parse_items(xml: &[u8], item: &str, max_items: usize) -> Option<Pa
                     _ => {}
                 }
             }
-            Event::Text(t) => {
-                let decoded = t.decode().ok()?;
-                let unescaped = quick_xml::escape::unescape(&decoded).ok()?;
-                text.push_str(&unescaped);
+            e @ (Event::Text(_) | Event::GeneralRef(_) | Event::CData(_)) => {
+                push_text(&e, &mut text)?;
             }
-            Event::GeneralRef(r) => {
-                let name = r.decode().ok()?;
-                let resolved = match name.as_ref() {
-                    "quot" => "\"".to_string(),
-                    "amp" => "&".to_string(),
-                    "lt" => "<".to_string(),
-                    "gt" => ">".to_string(),
-                    "apos" => "'".to_string(),
-                    other => {
-                        let code = other.strip_prefix('#')?;
-                        let n = match code.strip_prefix('x') {
-                            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                            None => code.parse().ok()?,
-                        };
-                        char::from_u32(n)?.to_string()
-                    }
-                };
-                text.push_str(&resolved);
-            }
-            Event::CData(c) => text.push_str(std::str::from_utf8(&c).ok()?),
             Event::End(_) => {
                 let name = stack.pop()?;
                 match stack.len() {
@@ -173,16 +184,9 @@ pub(crate) fn parse_groups(
                     groups.push(Vec::new());
                 }
             }
-            Event::Text(t) => {
-                let decoded = t.decode().ok()?;
-                text.push_str(&quick_xml::escape::unescape(&decoded).ok()?);
+            e @ (Event::Text(_) | Event::GeneralRef(_) | Event::CData(_)) => {
+                push_text(&e, &mut text)?;
             }
-            Event::GeneralRef(r) => {
-                let name = r.decode().ok()?;
-                let reference = format!("&{name};");
-                text.push_str(&quick_xml::escape::unescape(&reference).ok()?);
-            }
-            Event::CData(c) => text.push_str(std::str::from_utf8(&c).ok()?),
             Event::End(_) => {
                 let name = stack.pop()?;
                 if inside == Some(stack.len()) {

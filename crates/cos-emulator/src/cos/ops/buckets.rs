@@ -5,7 +5,7 @@
 use super::acl;
 use crate::clock::iso8601_seconds;
 use crate::cos::error::CosError;
-use crate::cos::request::{Req, read_checked_document};
+use crate::cos::request::{Req, read_checked_document, read_required_document};
 use crate::cos::response::{io_error, set_header, xml_response};
 use crate::cos::xml::{Xml, field, parse_groups};
 use crate::http::body::{self, RequestBody, ResBody};
@@ -357,13 +357,7 @@ pub(crate) async fn put_tagging(
     req: &Req,
     body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
-    let doc = read_checked_document(state, req, body).await?;
-    if doc.is_empty() {
-        return Err(CosError::bad_request(
-            "MissingRequestBodyError",
-            "Request Body is empty.",
-        ));
-    }
+    let doc = read_required_document(state, req, body).await?;
     let (root, groups) =
         parse_groups(&doc, "Tag", MAX_TAGS + 1).ok_or_else(CosError::malformed_xml)?;
     if root != "Tagging" {

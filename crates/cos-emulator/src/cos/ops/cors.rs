@@ -5,7 +5,7 @@
 //! a browser app's CORS mistake shows up against the emulator as it does against COS.
 
 use crate::cos::error::CosError;
-use crate::cos::request::{Req, read_checked_document};
+use crate::cos::request::{Req, read_required_document};
 use crate::cos::response::{io_error, set_header, xml_response};
 use crate::cos::xml::{Xml, field, parse_groups};
 use crate::http::body::{self, RequestBody, ResBody};
@@ -134,6 +134,15 @@ pub(crate) fn allow_origins(
     Ok(())
 }
 
+/// The CORS rules of `bucket` (none for an unknown bucket).
+pub(crate) fn bucket_rules(state: &State, bucket: &str) -> Vec<CorsRule> {
+    state
+        .store
+        .bucket_record(bucket)
+        .map(|b| b.cors)
+        .unwrap_or_default()
+}
+
 /// Answers an OPTIONS preflight from the bucket's rules.
 pub(crate) fn preflight(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
     let Some(origin) = req.header("origin") else {
@@ -154,11 +163,7 @@ pub(crate) fn preflight(state: &State, req: &Req) -> Result<Response<ResBody>, C
         .map(str::trim)
         .filter(|h| !h.is_empty())
         .collect();
-    let rules = state
-        .store
-        .bucket_record(&req.target.bucket)
-        .map(|b| b.cors)
-        .unwrap_or_default();
+    let rules = bucket_rules(state, &req.target.bucket);
     if rules.is_empty() {
         return Err(forbidden(
             "CORSResponse: CORS is not enabled for this bucket.",
@@ -209,7 +214,7 @@ pub(crate) async fn put(
     req: &Req,
     body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
-    let doc = read_checked_document(state, req, body).await?;
+    let doc = read_required_document(state, req, body).await?;
     let rules = parse(&doc)?;
     state
         .store
@@ -220,12 +225,6 @@ pub(crate) async fn put(
 
 /// Parses a `CORSConfiguration` document.
 fn parse(doc: &[u8]) -> Result<Vec<CorsRule>, CosError> {
-    if doc.is_empty() {
-        return Err(CosError::bad_request(
-            "MissingRequestBodyError",
-            "Request Body is empty.",
-        ));
-    }
     let (root, groups) =
         parse_groups(doc, "CORSRule", MAX_RULES + 1).ok_or_else(CosError::malformed_xml)?;
     if root != "CORSConfiguration" || groups.is_empty() || groups.len() > MAX_RULES {
@@ -275,11 +274,7 @@ fn parse(doc: &[u8]) -> Result<Vec<CorsRule>, CosError> {
 
 /// GET Bucket cors: 404 `NoSuchCORSConfiguration` without rules.
 pub(crate) fn get(state: &State, req: &Req) -> Result<Response<ResBody>, CosError> {
-    let rules = state
-        .store
-        .bucket_record(&req.target.bucket)
-        .map(|b| b.cors)
-        .unwrap_or_default();
+    let rules = bucket_rules(state, &req.target.bucket);
     if rules.is_empty() {
         return Err(CosError::new(
             StatusCode::NOT_FOUND,
