@@ -731,3 +731,69 @@ async fn buckets_created_at_run_time_survive_a_restart() {
     assert_eq!((read.status, read.text()), (200, "kept".into()));
     e.shutdown().await;
 }
+
+#[tokio::test]
+async fn temporary_keys_stay_bounded_by_their_policy_unless_the_resource_is_public() {
+    let e = emulator().await;
+    let cos = Cos::root(&e);
+    let b = "examplebucket-1250000000";
+    for key in ["/uploads/a", "/private/a"] {
+        assert_eq!(on(&cos, b, "PUT", key, &[], &[], "v").await.status, 200);
+    }
+    let uploads = format!("qcs::cos:{REGION}:uid/1250000000:{b}/uploads/*");
+    let body = serde_json::json!({
+        "Name": "alice",
+        "Policy": common::policy(&["name/cos:PutObject"], &[uploads]),
+        "DurationSeconds": 900
+    });
+    let key = common::temp_credential(
+        &common::sts_tc3(&e, &e.root_credential(), "GetFederationToken", &body, None).await,
+    );
+    let temp = Cos::with(&e, Some(key));
+    assert_eq!(
+        on(&temp, b, "PUT", "/uploads/b", &[], &[], "x")
+            .await
+            .status,
+        200
+    );
+    // A grant to everybody admits what an unsigned request could do, signed or not.
+    assert_eq!(
+        on(&temp, b, "GET", "/private/a", &[], &[], "").await.code(),
+        "AccessDenied"
+    );
+    on(
+        &cos,
+        b,
+        "PUT",
+        "/",
+        &[("acl", "")],
+        &[("x-cos-acl", "public-read")],
+        "",
+    )
+    .await;
+    assert_eq!(
+        on(&temp, b, "GET", "/private/a", &[], &[], "").await.status,
+        200
+    );
+    // ...but a bucket-policy deny binds temporary keys too.
+    let deny = serde_json::json!({"version": "2.0", "statement": [{
+        "principal": {"qcs": ["qcs::cam::anyone:anyone"]}, "effect": "deny",
+        "action": ["name/cos:PutObject"],
+        "resource": [format!("qcs::cos:{REGION}:uid/1250000000:{b}/uploads/locked/*")]}]})
+    .to_string();
+    assert_eq!(
+        on(&cos, b, "PUT", "/", &[("policy", "")], &[], deny)
+            .await
+            .status,
+        204
+    );
+    let locked = on(&temp, b, "PUT", "/uploads/locked/x", &[], &[], "x").await;
+    assert_eq!(locked.code(), "AccessDenied");
+    assert_eq!(
+        on(&temp, b, "PUT", "/uploads/open", &[], &[], "x")
+            .await
+            .status,
+        200
+    );
+    e.shutdown().await;
+}
