@@ -30,7 +30,7 @@ impl AccessLog {
     pub(crate) fn record(
         &self,
         state: &State,
-        caller: &Caller,
+        caller: Option<&Caller>,
         action: &str,
         resource: &str,
         context: &[(&'static str, String)],
@@ -61,8 +61,11 @@ impl AccessLog {
     }
 }
 
-/// The SecretId the caller signed with.
-fn caller_key(state: &State, caller: &Caller) -> String {
+/// The SecretId the caller signed with (`anonymous` for an unsigned request).
+fn caller_key(state: &State, caller: Option<&Caller>) -> String {
+    let Some(caller) = caller else {
+        return "anonymous".to_owned();
+    };
     match caller {
         Caller::Root => state.identities.root.secret_id().to_owned(),
         Caller::SubAccount(user) => user.credential().secret_id().to_owned(),

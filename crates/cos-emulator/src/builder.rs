@@ -51,6 +51,7 @@ pub struct EmulatorBuilder {
     mfa_devices: Vec<MfaDevice>,
     sub_accounts: Vec<SubAccount>,
     allow_anonymous: bool,
+    cors_origins: Vec<String>,
     cos_listen: SocketAddr,
     sts_listen: SocketAddr,
     max_object_size: u64,
@@ -82,6 +83,7 @@ impl Default for EmulatorBuilder {
             mfa_devices: Vec::new(),
             sub_accounts: Vec::new(),
             allow_anonymous: false,
+            cors_origins: Vec::new(),
             cos_listen: loopback,
             sts_listen: loopback,
             max_object_size: 5 * 1024 * 1024 * 1024,
@@ -260,8 +262,22 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Treats unsigned COS requests as the root account (default `false`: they get
-    /// `AccessDenied`). Signed requests are always verified.
+    /// Gives every configured bucket that has no CORS configuration a rule admitting
+    /// `origin` (`*` wildcards allowed) for every method and header and exposing the headers
+    /// the COS SDKs read in browsers — as if `PUT Bucket cors` had set it. Without a rule, as
+    /// on COS, browsers get no CORS headers.
+    ///
+    /// ```
+    /// let b = cos_emulator::Emulator::builder().cors_origin("http://localhost:8080");
+    /// ```
+    pub fn cors_origin(mut self, origin: impl Into<String>) -> Self {
+        self.cors_origins.push(origin.into());
+        self
+    }
+
+    /// Treats unsigned COS requests as the root account (default `false`: they are
+    /// anonymous callers, admitted only by a bucket policy or a public ACL). Signed requests
+    /// are always verified.
     ///
     /// ```
     /// let b = cos_emulator::Emulator::builder().allow_anonymous(true);
@@ -449,6 +465,12 @@ impl EmulatorBuilder {
             }
             None => Store::in_memory(&buckets),
         };
+        crate::cos::ops::cors::allow_origins(&store, &buckets, &self.cors_origins).map_err(
+            |source| EmulatorError::Io {
+                action: "configuring CORS",
+                source,
+            },
+        )?;
         let root = self.root_credential(&store)?;
         let credentials = CredentialStore::load(&store)
             .map_err(|reason| EmulatorError::CorruptState { reason })?;

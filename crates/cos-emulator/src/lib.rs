@@ -22,7 +22,9 @@
 //! DELETE Object, DELETE Multiple Objects, GET Bucket (List Objects), HEAD Bucket, POST
 //! Object (browser form with policy), PUT Object - Copy, the multipart set (Initiate, Upload
 //! Part, Upload Part - Copy with `x-cos-copy-source-range`, Complete, Abort, List Parts,
-//! List Multipart Uploads) and OPTIONS preflights. STS: GetFederationToken, AssumeRole
+//! List Multipart Uploads), OPTIONS preflights, and the buckets themselves: PUT, HEAD and
+//! DELETE Bucket, GET Service (filters and pages), GET Bucket location and the bucket
+//! `?acl`, `?tagging`, `?cors` and `?policy` sub-resources. STS: GetFederationToken, AssumeRole
 //! (configured [`Role`]s, `ExternalId`, session tags) and GetCallerIdentity, signed with
 //! TC3 or legacy v1.
 //!
@@ -34,11 +36,13 @@
 //! then equal `Host` (else 400 `InvalidURI`). It goes to a bucket by:
 //!
 //! 1. a COS host of a Tencent Cloud domain, `<bucket>.cos.<region>.myqcloud.com` (also
-//!    `cos-internal`, `cos-website`, `.tencentcos.cn`): that bucket, `NoSuchBucket` when it is
-//!    not configured. Hosts of other services there (`<bucket>.ci.<region>.myqcloud.com`,
-//!    `.pic.`, vectors, migration…) and service-level hosts (`cos.<region>.myqcloud.com`)
+//!    `cos-internal`, `cos-website`, `.tencentcos.cn`): that bucket, which PUT Bucket creates
+//!    and anything else finds or answers `NoSuchBucket`. The service hosts
+//!    (`service.cos.myqcloud.com`, `cos.<region>.myqcloud.com`) answer GET Service. Hosts of
+//!    other services (`<bucket>.ci.<region>.myqcloud.com`, `.pic.`, vectors, migration…)
 //!    answer 501 `NotImplemented` and never touch a bucket;
-//! 2. any other host whose first label is a configured bucket (`examplebucket-1250000000.localhost`);
+//! 2. any other host whose first label is a bucket or a well-formed bucket name
+//!    (`examplebucket-1250000000.localhost`);
 //! 3. for an IP literal or a single-label host (`localhost`, a container name) only:
 //!    path-style `/<bucket>/<key>` when the first path segment is a configured bucket,
 //!    otherwise the **default bucket** (the first configured), with the whole path as the key;
@@ -71,9 +75,9 @@
 //!   default bucket. The Node STS SDK (`qcloud-cos-sts`) always calls `https://<host>/`, so it
 //!   needs a TLS-terminating proxy in front of the (plain HTTP) STS port.
 //! * **Browser** (`cos-js-sdk-v5`): `new COS({ getAuthorization, Protocol: "http:",
-//!   Domain: "127.0.0.1:<cos port>" })`. Every response carries permissive CORS headers and
-//!   exposes `ETag`, `Date`, `x-cos-request-id` and `x-cos-hash-crc64ecma`, and OPTIONS
-//!   preflights are answered, so the page may be served from any origin.
+//!   Domain: "127.0.0.1:<cos port>" })`. CORS follows the bucket's rules exactly, as on COS:
+//!   set them with `PUT /?cors` or [`EmulatorBuilder::cors_origin`]; without a rule admitting
+//!   the page's origin, preflights are refused and responses carry no CORS headers.
 //!
 //! # Storage
 //!
@@ -99,13 +103,18 @@
 //!
 //! # Authentication
 //!
-//! COS requests must carry a `q-sign` signature (header or presigned query) by the root key
+//! Signed COS requests carry a `q-sign` signature (header or presigned query) by the root key
 //! or by a temporary key issued by the STS side, with its `x-cos-security-token`; temporary
 //! keys' policies are evaluated with `cos-policy` against the action, the resource
 //! (`qcs::cos:<region>:uid/<appid>:<bucket>/<key>`, or `…/<prefix>` for listings) and the
 //! request context (`qcs:ip`, `cos:secure-transport`, `cos:content-type`,
 //! `cos:content-length`, `cos:x-cos-acl`, `cos:x-cos-storage-class`, `cos:prefix`, …).
 //! PUT Object - Copy needs `PutObject` on the destination and `GetObject` on the source.
+//! The bucket policy (`?policy`, statements with principals, evaluated by `cos-policy`) and
+//! the bucket ACL (`x-cos-acl`, `x-cos-grant-*`, `?acl`) decide together with the caller's
+//! CAM policies, as COS does: a policy deny refuses everybody but the root account; an
+//! unsigned request is an anonymous caller, admitted only by a policy allow for
+//! `*`/`qcs::cam::anyone:anyone` or an `AllUsers` grant (`public-read`).
 //! Errors: unknown key 403 `InvalidAccessKeyId`; missing or wrong token 403 `AccessDenied`;
 //! expired temporary key 400 `ExpiredToken`; signature past its end 403 `AccessDenied`
 //! "Request has expired"; start more than 15 minutes ahead or `Date` off by more than 15
@@ -156,8 +165,9 @@
 //! * PUT Object - Copy copies within the emulator only (the source must be one of its
 //!   buckets); its `CopyObjectResult` never embeds an `<Error>` in a 200 response, and a copy
 //!   resets the storage class to `STANDARD` unless `x-cos-storage-class` is given.
-//! * Not implemented (answered 501 `NotImplemented`): bucket and object sub-resources (`?acl`,
-//!   `?tagging`, `?cors`…), append, versioning, bucket creation and deletion.
+//! * Not implemented (answered 501 `NotImplemented`): object sub-resources, bucket
+//!   sub-resources other than `?acl`, `?tagging`, `?cors`, `?policy` and `?location`
+//!   (`?versioning`, `?lifecycle`…), multi-AZ bucket creation, append, versioning.
 //!
 //! # Faults
 //!

@@ -391,57 +391,6 @@ async fn delete_multiple_objects() {
 }
 
 #[tokio::test]
-async fn cors_preflight_and_exposed_headers() {
-    let e = emulator().await;
-    let headers = vec![
-        ("Origin".to_string(), "http://app.example".to_string()),
-        (
-            "Access-Control-Request-Method".to_string(),
-            "PUT".to_string(),
-        ),
-        (
-            "Access-Control-Request-Headers".to_string(),
-            "authorization,x-cos-security-token".to_string(),
-        ),
-    ];
-    let r = send(
-        "OPTIONS",
-        &format!("{}/k", e.cos_endpoint()),
-        &headers,
-        Bytes::new(),
-    )
-    .await;
-    assert_eq!(r.status, 200);
-    assert_eq!(
-        r.header("access-control-allow-origin"),
-        Some("http://app.example")
-    );
-    assert_eq!(r.header("access-control-allow-methods"), Some("PUT"));
-    assert!(
-        r.header("access-control-expose-headers")
-            .unwrap()
-            .contains("ETag")
-    );
-    let cos = Cos::root(&e);
-    let put = cos
-        .request("PUT", "/k", &[], &[("origin", "http://app.example")], "x")
-        .await;
-    assert_eq!(
-        put.header("access-control-allow-origin"),
-        Some("http://app.example")
-    );
-    let no_origin = send(
-        "OPTIONS",
-        &format!("{}/k", e.cos_endpoint()),
-        &[],
-        Bytes::new(),
-    )
-    .await;
-    assert_eq!(no_origin.status, 400);
-    e.shutdown().await;
-}
-
-#[tokio::test]
 async fn concurrent_clients_see_whole_objects() {
     let e = emulator().await;
     let mut tasks = Vec::new();

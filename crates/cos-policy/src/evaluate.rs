@@ -232,6 +232,13 @@ pub fn evaluate(policy: &Policy, request: &Request) -> Decision {
         if !statement.actions().iter().any(|a| a.matches(service, name)) {
             continue;
         }
+        if let (Some(who), Some(principal)) = (
+            request.principal(),
+            statement.principal().or(policy.principal()),
+        ) && !principal_names(principal, who)
+        {
+            continue;
+        }
         let resource_matches = match &target {
             Some(target) => statement
                 .resources()
@@ -261,6 +268,42 @@ pub fn evaluate(policy: &Policy, request: &Request) -> Decision {
         statements,
         unevaluable,
     }
+}
+
+/// Whether a `principal` element (`"*"` or `{"qcs": "…" | ["…", …]}`) names `who`, a CAM
+/// ARN: an entry `*` or `qcs::cam::anyone:anyone` (everybody, anonymous callers included),
+/// an entry equal to `who` (`*` wildcards allowed), or `qcs::cam::uin/<owner>:root` for any
+/// identity of that account (never the anonymous `qcs::cam::anonymous:anonymous`).
+///
+/// ```
+/// use serde_json::json;
+/// let sub = "qcs::cam::uin/100000000001:uin/100000000011";
+/// assert!(cos_policy::principal_names(&json!({"qcs": [sub]}), sub));
+/// assert!(cos_policy::principal_names(&json!({"qcs": "qcs::cam::uin/100000000001:root"}), sub));
+/// assert!(cos_policy::principal_names(&json!({"qcs": ["*"]}), "qcs::cam::anonymous:anonymous"));
+/// assert!(!cos_policy::principal_names(&json!({"qcs": [sub]}), "qcs::cam::anonymous:anonymous"));
+/// ```
+#[must_use]
+pub fn principal_names(principal: &serde_json::Value, who: &str) -> bool {
+    use serde_json::Value;
+    let entries: Vec<&str> = match principal {
+        Value::String(one) => vec![one.as_str()],
+        Value::Object(map) => match map.get("qcs") {
+            Some(Value::String(one)) => vec![one.as_str()],
+            Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    entries.iter().any(|entry| {
+        let account_root = entry
+            .strip_suffix("root")
+            .filter(|account| account.starts_with("qcs::cam::uin/") && account.ends_with(':'));
+        *entry == "*"
+            || *entry == "qcs::cam::anyone:anyone"
+            || crate::wildcard_match(entry, who)
+            || account_root.is_some_and(|account| who.starts_with(account))
+    })
 }
 
 /// Whether the statement's condition block holds, failing closed on unevaluable conditions.
@@ -484,6 +527,33 @@ mod tests {
     }
 
     use DecisionKind::{Allow, ExplicitDeny, ImplicitDeny};
+
+    #[test]
+    fn principals_apply_only_to_requests_that_name_one() {
+        let p = Policy::from_json(
+            r#"{"version":"2.0","statement":[
+            {"principal":{"qcs":["*"]},"effect":"allow","action":["name/cos:GetObject"],"resource":["*"]},
+            {"principal":{"qcs":["qcs::cam::uin/1:uin/2"]},"effect":"deny","action":["name/cos:GetObject"],"resource":["*"]}]}"#,
+        )
+        .unwrap();
+        let r = |who: &str| Request::new("name/cos:GetObject", "*").with_principal(who);
+        assert_eq!(
+            evaluate(&p, &r("qcs::cam::anonymous:anonymous")).kind(),
+            DecisionKind::Allow
+        );
+        assert_eq!(
+            evaluate(&p, &r("qcs::cam::uin/1:uin/2")).kind(),
+            DecisionKind::ExplicitDeny
+        );
+        // Identity-based evaluation (no principal on the request) is unchanged.
+        let plain = Request::new("name/cos:GetObject", "*");
+        assert_eq!(evaluate(&p, &plain).kind(), DecisionKind::ExplicitDeny);
+        assert!(!principal_names(
+            &serde_json::json!({"qcs": "qcs::cam::uin/1:root"}),
+            "qcs::cam::anonymous:anonymous"
+        ));
+        assert!(!principal_names(&serde_json::json!(["*"]), "x"));
+    }
 
     #[test]
     fn precedence() {

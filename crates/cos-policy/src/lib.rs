@@ -84,7 +84,7 @@ pub use condition::{
 };
 pub use cos_core::{AppId, Bucket, BucketName, NameError, Region};
 pub use error::ParseError;
-pub use evaluate::{Decision, DecisionKind, Unevaluable, evaluate};
+pub use evaluate::{Decision, DecisionKind, Unevaluable, evaluate, principal_names};
 pub use finding::{Code, Finding, Report, Severity};
 pub use ip::{IpNet, IpNetError};
 pub use policy::{Effect, Policy, Statement};

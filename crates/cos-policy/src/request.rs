@@ -99,6 +99,8 @@ pub struct Request {
     resource: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     context: BTreeMap<String, ContextValue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    principal: Option<String>,
 }
 
 impl Request {
@@ -116,7 +118,34 @@ impl Request {
             action: action.into(),
             resource: resource.into(),
             context: BTreeMap::new(),
+            principal: None,
         }
+    }
+
+    /// Sets who sends the request (a CAM ARN such as `qcs::cam::uin/100000000001:uin/100000000011`,
+    /// or `qcs::cam::anonymous:anonymous` for an unsigned request), for resource policies
+    /// (bucket policies) whose statements name principals: such a statement then applies
+    /// only when its principal names this one ([`principal_names`](crate::principal_names)).
+    /// Without it, principals are not considered (identity-based evaluation).
+    ///
+    /// ```
+    /// let r = cos_policy::Request::new("cos:GetObject", "*").with_principal("qcs::cam::anonymous:anonymous");
+    /// assert_eq!(r.principal(), Some("qcs::cam::anonymous:anonymous"));
+    /// ```
+    #[must_use]
+    pub fn with_principal(mut self, principal: impl Into<String>) -> Self {
+        self.principal = Some(principal.into());
+        self
+    }
+
+    /// The principal set with [`with_principal`](Self::with_principal), if any.
+    ///
+    /// ```
+    /// assert!(cos_policy::Request::new("cos:GetObject", "*").principal().is_none());
+    /// ```
+    #[must_use]
+    pub fn principal(&self) -> Option<&str> {
+        self.principal.as_deref()
     }
 
     /// Sets a context value (replacing a value under the same key spelling).

@@ -443,6 +443,21 @@ fn cors_preflight_and_headers() {
         b"",
     );
     assert!(foreign.header("access-control-allow-origin").is_none());
+    // The emulator's bucket admits the same origins (COS answers CORS from bucket rules only).
+    let mut cos = Conn::open(&server.cos_addr());
+    for (origin, status) in [("http://app.test:3000", 200), ("http://evil.test", 403)] {
+        let preflight = cos.send(
+            "OPTIONS",
+            "/k",
+            &[
+                ("Origin", origin),
+                ("Access-Control-Request-Method", "PUT"),
+                ("Access-Control-Request-Headers", "authorization"),
+            ],
+            b"",
+        );
+        assert_eq!(preflight.status, status, "{origin}");
+    }
 }
 
 #[test]

@@ -711,6 +711,11 @@ impl Settings {
         &self.audit
     }
 
+    /// The `[cors]` section: the browser origins the service answers.
+    pub fn cors(&self) -> &CorsConfig {
+        &self.cors
+    }
+
     /// The first role's bucket (for start-up messages and the emulator).
     pub fn bucket(&self) -> &str {
         self.roles.first().map_or("", |r| r.bucket.as_str())

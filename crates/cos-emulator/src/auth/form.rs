@@ -124,7 +124,7 @@ pub(crate) fn admit(
         return Err(expired(state, accepted.expiration(), now));
     }
     let key = accepted.key().to_string();
-    authorize(state, &caller, req, action, &key)?;
+    authorize(state, Some(&caller), req, action, &key)?;
     Ok(FormGrant { key, max_len })
 }
 

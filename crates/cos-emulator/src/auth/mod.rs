@@ -3,11 +3,15 @@
 //! * [`authenticate`]: finds the `q-sign` signature (header or presigned query), looks the
 //!   secret id up (root key or a temporary key issued by the STS side), checks the session
 //!   token of temporary keys, the clock, and verifies the signature with `tc3_signer::cos`.
-//! * [`authorize`]: the root account may do anything; a temporary key's policy is evaluated
-//!   with `cos-policy` against the action, the resource and the request's condition context.
+//! * [`authorize`]: the caller's CAM policies evaluated with `cos-policy` against the action,
+//!   the resource and the request's condition context, together with the bucket policy and
+//!   the ACLs ([`resource`]); unsigned requests are anonymous callers.
 
 pub(crate) mod context;
 pub(crate) mod form;
+pub(crate) mod resource;
+
+pub(crate) use resource::resource_policies;
 
 use crate::cos::error::CosError;
 use crate::cos::request::Req;
@@ -42,6 +46,19 @@ fn security_token(req: &Req) -> Option<&str> {
 
 pub(crate) fn server_time(state: &State) -> String {
     crate::clock::iso8601_seconds(state.clock.unix())
+}
+
+/// Authenticates a COS request that may be unsigned: `None` is an anonymous caller (unless
+/// the emulator lets unsigned requests act as the root account).
+pub(crate) fn authenticate_or_anonymous(
+    state: &State,
+    req: &Req,
+) -> Result<Option<Caller>, CosError> {
+    if is_signed(req) || state.cos.allow_anonymous {
+        authenticate(state, req).map(Some)
+    } else {
+        Ok(None)
+    }
 }
 
 /// Authenticates a COS request.
@@ -192,10 +209,25 @@ fn verify_error(state: &State, e: VerifyError) -> CosError {
     }
 }
 
-/// Authorizes `name/cos:<action>` on `<bucket>/<suffix>` (the request's bucket) for `caller`.
+/// Authorizes `name/cos:<action>` on `*` (GET Service) for `caller`; anonymous callers
+/// never list buckets.
+pub(crate) fn authorize_service(
+    caller: Option<&Caller>,
+    req: &Req,
+    action: &str,
+) -> Result<(), CosError> {
+    let context = context::conditions(req, action);
+    match caller {
+        Some(caller) if caller.allows(&format!("name/cos:{action}"), "*", &context) => Ok(()),
+        _ => Err(CosError::access_denied("Access Denied.")),
+    }
+}
+
+/// Authorizes `name/cos:<action>` on `<bucket>/<suffix>` (the request's bucket) for `caller`
+/// (`None`: anonymous).
 pub(crate) fn authorize(
     state: &State,
-    caller: &Caller,
+    caller: Option<&Caller>,
     req: &Req,
     action: &str,
     suffix: &str,
@@ -204,10 +236,11 @@ pub(crate) fn authorize(
 }
 
 /// Authorizes `name/cos:<action>` on `<bucket>/<suffix>` of any bucket (the copy source of
-/// PUT Object - Copy) for `caller`, with the request's condition context.
+/// PUT Object - Copy) for `caller` (`None`: anonymous), with the request's condition
+/// context, the bucket policy and the ACLs.
 pub(crate) fn authorize_in(
     state: &State,
-    caller: &Caller,
+    caller: Option<&Caller>,
     req: &Req,
     action: &str,
     bucket: &str,
@@ -215,10 +248,18 @@ pub(crate) fn authorize_in(
 ) -> Result<(), CosError> {
     let resource = format!("{}{bucket}/{suffix}", state.cos.resource_prefix());
     let context = context::conditions(req, action);
-    let action = format!("name/cos:{action}");
-    let allowed = caller.allows(&action, &resource, &context);
+    let key = (!suffix.is_empty() && resource::is_object_action(action)).then_some(suffix);
+    let resources = resource_policies(state, bucket, key);
+    let allowed = resources.admit(state, caller, action, &resource, &context);
     if let Some(log) = &state.access_log {
-        log.record(state, caller, &action, &resource, &context, allowed);
+        log.record(
+            state,
+            caller,
+            &format!("name/cos:{action}"),
+            &resource,
+            &context,
+            allowed,
+        );
     }
     if allowed {
         Ok(())

@@ -68,6 +68,8 @@ pub(crate) async fn handle(
             )),
         ),
     };
+    // The bucket and method of a routed request, for its CORS headers.
+    let mut cors_for = None;
     let mut response = match fault.answer_instead(req, &host, &request_id).await {
         Ok(answer) => answer,
         Err(req) => {
@@ -80,6 +82,7 @@ pub(crate) async fn handle(
             match prepared {
                 Err(e) => e.into_response(&host, &request_id, head),
                 Ok(r) => {
+                    cors_for = Some((r.target.bucket.clone(), r.method.clone()));
                     let resource = r.resource();
                     match dispatch(&state, &r, incoming).await {
                         Ok(resp) => resp,
@@ -89,16 +92,17 @@ pub(crate) async fn handle(
             }
         }
     };
-    add_common_headers(&state, response.headers_mut(), &request_id, origin.as_ref());
+    add_common_headers(&state, response.headers_mut(), &request_id);
+    if let (Some(origin), Some((bucket, method))) = (&origin, &cors_for)
+        && method != Method::OPTIONS
+    {
+        let rules = cors::bucket_rules(&state, bucket);
+        cors::add_actual_response_headers(response.headers_mut(), &rules, origin, method.as_str());
+    }
     fault.reshape(response).await
 }
 
-fn add_common_headers(
-    state: &State,
-    headers: &mut HeaderMap,
-    request_id: &str,
-    origin: Option<&HeaderValue>,
-) {
+fn add_common_headers(state: &State, headers: &mut HeaderMap, request_id: &str) {
     if let Ok(v) = HeaderValue::from_str(request_id) {
         headers.insert("x-cos-request-id", v);
     }
@@ -110,9 +114,6 @@ fn add_common_headers(
         http::header::SERVER,
         HeaderValue::from_static("tencent-cos"),
     );
-    if let Some(origin) = origin {
-        cors::add_actual_response_headers(headers, origin);
-    }
 }
 
 /// The pipeline after routing: the table names the operation and its grant, `auth`
@@ -124,35 +125,44 @@ async fn dispatch(
 ) -> Result<Response<ResBody>, CosError> {
     let op = table::route(req);
     let grant = op.grant();
+    // `Some(None)`: an anonymous (unsigned) caller, judged by the bucket policy and ACLs.
     let caller = match grant {
         Grant::Open | Grant::Form(_) => None,
-        _ => Some(auth::authenticate(state, req)?),
+        _ => Some(auth::authenticate_or_anonymous(state, req)?),
     };
     if op.is_object_level() {
         headers::check_key(&req.target.key)?;
     }
     let mut copy_source = None;
     if let Some(caller) = &caller {
+        let caller = caller.as_ref();
         let authorize =
             |action: &str, suffix: &str| auth::authorize(state, caller, req, action, suffix);
         match grant {
             Grant::Object(action) => authorize(action, &req.target.key)?,
             Grant::Bucket(action) => authorize(action, "")?,
+            Grant::Service(action) => auth::authorize_service(caller, req, action)?,
             Grant::Prefix(action) => authorize(action, req.q("prefix").unwrap_or_default())?,
             Grant::Copy => {
                 let source = copy::parse_source(
                     req.header("x-cos-copy-source").unwrap_or_default(),
-                    &state.cos.buckets,
+                    &state.store.bucket_names(),
                 )?;
                 authorize("PutObject", &req.target.key)?;
                 auth::authorize_in(state, caller, req, "GetObject", &source.bucket, &source.key)?;
                 copy_source = Some(source);
             }
+            Grant::Signed if caller.is_none() => {
+                return Err(CosError::access_denied("Access Denied."));
+            }
             Grant::Open | Grant::Signed | Grant::EachKey(_) | Grant::Form(_) => {}
         }
     }
+    let caller = caller.flatten();
     let each_key = |key: &str| match (&caller, grant) {
-        (Some(caller), Grant::EachKey(action)) => auth::authorize(state, caller, req, action, key),
+        (caller, Grant::EachKey(action)) => {
+            auth::authorize(state, caller.as_ref(), req, action, key)
+        }
         _ => Err(CosError::access_denied("Access Denied.")),
     };
     let form = FormAuth {

@@ -59,10 +59,12 @@ pub(crate) fn prepare(
     let target = route::route(
         host,
         parts.uri.path(),
-        &state.cos.buckets,
+        &state.store.bucket_names(),
         state.cos.default_bucket(),
     )?;
-    if !state.store.has_bucket(&target.bucket) {
+    // GET Service names no bucket; PUT Bucket names one that need not exist yet.
+    let creates = parts.method == Method::PUT && target.key.is_empty();
+    if !target.bucket.is_empty() && !creates && !state.store.has_bucket(&target.bucket) {
         return Err(CosError::no_such_bucket());
     }
     let query = route::parse_query(parts.uri.query())?;
@@ -89,4 +91,40 @@ pub(crate) async fn read_document(
             }
             other => CosError::from_body(other, "request document"),
         })
+}
+
+/// Reads a small request document and checks it against the request's `Content-MD5`, if
+/// sent (400 `InvalidDigest` / `BadDigest`).
+pub(crate) async fn read_checked_document(
+    state: &State,
+    req: &Req,
+    body: RequestBody,
+) -> Result<bytes::Bytes, CosError> {
+    let expected_md5 = headers::content_md5(req.header("content-md5"))?;
+    let doc = read_document(state, body).await?;
+    if let Some(md5) = expected_md5 {
+        use md5::Digest as _;
+        let actual: [u8; 16] = md5::Md5::digest(&doc).into();
+        if actual != md5 {
+            return Err(headers::bad_digest());
+        }
+    }
+    Ok(doc)
+}
+
+/// [`read_checked_document`] for operations whose document is required: an empty body is
+/// 400 `MissingRequestBodyError`.
+pub(crate) async fn read_required_document(
+    state: &State,
+    req: &Req,
+    body: RequestBody,
+) -> Result<bytes::Bytes, CosError> {
+    let doc = read_checked_document(state, req, body).await?;
+    if doc.is_empty() {
+        return Err(CosError::bad_request(
+            "MissingRequestBodyError",
+            "Request Body is empty.",
+        ));
+    }
+    Ok(doc)
 }

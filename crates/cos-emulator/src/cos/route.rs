@@ -6,6 +6,12 @@
 //!   host for a bucket that is not configured gets `NoSuchBucket`.
 //! * Path-style: the first path segment is a configured bucket (`/<bucket>/<key>`).
 //! * Otherwise the default bucket, with the whole path as the key.
+//! * The service hosts `service.cos.myqcloud.com` and `cos.<region>.myqcloud.com` (also
+//!   under `.tencentcos.cn`) with the path `/`: GET Service, a [`Target`] without a bucket.
+//!
+//! A bucket host or `<bucket>.<anything>` whose first label is a well-formed bucket name
+//! routes to that bucket even when it does not exist (PUT Bucket creates it; everything
+//! else answers `NoSuchBucket`).
 //!
 //! The path is percent-decoded exactly once (`%2F` is `/`); dot segments are never normalised.
 
@@ -15,7 +21,7 @@ use percent_encoding::percent_decode_str;
 /// Where a request goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Target {
-    /// The bucket (`name-appid`).
+    /// The bucket (`name-appid`); empty for GET Service on a service host.
     pub(crate) bucket: String,
     /// The object key; empty for bucket-level requests.
     pub(crate) key: String,
@@ -40,6 +46,9 @@ fn strip_port(host: &str) -> &str {
 /// The Tencent Cloud domains whose `<bucket>.<service>.<region>.` hosts name a service.
 const TENCENT_DOMAINS: &[&str] = &[".myqcloud.com", ".tencentcos.cn", ".tencentcloudapi.com"];
 
+/// Domains whose `service.cos.` and `cos.<region>.` hosts serve GET Service.
+const COS_DOMAINS: &[&str] = &[".myqcloud.com", ".tencentcos.cn"];
+
 /// Service labels that are COS storage (`<bucket>.cos.<region>.myqcloud.com`, …).
 const COS_SERVICES: &[&str] = &["cos", "cos-internal", "cos-website"];
 
@@ -48,6 +57,8 @@ const COS_SERVICES: &[&str] = &["cos", "cos-internal", "cos-website"];
 enum HostKind<'h> {
     /// A COS bucket host of a Tencent Cloud domain: `<bucket>.cos.<region>.myqcloud.com`.
     CosBucket(&'h str),
+    /// The COS service host: `service.cos.myqcloud.com`, `cos.<region>.myqcloud.com`.
+    Service,
     /// Another Tencent Cloud service (`.ci.`, `.pic.`, vectors, migration…) or a
     /// service-level host: never storage.
     OtherService(&'h str),
@@ -64,6 +75,9 @@ fn classify(bare: &str) -> HostKind<'_> {
         let (first, service) = (labels.next().unwrap_or_default(), labels.next());
         return match service {
             // `cos.<region>.myqcloud.com`, `service.cos.myqcloud.com`: service level.
+            Some(_) if (first == "cos" || first == "service") && is_cos_domain(bare) => {
+                HostKind::Service
+            }
             _ if first == "cos" || first == "service" => HostKind::OtherService(first),
             Some(service) if COS_SERVICES.contains(&service) => HostKind::CosBucket(first),
             Some(service) => HostKind::OtherService(service),
@@ -75,6 +89,15 @@ fn classify(bare: &str) -> HostKind<'_> {
         return HostKind::Plain;
     }
     HostKind::Named(bare.split('.').next().unwrap_or_default())
+}
+
+fn is_cos_domain(bare: &str) -> bool {
+    COS_DOMAINS.iter().any(|d| bare.ends_with(d))
+}
+
+/// Whether `name` is a well-formed bucket name (the one rule, `cos_core`'s, re-exported by `cos_policy`).
+fn is_bucket_name(name: &str) -> bool {
+    name.parse::<cos_policy::BucketName>().is_ok()
 }
 
 /// Decodes a raw path exactly once.
@@ -102,12 +125,19 @@ pub(crate) fn route(
     };
     let configured = |name: &str| buckets.iter().any(|b| b == name);
     match classify(strip_port(host)) {
-        HostKind::CosBucket(bucket) if configured(bucket) => Ok(target(bucket, path_key)),
-        HostKind::CosBucket(_) => Err(CosError::no_such_bucket()),
+        // Unknown or malformed names: PUT Bucket answers `InvalidBucketName`, anything
+        // else `NoSuchBucket`.
+        HostKind::CosBucket(bucket) => Ok(target(bucket, path_key)),
+        HostKind::Service if path_key.is_empty() => Ok(target("", "")),
+        HostKind::Service => Err(CosError::not_implemented(
+            "paths other than `/` on the COS service host",
+        )),
         HostKind::OtherService(service) => Err(CosError::not_implemented(&format!(
             "the `{service}` service (only COS storage hosts are emulated)"
         ))),
-        HostKind::Named(bucket) if configured(bucket) => Ok(target(bucket, path_key)),
+        HostKind::Named(bucket) if configured(bucket) || is_bucket_name(bucket) => {
+            Ok(target(bucket, path_key))
+        }
         HostKind::Named(_) => Err(CosError::bad_request(
             "InvalidURI",
             "The host names no bucket of this emulator: use <bucket>.cos.<region>.myqcloud.com, \
@@ -182,15 +212,30 @@ mod tests {
     }
 
     #[test]
-    fn unknown_cos_bucket_host_is_no_such_bucket() {
-        let e = route(
-            "other-1.cos.ap-guangzhou.myqcloud.com",
+    fn unknown_cos_bucket_hosts_route_to_their_bucket() {
+        // PUT Bucket creates it (or answers InvalidBucketName); the pipeline answers
+        // NoSuchBucket to anything else.
+        let t = route(
+            "other-1250000000.cos.ap-guangzhou.myqcloud.com",
             "/k",
             &buckets(),
             "docs-1250000000",
         )
-        .unwrap_err();
-        assert_eq!(e.code, "NoSuchBucket");
+        .unwrap();
+        assert_eq!(t.bucket, "other-1250000000");
+    }
+
+    #[test]
+    fn service_hosts_route_get_service() {
+        for host in [
+            "service.cos.myqcloud.com",
+            "cos.ap-guangzhou.myqcloud.com:80",
+            "service.cos.tencentcos.cn",
+        ] {
+            let t = route(host, "/", &buckets(), "docs-1250000000").unwrap();
+            assert_eq!((t.bucket.as_str(), t.key.as_str()), ("", ""), "{host}");
+        }
+        assert!(route("cos.ap-guangzhou.tencentcloudapi.com", "/", &buckets(), "d").is_err());
     }
 
     #[test]
@@ -240,7 +285,7 @@ mod tests {
             let e = route(host, "/ai_bucket", &buckets(), "docs-1250000000").unwrap_err();
             assert_eq!(e.code, "NotImplemented", "{host}");
         }
-        for host in ["example.com", "other-1250000000.localhost:80"] {
+        for host in ["example.com", "other.localhost:80"] {
             let e = route(host, "/photos-1250000000/k", &buckets(), "docs-1250000000").unwrap_err();
             assert_eq!(e.code, "InvalidURI", "{host}");
         }

@@ -5,7 +5,7 @@
 
 use super::error::CosError;
 use super::ops::post_object::FormJudge;
-use super::ops::{bucket, copy, cors, multipart, object, part_copy, post_object};
+use super::ops::{bucket, buckets, copy, cors, multipart, object, part_copy, post_object};
 use super::request::Req;
 use crate::http::body::{RequestBody, ResBody};
 use crate::identity::Identity;
@@ -50,8 +50,38 @@ pub(crate) enum Op {
     CompleteMultipartUpload,
     /// Abort Multipart Upload.
     AbortMultipartUpload,
-    /// PUT Bucket on an existing bucket: 409 `BucketAlreadyOwnedByYou`.
-    CreateExistingBucket,
+    // buckets
+    /// GET Service (every bucket of the account).
+    GetService,
+    /// PUT Bucket.
+    PutBucket,
+    /// DELETE Bucket.
+    DeleteBucket,
+    /// GET Bucket location.
+    GetBucketLocation,
+    /// PUT Bucket acl.
+    PutBucketAcl,
+    /// GET Bucket acl.
+    GetBucketAcl,
+    /// PUT Bucket tagging.
+    PutBucketTagging,
+    /// GET Bucket tagging.
+    GetBucketTagging,
+    /// DELETE Bucket tagging.
+    DeleteBucketTagging,
+    /// PUT Bucket cors.
+    PutBucketCors,
+    /// GET Bucket cors.
+    GetBucketCors,
+    /// DELETE Bucket cors.
+    DeleteBucketCors,
+    /// PUT Bucket policy.
+    PutBucketPolicy,
+    /// GET Bucket policy.
+    GetBucketPolicy,
+    /// DELETE Bucket policy.
+    DeleteBucketPolicy,
+    // end of buckets
     /// A bucket sub-resource or operation the emulator does not implement: 501.
     UnknownBucketOperation,
     /// An object sub-resource or operation the emulator does not implement: 501.
@@ -71,6 +101,8 @@ pub(crate) enum Grant {
     Object(&'static str),
     /// `name/cos:<action>` on `<bucket>/` (the bucket itself).
     Bucket(&'static str),
+    /// `name/cos:<action>` on `*` (GET Service: the account, no bucket).
+    Service(&'static str),
     /// `name/cos:<action>` on `<bucket>/<prefix>` (listings scoped by `prefix`).
     Prefix(&'static str),
     /// `name/cos:PutObject` on the destination and `name/cos:GetObject` on the
@@ -103,10 +135,25 @@ impl Op {
             Op::ListParts => Grant::Object("ListParts"),
             Op::CompleteMultipartUpload => Grant::Object("CompleteMultipartUpload"),
             Op::AbortMultipartUpload => Grant::Object("AbortMultipartUpload"),
-            Op::CreateExistingBucket
-            | Op::UnknownBucketOperation
-            | Op::UnknownObjectOperation
-            | Op::MethodNotAllowed => Grant::Signed,
+            // buckets
+            Op::GetService => Grant::Service("GetService"),
+            Op::PutBucket => Grant::Bucket("PutBucket"),
+            Op::DeleteBucket => Grant::Bucket("DeleteBucket"),
+            Op::GetBucketLocation => Grant::Bucket("GetBucketLocation"),
+            Op::PutBucketAcl => Grant::Bucket("PutBucketACL"),
+            Op::GetBucketAcl => Grant::Bucket("GetBucketACL"),
+            Op::PutBucketTagging => Grant::Bucket("PutBucketTagging"),
+            Op::GetBucketTagging => Grant::Bucket("GetBucketTagging"),
+            Op::DeleteBucketTagging => Grant::Bucket("DeleteBucketTagging"),
+            Op::PutBucketCors => Grant::Bucket("PutBucketCORS"),
+            Op::GetBucketCors => Grant::Bucket("GetBucketCORS"),
+            Op::DeleteBucketCors => Grant::Bucket("DeleteBucketCORS"),
+            Op::PutBucketPolicy => Grant::Bucket("PutBucketPolicy"),
+            Op::GetBucketPolicy => Grant::Bucket("GetBucketPolicy"),
+            Op::DeleteBucketPolicy => Grant::Bucket("DeleteBucketPolicy"),
+            Op::UnknownBucketOperation | Op::UnknownObjectOperation | Op::MethodNotAllowed => {
+                Grant::Signed
+            }
         }
     }
 
@@ -130,6 +177,9 @@ fn is_plain(req: &Req, allowed: &[&str]) -> bool {
 
 /// Recognises the operation of a routed request.
 pub(crate) fn route(req: &Req) -> Op {
+    if req.target.bucket.is_empty() {
+        return service_route(req);
+    }
     if req.method == Method::OPTIONS {
         return Op::Preflight;
     }
@@ -157,7 +207,52 @@ pub(crate) fn route(req: &Req) -> Op {
     }
 }
 
+// buckets
+/// Requests to the service host (no bucket): GET Service only.
+fn service_route(req: &Req) -> Op {
+    let filters = [
+        "tagkey",
+        "tagvalue",
+        "region",
+        "create-time",
+        "range",
+        "marker",
+        "max-keys",
+    ];
+    match req.method {
+        Method::GET if is_plain(req, &filters) => Op::GetService,
+        Method::GET => Op::UnknownBucketOperation,
+        _ => Op::MethodNotAllowed,
+    }
+}
+
+/// The bucket sub-resources `?acl`, `?tagging`, `?cors`, `?policy`, `?location`.
+fn bucket_subresource_route(req: &Req) -> Option<Op> {
+    let sub = ["acl", "tagging", "cors", "policy", "location"]
+        .into_iter()
+        .find(|s| req.has_q(s) && is_plain(req, &[s]))?;
+    Some(match (sub, &req.method) {
+        ("acl", &Method::PUT) => Op::PutBucketAcl,
+        ("acl", &Method::GET) => Op::GetBucketAcl,
+        ("tagging", &Method::PUT) => Op::PutBucketTagging,
+        ("tagging", &Method::GET) => Op::GetBucketTagging,
+        ("tagging", &Method::DELETE) => Op::DeleteBucketTagging,
+        ("cors", &Method::PUT) => Op::PutBucketCors,
+        ("cors", &Method::GET) => Op::GetBucketCors,
+        ("cors", &Method::DELETE) => Op::DeleteBucketCors,
+        ("policy", &Method::PUT) => Op::PutBucketPolicy,
+        ("policy", &Method::GET) => Op::GetBucketPolicy,
+        ("policy", &Method::DELETE) => Op::DeleteBucketPolicy,
+        ("location", &Method::GET) => Op::GetBucketLocation,
+        _ => Op::MethodNotAllowed,
+    })
+}
+// end of buckets
+
 fn bucket_route(req: &Req) -> Op {
+    if let Some(op) = bucket_subresource_route(req) {
+        return op;
+    }
     let is_form = req
         .header("content-type")
         .is_some_and(|c| c.to_ascii_lowercase().starts_with("multipart/form-data"));
@@ -174,7 +269,8 @@ fn bucket_route(req: &Req) -> Op {
             Op::ListObjects
         }
         Method::HEAD => Op::HeadBucket,
-        Method::PUT if is_plain(req, &[]) => Op::CreateExistingBucket,
+        Method::PUT if is_plain(req, &[]) => Op::PutBucket,
+        Method::DELETE if is_plain(req, &[]) => Op::DeleteBucket,
         Method::GET | Method::PUT | Method::DELETE => Op::UnknownBucketOperation,
         _ => Op::MethodNotAllowed,
     }
@@ -207,7 +303,7 @@ pub(crate) async fn run(
             .ok_or_else(|| CosError::internal("a copy ran without its authorized source"))
     };
     match op {
-        Op::Preflight => cors::preflight(req),
+        Op::Preflight => cors::preflight(state, req),
         Op::ListObjects => bucket::list_objects(state, req),
         Op::ListMultipartUploads => multipart::list_uploads(state, req),
         Op::HeadBucket => bucket::head_bucket(state, req),
@@ -232,11 +328,22 @@ pub(crate) async fn run(
         Op::ListParts => multipart::list_parts(state, req),
         Op::CompleteMultipartUpload => multipart::complete(state, req, body).await,
         Op::AbortMultipartUpload => multipart::abort(state, req),
-        Op::CreateExistingBucket => Err(CosError::new(
-            http::StatusCode::CONFLICT,
-            "BucketAlreadyOwnedByYou",
-            "The bucket you tried to create already exists, and you own it.",
-        )),
+        // buckets
+        Op::GetService => buckets::get_service(state, req),
+        Op::PutBucket => buckets::put_bucket(state, req, body).await,
+        Op::DeleteBucket => buckets::delete_bucket(state, req),
+        Op::GetBucketLocation => buckets::location(state, req),
+        Op::PutBucketAcl => buckets::put_acl(state, req, body).await,
+        Op::GetBucketAcl => buckets::get_acl(state, req),
+        Op::PutBucketTagging => buckets::put_tagging(state, req, body).await,
+        Op::GetBucketTagging => buckets::get_tagging(state, req),
+        Op::DeleteBucketTagging => buckets::delete_tagging(state, req),
+        Op::PutBucketCors => cors::put(state, req, body).await,
+        Op::GetBucketCors => cors::get(state, req),
+        Op::DeleteBucketCors => cors::delete(state, req),
+        Op::PutBucketPolicy => buckets::put_policy(state, req, body).await,
+        Op::GetBucketPolicy => buckets::get_policy(state, req),
+        Op::DeleteBucketPolicy => buckets::delete_policy(state, req),
         Op::UnknownBucketOperation => Err(CosError::not_implemented("this bucket operation")),
         Op::UnknownObjectOperation => Err(CosError::not_implemented("this object operation")),
         Op::MethodNotAllowed => Err(CosError::method_not_allowed()),
@@ -266,6 +373,22 @@ mod tests {
             Op::ListParts,
             Op::CompleteMultipartUpload,
             Op::AbortMultipartUpload,
+            // buckets
+            Op::GetService,
+            Op::PutBucket,
+            Op::DeleteBucket,
+            Op::GetBucketLocation,
+            Op::PutBucketAcl,
+            Op::GetBucketAcl,
+            Op::PutBucketTagging,
+            Op::GetBucketTagging,
+            Op::DeleteBucketTagging,
+            Op::PutBucketCors,
+            Op::GetBucketCors,
+            Op::DeleteBucketCors,
+            Op::PutBucketPolicy,
+            Op::GetBucketPolicy,
+            Op::DeleteBucketPolicy,
         ] {
             assert!(
                 !matches!(op.grant(), Grant::Open | Grant::Signed),

@@ -16,6 +16,39 @@ pub(crate) struct Parsed {
     pub(crate) items: Vec<Vec<(String, String)>>,
 }
 
+/// Appends the character data of a `Text`, `GeneralRef` or `CData` event to `text`; `None`
+/// when it is malformed.
+fn push_text(event: &Event<'_>, text: &mut String) -> Option<()> {
+    match event {
+        Event::Text(t) => {
+            let decoded = t.decode().ok()?;
+            text.push_str(&quick_xml::escape::unescape(&decoded).ok()?);
+        }
+        Event::GeneralRef(r) => {
+            let name = r.decode().ok()?;
+            let resolved = match name.as_ref() {
+                "quot" => '"',
+                "amp" => '&',
+                "lt" => '<',
+                "gt" => '>',
+                "apos" => '\'',
+                other => {
+                    let code = other.strip_prefix('#')?;
+                    let n = match code.strip_prefix('x') {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                        None => code.parse().ok()?,
+                    };
+                    char::from_u32(n)?
+                }
+            };
+            text.push(resolved);
+        }
+        Event::CData(c) => text.push_str(std::str::from_utf8(c).ok()?),
+        _ => {}
+    }
+    Some(())
+}
+
 /// Parses a two-level document whose repeated element is `item`.
 pub(crate) fn parse_items(xml: &[u8], item: &str, max_items: usize) -> Option<Parsed> {
     let mut reader = Reader::from_reader(xml);
@@ -66,31 +99,9 @@ pub(crate) fn parse_items(xml: &[u8], item: &str, max_items: usize) -> Option<Pa
                     _ => {}
                 }
             }
-            Event::Text(t) => {
-                let decoded = t.decode().ok()?;
-                let unescaped = quick_xml::escape::unescape(&decoded).ok()?;
-                text.push_str(&unescaped);
+            e @ (Event::Text(_) | Event::GeneralRef(_) | Event::CData(_)) => {
+                push_text(&e, &mut text)?;
             }
-            Event::GeneralRef(r) => {
-                let name = r.decode().ok()?;
-                let resolved = match name.as_ref() {
-                    "quot" => "\"".to_string(),
-                    "amp" => "&".to_string(),
-                    "lt" => "<".to_string(),
-                    "gt" => ">".to_string(),
-                    "apos" => "'".to_string(),
-                    other => {
-                        let code = other.strip_prefix('#')?;
-                        let n = match code.strip_prefix('x') {
-                            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                            None => code.parse().ok()?,
-                        };
-                        char::from_u32(n)?.to_string()
-                    }
-                };
-                text.push_str(&resolved);
-            }
-            Event::CData(c) => text.push_str(std::str::from_utf8(&c).ok()?),
             Event::End(_) => {
                 let name = stack.pop()?;
                 match stack.len() {
@@ -115,6 +126,87 @@ pub(crate) fn parse_items(xml: &[u8], item: &str, max_items: usize) -> Option<Pa
         fields,
         items,
     })
+}
+
+/// The `(local name, text)` leaves of one group element ([`parse_groups`]).
+pub(crate) type Group = Vec<(String, String)>;
+
+/// A request document read as groups: the root's name, and for every element named `group`
+/// (at any depth, not nested in another) the `(local name, text)` of each leaf element inside
+/// it, in document order (repeated leaves kept). For documents deeper than [`parse_items`]
+/// reads, such as `<Tagging><TagSet><Tag>` or `<AccessControlPolicy>…<Grant>`. `None` when
+/// malformed, deeper than 8 levels, or with more than `max_groups` groups.
+pub(crate) fn parse_groups(
+    xml: &[u8],
+    group: &str,
+    max_groups: usize,
+) -> Option<(String, Vec<Group>)> {
+    let mut reader = Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    let mut stack: Vec<String> = Vec::new();
+    let mut root = None;
+    let mut groups: Vec<Group> = Vec::new();
+    let mut inside: Option<usize> = None;
+    let mut text = String::new();
+    loop {
+        match reader.read_event_into(&mut buf).ok()? {
+            Event::Start(e) => {
+                let name = String::from_utf8(e.local_name().as_ref().to_vec()).ok()?;
+                if stack.len() >= 8 {
+                    return None;
+                }
+                if stack.is_empty() {
+                    if root.is_some() {
+                        return None;
+                    }
+                    root = Some(name.clone());
+                }
+                if name == group && inside.is_none() {
+                    if groups.len() >= max_groups {
+                        return None;
+                    }
+                    groups.push(Vec::new());
+                    inside = Some(stack.len());
+                }
+                stack.push(name);
+                text.clear();
+            }
+            Event::Empty(e) => {
+                let name = String::from_utf8(e.local_name().as_ref().to_vec()).ok()?;
+                if stack.is_empty() {
+                    root.get_or_insert(name);
+                } else if inside.is_some() {
+                    groups.last_mut()?.push((name, String::new()));
+                } else if name == group {
+                    if groups.len() >= max_groups {
+                        return None;
+                    }
+                    groups.push(Vec::new());
+                }
+            }
+            e @ (Event::Text(_) | Event::GeneralRef(_) | Event::CData(_)) => {
+                push_text(&e, &mut text)?;
+            }
+            Event::End(_) => {
+                let name = stack.pop()?;
+                if inside == Some(stack.len()) {
+                    inside = None;
+                } else if inside.is_some() {
+                    groups
+                        .last_mut()?
+                        .push((name, std::mem::take(&mut text).trim().to_string()));
+                }
+                text.clear();
+            }
+            Event::Eof => break,
+            Event::Decl(_) | Event::Comment(_) | Event::PI(_) | Event::DocType(_) => {}
+        }
+        buf.clear();
+    }
+    if !stack.is_empty() {
+        return None;
+    }
+    Some((root?, groups))
 }
 
 /// The value of `name` in a list of `(name, text)` pairs.

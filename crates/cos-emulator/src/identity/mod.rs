@@ -167,19 +167,32 @@ impl Identity {
 }
 
 /// Whether `policy` allows `action` on `resource` with `context` (explicit deny wins; no
-/// matching allow is an implicit deny). The one call into the `cos-policy` evaluator.
+/// matching allow is an implicit deny).
 pub(crate) fn allows(
     policy: &cos_policy::Policy,
     action: &str,
     resource: &str,
     context: &[(&'static str, String)],
 ) -> bool {
+    decide(policy, None, action, resource, context) == cos_policy::DecisionKind::Allow
+}
+
+/// How `policy` decides `action` on `resource` with `context`, sent by `principal` (for
+/// resource policies whose statements name principals; `None`: identity-based). The one
+/// call into the `cos-policy` evaluator.
+pub(crate) fn decide(
+    policy: &cos_policy::Policy,
+    principal: Option<&str>,
+    action: &str,
+    resource: &str,
+    context: &[(&'static str, String)],
+) -> cos_policy::DecisionKind {
     let mut request = cos_policy::Request::new(action, resource);
+    if let Some(principal) = principal {
+        request = request.with_principal(principal);
+    }
     for (key, value) in context {
         request = request.with_context(*key, value.clone());
     }
-    matches!(
-        cos_policy::evaluate(policy, &request).kind(),
-        cos_policy::DecisionKind::Allow
-    )
+    cos_policy::evaluate(policy, &request).kind()
 }

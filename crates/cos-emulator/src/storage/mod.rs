@@ -5,6 +5,7 @@
 //! metadata file write at most), never across an `await`.
 
 mod blob;
+mod bucket;
 mod complete;
 mod composite;
 mod composite_reader;
@@ -13,6 +14,7 @@ mod model;
 mod persist;
 
 pub(crate) use blob::{Blob, BlobSource, BlobWriter, Digests};
+pub(crate) use bucket::{ALL_USERS_URI, Acl, AclGrant, BucketMeta, CorsRule, Grantee, Permission};
 pub(crate) use complete::CompleteError;
 #[cfg(test)]
 pub(crate) use composite::testing::sample as sample_composite;
@@ -26,7 +28,7 @@ use persist::Persistence;
 use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// Smallest size of every part but the last, in bytes.
 pub(crate) const MIN_PART_SIZE: u64 = 1024 * 1024;
@@ -64,11 +66,42 @@ pub(crate) struct UploadSummary {
     pub(crate) meta: UploadMeta,
 }
 
+/// One bucket: its record and its objects.
+struct BucketEntry {
+    meta: RwLock<BucketMeta>,
+    objects: RwLock<BTreeMap<String, StoredObject>>,
+}
+
+impl BucketEntry {
+    fn new(meta: BucketMeta) -> Arc<Self> {
+        Arc::new(Self {
+            meta: RwLock::new(meta),
+            objects: RwLock::new(BTreeMap::new()),
+        })
+    }
+}
+
+/// Why DELETE Bucket did not delete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BucketDeletion {
+    /// Deleted.
+    Deleted,
+    /// No such bucket.
+    Missing,
+    /// It still holds objects or open multipart uploads.
+    NotEmpty,
+}
+
+/// The name of the state document holding every bucket record.
+const BUCKETS_DOCUMENT: &str = "buckets";
+
 /// The storage of all buckets.
 pub(crate) struct Store {
     persistence: Box<dyn Persistence>,
-    buckets: HashMap<String, RwLock<BTreeMap<String, StoredObject>>>,
+    buckets: RwLock<HashMap<String, Arc<BucketEntry>>>,
     uploads: RwLock<HashMap<String, OpenUpload>>,
+    /// Serialises writes of the bucket document.
+    bucket_document: Mutex<()>,
 }
 
 fn poisoned<T>(_: T) -> io::Error {
@@ -93,11 +126,22 @@ impl Store {
     /// Storage in `dir`, restoring what an earlier run left there.
     pub(crate) fn open(dir: &Path, buckets: &[String], durable: bool) -> io::Result<Self> {
         let persistence = persist::DataDir::open(dir, durable)?;
-        let loaded = persistence.load(buckets)?;
-        let store = Self::with(Box::new(persistence), buckets);
+        let mut records: Vec<BucketMeta> = match persistence.load_document(BUCKETS_DOCUMENT)? {
+            Some(bytes) => serde_json::from_slice(&bytes).map_err(io::Error::other)?,
+            None => Vec::new(),
+        };
+        for name in buckets {
+            if !records.iter().any(|r| &r.name == name) {
+                records.push(BucketMeta::new(name, now_ms()));
+            }
+        }
+        let names: Vec<String> = records.iter().map(|r| r.name.clone()).collect();
+        let loaded = persistence.load(&names)?;
+        let store = Self::with_records(Box::new(persistence), records);
+        store.save_buckets()?;
         for (bucket, meta, blob) in loaded.objects {
-            if let Some(lock) = store.buckets.get(&bucket) {
-                let mut map = lock.write().map_err(poisoned)?;
+            if let Some(entry) = store.entry(&bucket) {
+                let mut map = entry.objects.write().map_err(poisoned)?;
                 map.insert(
                     meta.key.clone(),
                     StoredObject {
@@ -117,19 +161,114 @@ impl Store {
     }
 
     fn with(persistence: Box<dyn Persistence>, buckets: &[String]) -> Self {
+        let now = now_ms();
+        let records = buckets.iter().map(|b| BucketMeta::new(b, now)).collect();
+        Self::with_records(persistence, records)
+    }
+
+    fn with_records(persistence: Box<dyn Persistence>, records: Vec<BucketMeta>) -> Self {
         Self {
             persistence,
-            buckets: buckets
-                .iter()
-                .map(|b| (b.clone(), RwLock::new(BTreeMap::new())))
-                .collect(),
+            buckets: RwLock::new(
+                records
+                    .into_iter()
+                    .map(|r| (r.name.clone(), BucketEntry::new(r)))
+                    .collect(),
+            ),
             uploads: RwLock::new(HashMap::new()),
+            bucket_document: Mutex::new(()),
         }
+    }
+
+    fn entry(&self, bucket: &str) -> Option<Arc<BucketEntry>> {
+        self.buckets.read().ok()?.get(bucket).cloned()
     }
 
     /// Whether the bucket exists.
     pub(crate) fn has_bucket(&self, bucket: &str) -> bool {
-        self.buckets.contains_key(bucket)
+        self.entry(bucket).is_some()
+    }
+
+    /// The names of every bucket.
+    pub(crate) fn bucket_names(&self) -> Vec<String> {
+        self.buckets
+            .read()
+            .map(|b| b.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The records of every bucket, in name order.
+    pub(crate) fn bucket_records(&self) -> Vec<BucketMeta> {
+        let entries: Vec<Arc<BucketEntry>> = self
+            .buckets
+            .read()
+            .map(|b| b.values().cloned().collect())
+            .unwrap_or_default();
+        let mut records: Vec<BucketMeta> = entries
+            .iter()
+            .filter_map(|e| e.meta.read().ok().map(|m| m.clone()))
+            .collect();
+        records.sort_by(|a, b| a.name.cmp(&b.name));
+        records
+    }
+
+    /// The record of one bucket.
+    pub(crate) fn bucket_record(&self, bucket: &str) -> Option<BucketMeta> {
+        let entry = self.entry(bucket)?;
+        let meta = entry.meta.read().ok()?;
+        Some(meta.clone())
+    }
+
+    /// Creates a bucket; `Ok(false)` when it already exists.
+    pub(crate) fn create_bucket(&self, meta: BucketMeta) -> io::Result<bool> {
+        let mut buckets = self.buckets.write().map_err(poisoned)?;
+        if buckets.contains_key(&meta.name) {
+            return Ok(false);
+        }
+        buckets.insert(meta.name.clone(), BucketEntry::new(meta));
+        drop(buckets);
+        self.save_buckets()?;
+        Ok(true)
+    }
+
+    /// Deletes an empty bucket (no objects, no open multipart uploads).
+    pub(crate) fn delete_bucket(&self, bucket: &str) -> io::Result<BucketDeletion> {
+        let uploads = self.uploads.read().map_err(poisoned)?;
+        let mut buckets = self.buckets.write().map_err(poisoned)?;
+        let Some(entry) = buckets.get(bucket) else {
+            return Ok(BucketDeletion::Missing);
+        };
+        let has_objects = !entry.objects.read().map_err(poisoned)?.is_empty();
+        if has_objects || uploads.values().any(|u| u.meta.bucket == bucket) {
+            return Ok(BucketDeletion::NotEmpty);
+        }
+        buckets.remove(bucket);
+        drop(buckets);
+        drop(uploads);
+        self.save_buckets()?;
+        Ok(BucketDeletion::Deleted)
+    }
+
+    /// Changes a bucket's record; `Ok(false)` when the bucket does not exist.
+    pub(crate) fn update_bucket(
+        &self,
+        bucket: &str,
+        change: impl FnOnce(&mut BucketMeta),
+    ) -> io::Result<bool> {
+        let Some(entry) = self.entry(bucket) else {
+            return Ok(false);
+        };
+        change(&mut *entry.meta.write().map_err(poisoned)?);
+        self.save_buckets()?;
+        Ok(true)
+    }
+
+    /// Writes every bucket record to the `buckets` state document.
+    fn save_buckets(&self) -> io::Result<()> {
+        let _guard = self.bucket_document.lock().map_err(poisoned)?;
+        let records = self.bucket_records();
+        let bytes = serde_json::to_vec(&records).map_err(io::Error::other)?;
+        self.persistence.save_document(BUCKETS_DOCUMENT, &bytes)
     }
 
     /// A writer for new bytes.
@@ -152,9 +291,8 @@ impl Store {
         self.persistence.load_document(name)
     }
 
-    fn bucket(&self, bucket: &str) -> io::Result<&RwLock<BTreeMap<String, StoredObject>>> {
-        self.buckets
-            .get(bucket)
+    fn bucket(&self, bucket: &str) -> io::Result<Arc<BucketEntry>> {
+        self.entry(bucket)
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such bucket"))
     }
 
@@ -195,11 +333,11 @@ impl Store {
         blob: Blob,
         forbid_overwrite: bool,
     ) -> Result<(), (Refused, Blob)> {
-        let lock = match self.bucket(bucket) {
-            Ok(lock) => lock,
+        let entry = match self.bucket(bucket) {
+            Ok(entry) => entry,
             Err(e) => return Err((Refused::Io(e), blob)),
         };
-        let mut map = match lock.write() {
+        let mut map = match entry.objects.write() {
             Ok(map) => map,
             Err(e) => return Err((Refused::Io(poisoned(e)), blob)),
         };
@@ -295,7 +433,8 @@ impl Store {
         bucket: &str,
         key: &str,
     ) -> io::Result<Option<Arc<ObjectMeta>>> {
-        let map = self.bucket(bucket)?.read().map_err(poisoned)?;
+        let entry = self.bucket(bucket)?;
+        let map = entry.objects.read().map_err(poisoned)?;
         Ok(map.get(key).map(|o| o.meta.clone()))
     }
 
@@ -305,7 +444,8 @@ impl Store {
         bucket: &str,
         key: &str,
     ) -> io::Result<Option<(Arc<ObjectMeta>, BlobSource)>> {
-        let map = self.bucket(bucket)?.read().map_err(poisoned)?;
+        let entry = self.bucket(bucket)?;
+        let map = entry.objects.read().map_err(poisoned)?;
         match map.get(key) {
             None => Ok(None),
             Some(o) => Ok(Some((o.meta.clone(), BlobSource::open(&o.blob)?))),
@@ -314,8 +454,8 @@ impl Store {
 
     /// Deletes an object; `Ok(false)` when it did not exist.
     pub(crate) fn delete_object(&self, bucket: &str, key: &str) -> io::Result<bool> {
-        let lock = self.bucket(bucket)?;
-        let mut map = lock.write().map_err(poisoned)?;
+        let entry = self.bucket(bucket)?;
+        let mut map = entry.objects.write().map_err(poisoned)?;
         if !map.contains_key(key) {
             return Ok(false);
         }
@@ -338,7 +478,8 @@ impl Store {
         marker: &str,
         max_keys: usize,
     ) -> io::Result<ObjectPage> {
-        let map = self.bucket(bucket)?.read().map_err(poisoned)?;
+        let entry = self.bucket(bucket)?;
+        let map = entry.objects.read().map_err(poisoned)?;
         let mut page = ObjectPage::default();
         let start = if marker.as_bytes() > prefix.as_bytes() {
             marker
@@ -507,6 +648,13 @@ impl Store {
         }
         Ok(true)
     }
+}
+
+/// The wall clock in Unix milliseconds (creation time of configured buckets).
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// The MD5 in a quoted single-part ETag (`"<32 hex>"`); `None` for multipart ETags.

@@ -4,7 +4,6 @@
 
 use crate::identity::{Identities, Identity};
 use crate::sts::Role;
-use serde_json::Value;
 
 /// The trust policy of a role configured without one: the owner account.
 fn default_trust(ids: &Identities) -> String {
@@ -14,25 +13,6 @@ fn default_trust(ids: &Identities) -> String {
         "principal": {"qcs": [format!("qcs::cam::uin/{}:root", ids.owner_uin)]},
     }]})
     .to_string()
-}
-
-/// Whether the principal element `principal` (`{"qcs": "…" | ["…", …]}`) names `caller`
-/// (a CAM ARN): `*`, the caller itself (with `*` wildcards), or its account's `:root`.
-fn names(principal: &Value, caller: &str, ids: &Identities) -> bool {
-    let Some(entries) = principal.get("qcs") else {
-        return false;
-    };
-    let entries: Vec<&str> = match entries {
-        Value::String(one) => vec![one.as_str()],
-        Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    };
-    let account = format!("qcs::cam::uin/{}:", ids.owner_uin);
-    entries.iter().any(|entry| {
-        *entry == "*"
-            || cos_policy::wildcard_match(entry, caller)
-            || (*entry == format!("{account}root") && caller.starts_with(&account))
-    })
 }
 
 /// Whether `role`'s trust policy admits `caller` sending `external_id`.
@@ -53,7 +33,7 @@ pub(super) fn admits(
     for statement in trust.statements() {
         let principal = statement.principal().or(trust.principal());
         let applies = match principal {
-            Some(principal) => names(principal, &who, ids),
+            Some(principal) => cos_policy::principal_names(principal, &who),
             // A statement without a principal can only take away.
             None => statement.effect() == cos_policy::Effect::Deny,
         };

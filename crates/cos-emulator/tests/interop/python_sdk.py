@@ -87,4 +87,52 @@ try:
 except CosServiceError as e:
     assert e.get_status_code() == 403 and e.get_error_code() == "AccessDenied", (e.get_status_code(), e.get_error_code())
     print("denied ok", e.get_error_code(), e.get_request_id())
+
+# Buckets with the root key: create, GET Service, CORS, delete. The SDK addresses
+# <bucket>.cos.<region>.myqcloud.com and service.cos.myqcloud.com whatever Domain says, so
+# the emulator is given as the HTTP proxy (it routes absolute-form requests by host).
+def bucket_names(client):
+    listed = client.list_buckets()["Buckets"] or {}
+    found = listed.get("Bucket", [])
+    return [b["Name"] for b in (found if isinstance(found, list) else [found])]
+
+
+os.environ["HTTP_PROXY"] = info["cos_endpoint"]
+try:
+    root = CosS3Client(CosConfig(Region=region, SecretId=info["secret_id"],
+                                 SecretKey=info["secret_key"], Scheme="http"), retry=0)
+    fresh = "interop-py-" + bucket.rsplit("-", 1)[1]
+    root.create_bucket(Bucket=fresh)
+    try:
+        root.create_bucket(Bucket=fresh)
+        raise SystemExit("a second create_bucket succeeded")
+    except CosServiceError as e:
+        assert (e.get_status_code(), e.get_error_code()) == (409, "BucketAlreadyOwnedByYou"), e.get_error_code()
+    names = bucket_names(root)
+    assert fresh in names and bucket in names, names
+    print("create_bucket + list_buckets ok", names)
+    root.put_bucket_cors(Bucket=fresh, CORSConfiguration={"CORSRule": [{
+        "ID": "app", "AllowedOrigin": ["http://app.example"], "AllowedMethod": ["PUT", "GET"],
+        "AllowedHeader": ["*"], "ExposeHeader": ["ETag"], "MaxAgeSeconds": 60}]})
+    cors = root.get_bucket_cors(Bucket=fresh)
+    assert "http://app.example" in str(cors["CORSRule"]), cors
+    root.delete_bucket_cors(Bucket=fresh)
+    try:
+        root.get_bucket_cors(Bucket=fresh)
+        raise SystemExit("CORS rules survived delete_bucket_cors")
+    except CosServiceError as e:
+        assert e.get_error_code() == "NoSuchCORSConfiguration", e.get_error_code()
+    print("bucket cors ok")
+    root.put_object(Bucket=fresh, Key="x.txt", Body=b"x")
+    try:
+        root.delete_bucket(Bucket=fresh)
+        raise SystemExit("deleted a bucket that holds an object")
+    except CosServiceError as e:
+        assert (e.get_status_code(), e.get_error_code()) == (409, "BucketNotEmpty"), e.get_error_code()
+    root.delete_object(Bucket=fresh, Key="x.txt")
+    root.delete_bucket(Bucket=fresh)
+    assert fresh not in bucket_names(root)
+    print("delete_bucket ok")
+finally:
+    del os.environ["HTTP_PROXY"]
 print("INTEROP OK")

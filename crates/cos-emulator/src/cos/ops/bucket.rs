@@ -3,7 +3,7 @@
 use crate::clock::iso8601_millis;
 use crate::cos::error::CosError;
 use crate::cos::headers;
-use crate::cos::request::{Req, read_document};
+use crate::cos::request::{Req, read_required_document};
 use crate::cos::response::{io_error, set_header, xml_response};
 use crate::cos::xml::{Xml, field, parse_items};
 use crate::http::body::RequestBody;
@@ -132,21 +132,7 @@ pub(crate) async fn delete_multiple(
     authorize_key: &(dyn Fn(&str) -> Result<(), CosError> + Sync),
     body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
-    let expected_md5 = headers::content_md5(req.header("content-md5"))?;
-    let doc = read_document(state, body).await?;
-    if let Some(md5) = expected_md5 {
-        use md5::Digest as _;
-        let actual: [u8; 16] = md5::Md5::digest(&doc).into();
-        if actual != md5 {
-            return Err(headers::bad_digest());
-        }
-    }
-    if doc.is_empty() {
-        return Err(CosError::bad_request(
-            "MissingRequestBodyError",
-            "Request Body is empty.",
-        ));
-    }
+    let doc = read_required_document(state, req, body).await?;
     let parsed = parse_items(&doc, "Object", 1000).ok_or_else(CosError::malformed_xml)?;
     if parsed.root != "Delete" || parsed.items.is_empty() {
         return Err(CosError::malformed_xml());

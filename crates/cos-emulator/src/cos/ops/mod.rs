@@ -1,7 +1,9 @@
 //! The COS operations, one module per family; each handler receives a routed, authorized
 //! request and works on storage.
 
+pub(crate) mod acl;
 pub(crate) mod bucket;
+pub(crate) mod buckets;
 pub(crate) mod composite_body;
 pub(crate) mod copy;
 pub(crate) mod cors;

@@ -4,7 +4,7 @@ use super::bucket::{encode_key, encoding, max_param};
 use crate::clock::iso8601_millis;
 use crate::cos::error::CosError;
 use crate::cos::headers;
-use crate::cos::request::{Req, read_document};
+use crate::cos::request::{Req, read_checked_document};
 use crate::cos::response::{io_error, set_header, xml_response};
 use crate::cos::xml::{Xml, field, parse_items};
 use crate::http::body::RequestBody;
@@ -133,15 +133,7 @@ pub(crate) async fn complete(
 ) -> Result<Response<ResBody>, CosError> {
     let upload_id = upload_id(req)?.to_string();
     let forbid_overwrite = headers::forbid_overwrite(&req.headers)?;
-    let expected_md5 = headers::content_md5(req.header("content-md5"))?;
-    let doc = read_document(state, body).await?;
-    if let Some(md5) = expected_md5 {
-        use md5::Digest as _;
-        let actual: [u8; 16] = md5::Md5::digest(&doc).into();
-        if actual != md5 {
-            return Err(headers::bad_digest());
-        }
-    }
+    let doc = read_checked_document(state, req, body).await?;
     let parsed =
         parse_items(&doc, "Part", MAX_PART_NUMBER as usize).ok_or_else(CosError::malformed_xml)?;
     if parsed.root != "CompleteMultipartUpload" {

@@ -75,7 +75,12 @@ async fn start_emulator(settings: &Settings) -> Result<Emulator, String> {
         .rsplit_once('-')
         .map(|(_, appid)| appid.to_owned())
         .unwrap_or_default();
-    let mut builder = Emulator::builder()
+    // The page's origins may call the emulator's buckets as they may call this server.
+    let mut builder = settings
+        .cors()
+        .allowed_origins
+        .iter()
+        .fold(Emulator::builder(), |b, origin| b.cors_origin(origin))
         .region(settings.region())
         .appid(appid)
         .in_memory();
