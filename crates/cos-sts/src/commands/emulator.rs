@@ -257,13 +257,14 @@ pub(crate) fn run(args: EmulatorArgs) -> Result<(), String> {
         .map_err(|e| format!("starting the runtime: {e}"))?;
     runtime.block_on(async {
         let emulator = builder(&args)?.start().await.map_err(|e| e.to_string())?;
+        let stop = super::shutdown::StopSignal::listen();
         {
             use std::io::Write as _;
             let mut stdout = std::io::stdout().lock();
             writeln!(stdout, "{}", ready_line(&emulator)).map_err(|e| e.to_string())?;
             stdout.flush().map_err(|e| e.to_string())?;
         }
-        super::shutdown::wait_for_signal().await;
+        stop.received().await;
         emulator.shutdown().await;
         Ok(())
     })

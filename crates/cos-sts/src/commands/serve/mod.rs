@@ -196,6 +196,7 @@ fn load(path: &Path, format: Option<Format>) -> Result<Settings, String> {
 /// Reloads on every SIGHUP until the process stops.
 #[cfg(unix)]
 async fn reload_on_hangup(
+    hangup: std::io::Result<tokio::signal::unix::Signal>,
     service: Arc<VendingService>,
     issuer: Arc<dyn Issuer>,
     path: PathBuf,
@@ -203,8 +204,7 @@ async fn reload_on_hangup(
     insecure_no_auth: bool,
     cluster: Option<Cluster>,
 ) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut hangup) = signal(SignalKind::hangup()) else {
+    let Ok(mut hangup) = hangup else {
         tracing::warn!(target: "cos_sts::serve", "cannot listen for SIGHUP; reloading is off");
         return;
     };
@@ -296,6 +296,11 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), String> {
             .await
             .map_err(|e| format!("listening on {listen}: {e}"))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        // Listen for the signals before announcing readiness, so none sent right after the
+        // ready line is missed.
+        let stop = super::shutdown::StopSignal::listen();
+        #[cfg(unix)]
+        let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
         {
             use std::io::Write as _;
             let mut stdout = std::io::stdout().lock();
@@ -310,6 +315,7 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), String> {
         tracing::info!(target: "cos_sts::serve", listen = %addr, auth = auth_kind, "serving");
         #[cfg(unix)]
         let reloading = tokio::spawn(reload_on_hangup(
+            hangup,
             service.clone(),
             issuer,
             args.config.clone(),
@@ -324,7 +330,7 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), String> {
             limits,
             stop_rx,
         ));
-        super::shutdown::wait_for_signal().await;
+        stop.received().await;
         tracing::info!(target: "cos_sts::serve", "shutting down");
         #[cfg(unix)]
         reloading.abort();
