@@ -6,6 +6,7 @@
 //! * [`authorize`]: the root account may do anything; a temporary key's policy is evaluated
 //!   with `cos-policy` against the action, the resource and the request's condition context.
 
+pub(crate) mod acl;
 pub(crate) mod context;
 pub(crate) mod form;
 
@@ -24,7 +25,8 @@ pub(crate) const MAX_SKEW: Duration = Duration::from_secs(15 * 60);
 /// Who sent a COS request.
 pub(crate) use crate::identity::Identity as Caller;
 
-fn is_signed(req: &Req) -> bool {
+/// Whether the request carries a signature (header or presigned query).
+pub(crate) fn is_signed(req: &Req) -> bool {
     req.headers.contains_key(http::header::AUTHORIZATION)
         || req
             .query

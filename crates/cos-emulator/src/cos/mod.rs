@@ -126,6 +126,12 @@ async fn dispatch(
     let grant = op.grant();
     let caller = match grant {
         Grant::Open | Grant::Form(_) => None,
+        // An unsigned read of an object whose ACL is public: admitted without a caller.
+        Grant::Object(action)
+            if !auth::is_signed(req) && auth::acl::admits_anonymous(state, req, action) =>
+        {
+            None
+        }
         _ => Some(auth::authenticate(state, req)?),
     };
     if op.is_object_level() {
@@ -169,6 +175,7 @@ async fn dispatch(
         each_key: &each_key,
         form: &form,
     };
+    table::check_headers(op, req)?;
     table::run(op, state, req, granted, body).await
 }
 

@@ -5,7 +5,9 @@
 
 use super::error::CosError;
 use super::ops::post_object::FormJudge;
-use super::ops::{bucket, copy, cors, multipart, object, part_copy, post_object};
+use super::ops::{
+    append, bucket, copy, cors, multipart, object, object_sub, part_copy, post_object,
+};
 use super::request::Req;
 use crate::http::body::{RequestBody, ResBody};
 use crate::identity::Identity;
@@ -50,6 +52,19 @@ pub(crate) enum Op {
     CompleteMultipartUpload,
     /// Abort Multipart Upload.
     AbortMultipartUpload,
+    // objects
+    /// APPEND Object.
+    AppendObject,
+    /// GET Object ACL.
+    GetObjectAcl,
+    /// PUT Object ACL.
+    PutObjectAcl,
+    /// GET Object tagging.
+    GetObjectTagging,
+    /// PUT Object tagging.
+    PutObjectTagging,
+    /// DELETE Object tagging.
+    DeleteObjectTagging,
     /// PUT Bucket on an existing bucket: 409 `BucketAlreadyOwnedByYou`.
     CreateExistingBucket,
     /// A bucket sub-resource or operation the emulator does not implement: 501.
@@ -103,6 +118,13 @@ impl Op {
             Op::ListParts => Grant::Object("ListParts"),
             Op::CompleteMultipartUpload => Grant::Object("CompleteMultipartUpload"),
             Op::AbortMultipartUpload => Grant::Object("AbortMultipartUpload"),
+            // objects
+            Op::AppendObject => Grant::Object("AppendObject"),
+            Op::GetObjectAcl => Grant::Object("GetObjectACL"),
+            Op::PutObjectAcl => Grant::Object("PutObjectACL"),
+            Op::GetObjectTagging => Grant::Object("GetObjectTagging"),
+            Op::PutObjectTagging => Grant::Object("PutObjectTagging"),
+            Op::DeleteObjectTagging => Grant::Object("DeleteObjectTagging"),
             Op::CreateExistingBucket
             | Op::UnknownBucketOperation
             | Op::UnknownObjectOperation
@@ -116,16 +138,145 @@ impl Op {
     }
 }
 
+/// `x-cos-*` headers every operation accepts: the temporary key's token and the Python
+/// SDK's retry marker (`x-cos-sdk-retry: true`, no request semantics).
+const COMMON_HEADERS: &[&str] = &["x-cos-security-token", "x-cos-sdk-retry"];
+
+/// The SSE-C key of the object read or written.
+const SSE_C_HEADERS: &[&str] = &[
+    "x-cos-server-side-encryption-customer-algorithm",
+    "x-cos-server-side-encryption-customer-key",
+    "x-cos-server-side-encryption-customer-key-md5",
+];
+
+/// The ACL of the object written.
+const ACL_HEADERS: &[&str] = &[
+    "x-cos-acl",
+    "x-cos-grant-read",
+    "x-cos-grant-read-acp",
+    "x-cos-grant-write-acp",
+    "x-cos-grant-full-control",
+];
+
+/// What a new object carries besides ACL and encryption (`*`: a prefix).
+const NEW_OBJECT_HEADERS: &[&str] = &["x-cos-tagging", "x-cos-storage-class", "x-cos-meta-*"];
+
+/// SSE-COS.
+const SSE_COS_HEADERS: &[&str] = &["x-cos-server-side-encryption"];
+
+/// The source of both copies.
+const COPY_SOURCE_HEADERS: &[&str] = &[
+    "x-cos-copy-source",
+    "x-cos-copy-source-if-match",
+    "x-cos-copy-source-if-none-match",
+    "x-cos-copy-source-if-modified-since",
+    "x-cos-copy-source-if-unmodified-since",
+    "x-cos-copy-source-server-side-encryption-customer-algorithm",
+    "x-cos-copy-source-server-side-encryption-customer-key",
+    "x-cos-copy-source-server-side-encryption-customer-key-md5",
+];
+
+impl Op {
+    /// The groups of `x-cos-*` request headers the operation implements (besides
+    /// [`COMMON_HEADERS`]); `None`: the operation answers an error whatever it is sent.
+    pub(crate) fn headers(self) -> Option<&'static [&'static [&'static str]]> {
+        Some(match self {
+            Op::PutObject | Op::InitiateMultipartUpload => &[
+                ACL_HEADERS,
+                NEW_OBJECT_HEADERS,
+                SSE_COS_HEADERS,
+                SSE_C_HEADERS,
+            ],
+            Op::CopyObject => &[
+                ACL_HEADERS,
+                NEW_OBJECT_HEADERS,
+                SSE_COS_HEADERS,
+                SSE_C_HEADERS,
+                COPY_SOURCE_HEADERS,
+                &["x-cos-metadata-directive", "x-cos-tagging-directive"],
+            ],
+            Op::GetObject | Op::HeadObject | Op::UploadPart => &[SSE_C_HEADERS],
+            Op::UploadPartCopy => &[
+                SSE_C_HEADERS,
+                COPY_SOURCE_HEADERS,
+                &["x-cos-copy-source-range"],
+            ],
+            Op::AppendObject => &[ACL_HEADERS, NEW_OBJECT_HEADERS],
+            Op::PutObjectAcl => &[ACL_HEADERS],
+            Op::ListObjects
+            | Op::ListMultipartUploads
+            | Op::HeadBucket
+            | Op::DeleteMultipleObjects
+            | Op::PostObject
+            | Op::DeleteObject
+            | Op::ListParts
+            | Op::CompleteMultipartUpload
+            | Op::AbortMultipartUpload
+            | Op::GetObjectAcl
+            | Op::GetObjectTagging
+            | Op::PutObjectTagging
+            | Op::DeleteObjectTagging => &[],
+            Op::Preflight
+            | Op::CreateExistingBucket
+            | Op::UnknownBucketOperation
+            | Op::UnknownObjectOperation
+            | Op::MethodNotAllowed => return None,
+        })
+    }
+
+    /// Whether the operation implements `x-cos-*` request header `name` (lower-case).
+    pub(crate) fn implements_header(self, name: &str) -> bool {
+        let matches = |pattern: &&str| match pattern.strip_suffix('*') {
+            Some(prefix) => name.starts_with(prefix),
+            None => *pattern == name,
+        };
+        COMMON_HEADERS.iter().any(matches)
+            || self
+                .headers()
+                .is_none_or(|groups| groups.iter().any(|g| g.iter().any(matches)))
+    }
+}
+
+/// Nothing silently dropped: an `x-cos-*` request header the operation does not implement
+/// is answered 501 `NotImplemented`, never ignored.
+pub(crate) fn check_headers(op: Op, req: &Req) -> Result<(), CosError> {
+    match req
+        .headers
+        .keys()
+        .map(http::HeaderName::as_str)
+        .find(|name| name.starts_with("x-cos-") && !op.implements_header(name))
+    {
+        Some(name) => Err(CosError::not_implemented(&format!(
+            "the {name} header on this operation"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// True when every query parameter is one of `allowed` or a signature/token/response-override
 /// parameter (so sub-resources such as `?acl` are not mistaken for the plain operation).
 fn is_plain(req: &Req, allowed: &[&str]) -> bool {
-    req.query.iter().all(|(k, _)| {
-        allowed.contains(&k.as_str())
-            || k.starts_with("q-")
-            || k.starts_with("response-")
-            || k == "x-cos-security-token"
-            || k == "x-ci-security-token"
-    })
+    req.query
+        .iter()
+        .all(|(k, _)| allowed.contains(&k.as_str()) || is_signature_or_override(k))
+}
+
+/// A signature, token or response-override parameter, allowed beside any operation's own.
+fn is_signature_or_override(k: &str) -> bool {
+    k.starts_with("q-")
+        || k.starts_with("response-")
+        || k == "x-cos-security-token"
+        || k == "x-ci-security-token"
+}
+
+/// True when the request names sub-resource `name` and otherwise only `also` and the
+/// parameters [`is_plain`] allows.
+fn is_sub(req: &Req, name: &str, also: &[&str]) -> bool {
+    req.has_q(name)
+        && req
+            .query
+            .iter()
+            .all(|(k, _)| k == name || also.contains(&k.as_str()) || is_signature_or_override(k))
 }
 
 /// Recognises the operation of a routed request.
@@ -150,6 +301,13 @@ pub(crate) fn route(req: &Req) -> Op {
         Method::DELETE if is_plain(req, &["versionId"]) => Op::DeleteObject,
         Method::POST if req.has_q("uploads") => Op::InitiateMultipartUpload,
         Method::POST if req.has_q("uploadId") => Op::CompleteMultipartUpload,
+        // objects
+        Method::POST if is_sub(req, "append", &["position"]) => Op::AppendObject,
+        Method::GET if is_sub(req, "acl", &[]) => Op::GetObjectAcl,
+        Method::PUT if is_sub(req, "acl", &[]) => Op::PutObjectAcl,
+        Method::GET if is_sub(req, "tagging", &["versionId"]) => Op::GetObjectTagging,
+        Method::PUT if is_sub(req, "tagging", &["versionId"]) => Op::PutObjectTagging,
+        Method::DELETE if is_sub(req, "tagging", &["versionId"]) => Op::DeleteObjectTagging,
         Method::GET | Method::PUT | Method::POST | Method::DELETE | Method::HEAD => {
             Op::UnknownObjectOperation
         }
@@ -232,6 +390,13 @@ pub(crate) async fn run(
         Op::ListParts => multipart::list_parts(state, req),
         Op::CompleteMultipartUpload => multipart::complete(state, req, body).await,
         Op::AbortMultipartUpload => multipart::abort(state, req),
+        // objects
+        Op::AppendObject => append::append(state, req, body).await,
+        Op::GetObjectAcl => object_sub::get_acl(state, req),
+        Op::PutObjectAcl => object_sub::put_acl(state, req, body).await,
+        Op::GetObjectTagging => object_sub::get_tagging(state, req),
+        Op::PutObjectTagging => object_sub::put_tagging(state, req, body).await,
+        Op::DeleteObjectTagging => object_sub::delete_tagging(state, req),
         Op::CreateExistingBucket => Err(CosError::new(
             http::StatusCode::CONFLICT,
             "BucketAlreadyOwnedByYou",
@@ -246,6 +411,200 @@ pub(crate) async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A routed request for tests: `method /<key>?<query>` on the default bucket.
+    pub(crate) fn req(method: &str, key: &str, query: &str, headers: &[(&str, &str)]) -> Req {
+        let mut builder = http::Request::builder()
+            .method(method)
+            .uri(format!("/{key}?{query}"));
+        for (n, v) in headers {
+            builder = builder.header(*n, *v);
+        }
+        let (parts, ()) = builder.body(()).expect("request").into_parts();
+        Req {
+            method: parts.method.clone(),
+            target: super::super::route::Target {
+                bucket: "b-1250000000".into(),
+                key: key.into(),
+                host: "127.0.0.1".into(),
+                signed_path: format!("/{key}"),
+            },
+            query: super::super::route::parse_query(Some(query)).expect("query"),
+            headers: parts.headers.clone(),
+            parts,
+            remote: ([127, 0, 0, 1], 1).into(),
+        }
+    }
+
+    /// One request of each operation, so that a new operation must get a sample here
+    /// (the match is exhaustive) and is walked by the tests below.
+    fn sample(op: Op) -> Req {
+        let copy = [(
+            "x-cos-copy-source",
+            "b-1250000000.cos.ap-guangzhou.myqcloud.com/s",
+        )];
+        let form = [("content-type", "multipart/form-data; boundary=x")];
+        match op {
+            Op::Preflight => req("OPTIONS", "k", "", &[]),
+            Op::ListObjects => req("GET", "", "prefix=a", &[]),
+            Op::ListMultipartUploads => req("GET", "", "uploads", &[]),
+            Op::HeadBucket => req("HEAD", "", "", &[]),
+            Op::DeleteMultipleObjects => req("POST", "", "delete", &[]),
+            Op::PostObject => req("POST", "", "", &form),
+            Op::PutObject => req("PUT", "k", "", &[]),
+            Op::CopyObject => req("PUT", "k", "", &copy),
+            Op::GetObject => req("GET", "k", "", &[]),
+            Op::HeadObject => req("HEAD", "k", "", &[]),
+            Op::DeleteObject => req("DELETE", "k", "", &[]),
+            Op::InitiateMultipartUpload => req("POST", "k", "uploads", &[]),
+            Op::UploadPart => req("PUT", "k", "partNumber=1&uploadId=u", &[]),
+            Op::UploadPartCopy => req("PUT", "k", "partNumber=1&uploadId=u", &copy),
+            Op::ListParts => req("GET", "k", "uploadId=u", &[]),
+            Op::CompleteMultipartUpload => req("POST", "k", "uploadId=u", &[]),
+            Op::AbortMultipartUpload => req("DELETE", "k", "uploadId=u", &[]),
+            Op::CreateExistingBucket => req("PUT", "", "", &[]),
+            Op::UnknownBucketOperation => req("GET", "", "logging", &[]),
+            Op::UnknownObjectOperation => req("POST", "k", "restore", &[]),
+            Op::MethodNotAllowed => req("PATCH", "k", "", &[]),
+            // objects
+            Op::AppendObject => req("POST", "k", "append&position=0", &[]),
+            Op::GetObjectAcl => req("GET", "k", "acl", &[]),
+            Op::PutObjectAcl => req("PUT", "k", "acl", &[]),
+            Op::GetObjectTagging => req("GET", "k", "tagging", &[]),
+            Op::PutObjectTagging => req("PUT", "k", "tagging", &[]),
+            Op::DeleteObjectTagging => req("DELETE", "k", "tagging", &[]),
+        }
+    }
+
+    /// Every operation, in table order.
+    pub(crate) const ALL: [Op; 27] = [
+        Op::Preflight,
+        Op::ListObjects,
+        Op::ListMultipartUploads,
+        Op::HeadBucket,
+        Op::DeleteMultipleObjects,
+        Op::PostObject,
+        Op::PutObject,
+        Op::CopyObject,
+        Op::GetObject,
+        Op::HeadObject,
+        Op::DeleteObject,
+        Op::InitiateMultipartUpload,
+        Op::UploadPart,
+        Op::UploadPartCopy,
+        Op::ListParts,
+        Op::CompleteMultipartUpload,
+        Op::AbortMultipartUpload,
+        Op::CreateExistingBucket,
+        Op::UnknownBucketOperation,
+        Op::UnknownObjectOperation,
+        Op::MethodNotAllowed,
+        Op::AppendObject,
+        Op::GetObjectAcl,
+        Op::PutObjectAcl,
+        Op::GetObjectTagging,
+        Op::PutObjectTagging,
+        Op::DeleteObjectTagging,
+    ];
+
+    #[test]
+    fn every_sample_routes_to_its_operation() {
+        for op in ALL {
+            assert_eq!(route(&sample(op)), op);
+        }
+    }
+
+    /// The `x-cos-*` request headers the official SDKs send (tests/data, extracted from
+    /// their published packages); a `*` suffix becomes a sample name.
+    fn sdk_headers() -> Vec<String> {
+        include_str!("../../tests/data/sdk-request-headers.txt")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| l.split_whitespace().next())
+            .map(|h| h.replace('*', "sample"))
+            .collect()
+    }
+
+    #[test]
+    fn every_sdk_header_is_implemented_or_answered_not_implemented_by_every_operation() {
+        let headers = sdk_headers();
+        assert!(headers.len() > 30, "the data file lost its headers");
+        for op in ALL {
+            for header in &headers {
+                let base = sample(op);
+                let mut with: Vec<(&str, &str)> = Vec::new();
+                let sample_headers: Vec<(String, String)> = base
+                    .headers
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_string()))
+                    .collect();
+                for (n, v) in &sample_headers {
+                    with.push((n, v));
+                }
+                with.push((header, "v"));
+                let query: Vec<String> = base
+                    .query
+                    .iter()
+                    .map(|(k, v)| {
+                        if v.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{k}={v}")
+                        }
+                    })
+                    .collect();
+                let r = req(
+                    base.method.as_str(),
+                    &base.target.key,
+                    &query.join("&"),
+                    &with,
+                );
+                let op_now = route(&r);
+                if header == "x-cos-copy-source" {
+                    continue; // it chooses the operation (a copy) rather than modifying one
+                }
+                assert_eq!(op_now, op, "{header} changed the routing of {op:?}");
+                match check_headers(op, &r) {
+                    Ok(()) => assert!(op.implements_header(header), "{op:?} {header}"),
+                    Err(e) => {
+                        assert!(!op.implements_header(header));
+                        assert_eq!(
+                            e.status,
+                            http::StatusCode::NOT_IMPLEMENTED,
+                            "{op:?} {header}"
+                        );
+                        assert_eq!(e.code, "NotImplemented");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sdk_headers_no_operation_implements_are_the_known_ones() {
+        let nowhere: Vec<String> = sdk_headers()
+            .into_iter()
+            .filter(|h| {
+                !ALL.iter()
+                    .any(|op| op.headers().is_some() && op.implements_header(h))
+            })
+            .collect();
+        assert_eq!(
+            nowhere,
+            [
+                "x-cos-grant-write",
+                "x-cos-server-side-encryption-cos-kms-key-id",
+                "x-cos-server-side-encryption-context",
+                "x-cos-traffic-limit",
+                "x-cos-mime-limit",
+                "x-cos-mfa",
+                "x-cos-callback",
+                "x-cos-callback-var",
+                "x-cos-symlink-target",
+            ],
+            "update docs/emulator-fidelity.md's header list with this change"
+        );
+    }
 
     #[test]
     fn every_operation_that_touches_data_names_an_action() {
@@ -266,6 +625,12 @@ mod tests {
             Op::ListParts,
             Op::CompleteMultipartUpload,
             Op::AbortMultipartUpload,
+            Op::AppendObject,
+            Op::GetObjectAcl,
+            Op::PutObjectAcl,
+            Op::GetObjectTagging,
+            Op::PutObjectTagging,
+            Op::DeleteObjectTagging,
         ] {
             assert!(
                 !matches!(op.grant(), Grant::Open | Grant::Signed),

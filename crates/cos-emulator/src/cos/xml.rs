@@ -71,25 +71,7 @@ pub(crate) fn parse_items(xml: &[u8], item: &str, max_items: usize) -> Option<Pa
                 let unescaped = quick_xml::escape::unescape(&decoded).ok()?;
                 text.push_str(&unescaped);
             }
-            Event::GeneralRef(r) => {
-                let name = r.decode().ok()?;
-                let resolved = match name.as_ref() {
-                    "quot" => "\"".to_string(),
-                    "amp" => "&".to_string(),
-                    "lt" => "<".to_string(),
-                    "gt" => ">".to_string(),
-                    "apos" => "'".to_string(),
-                    other => {
-                        let code = other.strip_prefix('#')?;
-                        let n = match code.strip_prefix('x') {
-                            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                            None => code.parse().ok()?,
-                        };
-                        char::from_u32(n)?.to_string()
-                    }
-                };
-                text.push_str(&resolved);
-            }
+            Event::GeneralRef(r) => text.push_str(&resolve_ref(&r.decode().ok()?)?),
             Event::CData(c) => text.push_str(std::str::from_utf8(&c).ok()?),
             Event::End(_) => {
                 let name = stack.pop()?;
@@ -115,6 +97,105 @@ pub(crate) fn parse_items(xml: &[u8], item: &str, max_items: usize) -> Option<Pa
         fields,
         items,
     })
+}
+
+/// The text an entity or character reference stands for.
+fn resolve_ref(name: &str) -> Option<String> {
+    Some(match name {
+        "quot" => "\"".to_string(),
+        "amp" => "&".to_string(),
+        "lt" => "<".to_string(),
+        "gt" => ">".to_string(),
+        "apos" => "'".to_string(),
+        other => {
+            let code = other.strip_prefix('#')?;
+            let n = match code.strip_prefix('x') {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => code.parse().ok()?,
+            };
+            char::from_u32(n)?.to_string()
+        }
+    })
+}
+
+/// One element of a document read by [`elements`]: its path from the root
+/// (`Tagging/TagSet/Tag/Key`) and, for an element without children, its text.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Element {
+    /// Names from the root to the element, joined with `/`.
+    pub(crate) path: String,
+    /// The text of a leaf element; `None` for an element with children.
+    pub(crate) text: Option<String>,
+}
+
+/// Every element of a small document of any depth in document order (an element before
+/// its children), at most `max` of them and 8 levels deep; `None` when malformed.
+pub(crate) fn elements(xml: &[u8], max: usize) -> Option<Vec<Element>> {
+    let mut reader = Reader::from_reader(xml);
+    reader.config_mut().trim_text(false);
+    let mut buf = Vec::new();
+    let mut stack: Vec<(String, usize)> = Vec::new();
+    let mut out: Vec<Element> = Vec::new();
+    let mut text = String::new();
+    let mut roots = 0;
+    loop {
+        match reader.read_event_into(&mut buf).ok()? {
+            Event::Start(e) | Event::Empty(e) if stack.len() >= 8 || out.len() >= max => {
+                let _ = e;
+                return None;
+            }
+            Event::Start(e) => {
+                let name = String::from_utf8(e.local_name().as_ref().to_vec()).ok()?;
+                roots += usize::from(stack.is_empty());
+                let path = match stack.last() {
+                    Some((parent, _)) => format!("{parent}/{name}"),
+                    None => name,
+                };
+                if let Some((_, children)) = stack.last_mut() {
+                    *children += 1;
+                }
+                out.push(Element {
+                    path: path.clone(),
+                    text: None,
+                });
+                stack.push((path, 0));
+                text.clear();
+            }
+            Event::Empty(e) => {
+                let name = String::from_utf8(e.local_name().as_ref().to_vec()).ok()?;
+                roots += usize::from(stack.is_empty());
+                let path = match stack.last_mut() {
+                    Some((parent, children)) => {
+                        *children += 1;
+                        format!("{parent}/{name}")
+                    }
+                    None => name,
+                };
+                out.push(Element {
+                    path,
+                    text: Some(String::new()),
+                });
+            }
+            Event::Text(t) => {
+                let decoded = t.decode().ok()?;
+                text.push_str(&quick_xml::escape::unescape(&decoded).ok()?);
+            }
+            Event::GeneralRef(r) => text.push_str(&resolve_ref(&r.decode().ok()?)?),
+            Event::CData(c) => text.push_str(std::str::from_utf8(&c).ok()?),
+            Event::End(_) => {
+                let (path, children) = stack.pop()?;
+                if children == 0 {
+                    let element = out.iter_mut().rev().find(|e| e.path == path)?;
+                    element.text = Some(std::mem::take(&mut text));
+                }
+                text.clear();
+            }
+            Event::Eof => break,
+            Event::Decl(_) | Event::Comment(_) | Event::PI(_) | Event::DocType(_) => {}
+        }
+        buf.clear();
+    }
+    (stack.is_empty() && roots == 1).then_some(out)
 }
 
 /// The value of `name` in a list of `(name, text)` pairs.

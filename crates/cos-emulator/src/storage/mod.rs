@@ -19,7 +19,9 @@ pub(crate) use composite::testing::sample as sample_composite;
 pub(crate) use composite::{Composite, Cursor, SegmentData};
 use composite_reader::CompositeReader;
 pub(crate) use digest_pipe::DigestPipe;
-pub(crate) use model::{ObjectMeta, PartMeta, UploadMeta};
+pub(crate) use model::{
+    ALL_USERS, Acl, Grantee, ObjectAttrs, ObjectMeta, PartMeta, Sse, UploadMeta,
+};
 
 use md5::{Digest as _, Md5};
 use persist::Persistence;
@@ -189,6 +191,86 @@ impl Store {
             self.persistence.release_blob(&old.blob);
         }
         Ok(())
+    }
+
+    /// Makes `blob` the object `meta.key` only if `expect` holds for the object it replaces
+    /// (`None`: there is none), checked under the bucket's lock; `Ok(false)` (and `blob`
+    /// released) when it does not.
+    pub(crate) fn put_object_if(
+        &self,
+        bucket: &str,
+        meta: ObjectMeta,
+        blob: Blob,
+        expect: impl FnOnce(Option<&ObjectMeta>) -> bool,
+    ) -> io::Result<bool> {
+        let lock = self.bucket(bucket);
+        let map = lock.and_then(|l| l.write().map_err(poisoned));
+        let mut map = match map {
+            Ok(map) => map,
+            Err(e) => {
+                self.persistence.release_blob(&blob);
+                return Err(e);
+            }
+        };
+        if !expect(map.get(&meta.key).map(|o| o.meta.as_ref())) {
+            drop(map);
+            self.persistence.release_blob(&blob);
+            return Ok(false);
+        }
+        if let Err(e) = self.persistence.save_object(bucket, &meta, &blob) {
+            drop(map);
+            self.persistence.release_blob(&blob);
+            return Err(e);
+        }
+        let old = map.insert(
+            meta.key.clone(),
+            StoredObject {
+                meta: Arc::new(meta),
+                blob,
+            },
+        );
+        drop(map);
+        if let Some(old) = old {
+            self.persistence.release_blob(&old.blob);
+        }
+        Ok(true)
+    }
+
+    /// Changes an existing object's attributes (ACL, tags) in place, keeping its bytes and
+    /// last-modified time; `Ok(None)` when there is no such object.
+    pub(crate) fn update_attrs<E>(
+        &self,
+        bucket: &str,
+        key: &str,
+        change: impl FnOnce(&mut ObjectAttrs) -> Result<(), E>,
+    ) -> io::Result<Option<Result<Arc<ObjectMeta>, E>>> {
+        let lock = self.bucket(bucket)?;
+        let mut map = lock.write().map_err(poisoned)?;
+        let Some(object) = map.get_mut(key) else {
+            return Ok(None);
+        };
+        let mut meta = ObjectMeta::clone(&object.meta);
+        if let Err(e) = change(&mut meta.attrs) {
+            return Ok(Some(Err(e)));
+        }
+        self.persistence.save_object(bucket, &meta, &object.blob)?;
+        object.meta = Arc::new(meta);
+        Ok(Some(Ok(object.meta.clone())))
+    }
+
+    /// New bytes: the bytes of each source in order, with digests over all of them (APPEND
+    /// Object: the object so far, then the appended chunk). Blocking: call it off the async
+    /// runtime.
+    pub(crate) fn concat(
+        &self,
+        sources: Vec<BlobSource>,
+        size: u64,
+    ) -> io::Result<(Blob, Digests)> {
+        let mut writer = self.writer(size)?;
+        for source in sources {
+            copy_source(source, &mut writer)?;
+        }
+        writer.finish()
     }
 
     /// New bytes equal to `source`, the opened bytes of the object `meta` (PUT Object - Copy).

@@ -10,6 +10,7 @@ fn meta(key: &str, size: u64) -> ObjectMeta {
         last_modified_ms: 1,
         headers: vec![("content-type".into(), "text/plain".into())],
         storage_class: "STANDARD".into(),
+        attrs: Default::default(),
     }
 }
 
@@ -95,6 +96,7 @@ fn upload(store: &Store, id: &str, key: &str) {
             initiated_ms: 1,
             headers: vec![],
             storage_class: "STANDARD".into(),
+            attrs: Default::default(),
             initiator: "root".into(),
         })
         .unwrap();

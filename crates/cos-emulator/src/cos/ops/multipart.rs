@@ -53,6 +53,7 @@ pub(crate) fn initiate(
 ) -> Result<Response<ResBody>, CosError> {
     let stored = headers::stored_from_request(&req.headers)?;
     let storage_class = headers::storage_class(req.header("x-cos-storage-class"))?;
+    let attrs = super::attrs::from_request(req)?;
     let upload_id = crate::ids::upload_id(state.clock.unix());
     state
         .store
@@ -64,6 +65,7 @@ pub(crate) fn initiate(
             headers: stored,
             storage_class,
             initiator: initiator.to_string(),
+            attrs: attrs.clone(),
         })
         .map_err(io_error)?;
     let xml = Xml::new()
@@ -73,7 +75,9 @@ pub(crate) fn initiate(
         .elem("UploadId", &upload_id)
         .close("InitiateMultipartUploadResult")
         .finish();
-    Ok(xml_response(xml))
+    let mut response = xml_response(xml);
+    super::attrs::echo_sse(response.headers_mut(), &attrs);
+    Ok(response)
 }
 
 /// Upload Part.
@@ -91,6 +95,13 @@ pub(crate) async fn upload_part(
             "You must provide the Content-Length HTTP header.",
         ));
     }
+    // An SSE-C upload needs its key with every part, as on COS.
+    let upload = state
+        .store
+        .upload(&req.target.bucket, &req.target.key, upload_id)
+        .map_err(io_error)?
+        .ok_or_else(CosError::no_such_upload)?;
+    super::attrs::check_read_key(&upload.attrs, &req.headers, "x-cos-")?;
     let (blob, digests) = super::object::receive(state, req, body).await?;
     let part = PartMeta {
         number,
@@ -112,6 +123,7 @@ pub(crate) async fn upload_part(
     set_header(h, "etag", &etag);
     set_header(h, "x-cos-hash-crc64ecma", &digests.crc64.to_string());
     set_header(h, "content-length", "0");
+    super::attrs::echo_sse(h, &upload.attrs);
     Ok(response)
 }
 
@@ -186,6 +198,7 @@ pub(crate) async fn complete(
         "x-cos-hash-crc64ecma",
         &meta.crc64.to_string(),
     );
+    super::attrs::echo_sse(response.headers_mut(), &meta.attrs);
     Ok(response)
 }
 

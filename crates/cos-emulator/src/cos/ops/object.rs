@@ -1,5 +1,6 @@
 //! PUT, GET, HEAD and DELETE Object.
 
+use super::attrs;
 use super::composite_body::CompositeBody;
 use crate::clock::http_date_millis;
 use crate::cos::error::CosError;
@@ -10,7 +11,7 @@ use crate::etag::crc64_etag_digest;
 use crate::http::body::RequestBody;
 use crate::http::body::{self, FileBody, ResBody};
 use crate::state::State;
-use crate::storage::{Blob, BlobSource, BlobWriter, DigestPipe, Digests, ObjectMeta};
+use crate::storage::{Blob, BlobSource, BlobWriter, DigestPipe, Digests, ObjectAttrs, ObjectMeta};
 use http::{Response, StatusCode};
 use http_body_util::BodyExt as _;
 
@@ -105,6 +106,7 @@ pub(crate) fn store_new_object(
     blob: Blob,
     headers: Vec<(String, String)>,
     storage_class: String,
+    attrs: ObjectAttrs,
 ) -> Result<String, CosError> {
     let meta = ObjectMeta {
         key,
@@ -114,6 +116,7 @@ pub(crate) fn store_new_object(
         last_modified_ms: state.clock.unix_millis(),
         headers,
         storage_class,
+        attrs,
     };
     let etag = meta.etag.clone();
     state
@@ -131,6 +134,7 @@ pub(crate) async fn put_object(
 ) -> Result<Response<ResBody>, CosError> {
     let stored = headers::stored_from_request(&req.headers)?;
     let storage_class = headers::storage_class(req.header("x-cos-storage-class"))?;
+    let attrs = attrs::from_request(req)?;
     let (blob, digests) = receive(state, req, body).await?;
     let etag = store_new_object(
         state,
@@ -140,9 +144,11 @@ pub(crate) async fn put_object(
         blob,
         stored,
         storage_class,
+        attrs.clone(),
     )?;
     let mut response = Response::new(body::empty());
     let h = response.headers_mut();
+    attrs::echo_sse(h, &attrs);
     set_header(h, "etag", &etag);
     set_header(h, "x-cos-hash-crc64ecma", &digests.crc64.to_string());
     set_header(h, "content-length", "0");
@@ -198,6 +204,7 @@ fn object_headers(response: &mut Response<ResBody>, meta: &ObjectMeta, req: &Req
     if meta.storage_class != "STANDARD" {
         set_header(h, "x-cos-storage-class", &meta.storage_class);
     }
+    attrs::echo_on_read(h, &meta.attrs, meta.size);
     let mut has_type = false;
     for (name, value) in &meta.headers {
         if let (Ok(n), Ok(v)) = (
@@ -256,6 +263,7 @@ pub(crate) fn get_object(
             .ok_or_else(CosError::no_such_key)?;
         (meta, Some(source))
     };
+    attrs::check_read_key(&meta.attrs, &req.headers, "x-cos-")?;
     if let Some(status) = precondition(req, &meta)? {
         let mut response = Response::new(body::empty());
         *response.status_mut() = status;

@@ -63,6 +63,12 @@ pub(crate) async fn upload_part_copy(
 ) -> Result<Response<ResBody>, CosError> {
     let number = part_number(req)?;
     let upload_id = open_upload_id(state, req)?.to_owned();
+    let upload = state
+        .store
+        .upload(&req.target.bucket, &req.target.key, &upload_id)
+        .map_err(io_error)?
+        .ok_or_else(CosError::no_such_upload)?;
+    super::attrs::check_read_key(&upload.attrs, &req.headers, "x-cos-")?;
     let (source_meta, opened) = open_source(state, req, &source)?;
     let (start, len) = copy_range(req.header("x-cos-copy-source-range"), source_meta.size)?;
     if len > MAX_PART_SIZE {

@@ -215,6 +215,11 @@ pub(crate) async fn handle(
     let names: Vec<String> = fields.iter().map(|(k, _)| k.to_ascii_lowercase()).collect();
     let stored = headers::stored_headers(|n| field(&fields, n).map(str::to_string), &names)?;
     let storage_class = headers::storage_class(field(&fields, "x-cos-storage-class"))?;
+    // The form names the canned ACL `acl`; every other attribute field is named like its header.
+    let attrs = super::attrs::from_lookup(&|name| match name {
+        "x-cos-acl" => field(&fields, "acl"),
+        other => field(&fields, other),
+    })?;
     let max = state.limits.max_object_size.min(max_len);
     let mut writer = state.store.writer(0).map_err(io_error)?;
     let delimiter = format!("\r\n--{boundary}");
@@ -254,6 +259,7 @@ pub(crate) async fn handle(
         blob,
         stored,
         storage_class,
+        attrs,
     )?;
     respond(req, &fields, &key, &etag, digests.crc64)
 }
