@@ -226,25 +226,61 @@ impl Op {
 
     /// Whether the operation implements `x-cos-*` request header `name` (lower-case).
     pub(crate) fn implements_header(self, name: &str) -> bool {
-        let matches = |pattern: &&str| match pattern.strip_suffix('*') {
-            Some(prefix) => name.starts_with(prefix),
-            None => *pattern == name,
-        };
-        COMMON_HEADERS.iter().any(matches)
+        matches_any(COMMON_HEADERS, name)
             || self
                 .headers()
-                .is_none_or(|groups| groups.iter().any(|g| g.iter().any(matches)))
+                .is_none_or(|groups| groups.iter().any(|g| matches_any(g, name)))
     }
 }
 
-/// Nothing silently dropped: an `x-cos-*` request header the operation does not implement
-/// is answered 501 `NotImplemented`, never ignored.
+/// The `x-cos-*` request headers that name a COS feature: the ones the official SDKs send
+/// (`tests/data/sdk-request-headers.txt`) and COS documents, and whole families by prefix.
+/// Other `x-cos-*` names mean nothing to COS, which ignores them (the Node SDK's own
+/// append test sends `x-cos-test: test` and expects success), so the emulator does too.
+const COS_FEATURE_HEADERS: &[&str] = &[
+    "x-cos-acl",
+    "x-cos-grant-*",
+    "x-cos-tagging",
+    "x-cos-tagging-directive",
+    "x-cos-storage-class",
+    "x-cos-meta-*",
+    "x-cos-copy-source*",
+    "x-cos-metadata-directive",
+    "x-cos-server-side-encryption*",
+    "x-cos-traffic-limit",
+    "x-cos-mime-limit",
+    "x-cos-mfa",
+    "x-cos-callback*",
+    "x-cos-symlink-target",
+    "x-cos-forbid-overwrite",
+    "x-cos-content-sha1",
+    "x-cos-object-lock-*",
+    "x-cos-website-redirect-location",
+    "x-cos-bucket-az-type",
+    "x-cos-bucket-arch",
+];
+
+/// Whether `name` (lower-case) matches one of `patterns` (a trailing `*`: a prefix).
+fn matches_any(patterns: &[&str], name: &str) -> bool {
+    patterns.iter().any(|p| match p.strip_suffix('*') {
+        Some(prefix) => name.starts_with(prefix),
+        None => *p == name,
+    })
+}
+
+/// Whether `name` is a COS feature header ([`COS_FEATURE_HEADERS`]).
+pub(crate) fn is_cos_feature_header(name: &str) -> bool {
+    matches_any(COS_FEATURE_HEADERS, name)
+}
+
+/// Nothing silently dropped: a COS feature header (`x-cos-*`) the operation does not
+/// implement is answered 501 `NotImplemented`, never ignored.
 pub(crate) fn check_headers(op: Op, req: &Req) -> Result<(), CosError> {
     match req
         .headers
         .keys()
         .map(http::HeaderName::as_str)
-        .find(|name| name.starts_with("x-cos-") && !op.implements_header(name))
+        .find(|name| is_cos_feature_header(name) && !op.implements_header(name))
     {
         Some(name) => Err(CosError::not_implemented(&format!(
             "the {name} header on this operation"
@@ -279,6 +315,46 @@ fn is_sub(req: &Req, name: &str, also: &[&str]) -> bool {
             .all(|(k, _)| k == name || also.contains(&k.as_str()) || is_signature_or_override(k))
 }
 
+/// Object sub-resources and data-processing parameters COS implements (the part of a
+/// name before `/`, as in `imageMogr2/thumbnail/100x`): a GET or HEAD naming one is that
+/// operation, not a plain read.
+const OBJECT_SUBRESOURCES: &[&str] = &[
+    "acl",
+    "tagging",
+    "append",
+    "uploads",
+    "uploadId",
+    "partNumber",
+    "restore",
+    "select",
+    "symlink",
+    "torrent",
+    "versions",
+    "retention",
+    "legal-hold",
+    "ci-process",
+    "imageMogr2",
+    "imageView2",
+    "imageInfo",
+    "imageAve",
+    "imageSlim",
+    "exif",
+    "watermark",
+];
+
+/// A plain GET or HEAD Object: no parameter names a COS sub-resource or processing.
+/// Parameters COS does not know are ignored, as COS ignores them: the Node SDK's own
+/// suite reads an object through a signed URL carrying `?a=1` and through one carrying a
+/// parameter made of punctuation, and expects 200 with the object's bytes both times.
+fn is_read(req: &Req) -> bool {
+    req.query.iter().all(|(k, _)| {
+        let name = k.split('/').next().unwrap_or_default();
+        object::GET_PARAMS.contains(&k.as_str())
+            || is_signature_or_override(k)
+            || !OBJECT_SUBRESOURCES.contains(&name)
+    })
+}
+
 /// Recognises the operation of a routed request.
 pub(crate) fn route(req: &Req) -> Op {
     if req.method == Method::OPTIONS {
@@ -295,8 +371,8 @@ pub(crate) fn route(req: &Req) -> Op {
         Method::PUT if copy && is_plain(req, &[]) => Op::CopyObject,
         Method::PUT if is_plain(req, &[]) => Op::PutObject,
         Method::GET if req.has_q("uploadId") => Op::ListParts,
-        Method::GET if is_plain(req, object::GET_PARAMS) => Op::GetObject,
-        Method::HEAD if is_plain(req, object::GET_PARAMS) => Op::HeadObject,
+        Method::GET if is_read(req) => Op::GetObject,
+        Method::HEAD if is_read(req) => Op::HeadObject,
         Method::DELETE if req.has_q("uploadId") => Op::AbortMultipartUpload,
         Method::DELETE if is_plain(req, &["versionId"]) => Op::DeleteObject,
         Method::POST if req.has_q("uploads") => Op::InitiateMultipartUpload,
@@ -564,6 +640,10 @@ mod tests {
                     continue; // it chooses the operation (a copy) rather than modifying one
                 }
                 assert_eq!(op_now, op, "{header} changed the routing of {op:?}");
+                assert!(
+                    is_cos_feature_header(header) || matches_any(COMMON_HEADERS, header),
+                    "{header} is sent by an SDK but not known as a COS feature"
+                );
                 match check_headers(op, &r) {
                     Ok(()) => assert!(op.implements_header(header), "{op:?} {header}"),
                     Err(e) => {
@@ -578,6 +658,49 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn unknown_parameters_read_the_object_known_sub_resources_do_not() {
+        for query in ["a=1", "v=2&x", "q-sign-algorithm=sha1&foo"] {
+            assert_eq!(
+                route(&req("GET", "k", query, &[])),
+                Op::GetObject,
+                "{query}"
+            );
+            assert_eq!(
+                route(&req("HEAD", "k", query, &[])),
+                Op::HeadObject,
+                "{query}"
+            );
+        }
+        for query in [
+            "symlink",
+            "a=1&restore",
+            "imageMogr2/thumbnail/100x",
+            "ci-process=x",
+        ] {
+            assert_eq!(
+                route(&req("GET", "k", query, &[])),
+                Op::UnknownObjectOperation,
+                "{query}"
+            );
+        }
+        assert_eq!(
+            route(&req("GET", "k", "acl&a=1", &[])),
+            Op::UnknownObjectOperation
+        );
+    }
+
+    #[test]
+    fn headers_that_name_no_cos_feature_pass_as_on_cos() {
+        let r = req("PUT", "k", "", &[("x-cos-test", "test")]);
+        assert!(check_headers(route(&r), &r).is_ok());
+        let r = req("GET", "k", "", &[("x-cos-grant-anything", "x")]);
+        assert_eq!(
+            check_headers(route(&r), &r).unwrap_err().code,
+            "NotImplemented"
+        );
     }
 
     #[test]
