@@ -692,6 +692,63 @@ mod tests {
         );
     }
 
+    /// Routes a fidelity-table sample: `METHOD /path?query [copy|form]`.
+    fn sample_request(sample: &str) -> Req {
+        let mut words = sample.split_whitespace();
+        let method = words.next().expect("method");
+        let target = words.next().expect("path");
+        let extra: &[(&str, &str)] = match words.next() {
+            None => &[],
+            Some("copy") => &[(
+                "x-cos-copy-source",
+                "b-1250000000.cos.ap-guangzhou.myqcloud.com/s",
+            )],
+            Some("form") => &[("content-type", "multipart/form-data; boundary=x")],
+            Some(other) => panic!("unknown sample marker {other}"),
+        };
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        req(method, path.trim_start_matches('/'), query, extra)
+    }
+
+    #[test]
+    fn fidelity_table_matches_the_operation_table() {
+        let doc = include_str!("../../../../docs/emulator-fidelity.md");
+        let mut documented = Vec::new();
+        for line in doc.lines().filter(|l| l.starts_with("| ")) {
+            let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+            let [api, sample, _action, status, operation] = cells.as_slice() else {
+                continue;
+            };
+            let Some(sample) = sample.strip_prefix('`').and_then(|s| s.strip_suffix('`')) else {
+                continue;
+            };
+            let op = route(&sample_request(sample));
+            let actual = match op {
+                Op::UnknownBucketOperation | Op::UnknownObjectOperation | Op::MethodNotAllowed => {
+                    "501"
+                }
+                Op::CreateExistingBucket => "409",
+                _ => "implemented",
+            };
+            assert_eq!(*status, actual, "{api}: `{sample}` routes to {op:?}");
+            if actual != "501" {
+                assert_eq!(*operation, format!("{op:?}"), "{api}");
+                documented.push(op);
+            }
+        }
+        assert!(documented.len() > 20, "the fidelity table lost its rows");
+        for op in ALL {
+            let answers_501 = matches!(
+                op,
+                Op::UnknownBucketOperation | Op::UnknownObjectOperation | Op::MethodNotAllowed
+            );
+            assert!(
+                answers_501 || documented.contains(&op),
+                "{op:?} has no row in docs/emulator-fidelity.md"
+            );
+        }
+    }
+
     #[test]
     fn headers_that_name_no_cos_feature_pass_as_on_cos() {
         let r = req("PUT", "k", "", &[("x-cos-test", "test")]);
