@@ -141,4 +141,13 @@ try:
 except CosServiceError as e:
     assert e.get_status_code() == 400, e.get_status_code()
 print("sse ok")
+# upload_part_copy sends an empty x-cos-copy-source-range unless a range is given: the whole source.
+mp = root.create_multipart_upload(Bucket=bucket, Key="attrs/part-copy.txt")
+part = root.upload_part_copy(Bucket=bucket, Key="attrs/part-copy.txt", PartNumber=1, UploadId=mp["UploadId"],
+                             CopySource={"Bucket": bucket, "Key": "attrs/log.txt", "Region": region})
+root.complete_multipart_upload(Bucket=bucket, Key="attrs/part-copy.txt", UploadId=mp["UploadId"],
+                               MultipartUpload={"Part": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+g = root.get_object(Bucket=bucket, Key="attrs/part-copy.txt")
+assert g["Body"].get_raw_stream().read() == b"hello world"
+print("empty copy-source-range ok")
 print("INTEROP OK")
