@@ -26,6 +26,36 @@ async fn emulator() -> Emulator {
         .unwrap()
 }
 
+/// The tags of `key` as `k=v` (GET Object tagging).
+async fn tags(cos: &Cos, key: &str) -> Vec<String> {
+    let got = cos
+        .request(
+            "GET",
+            &format!("/{key}"),
+            &[("tagging", "")],
+            &[],
+            Bytes::new(),
+        )
+        .await;
+    assert_eq!(got.status, 200, "{}", got.text());
+    let body = got.text();
+    let values = xml_fields(&body, "Value");
+    xml_fields(&body, "Key")
+        .into_iter()
+        .zip(values)
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect()
+}
+
+/// PUT Object - Copy of `source` (a key of the same bucket) to `key` with `headers`.
+async fn copy(cos: &Cos, key: &str, source: &str, headers: &[(&str, &str)]) -> common::Reply {
+    let source = common::copy_source_header("examplebucket-1250000000", source);
+    let mut all = vec![("x-cos-copy-source", source.as_str())];
+    all.extend_from_slice(headers);
+    cos.request("PUT", &format!("/{key}"), &[], &all, Bytes::new())
+        .await
+}
+
 async fn anonymous_get(e: &Emulator, key: &str) -> common::Reply {
     send(
         "GET",
@@ -149,54 +179,29 @@ async fn tags_from_headers_and_the_tagging_sub_resource() {
         .await;
     assert_eq!(put.status, 200);
     assert_eq!(cos.get("t").await.header("x-cos-tagging-count"), Some("2"));
-    let got = cos
-        .request("GET", "/t", &[("tagging", "")], &[], Bytes::new())
-        .await;
-    assert_eq!(xml_fields(&got.text(), "Key"), ["a", "b c"]);
-    assert_eq!(xml_fields(&got.text(), "Value"), ["1", "d"]);
+    assert_eq!(tags(&cos, "t").await, ["a=1", "b c=d"]);
 
     let doc = "<Tagging><TagSet><Tag><Key>only</Key><Value>v</Value></Tag></TagSet></Tagging>";
     let set = cos.request("PUT", "/t", &[("tagging", "")], &[], doc).await;
     assert_eq!(set.status, 200, "{}", set.text());
-    let got = cos
-        .request("GET", "/t", &[("tagging", "")], &[], Bytes::new())
-        .await;
-    assert_eq!(xml_fields(&got.text(), "Key"), ["only"]);
+    assert_eq!(tags(&cos, "t").await, ["only=v"]);
 
     // A copy keeps the source's tags by default and takes the request's with Replaced.
-    let source = common::copy_source_header("examplebucket-1250000000", "t");
-    let copy = cos
-        .request(
-            "PUT",
-            "/copied",
-            &[],
-            &[("x-cos-copy-source", &source)],
-            Bytes::new(),
-        )
-        .await;
-    assert_eq!(copy.status, 200, "{}", copy.text());
-    let got = cos
-        .request("GET", "/copied", &[("tagging", "")], &[], Bytes::new())
-        .await;
-    assert_eq!(xml_fields(&got.text(), "Key"), ["only"]);
-    let replaced = cos
-        .request(
-            "PUT",
-            "/replaced",
-            &[],
-            &[
-                ("x-cos-copy-source", &source),
-                ("x-cos-tagging-directive", "Replaced"),
-                ("x-cos-tagging", "n=1"),
-            ],
-            Bytes::new(),
-        )
-        .await;
+    let copied = copy(&cos, "copied", "t", &[]).await;
+    assert_eq!(copied.status, 200, "{}", copied.text());
+    assert_eq!(tags(&cos, "copied").await, ["only=v"]);
+    let replaced = copy(
+        &cos,
+        "replaced",
+        "t",
+        &[
+            ("x-cos-tagging-directive", "Replaced"),
+            ("x-cos-tagging", "n=1"),
+        ],
+    )
+    .await;
     assert_eq!(replaced.status, 200, "{}", replaced.text());
-    let got = cos
-        .request("GET", "/replaced", &[("tagging", "")], &[], Bytes::new())
-        .await;
-    assert_eq!(xml_fields(&got.text(), "Key"), ["n"]);
+    assert_eq!(tags(&cos, "replaced").await, ["n=1"]);
 
     let deleted = cos
         .request("DELETE", "/t", &[("tagging", "")], &[], Bytes::new())
@@ -420,29 +425,17 @@ async fn sse_c_objects_are_read_only_with_their_key() {
         Some("AES256")
     );
     // A copy needs the source's key in the copy-source headers.
-    let source = common::copy_source_header("examplebucket-1250000000", "secret");
-    let refused = cos
-        .request(
-            "PUT",
-            "/copy",
-            &[],
-            &[("x-cos-copy-source", &source)],
-            Bytes::new(),
-        )
-        .await;
+    let refused = copy(&cos, "copy", "secret", &[]).await;
     assert_eq!(refused.code(), "InvalidRequest");
     let copy_key: Vec<(String, String)> = key
         .iter()
         .map(|(k, v)| (k.replace("x-cos-", "x-cos-copy-source-"), v.clone()))
         .collect();
-    let mut headers: Vec<(&str, &str)> = copy_key
+    let headers: Vec<(&str, &str)> = copy_key
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    headers.push(("x-cos-copy-source", &source));
-    let copied = cos
-        .request("PUT", "/copy", &[], &headers, Bytes::new())
-        .await;
+    let copied = copy(&cos, "copy", "secret", &headers).await;
     assert_eq!(copied.status, 200, "{}", copied.text());
     assert_eq!(
         cos.get("copy").await.text(),

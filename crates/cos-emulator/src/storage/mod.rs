@@ -168,6 +168,23 @@ impl Store {
         meta: ObjectMeta,
         blob: Blob,
     ) -> Result<(), (io::Error, Blob)> {
+        match self.commit_object_if(bucket, meta, blob, |_| true) {
+            Ok(None) => Ok(()),
+            Ok(Some(blob)) => Err((io::Error::other("refused commit"), blob)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// [`Self::commit_object`] only if `expect` holds for the object it replaces (`None`:
+    /// there is none), checked under the bucket's lock: `Ok(Some(blob))` (not released)
+    /// when it does not.
+    fn commit_object_if(
+        &self,
+        bucket: &str,
+        meta: ObjectMeta,
+        blob: Blob,
+        expect: impl FnOnce(Option<&ObjectMeta>) -> bool,
+    ) -> Result<Option<Blob>, (io::Error, Blob)> {
         let lock = match self.bucket(bucket) {
             Ok(lock) => lock,
             Err(e) => return Err((e, blob)),
@@ -176,6 +193,9 @@ impl Store {
             Ok(map) => map,
             Err(e) => return Err((poisoned(e), blob)),
         };
+        if !expect(map.get(&meta.key).map(|o| o.meta.as_ref())) {
+            return Ok(Some(blob));
+        }
         if let Err(e) = self.persistence.save_object(bucket, &meta, &blob) {
             return Err((e, blob));
         }
@@ -190,12 +210,11 @@ impl Store {
         if let Some(old) = old {
             self.persistence.release_blob(&old.blob);
         }
-        Ok(())
+        Ok(None)
     }
 
     /// Makes `blob` the object `meta.key` only if `expect` holds for the object it replaces
-    /// (`None`: there is none), checked under the bucket's lock; `Ok(false)` (and `blob`
-    /// released) when it does not.
+    /// (`None`: there is none); `Ok(false)` (and `blob` released) when it does not.
     pub(crate) fn put_object_if(
         &self,
         bucket: &str,
@@ -203,37 +222,17 @@ impl Store {
         blob: Blob,
         expect: impl FnOnce(Option<&ObjectMeta>) -> bool,
     ) -> io::Result<bool> {
-        let lock = self.bucket(bucket);
-        let map = lock.and_then(|l| l.write().map_err(poisoned));
-        let mut map = match map {
-            Ok(map) => map,
-            Err(e) => {
+        match self.commit_object_if(bucket, meta, blob, expect) {
+            Ok(None) => Ok(true),
+            Ok(Some(blob)) => {
                 self.persistence.release_blob(&blob);
-                return Err(e);
+                Ok(false)
             }
-        };
-        if !expect(map.get(&meta.key).map(|o| o.meta.as_ref())) {
-            drop(map);
-            self.persistence.release_blob(&blob);
-            return Ok(false);
+            Err((e, blob)) => {
+                self.persistence.release_blob(&blob);
+                Err(e)
+            }
         }
-        if let Err(e) = self.persistence.save_object(bucket, &meta, &blob) {
-            drop(map);
-            self.persistence.release_blob(&blob);
-            return Err(e);
-        }
-        let old = map.insert(
-            meta.key.clone(),
-            StoredObject {
-                meta: Arc::new(meta),
-                blob,
-            },
-        );
-        drop(map);
-        if let Some(old) = old {
-            self.persistence.release_blob(&old.blob);
-        }
-        Ok(true)
     }
 
     /// Changes an existing object's attributes (ACL, tags) in place, keeping its bytes and
