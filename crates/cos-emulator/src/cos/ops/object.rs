@@ -95,6 +95,16 @@ pub(crate) async fn receive(
     Ok((blob, digests))
 }
 
+/// What a write stores with the bytes: headers, storage class and attributes.
+pub(crate) struct Description {
+    /// Stored response headers and user metadata.
+    pub(crate) headers: Vec<(String, String)>,
+    /// The storage class.
+    pub(crate) storage_class: String,
+    /// ACL, tags, encryption.
+    pub(crate) attrs: ObjectAttrs,
+}
+
 /// Commits a freshly received blob as object `key` of the request's bucket, last modified
 /// now, with the ETag (quoted hex MD5), size and CRC-64 taken from `digests`; returns the
 /// ETag. Shared by PUT Object and POST Object.
@@ -104,10 +114,13 @@ pub(crate) fn store_new_object(
     key: String,
     digests: &Digests,
     blob: Blob,
-    headers: Vec<(String, String)>,
-    storage_class: String,
-    attrs: ObjectAttrs,
+    description: Description,
 ) -> Result<String, CosError> {
+    let Description {
+        headers,
+        storage_class,
+        attrs,
+    } = description;
     let meta = ObjectMeta {
         key,
         size: digests.len,
@@ -142,9 +155,11 @@ pub(crate) async fn put_object(
         req.target.key.clone(),
         &digests,
         blob,
-        stored,
-        storage_class,
-        attrs.clone(),
+        Description {
+            headers: stored,
+            storage_class,
+            attrs: attrs.clone(),
+        },
     )?;
     let mut response = Response::new(body::empty());
     let h = response.headers_mut();

@@ -257,9 +257,11 @@ pub(crate) async fn handle(
         key.clone(),
         &digests,
         blob,
-        stored,
-        storage_class,
-        attrs,
+        super::object::Description {
+            headers: stored,
+            storage_class,
+            attrs,
+        },
     )?;
     respond(req, &fields, &key, &etag, digests.crc64)
 }
