@@ -1,6 +1,7 @@
 //! The COS XML API: routing, operations and responses.
 
 pub(crate) mod error;
+pub(crate) mod feature_headers;
 pub(crate) mod headers;
 pub(crate) mod ops;
 pub(crate) mod request;

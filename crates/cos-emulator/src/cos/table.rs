@@ -4,6 +4,10 @@
 //! table, POST Object and both copies included, before its handler runs.
 
 use super::error::CosError;
+use super::feature_headers::{
+    ACL_HEADERS, COMMON_HEADERS, COPY_SOURCE_HEADERS, NEW_OBJECT_HEADERS, SSE_C_HEADERS,
+    SSE_COS_HEADERS, is_cos_feature_header, matches_any,
+};
 use super::ops::post_object::FormJudge;
 use super::ops::{
     append, bucket, copy, cors, multipart, object, object_sub, part_copy, post_object,
@@ -138,44 +142,6 @@ impl Op {
     }
 }
 
-/// `x-cos-*` headers every operation accepts: the temporary key's token and the Python
-/// SDK's retry marker (`x-cos-sdk-retry: true`, no request semantics).
-const COMMON_HEADERS: &[&str] = &["x-cos-security-token", "x-cos-sdk-retry"];
-
-/// The SSE-C key of the object read or written.
-const SSE_C_HEADERS: &[&str] = &[
-    "x-cos-server-side-encryption-customer-algorithm",
-    "x-cos-server-side-encryption-customer-key",
-    "x-cos-server-side-encryption-customer-key-md5",
-];
-
-/// The ACL of the object written.
-const ACL_HEADERS: &[&str] = &[
-    "x-cos-acl",
-    "x-cos-grant-read",
-    "x-cos-grant-read-acp",
-    "x-cos-grant-write-acp",
-    "x-cos-grant-full-control",
-];
-
-/// What a new object carries besides ACL and encryption (`*`: a prefix).
-const NEW_OBJECT_HEADERS: &[&str] = &["x-cos-tagging", "x-cos-storage-class", "x-cos-meta-*"];
-
-/// SSE-COS.
-const SSE_COS_HEADERS: &[&str] = &["x-cos-server-side-encryption"];
-
-/// The source of both copies.
-const COPY_SOURCE_HEADERS: &[&str] = &[
-    "x-cos-copy-source",
-    "x-cos-copy-source-if-match",
-    "x-cos-copy-source-if-none-match",
-    "x-cos-copy-source-if-modified-since",
-    "x-cos-copy-source-if-unmodified-since",
-    "x-cos-copy-source-server-side-encryption-customer-algorithm",
-    "x-cos-copy-source-server-side-encryption-customer-key",
-    "x-cos-copy-source-server-side-encryption-customer-key-md5",
-];
-
 impl Op {
     /// The groups of `x-cos-*` request headers the operation implements (besides
     /// [`COMMON_HEADERS`]); `None`: the operation answers an error whatever it is sent.
@@ -231,46 +197,6 @@ impl Op {
                 .headers()
                 .is_none_or(|groups| groups.iter().any(|g| matches_any(g, name)))
     }
-}
-
-/// The `x-cos-*` request headers that name a COS feature: the ones the official SDKs send
-/// (`tests/data/sdk-request-headers.txt`) and COS documents, and whole families by prefix.
-/// Other `x-cos-*` names mean nothing to COS, which ignores them (the Node SDK's own
-/// append test sends `x-cos-test: test` and expects success), so the emulator does too.
-const COS_FEATURE_HEADERS: &[&str] = &[
-    "x-cos-acl",
-    "x-cos-grant-*",
-    "x-cos-tagging",
-    "x-cos-tagging-directive",
-    "x-cos-storage-class",
-    "x-cos-meta-*",
-    "x-cos-copy-source*",
-    "x-cos-metadata-directive",
-    "x-cos-server-side-encryption*",
-    "x-cos-traffic-limit",
-    "x-cos-mime-limit",
-    "x-cos-mfa",
-    "x-cos-callback*",
-    "x-cos-symlink-target",
-    "x-cos-forbid-overwrite",
-    "x-cos-content-sha1",
-    "x-cos-object-lock-*",
-    "x-cos-website-redirect-location",
-    "x-cos-bucket-az-type",
-    "x-cos-bucket-arch",
-];
-
-/// Whether `name` (lower-case) matches one of `patterns` (a trailing `*`: a prefix).
-fn matches_any(patterns: &[&str], name: &str) -> bool {
-    patterns.iter().any(|p| match p.strip_suffix('*') {
-        Some(prefix) => name.starts_with(prefix),
-        None => *p == name,
-    })
-}
-
-/// Whether `name` is a COS feature header ([`COS_FEATURE_HEADERS`]).
-pub(crate) fn is_cos_feature_header(name: &str) -> bool {
-    matches_any(COS_FEATURE_HEADERS, name)
 }
 
 /// Nothing silently dropped: a COS feature header (`x-cos-*`) the operation does not
