@@ -19,6 +19,9 @@ pub(crate) struct ObjectMeta {
     pub(crate) headers: Vec<(String, String)>,
     /// `STANDARD` unless the writer chose another class.
     pub(crate) storage_class: String,
+    /// ACL, tags, encryption and kind (absent in records of older versions).
+    #[serde(default)]
+    pub(crate) attrs: ObjectAttrs,
 }
 
 /// An open multipart upload.
@@ -38,6 +41,9 @@ pub(crate) struct UploadMeta {
     pub(crate) storage_class: String,
     /// Who initiated it (a CAM-style principal id).
     pub(crate) initiator: String,
+    /// ACL, tags and encryption given at initiation, applied to the completed object.
+    #[serde(default)]
+    pub(crate) attrs: ObjectAttrs,
 }
 
 /// One uploaded part.
@@ -60,4 +66,70 @@ impl PartMeta {
     pub(crate) fn etag(&self) -> String {
         format!("\"{}\"", hex::encode(self.md5))
     }
+}
+
+/// What an object carries besides its bytes and stored headers: its ACL, tags, server-side
+/// encryption and whether it is appendable.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ObjectAttrs {
+    /// The object ACL.
+    #[serde(default)]
+    pub(crate) acl: Acl,
+    /// Object tags in the order given.
+    #[serde(default)]
+    pub(crate) tags: Vec<(String, String)>,
+    /// Server-side encryption, if requested.
+    #[serde(default)]
+    pub(crate) sse: Option<Sse>,
+    /// Created by APPEND Object (`x-cos-object-type: appendable`).
+    #[serde(default)]
+    pub(crate) appendable: bool,
+}
+
+/// An object ACL: a canned ACL and explicit grants.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Acl {
+    /// `default` (inherit the bucket's), `private`, `public-read` or `public-read-write`.
+    pub(crate) canned: Option<String>,
+    /// Explicit grants: (permission, grantee).
+    pub(crate) grants: Vec<(String, Grantee)>,
+}
+
+/// The group every caller, signed or not, belongs to.
+pub(crate) const ALL_USERS: &str = "http://cam.qcloud.com/groups/global/AllUsers";
+
+impl Acl {
+    /// Whether the ACL lets everybody (unsigned requests included) read the object:
+    /// `public-read`/`public-read-write`, or READ or FULL_CONTROL granted to AllUsers.
+    #[cfg(test)]
+    pub(crate) fn is_public_read(&self) -> bool {
+        matches!(
+            self.canned.as_deref(),
+            Some("public-read" | "public-read-write")
+        ) || self.grants.iter().any(|(permission, grantee)| {
+            matches!(permission.as_str(), "READ" | "FULL_CONTROL")
+                && matches!(grantee, Grantee::Group(uri) if uri == ALL_USERS)
+        })
+    }
+}
+
+/// Who an ACL grant names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Grantee {
+    /// A CAM user, `qcs::cam::uin/<owner>:uin/<uin>` (or a bare uin).
+    Id(String),
+    /// A group by URI (`http://cam.qcloud.com/groups/global/AllUsers`, `…/AuthenticatedUsers`).
+    Group(String),
+}
+
+/// Server-side encryption of an object.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Sse {
+    /// SSE-COS: `x-cos-server-side-encryption: AES256`.
+    Cos,
+    /// SSE-C: only the customer key's MD5 (base64) is kept, never the key.
+    Customer {
+        /// The base64 MD5 of the customer key.
+        key_md5: String,
+    },
 }
