@@ -131,6 +131,65 @@ async fn public_read_admits_unsigned_reads_and_private_does_not() {
     assert_eq!(anonymous_get(&e, "pub").await.status, 200);
 }
 
+/// One anonymous decision: a bucket-policy deny wins over a public object ACL; an object's
+/// own ACL (even `private`) decides before the bucket's; `default` follows the bucket ACL.
+#[tokio::test]
+async fn object_acl_bucket_acl_and_bucket_policy_make_one_decision() {
+    let e = emulator().await;
+    let cos = Cos::root(&e);
+    let put = |key: &'static str, acl: &'static str| {
+        let headers: Vec<(&str, &str)> = if acl.is_empty() {
+            Vec::new()
+        } else {
+            vec![("x-cos-acl", acl)]
+        };
+        let cos = &cos;
+        async move {
+            let r = cos
+                .request("PUT", &format!("/{key}"), &[], &headers, "v")
+                .await;
+            assert_eq!(r.status, 200, "{}", r.text());
+        }
+    };
+    put("inherit", "").await;
+    put("default", "default").await;
+    put("private", "private").await;
+    put("deny/public", "public-read").await;
+    assert_eq!(anonymous_get(&e, "inherit").await.code(), "AccessDenied");
+    // A public-read bucket ACL admits objects without an ACL of their own, not private ones.
+    let bucket_acl = cos
+        .request(
+            "PUT",
+            "/",
+            &[("acl", "")],
+            &[("x-cos-acl", "public-read")],
+            Bytes::new(),
+        )
+        .await;
+    assert_eq!(bucket_acl.status, 200, "{}", bucket_acl.text());
+    assert_eq!(anonymous_get(&e, "inherit").await.status, 200);
+    assert_eq!(anonymous_get(&e, "default").await.status, 200);
+    assert_eq!(anonymous_get(&e, "private").await.code(), "AccessDenied");
+    assert_eq!(anonymous_get(&e, "deny/public").await.status, 200);
+    // An explicit deny of the bucket policy wins over the object's public-read.
+    let resource = "qcs::cos:ap-guangzhou:uid/1250000000:examplebucket-1250000000/deny/*";
+    let policy = serde_json::json!({
+        "Statement": [{"Principal": {"qcs": ["qcs::cam::anyone:anyone"]}, "Effect": "Deny",
+                       "Action": ["name/cos:GetObject"], "Resource": [resource]}],
+        "version": "2.0"
+    })
+    .to_string();
+    let set = cos
+        .request("PUT", "/", &[("policy", "")], &[], policy)
+        .await;
+    assert_eq!(set.status, 204, "{}", set.text());
+    assert_eq!(
+        anonymous_get(&e, "deny/public").await.code(),
+        "AccessDenied"
+    );
+    assert_eq!(anonymous_get(&e, "inherit").await.status, 200);
+}
+
 #[tokio::test]
 async fn get_acl_lists_owner_canned_and_explicit_grants() {
     let e = emulator().await;
