@@ -18,7 +18,7 @@
 
 use super::Caller;
 use crate::state::State;
-use crate::storage::{ALL_USERS_URI, Acl, AclGrant, Grantee, ObjectAcl, ObjectGrantee, Permission};
+use crate::storage::{Acl, Grantee, Permission};
 use cos_policy::DecisionKind;
 
 /// The principal of an unsigned request.
@@ -103,41 +103,7 @@ pub(crate) fn resource_policies(
 /// document); `None` for the `default` ACL (or no such object): it follows its bucket's.
 fn object_acl(state: &State, bucket: &str, key: &str) -> Option<Acl> {
     let meta = state.store.head_object(bucket, key).ok().flatten()?;
-    as_acl(&meta.attrs.acl)
-}
-
-/// The object ACL in the one model authorization judges: the canned ACL's grants to
-/// everybody, then the explicit grants; `None` when it is `default` without grants.
-fn as_acl(object: &ObjectAcl) -> Option<Acl> {
-    let canned: &[Permission] = match object.canned.as_deref() {
-        None | Some("default") if object.grants.is_empty() => return None,
-        None | Some("default" | "private") => &[],
-        Some("public-read") => &[Permission::Read],
-        Some("public-read-write") => &[Permission::Read, Permission::Write],
-        Some(_) => &[],
-    };
-    let mut grants: Vec<AclGrant> = canned
-        .iter()
-        .map(|&permission| AclGrant {
-            grantee: Grantee::AllUsers,
-            permission,
-        })
-        .collect();
-    grants.extend(object.grants.iter().filter_map(|(permission, grantee)| {
-        let grantee = match grantee {
-            ObjectGrantee::Id(id) => Grantee::User(id.clone()),
-            ObjectGrantee::Group(uri) if uri == ALL_USERS_URI => Grantee::AllUsers,
-            ObjectGrantee::Group(_) => return None,
-        };
-        Some(AclGrant {
-            grantee,
-            permission: Permission::parse(permission)?,
-        })
-    }));
-    Some(Acl {
-        grants,
-        listed: false,
-    })
+    meta.attrs.acl.clone()
 }
 
 impl ResourcePolicies {

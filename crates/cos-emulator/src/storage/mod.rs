@@ -21,10 +21,7 @@ pub(crate) use composite::testing::sample as sample_composite;
 pub(crate) use composite::{Composite, Cursor, SegmentData};
 use composite_reader::CompositeReader;
 pub(crate) use digest_pipe::DigestPipe;
-pub(crate) use model::{
-    ALL_USERS, Acl as ObjectAcl, Grantee as ObjectGrantee, ObjectAttrs, ObjectMeta, PartMeta, Sse,
-    UploadMeta,
-};
+pub(crate) use model::{ObjectAttrs, ObjectMeta, PartMeta, Sse, UploadMeta};
 
 use md5::{Digest as _, Md5};
 use persist::Persistence;

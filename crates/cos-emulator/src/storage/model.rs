@@ -1,5 +1,6 @@
 //! Metadata records of objects, uploads and parts.
 
+use super::bucket::Acl;
 use serde::{Deserialize, Serialize};
 
 /// An object's metadata.
@@ -72,9 +73,9 @@ impl PartMeta {
 /// encryption and whether it is appendable.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ObjectAttrs {
-    /// The object ACL.
+    /// The object's own ACL; `None`: `default`, the object follows its bucket's.
     #[serde(default)]
-    pub(crate) acl: Acl,
+    pub(crate) acl: Option<Acl>,
     /// Object tags in the order given.
     #[serde(default)]
     pub(crate) tags: Vec<(String, String)>,
@@ -84,42 +85,6 @@ pub(crate) struct ObjectAttrs {
     /// Created by APPEND Object (`x-cos-object-type: appendable`).
     #[serde(default)]
     pub(crate) appendable: bool,
-}
-
-/// An object ACL: a canned ACL and explicit grants.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Acl {
-    /// `default` (inherit the bucket's), `private`, `public-read` or `public-read-write`.
-    pub(crate) canned: Option<String>,
-    /// Explicit grants: (permission, grantee).
-    pub(crate) grants: Vec<(String, Grantee)>,
-}
-
-/// The group every caller, signed or not, belongs to.
-pub(crate) const ALL_USERS: &str = "http://cam.qcloud.com/groups/global/AllUsers";
-
-impl Acl {
-    /// Whether the ACL lets everybody (unsigned requests included) read the object:
-    /// `public-read`/`public-read-write`, or READ or FULL_CONTROL granted to AllUsers.
-    #[cfg(test)]
-    pub(crate) fn is_public_read(&self) -> bool {
-        matches!(
-            self.canned.as_deref(),
-            Some("public-read" | "public-read-write")
-        ) || self.grants.iter().any(|(permission, grantee)| {
-            matches!(permission.as_str(), "READ" | "FULL_CONTROL")
-                && matches!(grantee, Grantee::Group(uri) if uri == ALL_USERS)
-        })
-    }
-}
-
-/// Who an ACL grant names.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) enum Grantee {
-    /// A CAM user, `qcs::cam::uin/<owner>:uin/<uin>` (or a bare uin).
-    Id(String),
-    /// A group by URI (`http://cam.qcloud.com/groups/global/AllUsers`, `…/AuthenticatedUsers`).
-    Group(String),
 }
 
 /// Server-side encryption of an object.

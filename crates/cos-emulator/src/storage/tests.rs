@@ -480,7 +480,13 @@ fn attributes_survive_reopen_and_records_without_them_still_load() {
         let changed = store
             .update_attrs("b-1", "k", |a| {
                 a.tags = vec![("t".into(), "v".into())];
-                a.acl.canned = Some("public-read".into());
+                a.acl = Some(crate::storage::Acl {
+                    grants: vec![crate::storage::AclGrant {
+                        grantee: crate::storage::Grantee::AllUsers,
+                        permission: crate::storage::Permission::Read,
+                    }],
+                    listed: false,
+                });
                 a.sse = Some(Sse::Customer {
                     key_md5: "md5".into(),
                 });
@@ -500,7 +506,7 @@ fn attributes_survive_reopen_and_records_without_them_still_load() {
     let store = Store::open(dir.path(), &buckets(), false).unwrap();
     let meta = store.head_object("b-1", "k").unwrap().unwrap();
     assert_eq!(meta.attrs.tags, [("t".to_string(), "v".to_string())]);
-    assert!(meta.attrs.acl.is_public_read());
+    assert_eq!(meta.attrs.acl.as_ref().map(|a| a.grants.len()), Some(1));
     assert_eq!(read(&store, "k").unwrap(), b"data");
 
     // A record written before objects had attributes.

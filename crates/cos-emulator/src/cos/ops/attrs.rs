@@ -1,88 +1,20 @@
-//! Object attributes carried by request headers: ACL (`x-cos-acl`, `x-cos-grant-*`), tags
+//! Object attributes carried by request headers: ACL (`x-cos-acl`, `x-cos-grant-*`, read by
+//! [`super::acl`]), tags
 //! (`x-cos-tagging`), server-side encryption (SSE-COS and SSE-C), and how they are echoed.
 
 use crate::cos::error::CosError;
 use crate::cos::request::Req;
 use crate::cos::response::set_header;
-use crate::storage::{ObjectAcl as Acl, ObjectAttrs, ObjectGrantee as Grantee, Sse};
+use crate::storage::{ObjectAttrs, Sse};
 use base64::Engine as _;
 use http::{HeaderMap, StatusCode};
 use md5::{Digest as _, Md5};
-
-/// Canned ACLs an object accepts.
-const CANNED: [&str; 4] = ["default", "private", "public-read", "public-read-write"];
-
-/// `x-cos-grant-*` headers of an object and the permission each grants.
-pub(crate) const GRANT_HEADERS: [(&str, &str); 4] = [
-    ("x-cos-grant-read", "READ"),
-    ("x-cos-grant-read-acp", "READ_ACP"),
-    ("x-cos-grant-write-acp", "WRITE_ACP"),
-    ("x-cos-grant-full-control", "FULL_CONTROL"),
-];
-
-pub(crate) use crate::storage::ALL_USERS;
 
 /// Most tags an object may carry.
 const MAX_TAGS: usize = 10;
 
 /// A request's headers (or a POST form's fields) by lower-case header name.
 pub(crate) type Lookup<'a> = &'a dyn Fn(&str) -> Option<&'a str>;
-
-/// The ACL a write request asks for (`x-cos-acl`, `x-cos-grant-*`); `None` when it names none.
-pub(crate) fn acl_from_headers(req: &Req) -> Result<Option<Acl>, CosError> {
-    acl_from(&|n| req.header(n))
-}
-
-fn acl_from(get: Lookup<'_>) -> Result<Option<Acl>, CosError> {
-    let canned = match get("x-cos-acl") {
-        None => None,
-        Some(v) => {
-            let v = v.trim();
-            if !CANNED.contains(&v) {
-                return Err(CosError::invalid_argument(
-                    "The x-cos-acl header is invalid.",
-                ));
-            }
-            Some(v.to_string())
-        }
-    };
-    let mut grants = Vec::new();
-    for (header, permission) in GRANT_HEADERS {
-        if let Some(v) = get(header) {
-            for grantee in parse_grantees(v)? {
-                grants.push((permission.to_string(), grantee));
-            }
-        }
-    }
-    if canned.is_none() && grants.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(Acl { canned, grants }))
-}
-
-/// `id="…"` / `uri="…"` entries separated by commas.
-fn parse_grantees(value: &str) -> Result<Vec<Grantee>, CosError> {
-    let invalid = || CosError::invalid_argument("An x-cos-grant-* header is invalid.");
-    let mut out = Vec::new();
-    for entry in value.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-        let (kind, quoted) = entry.split_once('=').ok_or_else(invalid)?;
-        let inner = quoted
-            .trim()
-            .strip_prefix('"')
-            .and_then(|q| q.strip_suffix('"'))
-            .filter(|q| !q.is_empty())
-            .ok_or_else(invalid)?;
-        out.push(match kind.trim().to_ascii_lowercase().as_str() {
-            "id" => Grantee::Id(inner.to_string()),
-            "uri" => Grantee::Group(inner.to_string()),
-            _ => return Err(invalid()),
-        });
-    }
-    if out.is_empty() {
-        return Err(invalid());
-    }
-    Ok(out)
-}
 
 /// Tags from an `x-cos-tagging` value or a query-string-like `k=v&k2=v2` list.
 pub(crate) fn parse_tagging(value: &str) -> Result<Vec<(String, String)>, CosError> {
@@ -192,7 +124,7 @@ pub(crate) fn from_request(req: &Req) -> Result<ObjectAttrs, CosError> {
 /// [`from_request`] for any source of header values (a POST form's fields).
 pub(crate) fn from_lookup(get: Lookup<'_>) -> Result<ObjectAttrs, CosError> {
     Ok(ObjectAttrs {
-        acl: acl_from(get)?.unwrap_or_default(),
+        acl: super::acl::object_acl(get)?,
         tags: match get("x-cos-tagging") {
             Some(v) => parse_tagging(v)?,
             None => Vec::new(),
@@ -242,43 +174,6 @@ pub(crate) fn position_error() -> CosError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn grantees_parse_and_bad_ones_are_refused() {
-        assert_eq!(
-            parse_grantees(
-                r#"id="100000000001", uri="http://cam.qcloud.com/groups/global/AllUsers""#
-            )
-            .unwrap(),
-            vec![
-                Grantee::Id("100000000001".into()),
-                Grantee::Group(ALL_USERS.into())
-            ]
-        );
-        for bad in ["", "id=", "id=\"\"", "name=\"x\"", "id=100"] {
-            assert!(parse_grantees(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn public_read_comes_from_the_canned_acl_or_an_all_users_grant() {
-        assert!(!Acl::default().is_public_read());
-        let canned = Acl {
-            canned: Some("public-read".into()),
-            grants: vec![],
-        };
-        assert!(canned.is_public_read());
-        let granted = Acl {
-            canned: Some("private".into()),
-            grants: vec![("READ".into(), Grantee::Group(ALL_USERS.into()))],
-        };
-        assert!(granted.is_public_read());
-        let acp_only = Acl {
-            canned: None,
-            grants: vec![("READ_ACP".into(), Grantee::Group(ALL_USERS.into()))],
-        };
-        assert!(!acp_only.is_public_read());
-    }
 
     #[test]
     fn tag_rules() {
