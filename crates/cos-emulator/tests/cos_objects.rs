@@ -162,10 +162,13 @@ async fn errors_are_cos_xml_with_ids() {
     assert!(head.body.is_empty(), "HEAD errors have no body");
     assert!(head.header("x-cos-request-id").is_some());
 
-    let acl = cos
-        .request("GET", "/k", &[("acl", "")], &[], Bytes::new())
+    let symlink = cos
+        .request("GET", "/k", &[("symlink", "")], &[], Bytes::new())
         .await;
-    assert_eq!((acl.status, acl.code().as_str()), (501, "NotImplemented"));
+    assert_eq!(
+        (symlink.status, symlink.code().as_str()),
+        (501, "NotImplemented")
+    );
     let long = cos.put(&"k".repeat(851), "x").await;
     assert_eq!(long.code(), "KeyTooLong");
     let unsigned = send("GET", &format!("{}/k", e.cos_endpoint()), &[], Bytes::new()).await;

@@ -28,7 +28,8 @@ pub(crate) const MAX_SKEW: Duration = Duration::from_secs(15 * 60);
 /// Who sent a COS request.
 pub(crate) use crate::identity::Identity as Caller;
 
-fn is_signed(req: &Req) -> bool {
+/// Whether the request carries a signature (header or presigned query).
+pub(crate) fn is_signed(req: &Req) -> bool {
     req.headers.contains_key(http::header::AUTHORIZATION)
         || req
             .query

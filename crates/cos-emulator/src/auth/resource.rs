@@ -99,10 +99,11 @@ pub(crate) fn resource_policies(
     }
 }
 
-/// The object's own ACL, if it has one. Objects keep none yet (their metadata gains one with
-/// object ACLs): every object follows its bucket's.
-fn object_acl(_state: &State, _bucket: &str, _key: &str) -> Option<Acl> {
-    None
+/// The object's own ACL, if it has one (its stored `x-cos-acl`/`x-cos-grant-*` or `?acl`
+/// document); `None` for the `default` ACL (or no such object): it follows its bucket's.
+fn object_acl(state: &State, bucket: &str, key: &str) -> Option<Acl> {
+    let meta = state.store.head_object(bucket, key).ok().flatten()?;
+    meta.attrs.acl.clone()
 }
 
 impl ResourcePolicies {

@@ -1,6 +1,7 @@
 //! The COS XML API: routing, operations and responses.
 
 pub(crate) mod error;
+pub(crate) mod feature_headers;
 pub(crate) mod headers;
 pub(crate) mod ops;
 pub(crate) mod request;
@@ -179,6 +180,7 @@ async fn dispatch(
         each_key: &each_key,
         form: &form,
     };
+    table::check_headers(op, req)?;
     table::run(op, state, req, granted, body).await
 }
 

@@ -209,6 +209,83 @@ pub(crate) fn parse_groups(
     Some((root?, groups))
 }
 
+/// One element of a document read by [`elements`]: its path from the root
+/// (`Tagging/TagSet/Tag/Key`) and, for an element without children, its text.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Element {
+    /// Names from the root to the element, joined with `/`.
+    pub(crate) path: String,
+    /// The text of a leaf element; `None` for an element with children.
+    pub(crate) text: Option<String>,
+}
+
+/// Every element of a small document of any depth in document order (an element before
+/// its children), at most `max` of them and 8 levels deep; `None` when malformed.
+pub(crate) fn elements(xml: &[u8], max: usize) -> Option<Vec<Element>> {
+    let mut reader = Reader::from_reader(xml);
+    reader.config_mut().trim_text(false);
+    let mut buf = Vec::new();
+    let mut stack: Vec<(String, usize)> = Vec::new();
+    let mut out: Vec<Element> = Vec::new();
+    let mut text = String::new();
+    let mut roots = 0;
+    loop {
+        match reader.read_event_into(&mut buf).ok()? {
+            Event::Start(e) | Event::Empty(e) if stack.len() >= 8 || out.len() >= max => {
+                let _ = e;
+                return None;
+            }
+            Event::Start(e) => {
+                let name = String::from_utf8(e.local_name().as_ref().to_vec()).ok()?;
+                roots += usize::from(stack.is_empty());
+                let path = match stack.last() {
+                    Some((parent, _)) => format!("{parent}/{name}"),
+                    None => name,
+                };
+                if let Some((_, children)) = stack.last_mut() {
+                    *children += 1;
+                }
+                out.push(Element {
+                    path: path.clone(),
+                    text: None,
+                });
+                stack.push((path, 0));
+                text.clear();
+            }
+            Event::Empty(e) => {
+                let name = String::from_utf8(e.local_name().as_ref().to_vec()).ok()?;
+                roots += usize::from(stack.is_empty());
+                let path = match stack.last_mut() {
+                    Some((parent, children)) => {
+                        *children += 1;
+                        format!("{parent}/{name}")
+                    }
+                    None => name,
+                };
+                out.push(Element {
+                    path,
+                    text: Some(String::new()),
+                });
+            }
+            e @ (Event::Text(_) | Event::GeneralRef(_) | Event::CData(_)) => {
+                push_text(&e, &mut text)?;
+            }
+            Event::End(_) => {
+                let (path, children) = stack.pop()?;
+                if children == 0 {
+                    let element = out.iter_mut().rev().find(|e| e.path == path)?;
+                    element.text = Some(std::mem::take(&mut text));
+                }
+                text.clear();
+            }
+            Event::Eof => break,
+            Event::Decl(_) | Event::Comment(_) | Event::PI(_) | Event::DocType(_) => {}
+        }
+        buf.clear();
+    }
+    (stack.is_empty() && roots == 1).then_some(out)
+}
+
 /// The value of `name` in a list of `(name, text)` pairs.
 pub(crate) fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs

@@ -93,6 +93,7 @@ impl Store {
             last_modified_ms: now_ms,
             headers: upload.meta.headers.clone(),
             storage_class: upload.meta.storage_class.clone(),
+            attrs: upload.meta.attrs.clone(),
         };
         // On failure the composite comes back unreleased: the upload still owns its parts.
         self.commit_object(

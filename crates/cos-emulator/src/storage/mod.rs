@@ -21,7 +21,7 @@ pub(crate) use composite::testing::sample as sample_composite;
 pub(crate) use composite::{Composite, Cursor, SegmentData};
 use composite_reader::CompositeReader;
 pub(crate) use digest_pipe::DigestPipe;
-pub(crate) use model::{ObjectMeta, PartMeta, UploadMeta};
+pub(crate) use model::{ObjectAttrs, ObjectMeta, PartMeta, Sse, UploadMeta};
 
 use md5::{Digest as _, Md5};
 use persist::Persistence;
@@ -111,7 +111,8 @@ fn poisoned<T>(_: T) -> io::Error {
 /// Why an object was not committed.
 #[derive(Debug)]
 pub(crate) enum Refused {
-    /// `x-cos-forbid-overwrite` was asked for and the key holds an object.
+    /// The object the write would replace failed its expectation: `x-cos-forbid-overwrite`
+    /// was asked for and the key holds an object, or an append's position/ETag moved on.
     Exists,
     /// Storage failed.
     Io(io::Error),
@@ -333,6 +334,21 @@ impl Store {
         blob: Blob,
         forbid_overwrite: bool,
     ) -> Result<(), (Refused, Blob)> {
+        self.commit_object_if(bucket, meta, blob, |now| {
+            !(forbid_overwrite && now.is_some())
+        })
+    }
+
+    /// [`Self::commit_object`] only if `expect` holds for the object it replaces (`None`:
+    /// there is none), checked under the bucket's lock: [`Refused::Exists`] with `blob` handed
+    /// back (not released) when it does not.
+    fn commit_object_if(
+        &self,
+        bucket: &str,
+        meta: ObjectMeta,
+        blob: Blob,
+        expect: impl FnOnce(Option<&ObjectMeta>) -> bool,
+    ) -> Result<(), (Refused, Blob)> {
         let entry = match self.bucket(bucket) {
             Ok(entry) => entry,
             Err(e) => return Err((Refused::Io(e), blob)),
@@ -341,7 +357,7 @@ impl Store {
             Ok(map) => map,
             Err(e) => return Err((Refused::Io(poisoned(e)), blob)),
         };
-        if forbid_overwrite && map.contains_key(&meta.key) {
+        if !expect(map.get(&meta.key).map(|o| o.meta.as_ref())) {
             return Err((Refused::Exists, blob));
         }
         if let Err(e) = self.persistence.save_object(bucket, &meta, &blob) {
@@ -359,6 +375,64 @@ impl Store {
             self.persistence.release_blob(&old.blob);
         }
         Ok(())
+    }
+
+    /// Makes `blob` the object `meta.key` only if `expect` holds for the object it replaces
+    /// (`None`: there is none); `Ok(false)` (and `blob` released) when it does not.
+    pub(crate) fn put_object_if(
+        &self,
+        bucket: &str,
+        meta: ObjectMeta,
+        blob: Blob,
+        expect: impl FnOnce(Option<&ObjectMeta>) -> bool,
+    ) -> io::Result<bool> {
+        match self.commit_object_if(bucket, meta, blob, expect) {
+            Ok(()) => Ok(true),
+            Err((refused, blob)) => {
+                self.persistence.release_blob(&blob);
+                match refused {
+                    Refused::Exists => Ok(false),
+                    Refused::Io(e) => Err(e),
+                }
+            }
+        }
+    }
+
+    /// Changes an existing object's attributes (ACL, tags) in place, keeping its bytes and
+    /// last-modified time; `Ok(None)` when there is no such object.
+    pub(crate) fn update_attrs<E>(
+        &self,
+        bucket: &str,
+        key: &str,
+        change: impl FnOnce(&mut ObjectAttrs) -> Result<(), E>,
+    ) -> io::Result<Option<Result<Arc<ObjectMeta>, E>>> {
+        let lock = self.bucket(bucket)?;
+        let mut map = lock.objects.write().map_err(poisoned)?;
+        let Some(object) = map.get_mut(key) else {
+            return Ok(None);
+        };
+        let mut meta = ObjectMeta::clone(&object.meta);
+        if let Err(e) = change(&mut meta.attrs) {
+            return Ok(Some(Err(e)));
+        }
+        self.persistence.save_object(bucket, &meta, &object.blob)?;
+        object.meta = Arc::new(meta);
+        Ok(Some(Ok(object.meta.clone())))
+    }
+
+    /// New bytes: the bytes of each source in order, with digests over all of them (APPEND
+    /// Object: the object so far, then the appended chunk). Blocking: call it off the async
+    /// runtime.
+    pub(crate) fn concat(
+        &self,
+        sources: Vec<BlobSource>,
+        size: u64,
+    ) -> io::Result<(Blob, Digests)> {
+        let mut writer = self.writer(size)?;
+        for source in sources {
+            copy_source(source, &mut writer)?;
+        }
+        writer.finish()
     }
 
     /// New bytes equal to `source`, the opened bytes of the object `meta` (PUT Object - Copy).

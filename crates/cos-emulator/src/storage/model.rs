@@ -1,5 +1,6 @@
 //! Metadata records of objects, uploads and parts.
 
+use super::bucket::Acl;
 use serde::{Deserialize, Serialize};
 
 /// An object's metadata.
@@ -19,6 +20,9 @@ pub(crate) struct ObjectMeta {
     pub(crate) headers: Vec<(String, String)>,
     /// `STANDARD` unless the writer chose another class.
     pub(crate) storage_class: String,
+    /// ACL, tags, encryption and kind (absent in records of older versions).
+    #[serde(default)]
+    pub(crate) attrs: ObjectAttrs,
 }
 
 /// An open multipart upload.
@@ -38,6 +42,9 @@ pub(crate) struct UploadMeta {
     pub(crate) storage_class: String,
     /// Who initiated it (a CAM-style principal id).
     pub(crate) initiator: String,
+    /// ACL, tags and encryption given at initiation, applied to the completed object.
+    #[serde(default)]
+    pub(crate) attrs: ObjectAttrs,
 }
 
 /// One uploaded part.
@@ -60,4 +67,34 @@ impl PartMeta {
     pub(crate) fn etag(&self) -> String {
         format!("\"{}\"", hex::encode(self.md5))
     }
+}
+
+/// What an object carries besides its bytes and stored headers: its ACL, tags, server-side
+/// encryption and whether it is appendable.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ObjectAttrs {
+    /// The object's own ACL; `None`: `default`, the object follows its bucket's.
+    #[serde(default)]
+    pub(crate) acl: Option<Acl>,
+    /// Object tags in the order given.
+    #[serde(default)]
+    pub(crate) tags: Vec<(String, String)>,
+    /// Server-side encryption, if requested.
+    #[serde(default)]
+    pub(crate) sse: Option<Sse>,
+    /// Created by APPEND Object (`x-cos-object-type: appendable`).
+    #[serde(default)]
+    pub(crate) appendable: bool,
+}
+
+/// Server-side encryption of an object.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Sse {
+    /// SSE-COS: `x-cos-server-side-encryption: AES256`.
+    Cos,
+    /// SSE-C: only the customer key's MD5 (base64) is kept, never the key.
+    Customer {
+        /// The base64 MD5 of the customer key.
+        key_md5: String,
+    },
 }

@@ -10,6 +10,7 @@ fn meta(key: &str, size: u64) -> ObjectMeta {
         last_modified_ms: 1,
         headers: vec![("content-type".into(), "text/plain".into())],
         storage_class: "STANDARD".into(),
+        attrs: Default::default(),
     }
 }
 
@@ -95,6 +96,7 @@ fn upload(store: &Store, id: &str, key: &str) {
             initiated_ms: 1,
             headers: vec![],
             storage_class: "STANDARD".into(),
+            attrs: Default::default(),
             initiator: "root".into(),
         })
         .unwrap();
@@ -467,4 +469,72 @@ fn a_failed_complete_leaves_the_upload_its_parts() {
         .complete_upload("b-1", "mp", "u3", &[(1, p1.etag())], 5)
         .unwrap();
     assert_eq!(read(&store, "mp").unwrap(), b"bytes");
+}
+
+#[test]
+fn attributes_survive_reopen_and_records_without_them_still_load() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path(), &buckets(), false).unwrap();
+        put(&store, "k", b"data");
+        let changed = store
+            .update_attrs("b-1", "k", |a| {
+                a.tags = vec![("t".into(), "v".into())];
+                a.acl = Some(crate::storage::Acl {
+                    grants: vec![crate::storage::AclGrant {
+                        grantee: crate::storage::Grantee::AllUsers,
+                        permission: crate::storage::Permission::Read,
+                    }],
+                    listed: false,
+                });
+                a.sse = Some(Sse::Customer {
+                    key_md5: "md5".into(),
+                });
+                Ok::<(), ()>(())
+            })
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(changed.size, 4, "an attribute change keeps the bytes");
+        assert!(
+            store
+                .update_attrs("b-1", "nope", |_| Ok::<(), ()>(()))
+                .unwrap()
+                .is_none()
+        );
+    }
+    let store = Store::open(dir.path(), &buckets(), false).unwrap();
+    let meta = store.head_object("b-1", "k").unwrap().unwrap();
+    assert_eq!(meta.attrs.tags, [("t".to_string(), "v".to_string())]);
+    assert_eq!(meta.attrs.acl.as_ref().map(|a| a.grants.len()), Some(1));
+    assert_eq!(read(&store, "k").unwrap(), b"data");
+
+    // A record written before objects had attributes.
+    let mut old = serde_json::to_value(meta.as_ref()).unwrap();
+    old.as_object_mut().unwrap().remove("attrs");
+    let loaded: ObjectMeta = serde_json::from_value(old).unwrap();
+    assert_eq!(loaded.attrs, ObjectAttrs::default());
+}
+
+#[test]
+fn put_object_if_commits_only_when_the_expectation_holds() {
+    let store = Store::in_memory(&buckets());
+    let first = put(&store, "k", b"one");
+    let blob = |data: &[u8]| {
+        let mut w = store.writer(0).unwrap();
+        w.write(data).unwrap();
+        w.finish().unwrap().0
+    };
+    let refused = store
+        .put_object_if("b-1", meta("k", 3), blob(b"two"), |now| now.is_none())
+        .unwrap();
+    assert!(!refused);
+    assert_eq!(read(&store, "k").unwrap(), b"one");
+    let accepted = store
+        .put_object_if("b-1", meta("k", 3), blob(b"two"), |now| {
+            now.is_some_and(|m| m.etag == first.etag)
+        })
+        .unwrap();
+    assert!(accepted);
+    assert_eq!(read(&store, "k").unwrap(), b"two");
 }

@@ -87,6 +87,69 @@ try:
 except CosServiceError as e:
     assert e.get_status_code() == 403 and e.get_error_code() == "AccessDenied", (e.get_status_code(), e.get_error_code())
     print("denied ok", e.get_error_code(), e.get_request_id())
+# Object ACL, tagging, APPEND and SSE with the root key (the temporary key above is limited
+# to uploads/*).
+import base64, hashlib, urllib.request, urllib.error
+root = CosS3Client(CosConfig(Region=region, SecretId=info["secret_id"], SecretKey=info["secret_key"],
+                             Scheme="http", Domain=host), retry=0)
+root.put_object(Bucket=bucket, Key="attrs/public.txt", Body=b"for everyone", ACL="public-read",
+                Tagging="team=storage&env=test", StorageClass="STANDARD_IA")
+acl = root.get_object_acl(Bucket=bucket, Key="attrs/public.txt")
+grants = acl["AccessControlList"]["Grant"]
+grants = grants if isinstance(grants, list) else [grants]
+assert [g["Permission"] for g in grants] == ["FULL_CONTROL", "READ"], grants
+anonymous_url = info["cos_endpoint"] + "/attrs/public.txt"
+assert urllib.request.urlopen(anonymous_url).read() == b"for everyone"
+root.put_object_acl(Bucket=bucket, Key="attrs/public.txt", ACL="private")
+try:
+    urllib.request.urlopen(anonymous_url)
+    raise SystemExit("an unsigned GET of a private object succeeded")
+except urllib.error.HTTPError as e:
+    assert e.code == 403, e.code
+print("acl ok")
+tags = root.get_object_tagging(Bucket=bucket, Key="attrs/public.txt")["TagSet"]["Tag"]
+assert sorted((t["Key"], t["Value"]) for t in tags) == [("env", "test"), ("team", "storage")], tags
+root.put_object_tagging(Bucket=bucket, Key="attrs/public.txt",
+                        Tagging={"TagSet": {"Tag": [{"Key": "only", "Value": "one"}]}})
+h = root.head_object(Bucket=bucket, Key="attrs/public.txt")
+assert h["x-cos-tagging-count"] == "1" and h["x-cos-storage-class"] == "STANDARD_IA", h
+root.delete_object_tagging(Bucket=bucket, Key="attrs/public.txt")
+assert "x-cos-tagging-count" not in root.head_object(Bucket=bucket, Key="attrs/public.txt")
+print("tagging ok")
+a = root.append_object(Bucket=bucket, Key="attrs/log.txt", Position=0, Data=b"hello ")
+a = root.append_object(Bucket=bucket, Key="attrs/log.txt", Position=int(a["x-cos-next-append-position"]),
+                       Data=b"world")
+assert a["x-cos-next-append-position"] == "11" and a["x-cos-hash-crc64ecma"] == "5981764153023615706", a
+try:
+    root.append_object(Bucket=bucket, Key="attrs/log.txt", Position=3, Data=b"x")
+    raise SystemExit("an append at a wrong position succeeded")
+except CosServiceError as e:
+    assert e.get_status_code() == 409, e.get_status_code()
+print("append ok")
+r = root.put_object(Bucket=bucket, Key="attrs/sse.txt", Body=b"s", ServerSideEncryption="AES256")
+assert r["x-cos-server-side-encryption"] == "AES256", r
+assert root.head_object(Bucket=bucket, Key="attrs/sse.txt")["x-cos-server-side-encryption"] == "AES256"
+key = os.urandom(32)
+ssec = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": base64.b64encode(key).decode(),
+        "SSECustomerKeyMD5": base64.b64encode(hashlib.md5(key).digest()).decode()}
+root.put_object(Bucket=bucket, Key="attrs/ssec.txt", Body=b"c", **ssec)
+g = root.get_object(Bucket=bucket, Key="attrs/ssec.txt", **ssec)
+assert g["Body"].get_raw_stream().read() == b"c"
+try:
+    root.get_object(Bucket=bucket, Key="attrs/ssec.txt")
+    raise SystemExit("an SSE-C object was read without its key")
+except CosServiceError as e:
+    assert e.get_status_code() == 400, e.get_status_code()
+print("sse ok")
+# upload_part_copy sends an empty x-cos-copy-source-range unless a range is given: the whole source.
+mp = root.create_multipart_upload(Bucket=bucket, Key="attrs/part-copy.txt")
+part = root.upload_part_copy(Bucket=bucket, Key="attrs/part-copy.txt", PartNumber=1, UploadId=mp["UploadId"],
+                             CopySource={"Bucket": bucket, "Key": "attrs/log.txt", "Region": region})
+root.complete_multipart_upload(Bucket=bucket, Key="attrs/part-copy.txt", UploadId=mp["UploadId"],
+                               MultipartUpload={"Part": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+g = root.get_object(Bucket=bucket, Key="attrs/part-copy.txt")
+assert g["Body"].get_raw_stream().read() == b"hello world"
+print("empty copy-source-range ok")
 
 # Buckets with the root key: create, GET Service, CORS, delete. The SDK addresses
 # <bucket>.cos.<region>.myqcloud.com and service.cos.myqcloud.com whatever Domain says, so

@@ -3,6 +3,7 @@
 //! grant permits is decided in `auth` (`auth::resource_policies`).
 
 use crate::cos::error::CosError;
+use crate::cos::ops::attrs::Lookup;
 use crate::cos::request::Req;
 use crate::cos::xml::{Xml, field, parse_groups};
 use crate::storage::{ALL_USERS_URI, Acl, AclGrant, Grantee, Permission};
@@ -24,14 +25,24 @@ const ANYONE: &str = "qcs::cam::anyone:anyone";
 
 /// Whether the request carries `x-cos-acl` or any `x-cos-grant-*` header.
 pub(crate) fn has_acl_headers(req: &Req) -> bool {
-    req.header("x-cos-acl").is_some() || GRANT_HEADERS.iter().any(|(h, _)| req.header(h).is_some())
+    has_acl_fields(&|n| req.header(n))
+}
+
+/// [`has_acl_headers`] for any source of header values (a POST form's fields).
+fn has_acl_fields(get: Lookup<'_>) -> bool {
+    get("x-cos-acl").is_some() || GRANT_HEADERS.iter().any(|(h, _)| get(h).is_some())
 }
 
 /// The ACL the request's `x-cos-acl` (one of `canned`) and `x-cos-grant-*` headers set.
 /// `default` (objects) is no grant at all: the object follows its bucket.
 pub(crate) fn from_headers(req: &Req, canned: &[&str]) -> Result<Acl, CosError> {
+    from_lookup(&|n| req.header(n), canned)
+}
+
+/// [`from_headers`] for any source of header values (a POST form's fields).
+fn from_lookup(get: Lookup<'_>, canned: &[&str]) -> Result<Acl, CosError> {
     let mut acl = Acl::default();
-    if let Some(value) = req.header("x-cos-acl") {
+    if let Some(value) = get("x-cos-acl") {
         let value = value.trim();
         if !canned.contains(&value) {
             return Err(CosError::invalid_argument(format!(
@@ -53,7 +64,7 @@ pub(crate) fn from_headers(req: &Req, canned: &[&str]) -> Result<Acl, CosError> 
         }
     }
     for (header, permission) in GRANT_HEADERS {
-        if let Some(value) = req.header(header) {
+        if let Some(value) = get(header) {
             for grantee in parse_grantees(value)? {
                 acl.grants.push(AclGrant {
                     grantee,
@@ -63,6 +74,38 @@ pub(crate) fn from_headers(req: &Req, canned: &[&str]) -> Result<Acl, CosError> 
         }
     }
     Ok(acl)
+}
+
+/// The canned ACLs of an object: `default` follows the bucket's.
+pub(crate) const OBJECT_CANNED: &[&str] =
+    &["default", "private", "public-read", "public-read-write"];
+
+/// An object's own ACL from a write's `x-cos-acl`/`x-cos-grant-*` headers (or a POST form's
+/// fields): `None` when they name none or only `default` (the object follows its bucket).
+pub(crate) fn object_acl(get: Lookup<'_>) -> Result<Option<Acl>, CosError> {
+    if !has_acl_fields(get) {
+        return Ok(None);
+    }
+    let acl = from_lookup(get, OBJECT_CANNED)?;
+    let only_default = get("x-cos-acl").map(str::trim) == Some("default") && acl.grants.is_empty();
+    Ok((!only_default).then_some(acl))
+}
+
+/// The canned ACL an object's ACL amounts to, for the `x-cos-acl` response header.
+pub(crate) fn canned_of(acl: Option<&Acl>) -> &'static str {
+    let Some(acl) = acl else {
+        return "default";
+    };
+    let public = |p| {
+        acl.grants
+            .iter()
+            .any(|g| g.grantee == Grantee::AllUsers && g.permission == p)
+    };
+    match (public(Permission::Read), public(Permission::Write)) {
+        (true, true) => "public-read-write",
+        (true, false) => "public-read",
+        _ => "private",
+    }
 }
 
 /// Parses `id="qcs::cam::uin/1:uin/2",uri="http://cam.qcloud.com/groups/global/AllUsers"`.

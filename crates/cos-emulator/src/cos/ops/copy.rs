@@ -96,7 +96,7 @@ fn directive(value: Option<&str>) -> Result<Directive, CosError> {
         Some(v) if v.eq_ignore_ascii_case("copy") => Ok(Directive::Copy),
         Some(v) if v.eq_ignore_ascii_case("replaced") => Ok(Directive::Replaced),
         Some(_) => Err(CosError::invalid_argument(
-            "x-cos-metadata-directive must be Copy or Replaced.",
+            "x-cos-metadata-directive and x-cos-tagging-directive must be Copy or Replaced.",
         )),
     }
 }
@@ -153,6 +153,7 @@ pub(crate) fn open_source(
             )
         })?;
     source_precondition(req, &meta)?;
+    super::attrs::check_read_key(&meta.attrs, &req.headers, "x-cos-copy-source-")?;
     Ok((meta, opened))
 }
 
@@ -162,6 +163,7 @@ pub(crate) async fn copy_object(
     req: &Req,
     source: CopySource,
 ) -> Result<Response<ResBody>, CosError> {
+    let tagging_directive = directive(req.header("x-cos-tagging-directive"))?;
     let directive = directive(req.header("x-cos-metadata-directive"))?;
     let requested_class = req
         .header("x-cos-storage-class")
@@ -179,7 +181,15 @@ pub(crate) async fn copy_object(
         Directive::Replaced => Some(headers::stored_from_request(&req.headers)?),
         Directive::Copy => None,
     };
+    let mut attrs = super::attrs::from_request(req)?;
+
+    if tagging_directive == Directive::Replaced && req.header("x-cos-tagging").is_none() {
+        attrs.tags.clear();
+    }
     let (source_meta, opened) = open_source(state, req, &source)?;
+    if tagging_directive == Directive::Copy {
+        attrs.tags.clone_from(&source_meta.attrs.tags);
+    }
     if source_meta.size > state.limits.max_object_size {
         return Err(CosError::entity_too_large(
             "The copy source exceeds the maximum allowed object size.",
@@ -200,13 +210,17 @@ pub(crate) async fn copy_object(
         last_modified_ms: state.clock.unix_millis(),
         headers: replaced.unwrap_or_else(|| source_meta.headers.clone()),
         storage_class: requested_class.unwrap_or_else(|| "STANDARD".to_string()),
+        attrs,
     };
     let (etag, modified_ms, crc64) = (meta.etag.clone(), meta.last_modified_ms, meta.crc64);
+    let sse = meta.attrs.clone();
     state
         .store
         .put_object(&req.target.bucket, meta, blob)
         .map_err(io_error)?;
-    Ok(copy_result("CopyObjectResult", &etag, modified_ms, crc64))
+    let mut response = copy_result("CopyObjectResult", &etag, modified_ms, crc64);
+    super::attrs::echo_sse(response.headers_mut(), &sse);
+    Ok(response)
 }
 
 /// The answer of a copy: `<root>` (`CopyObjectResult` or `CopyPartResult`) with the new

@@ -63,6 +63,7 @@ pub(crate) fn initiate(
         // Refused early; Complete checks again, atomically, when it carries the header.
         return Err(CosError::file_already_exists());
     }
+    let attrs = super::attrs::from_request(req)?;
     let upload_id = crate::ids::upload_id(state.clock.unix());
     state
         .store
@@ -74,6 +75,7 @@ pub(crate) fn initiate(
             headers: stored,
             storage_class,
             initiator: initiator.to_string(),
+            attrs: attrs.clone(),
         })
         .map_err(io_error)?;
     let xml = Xml::new()
@@ -83,7 +85,9 @@ pub(crate) fn initiate(
         .elem("UploadId", &upload_id)
         .close("InitiateMultipartUploadResult")
         .finish();
-    Ok(xml_response(xml))
+    let mut response = xml_response(xml);
+    super::attrs::echo_sse(response.headers_mut(), &attrs);
+    Ok(response)
 }
 
 /// Upload Part.
@@ -101,6 +105,13 @@ pub(crate) async fn upload_part(
             "You must provide the Content-Length HTTP header.",
         ));
     }
+    // An SSE-C upload needs its key with every part, as on COS.
+    let upload = state
+        .store
+        .upload(&req.target.bucket, &req.target.key, upload_id)
+        .map_err(io_error)?
+        .ok_or_else(CosError::no_such_upload)?;
+    super::attrs::check_read_key(&upload.attrs, &req.headers, "x-cos-")?;
     let (blob, digests) = super::object::receive(state, req, body).await?;
     let part = PartMeta {
         number,
@@ -122,6 +133,7 @@ pub(crate) async fn upload_part(
     set_header(h, "etag", &etag);
     set_header(h, "x-cos-hash-crc64ecma", &digests.crc64.to_string());
     set_header(h, "content-length", "0");
+    super::attrs::echo_sse(h, &upload.attrs);
     Ok(response)
 }
 
@@ -197,6 +209,7 @@ pub(crate) async fn complete(
         "x-cos-hash-crc64ecma",
         &meta.crc64.to_string(),
     );
+    super::attrs::echo_sse(response.headers_mut(), &meta.attrs);
     Ok(response)
 }
 

@@ -1,5 +1,6 @@
 //! PUT, GET, HEAD and DELETE Object.
 
+use super::attrs;
 use super::composite_body::CompositeBody;
 use crate::clock::http_date_millis;
 use crate::cos::error::CosError;
@@ -10,7 +11,9 @@ use crate::etag::crc64_etag_digest;
 use crate::http::body::RequestBody;
 use crate::http::body::{self, FileBody, ResBody};
 use crate::state::State;
-use crate::storage::{Blob, BlobSource, BlobWriter, DigestPipe, Digests, ObjectMeta, Refused};
+use crate::storage::{
+    Blob, BlobSource, BlobWriter, DigestPipe, Digests, ObjectAttrs, ObjectMeta, Refused,
+};
 use http::{Response, StatusCode};
 use http_body_util::BodyExt as _;
 
@@ -94,6 +97,16 @@ pub(crate) async fn receive(
     Ok((blob, digests))
 }
 
+/// What a write stores with the bytes: headers, storage class and attributes.
+pub(crate) struct Description {
+    /// Stored response headers and user metadata.
+    pub(crate) headers: Vec<(String, String)>,
+    /// The storage class.
+    pub(crate) storage_class: String,
+    /// ACL, tags, encryption.
+    pub(crate) attrs: ObjectAttrs,
+}
+
 /// Commits a freshly received blob as object `key` of the request's bucket, last modified
 /// now, with the ETag (quoted hex MD5), size and CRC-64 taken from `digests`; returns the
 /// ETag. Shared by PUT Object and POST Object. With `x-cos-forbid-overwrite: true` an
@@ -104,8 +117,7 @@ pub(crate) fn store_new_object(
     key: String,
     digests: &Digests,
     blob: Blob,
-    headers: Vec<(String, String)>,
-    storage_class: String,
+    description: Description,
 ) -> Result<String, CosError> {
     let forbid_overwrite = match headers::forbid_overwrite(&req.headers) {
         Ok(forbid) => forbid,
@@ -114,6 +126,11 @@ pub(crate) fn store_new_object(
             return Err(e);
         }
     };
+    let Description {
+        headers,
+        storage_class,
+        attrs,
+    } = description;
     let meta = ObjectMeta {
         key,
         size: digests.len,
@@ -122,6 +139,7 @@ pub(crate) fn store_new_object(
         last_modified_ms: state.clock.unix_millis(),
         headers,
         storage_class,
+        attrs,
     };
     let etag = meta.etag.clone();
     state
@@ -143,6 +161,7 @@ pub(crate) async fn put_object(
     let stored = headers::stored_from_request(&req.headers)?;
     let storage_class = headers::storage_class(req.header("x-cos-storage-class"))?;
     headers::forbid_overwrite(&req.headers)?;
+    let attrs = attrs::from_request(req)?;
     let (blob, digests) = receive(state, req, body).await?;
     let etag = store_new_object(
         state,
@@ -150,11 +169,15 @@ pub(crate) async fn put_object(
         req.target.key.clone(),
         &digests,
         blob,
-        stored,
-        storage_class,
+        Description {
+            headers: stored,
+            storage_class,
+            attrs: attrs.clone(),
+        },
     )?;
     let mut response = Response::new(body::empty());
     let h = response.headers_mut();
+    attrs::echo_sse(h, &attrs);
     set_header(h, "etag", &etag);
     set_header(h, "x-cos-hash-crc64ecma", &digests.crc64.to_string());
     set_header(h, "content-length", "0");
@@ -210,6 +233,7 @@ fn object_headers(response: &mut Response<ResBody>, meta: &ObjectMeta, req: &Req
     if meta.storage_class != "STANDARD" {
         set_header(h, "x-cos-storage-class", &meta.storage_class);
     }
+    attrs::echo_on_read(h, &meta.attrs, meta.size);
     let mut has_type = false;
     for (name, value) in &meta.headers {
         if let (Ok(n), Ok(v)) = (
@@ -268,6 +292,7 @@ pub(crate) fn get_object(
             .ok_or_else(CosError::no_such_key)?;
         (meta, Some(source))
     };
+    attrs::check_read_key(&meta.attrs, &req.headers, "x-cos-")?;
     if let Some(status) = precondition(req, &meta)? {
         let mut response = Response::new(body::empty());
         *response.status_mut() = status;

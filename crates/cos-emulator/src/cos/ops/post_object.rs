@@ -11,6 +11,7 @@
 
 use super::object::store_new_object;
 use crate::cos::error::CosError;
+use crate::cos::feature_headers;
 use crate::cos::headers;
 use crate::cos::request::Req;
 use crate::cos::response::{io_error, set_header};
@@ -187,6 +188,32 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// Form fields POST Object implements, named like the headers they stand for.
+const IMPLEMENTED_FIELDS: [&[&str]; 4] = [
+    feature_headers::ACL_HEADERS,
+    feature_headers::NEW_OBJECT_HEADERS,
+    feature_headers::SSE_COS_HEADERS,
+    feature_headers::SSE_C_HEADERS,
+];
+
+/// Nothing silently dropped: a form field naming a COS feature the emulator does not
+/// implement for POST Object (`x-cos-traffic-limit`, …) is answered 501.
+fn refuse_unimplemented_fields(fields: &[(String, String)]) -> Result<(), CosError> {
+    for (name, _) in fields {
+        let name = name.to_ascii_lowercase();
+        if feature_headers::is_cos_feature_header(&name)
+            && !IMPLEMENTED_FIELDS
+                .iter()
+                .any(|group| feature_headers::matches_any(group, &name))
+        {
+            return Err(CosError::not_implemented(&format!(
+                "the {name} field of POST Object"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// POST Object.
 pub(crate) async fn handle(
     state: &State,
@@ -211,10 +238,16 @@ pub(crate) async fn handle(
     };
     // Authenticated and authorized before a byte of the file is read.
     let Admission { key, max_len } = judge.admit(&fields, &filename)?;
+    refuse_unimplemented_fields(&fields)?;
     headers::check_key(&key)?;
     let names: Vec<String> = fields.iter().map(|(k, _)| k.to_ascii_lowercase()).collect();
     let stored = headers::stored_headers(|n| field(&fields, n).map(str::to_string), &names)?;
     let storage_class = headers::storage_class(field(&fields, "x-cos-storage-class"))?;
+    // The form names the canned ACL `acl`; every other attribute field is named like its header.
+    let attrs = super::attrs::from_lookup(&|name| match name {
+        "x-cos-acl" => field(&fields, "acl"),
+        other => field(&fields, other),
+    })?;
     let max = state.limits.max_object_size.min(max_len);
     let mut writer = state.store.writer(0).map_err(io_error)?;
     let delimiter = format!("\r\n--{boundary}");
@@ -252,8 +285,11 @@ pub(crate) async fn handle(
         key.clone(),
         &digests,
         blob,
-        stored,
-        storage_class,
+        super::object::Description {
+            headers: stored,
+            storage_class,
+            attrs,
+        },
     )?;
     respond(req, &fields, &key, &etag, digests.crc64)
 }
@@ -359,5 +395,33 @@ mod tests {
         assert!(disposition("Content-Type: x").is_none());
         assert_eq!(find(b"hello world", b"o w"), Some(4));
         assert_eq!(find(b"ab", b"abc"), None);
+    }
+}
+
+#[cfg(test)]
+mod field_tests {
+    use super::*;
+
+    #[test]
+    fn unimplemented_cos_fields_are_refused_and_others_pass() {
+        let fields = |name: &str| vec![(name.to_string(), "v".to_string())];
+        for ok in [
+            "key",
+            "acl",
+            "x-cos-grant-read",
+            "X-Cos-Meta-A",
+            "x-cos-storage-class",
+            "x-cos-unknown",
+        ] {
+            assert!(refuse_unimplemented_fields(&fields(ok)).is_ok(), "{ok}");
+        }
+        for refused in [
+            "x-cos-traffic-limit",
+            "x-cos-forbid-overwrite",
+            "x-cos-grant-write",
+        ] {
+            let e = refuse_unimplemented_fields(&fields(refused)).unwrap_err();
+            assert_eq!(e.code, "NotImplemented", "{refused}");
+        }
     }
 }
