@@ -124,6 +124,8 @@ pub struct EmulatorBuilder {
     max_object_size: u64,
     body_timeout: Duration,
     etag_mode: EtagMode,
+    https: bool,
+    admin_token: Option<crate::admin::AdminToken>,
 }
 
 impl Default for EmulatorBuilder {
@@ -150,6 +152,8 @@ impl Default for EmulatorBuilder {
             max_object_size: 5 * 1024 * 1024 * 1024,
             body_timeout: Duration::from_secs(60),
             etag_mode: EtagMode::Md5,
+            https: false,
+            admin_token: None,
         }
     }
 }
@@ -391,6 +395,37 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Serves both listeners over HTTPS (default `false`: plain HTTP) with a server
+    /// certificate signed by a certificate authority generated at start-up, whose PEM
+    /// [`Emulator::ca_cert_pem`] returns for clients to trust. The certificate names
+    /// `localhost`, `*.localhost`, `127.0.0.1`, `::1` and the listeners' addresses.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), cos_emulator::EmulatorError> {
+    /// let e = cos_emulator::Emulator::builder().https(true).start().await?;
+    /// assert!(e.sts_endpoint().starts_with("https://127.0.0.1:"));
+    /// assert!(e.ca_cert_pem().is_some_and(|pem| pem.contains("BEGIN CERTIFICATE")));
+    /// # Ok(()) }
+    /// ```
+    pub fn https(mut self, enabled: bool) -> Self {
+        self.https = enabled;
+        self
+    }
+
+    /// The bearer token of the admin API under `/_emulator/` (default: random per start; see
+    /// [`Emulator::admin_token`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), cos_emulator::EmulatorError> {
+    /// let e = cos_emulator::Emulator::builder().admin_token("fixed-for-ci").start().await?;
+    /// assert_eq!(e.admin_token(), "fixed-for-ci");
+    /// # Ok(()) }
+    /// ```
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(crate::admin::AdminToken(token.into()));
+        self
+    }
+
     fn normalised_buckets(&self) -> Result<Vec<String>, EmulatorError> {
         let invalid = |reason: String| EmulatorError::InvalidConfig { reason };
         if self.appid.is_empty() || !self.appid.bytes().all(|b| b.is_ascii_digit()) {
@@ -462,8 +497,23 @@ impl EmulatorBuilder {
         let root = self.root_credential(&store)?;
         let credentials = CredentialStore::load(&store)
             .map_err(|reason| EmulatorError::CorruptState { reason })?;
+        if self
+            .admin_token
+            .as_ref()
+            .is_some_and(|t| t.0.trim().is_empty())
+        {
+            return Err(EmulatorError::InvalidConfig {
+                reason: "the admin token must not be empty".into(),
+            });
+        }
         let cos_listener = bind(self.cos_listen).await?;
         let sts_listener = bind(self.sts_listen).await?;
+        let tls = if self.https {
+            let ips = [self.cos_listen.ip(), self.sts_listen.ip()];
+            Some(crate::tls::generate(&ips, &[])?)
+        } else {
+            None
+        };
         let state = Arc::new(State {
             region: self.region,
             appid: self.appid,
@@ -472,6 +522,7 @@ impl EmulatorBuilder {
             root,
             store,
             clock: Clock::new(self.clock_offset),
+            admin: crate::admin::Admin::new(self.admin_token, self.clock_offset),
             faults: RwLock::new(self.faults),
             credentials,
             roles: self.roles,
@@ -487,7 +538,7 @@ impl EmulatorBuilder {
             },
             etag_mode: self.etag_mode,
         });
-        Emulator::spawn(state, cos_listener, sts_listener)
+        Emulator::spawn(state, cos_listener, sts_listener, tls)
     }
 
     fn root_credential(&self, store: &Store) -> Result<Credential, EmulatorError> {
@@ -582,9 +633,11 @@ mod tests {
     fn debug_hides_the_root_secret_and_oidc_keys() {
         let b = EmulatorBuilder::default()
             .root_key("AKIDPUB", "TOPSECRETROOT")
+            .admin_token("TOPSECRETADMIN")
             .oidc_provider(OidcProvider::hs256("p", "https://issuer", b"TOPSECRETOIDC"));
         let shown = format!("{b:?}");
         assert!(!shown.contains("TOPSECRETROOT"), "{shown}");
+        assert!(!shown.contains("TOPSECRETADMIN"), "{shown}");
         assert!(!shown.contains("TOPSECRETOIDC"), "{shown}");
         assert!(
             !shown.contains(&format!("{:?}", b"TOPSECRETOIDC")),

@@ -128,6 +128,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod admin;
 mod auth;
 mod body;
 mod builder;
@@ -150,7 +151,9 @@ mod server;
 mod state;
 mod storage;
 mod sts;
+mod tls;
 
+pub use admin::{AccessRecord, Decision, StsCallRecord};
 pub use builder::{EmulatorBuilder, Role};
 pub use emulator::Emulator;
 pub use error::EmulatorError;

@@ -43,6 +43,8 @@ pub(crate) struct State {
     pub(crate) limits: Limits,
     /// How PUT Object and Upload Part compute ETags.
     pub(crate) etag_mode: crate::EtagMode,
+    /// The admin API's token and logs.
+    pub(crate) admin: crate::admin::Admin,
 }
 
 impl State {

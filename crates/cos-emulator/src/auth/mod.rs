@@ -243,6 +243,20 @@ pub(crate) fn authorize_in(
     bucket: &str,
     suffix: &str,
 ) -> Result<(), CosError> {
+    let outcome = decide(state, caller, req, action, bucket, suffix);
+    let resource = format!("{}{bucket}/{suffix}", state.resource_prefix());
+    crate::admin::record::note_decision(&req.parts, caller, action, resource, outcome.is_ok());
+    outcome
+}
+
+fn decide(
+    state: &State,
+    caller: &Caller,
+    req: &Req,
+    action: &str,
+    bucket: &str,
+    suffix: &str,
+) -> Result<(), CosError> {
     match caller {
         Caller::Root | Caller::SubAccount(_) => Ok(()),
         Caller::Temporary(key) => {

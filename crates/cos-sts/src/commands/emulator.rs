@@ -52,6 +52,9 @@ pub(crate) struct EmulatorArgs {
     /// CRC-64 and length, for benchmarks that the MD5 would limit; Content-MD5 is still checked).
     #[arg(long, default_value = "md5", value_parser = parse_etag_mode)]
     etag: EtagMode,
+    /// Fixed keys, admin token, HTTPS, fault plan (for tests in any language).
+    #[command(flatten)]
+    access: super::emulator_access::AccessArgs,
 }
 
 fn parse_etag_mode(name: &str) -> Result<EtagMode, String> {
@@ -83,6 +86,7 @@ fn builder(args: &EmulatorArgs) -> Result<cos_emulator::EmulatorBuilder, String>
             args.sts_listen
                 .unwrap_or(SocketAddr::new(args.listen.ip(), 0)),
         );
+    builder = args.access.apply(builder)?;
     for bucket in &args.buckets {
         builder = builder.bucket(bucket);
     }
@@ -149,9 +153,9 @@ fn oidc_provider(spec: &str) -> Result<OidcProvider, String> {
 }
 
 /// The JSON line printed once the emulator is ready.
-fn ready_line(emulator: &Emulator) -> String {
+fn ready_line(emulator: &Emulator, ca: Option<&super::emulator_access::CaFile>) -> String {
     let root = emulator.root_credential();
-    serde_json::json!({
+    let mut line = serde_json::json!({
         "cos_endpoint": emulator.cos_endpoint(),
         "sts_endpoint": emulator.sts_endpoint(),
         "region": emulator.region(),
@@ -159,8 +163,11 @@ fn ready_line(emulator: &Emulator) -> String {
         "buckets": emulator.buckets(),
         "secret_id": root.secret_id(),
         "secret_key": root.secret_key(),
-    })
-    .to_string()
+    });
+    if let Some(map) = line.as_object_mut() {
+        map.extend(super::emulator_access::ready_fields(emulator, ca));
+    }
+    line.to_string()
 }
 
 /// Starts the emulator, prints the ready line, serves until SIGINT/SIGTERM, shuts down gracefully.
@@ -171,14 +178,17 @@ pub(crate) fn run(args: EmulatorArgs) -> Result<(), String> {
         .map_err(|e| format!("starting the runtime: {e}"))?;
     runtime.block_on(async {
         let emulator = builder(&args)?.start().await.map_err(|e| e.to_string())?;
+        let ca = args.access.write_ca(&emulator, args.data_dir.as_deref())?;
         {
             use std::io::Write as _;
             let mut stdout = std::io::stdout().lock();
-            writeln!(stdout, "{}", ready_line(&emulator)).map_err(|e| e.to_string())?;
+            writeln!(stdout, "{}", ready_line(&emulator, ca.as_ref()))
+                .map_err(|e| e.to_string())?;
             stdout.flush().map_err(|e| e.to_string())?;
         }
-        super::shutdown::wait_for_signal().await;
+        args.access.wait_for_stop().await;
         emulator.shutdown().await;
+        drop(ca);
         Ok(())
     })
 }
@@ -279,7 +289,7 @@ mod tests {
             "-5",
         ]);
         let emulator = builder(&args).unwrap().start().await.unwrap();
-        let line = ready_line(&emulator);
+        let line = ready_line(&emulator, None);
         assert!(!line.contains('\n'));
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         for field in [
@@ -289,9 +299,17 @@ mod tests {
             "appid",
             "secret_id",
             "secret_key",
+            "admin_token",
         ] {
             assert!(v[field].is_string(), "{field}");
         }
+        assert!(v["ca_cert_path"].is_null());
+        assert!(
+            v["health"][1]
+                .as_str()
+                .unwrap()
+                .ends_with("/_emulator/health")
+        );
         assert_eq!(v["buckets"], serde_json::json!(["demo-1250000000"]));
         assert_eq!(v["region"], "ap-beijing");
         emulator.shutdown().await;
