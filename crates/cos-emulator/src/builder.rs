@@ -398,7 +398,8 @@ impl EmulatorBuilder {
     /// Serves both listeners over HTTPS (default `false`: plain HTTP) with a server
     /// certificate signed by a certificate authority generated at start-up, whose PEM
     /// [`Emulator::ca_cert_pem`] returns for clients to trust. The certificate names
-    /// `localhost`, `*.localhost`, `127.0.0.1`, `::1` and the listeners' addresses.
+    /// `localhost`, `<bucket>.localhost` for every bucket, `127.0.0.1`, `::1` and the
+    /// listeners' addresses.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), cos_emulator::EmulatorError> {
@@ -510,7 +511,8 @@ impl EmulatorBuilder {
         let sts_listener = bind(self.sts_listen).await?;
         let tls = if self.https {
             let ips = [self.cos_listen.ip(), self.sts_listen.ip()];
-            Some(crate::tls::generate(&ips, &[])?)
+            let names: Vec<String> = buckets.iter().map(|b| format!("{b}.localhost")).collect();
+            Some(crate::tls::generate(&ips, &names)?)
         } else {
             None
         };
