@@ -8,6 +8,9 @@
 //!   and `cargo-fuzz` are present.
 //! * `cargo xtask bench [FILTER]`: the criterion benchmarks of every crate.
 //! * `cargo xtask interop`: the official Python and Node SDKs against `cos-sts emulator`.
+//! * `cargo xtask wheel`: builds the `cos-emulator` Python wheel (maturin, the `cos-sts`
+//!   binary), installs it into a fresh venv and runs its pytest fixture's tests and the Node
+//!   helper's test against it (`packaging/`).
 //! * `cargo xtask differential`: `cos-sts sign` against the official Python SDK's signer on
 //!   300 seeded random requests (`xtask/differential/`).
 //! * `cargo xtask browser`: headless Chromium + the official `cos-js-sdk-v5` against
@@ -21,6 +24,7 @@ mod browser;
 mod differential;
 mod interop;
 mod tidy;
+mod wheel;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -33,12 +37,13 @@ fn main() -> ExitCode {
         Some("tidy") => tidy::check(&project_root()),
         Some("bench") => bench(args.get(1).map(String::as_str)),
         Some("interop") => interop::run(&project_root()),
+        Some("wheel") => wheel::run(&project_root()),
         Some("differential") => differential::run(&project_root()),
         Some("browser") => browser::run(&project_root()),
         Some("fuzz") => fuzz(args.get(1).and_then(|s| s.parse().ok()).unwrap_or(30)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | tidy | bench [FILTER] | interop | differential | browser | fuzz [SECONDS]>"
+                "usage: cargo xtask <ci | tidy | bench [FILTER] | interop | wheel | differential | browser | fuzz [SECONDS]>"
             );
             return ExitCode::from(2);
         }
@@ -110,6 +115,8 @@ fn ci() -> Result<(), String> {
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
     interop::run(&project_root())?;
+    // After interop: the wheel reuses the `cos-sts` binary interop built.
+    wheel::run(&project_root())?;
     differential::run(&project_root())?;
     browser::run(&project_root())?;
     if fuzz_available() {
