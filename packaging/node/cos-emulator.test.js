@@ -48,3 +48,37 @@ test('https with the generated CA, removed at exit', async () => {
   }
   assert.strictEqual(fs.existsSync(ca), false);
 });
+
+// The official Node STS SDK (`qcloud-cos-sts`, which only speaks https) against the
+// emulator's STS over HTTPS: the SDK runs in a child process that trusts the generated CA
+// through NODE_EXTRA_CA_CERTS. `cargo xtask wheel` installs the SDK and sets NODE_PATH.
+test('the official Node STS SDK issues a key over https', async () => {
+  const { execFile } = require('node:child_process');
+  const sdk = require.resolve('qcloud-cos-sts');
+  const emu = await startEmulator({ https: true, bucket: 'examplebucket-1250000000' });
+  try {
+    const script = `
+      const STS = require(${JSON.stringify(sdk)});
+      // By hand: the SDK's getPolicy adds a \`principal\`, which our policy validator refuses.
+      const policy = { version: '2.0', statement: [{ effect: 'allow', action: ['name/cos:PutObject'],
+        resource: ['qcs::cos:ap-guangzhou:uid/1250000000:examplebucket-1250000000/users/a/*'] }] };
+      STS.getCredential({ secretId: process.env.ID, secretKey: process.env.KEY,
+        host: process.env.HOST, region: 'ap-guangzhou', durationSeconds: 900, policy })
+        .then((c) => console.log(JSON.stringify(c)), (e) => { console.error(JSON.stringify(e)); process.exit(1); });`;
+    const output = await new Promise((resolve, reject) => {
+      execFile(process.execPath, ['-e', script], {
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: emu.ca_cert_path, ID: emu.secret_id,
+          KEY: emu.secret_key, HOST: new URL(emu.sts_endpoint).host },
+      }, (err, stdout, stderr) => (err ? reject(new Error(`${err} ${stderr}`)) : resolve(stdout)));
+    });
+    const credentials = JSON.parse(output).credentials;
+    assert.match(credentials.tmpSecretId, /^AKID/);
+    assert.ok(credentials.sessionToken);
+    const calls = await emu.stsCalls();
+    assert.strictEqual(calls.length, 1);
+    assert.strictEqual(calls[0].action, 'GetFederationToken');
+    assert.strictEqual(calls[0].issued_key, credentials.tmpSecretId);
+  } finally {
+    await emu.stop();
+  }
+});

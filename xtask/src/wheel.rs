@@ -6,7 +6,9 @@
 //!    the binary is stripped in the wheel (about 10 MB instead of 170).
 //! 2. Installs the wheel and pytest into a fresh venv and runs `packaging/python/tests`, whose
 //!    fixture comes from the wheel's `pytest11` entry point and starts the wheel's binary.
-//! 3. Runs the Node helper's test (`packaging/node/`) against that same installed binary.
+//! 3. Runs the Node helper's test (`packaging/node/`) against that same installed binary,
+//!    including the official Node STS SDK (`qcloud-cos-sts`, https only) against the
+//!    emulator's HTTPS STS listener.
 //!
 //! Nothing is skipped silently: `COS_STS_SKIP_WHEEL=1` skips the step with a message on a
 //! machine without Python or Node, and is an error when `CI=true`.
@@ -18,6 +20,8 @@ use std::process::Command;
 const MATURIN: &str = "maturin==1.16.0";
 /// pytest, pinned.
 const PYTEST: &str = "pytest==8.3.4";
+/// The official Node STS SDK, pinned.
+const NODE_STS: &str = "qcloud-cos-sts@3.1.3";
 
 /// Builds the wheel, installs it into a fresh venv and runs the Python and Node tests.
 pub(crate) fn run(root: &Path) -> Result<(), String> {
@@ -75,13 +79,29 @@ pub(crate) fn run(root: &Path) -> Result<(), String> {
         &[],
     )?;
 
+    let node_prefix = work.join("node");
+    crate::run_in(
+        root,
+        "npm",
+        &[
+            "install",
+            "--silent",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            &path(&node_prefix)?,
+            NODE_STS,
+        ],
+        &[],
+    )?;
     let binary = path(&test_venv.join("bin").join("cos-sts"))?;
     let node_test = path(&root.join("packaging/node/cos-emulator.test.js"))?;
+    let node_path = path(&node_prefix.join("node_modules"))?;
     run_clean(
         &work,
         "node",
         &["--test", &node_test],
-        &[("COS_EMULATOR_BIN", &binary)],
+        &[("COS_EMULATOR_BIN", &binary), ("NODE_PATH", &node_path)],
     )?;
     eprintln!("xtask: the wheel's pytest fixture and the Node helper passed in a fresh venv");
     Ok(())
