@@ -76,7 +76,7 @@ pub(crate) fn run(root: &Path) -> Result<(), String> {
         &work,
         &test_python,
         &["-m", "pytest", "-p", "no:cacheprovider", "-q", &tests],
-        &[],
+        &[("PYTHONDONTWRITEBYTECODE", "1")],
     )?;
 
     let node_prefix = work.join("node");
