@@ -147,6 +147,7 @@ enum ActionSpec {
     StallBody,
     LatencyMs(u64),
     Error(ErrorSpec),
+    #[serde(rename = "error_in_200")]
     ErrorIn200(ErrorSpec),
 }
 

@@ -21,6 +21,22 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// How many entries each log keeps (the oldest are dropped first).
 pub(crate) const CAPACITY: usize = 10_000;
+/// Longest path or resource kept in an entry, bytes (longer ones are cut, marked `…`), so
+/// that a full log stays within a few tens of megabytes whatever clients send.
+const MAX_TEXT: usize = 1024;
+
+/// `text`, cut at a character boundary to at most [`MAX_TEXT`] bytes.
+fn bounded(mut text: String) -> String {
+    if text.len() > MAX_TEXT {
+        let mut end = MAX_TEXT - '…'.len_utf8();
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
 
 /// One authorization decision taken while handling a COS request.
 ///
@@ -169,7 +185,7 @@ pub(crate) fn note_decision(
     };
     note.lock().decisions.push(Decision {
         action: format!("name/cos:{action}"),
-        resource,
+        resource: bounded(resource),
         allowed,
         caller,
     });
@@ -238,11 +254,11 @@ fn shown_path<B>(req: &Request<B>) -> String {
                 || name == "sign")
         })
         .collect();
-    if query.is_empty() {
+    bounded(if query.is_empty() {
         req.uri().path().to_string()
     } else {
         format!("{}?{}", req.uri().path(), query.join("&"))
-    }
+    })
 }
 
 /// Handles a COS request with `next` and logs it.
@@ -363,5 +379,15 @@ mod tests {
             .unwrap();
         assert_eq!(sts_caller_key(&req).as_deref(), Some("AKIDV"));
         assert_eq!(sts_caller_key(&Request::get("/").body(()).unwrap()), None);
+    }
+
+    #[test]
+    fn long_paths_are_cut_at_a_character_boundary() {
+        let long = format!("/{}", "é".repeat(2000));
+        let req = Request::get(long.as_str()).body(()).unwrap();
+        let shown = shown_path(&req);
+        assert!(shown.len() <= MAX_TEXT, "{}", shown.len());
+        assert!(shown.ends_with('…'));
+        assert_eq!(bounded("short".into()), "short");
     }
 }
