@@ -47,6 +47,24 @@ pub(crate) fn python_with_sdks(root: &Path) -> Result<PathBuf, String> {
     Ok(python)
 }
 
+/// Installs an npm `package` under `prefix` (its `node_modules/` is then the `NODE_PATH`).
+pub(crate) fn npm_install(root: &Path, prefix: &Path, package: &str) -> Result<(), String> {
+    crate::run_in(
+        root,
+        "npm",
+        &[
+            "install",
+            "--silent",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            &path_str(prefix)?,
+            package,
+        ],
+        &[],
+    )
+}
+
 pub(crate) fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -63,20 +81,7 @@ pub(crate) fn run(root: &Path) -> Result<(), String> {
     let work = target.join("interop");
     let python = python_with_sdks(root)?;
     let node_prefix = work.join("node");
-    crate::run_in(
-        root,
-        "npm",
-        &[
-            "install",
-            "--silent",
-            "--no-audit",
-            "--no-fund",
-            "--prefix",
-            &path_str(&node_prefix)?,
-            NODE_PACKAGE,
-        ],
-        &[],
-    )?;
+    npm_install(root, &node_prefix, NODE_PACKAGE)?;
     crate::run_in(root, "cargo", &["build", "--locked", "-p", "cos-sts"], &[])?;
 
     let data_dir = work.join("emulator-data");

@@ -71,8 +71,24 @@ fn run(program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result<(), String
 
 /// Runs a command in `dir`, echoing it, failing on a non-zero exit.
 fn run_in(dir: &Path, program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
+    run_without(dir, program, args, envs, &[])
+}
+
+/// Runs a command in `dir` without the environment variables `removed` (then with `envs`),
+/// echoing it, failing on a non-zero exit.
+fn run_without(
+    dir: &Path,
+    program: &str,
+    args: &[&str],
+    envs: &[(&str, &str)],
+    removed: &[&str],
+) -> Result<(), String> {
     eprintln!("$ {program} {}", args.join(" "));
-    let status = Command::new(program)
+    let mut command = Command::new(program);
+    for name in removed {
+        command.env_remove(name);
+    }
+    let status = command
         .args(args)
         .envs(envs.iter().copied())
         .current_dir(dir)

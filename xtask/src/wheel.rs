@@ -14,7 +14,6 @@
 //! machine without Python or Node, and is an error when `CI=true`.
 
 use std::path::Path;
-use std::process::Command;
 
 /// maturin, pinned.
 const MATURIN: &str = "maturin==1.16.0";
@@ -80,20 +79,7 @@ pub(crate) fn run(root: &Path) -> Result<(), String> {
     )?;
 
     let node_prefix = work.join("node");
-    crate::run_in(
-        root,
-        "npm",
-        &[
-            "install",
-            "--silent",
-            "--no-audit",
-            "--no-fund",
-            "--prefix",
-            &path(&node_prefix)?,
-            NODE_STS,
-        ],
-        &[],
-    )?;
+    crate::interop::npm_install(root, &node_prefix, NODE_STS)?;
     let binary = path(&test_venv.join("bin").join("cos-sts"))?;
     let node_test = path(&root.join("packaging/node/cos-emulator.test.js"))?;
     let node_path = path(&node_prefix.join("node_modules"))?;
@@ -147,35 +133,24 @@ fn single_wheel(dist: &Path) -> Result<std::path::PathBuf, String> {
     }
 }
 
-/// Runs a command without the variables that would point it elsewhere than the installed
-/// wheel (`COS_EMULATOR_BIN`, unless given) or stop pytest loading the plugin.
+/// The variables that would point a test elsewhere than the installed wheel (unless given
+/// again), stop pytest loading the plugin, or fix the emulator's keys.
+const REMOVED: &[&str] = &[
+    "COS_EMULATOR_BIN",
+    "PYTEST_DISABLE_PLUGIN_AUTOLOAD",
+    "PYTEST_ADDOPTS",
+    "COS_EMULATOR_ROOT_SECRET_ID",
+    "COS_EMULATOR_ROOT_SECRET_KEY",
+    "COS_EMULATOR_ADMIN_TOKEN",
+];
+
 fn run_clean(
     dir: &Path,
     program: &str,
     args: &[&str],
     envs: &[(&str, &str)],
 ) -> Result<(), String> {
-    eprintln!("$ {program} {}", args.join(" "));
-    let status = Command::new(program)
-        .args(args)
-        .env_remove("COS_EMULATOR_BIN")
-        .env_remove("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-        .env_remove("PYTEST_ADDOPTS")
-        .env_remove("COS_EMULATOR_ROOT_SECRET_ID")
-        .env_remove("COS_EMULATOR_ROOT_SECRET_KEY")
-        .env_remove("COS_EMULATOR_ADMIN_TOKEN")
-        .envs(envs.iter().copied())
-        .current_dir(dir)
-        .status()
-        .map_err(|e| format!("could not start `{program}`: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{program} {}` failed with {status}",
-            args.join(" ")
-        ))
-    }
+    crate::run_without(dir, program, args, envs, REMOVED)
 }
 
 #[cfg(test)]

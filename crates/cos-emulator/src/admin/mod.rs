@@ -124,10 +124,7 @@ where
     if is_admin_path(req.uri().path()) {
         return routes::handle(&state, listener, remote, req).await;
     }
-    match listener {
-        Listener::Cos => record::cos(state, remote, req, next).await,
-        Listener::Sts => record::sts(state, remote, req, next).await,
-    }
+    record::logged(listener, state, remote, req, next).await
 }
 
 /// Brings the emulator back to its start: no objects, no open uploads, no issued temporary

@@ -7,6 +7,7 @@
 //! returns. Secrets never enter a record: keys are identified by their secret id only, and
 //! the STS response is read for its error code and the issued key's secret id alone.
 
+use super::Listener;
 use crate::auth::Caller;
 use crate::body::{self, ResBody};
 use crate::state::State;
@@ -261,8 +262,9 @@ fn shown_path<B>(req: &Request<B>) -> String {
     })
 }
 
-/// Handles a COS request with `next` and logs it.
-pub(crate) async fn cos<F, Fut>(
+/// Handles a request with `next` (the COS or STS handler) and logs it in the listener's log.
+pub(crate) async fn logged<F, Fut>(
+    listener: Listener,
     state: Arc<State>,
     remote: SocketAddr,
     mut req: Request<Incoming>,
@@ -275,10 +277,16 @@ where
     let note = Note::default();
     req.extensions_mut().insert(note.clone());
     let time_ms = state.clock.unix_millis();
+    let caller_key = match listener {
+        Listener::Cos => cos_caller_key(&req),
+        Listener::Sts => sts_caller_key(&req),
+    };
     let method = req.method().to_string();
     let path = shown_path(&req);
-    let caller_key = cos_caller_key(&req);
     let response = next(state.clone(), remote, req).await;
+    if listener == Listener::Sts {
+        return log_sts_call(&state, &note, time_ms, caller_key, response).await;
+    }
     let error_code = response
         .extensions()
         .get::<ErrorCode>()
@@ -295,23 +303,15 @@ where
     response
 }
 
-/// Handles an STS request with `next` and logs it (the answer is a small, complete JSON
-/// document: it is read for its error code and issued secret id, and passed on unchanged).
-pub(crate) async fn sts<F, Fut>(
-    state: Arc<State>,
-    remote: SocketAddr,
-    mut req: Request<Incoming>,
-    next: F,
-) -> Response<ResBody>
-where
-    F: FnOnce(Arc<State>, SocketAddr, Request<Incoming>) -> Fut,
-    Fut: Future<Output = Response<ResBody>>,
-{
-    let note = Note::default();
-    req.extensions_mut().insert(note.clone());
-    let time_ms = state.clock.unix_millis();
-    let caller_key = sts_caller_key(&req);
-    let response = next(state.clone(), remote, req).await;
+/// Logs an STS call. Its answer is a small, complete JSON document: it is read for its error
+/// code and issued secret id, and passed on unchanged.
+async fn log_sts_call(
+    state: &State,
+    note: &Note,
+    time_ms: u64,
+    caller_key: Option<String>,
+    response: Response<ResBody>,
+) -> Response<ResBody> {
     let (parts, inner) = response.into_parts();
     let bytes = inner.collect().await.map(|c| c.to_bytes()).ok();
     let answer: serde_json::Value = bytes

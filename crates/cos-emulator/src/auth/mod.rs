@@ -243,34 +243,21 @@ pub(crate) fn authorize_in(
     bucket: &str,
     suffix: &str,
 ) -> Result<(), CosError> {
-    let outcome = decide(state, caller, req, action, bucket, suffix);
     let resource = format!("{}{bucket}/{suffix}", state.resource_prefix());
-    crate::admin::record::note_decision(&req.parts, caller, action, resource, outcome.is_ok());
-    outcome
-}
-
-fn decide(
-    state: &State,
-    caller: &Caller,
-    req: &Req,
-    action: &str,
-    bucket: &str,
-    suffix: &str,
-) -> Result<(), CosError> {
-    match caller {
-        Caller::Root | Caller::SubAccount(_) => Ok(()),
+    let allowed = match caller {
+        Caller::Root | Caller::SubAccount(_) => true,
         Caller::Temporary(key) => {
-            let resource = format!("{}{bucket}/{suffix}", state.resource_prefix());
             let context = context::conditions(req, action);
             let action = format!("name/cos:{action}");
-            if key
-                .policies()
+            key.policies()
                 .all(|p| policy::allows(p, &action, &resource, &context))
-            {
-                Ok(())
-            } else {
-                Err(CosError::access_denied("Access Denied."))
-            }
         }
+    };
+    // The admin API's access log keeps every decision.
+    crate::admin::record::note_decision(&req.parts, caller, action, resource, allowed);
+    if allowed {
+        Ok(())
+    } else {
+        Err(CosError::access_denied("Access Denied."))
     }
 }
