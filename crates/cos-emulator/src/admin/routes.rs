@@ -60,6 +60,27 @@ fn bearer(req: &Request<Incoming>) -> Option<&str> {
         .map(str::trim)
 }
 
+/// Whether a client may use the admin endpoints beyond health: loopback peers with the token.
+fn admit(
+    admin: &super::Admin,
+    remote: SocketAddr,
+    bearer: Option<&str>,
+) -> Result<(), (StatusCode, &'static str)> {
+    if !remote.ip().is_loopback() {
+        return Err((
+            StatusCode::FORBIDDEN,
+            "the admin API answers loopback clients only",
+        ));
+    }
+    if !bearer.is_some_and(|t| admin.token_matches(t)) {
+        return Err((
+            StatusCode::UNAUTHORIZED,
+            "send `Authorization: Bearer <admin_token>` (the token is in the start-up line)",
+        ));
+    }
+    Ok(())
+}
+
 /// Answers one admin request.
 pub(super) async fn handle(
     state: &State,
@@ -83,17 +104,8 @@ pub(super) async fn handle(
             _ => error(StatusCode::METHOD_NOT_ALLOWED, "health answers GET"),
         };
     }
-    if !remote.ip().is_loopback() {
-        return error(
-            StatusCode::FORBIDDEN,
-            "the admin API answers loopback clients only",
-        );
-    }
-    if !bearer(&req).is_some_and(|t| state.admin.token_matches(t)) {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "send `Authorization: Bearer <admin_token>` (the token is in the start-up line)",
-        );
+    if let Err((status, message)) = admit(&state.admin, remote, bearer(&req)) {
+        return error(status, message);
     }
     let body = match body::read_limited(&mut req.into_body(), MAX_BODY, state.limits.idle).await {
         Ok(bytes) => bytes,
@@ -179,4 +191,25 @@ fn set_clock(state: &State, body: &[u8]) -> Response<ResBody> {
         }
     }
     clock(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::admin::{Admin, AdminToken};
+
+    #[test]
+    fn only_loopback_clients_with_the_token_are_admitted() {
+        let admin = Admin::new(Some(AdminToken("tok".into())), 0);
+        let local: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let local6: SocketAddr = "[::1]:5000".parse().unwrap();
+        let remote: SocketAddr = "192.0.2.7:5000".parse().unwrap();
+        assert!(admit(&admin, local, Some("tok")).is_ok());
+        assert!(admit(&admin, local6, Some("tok")).is_ok());
+        let refused = |addr, token| admit(&admin, addr, token).map_err(|(status, _)| status);
+        assert_eq!(refused(remote, Some("tok")), Err(StatusCode::FORBIDDEN));
+        assert_eq!(refused(local, None), Err(StatusCode::UNAUTHORIZED));
+        assert_eq!(refused(local, Some("to")), Err(StatusCode::UNAUTHORIZED));
+        assert_eq!(refused(local, Some("tokk")), Err(StatusCode::UNAUTHORIZED));
+    }
 }
