@@ -193,6 +193,15 @@ async fn a_json_fault_plan_is_installed_and_removed_over_http() {
         (broken.status, broken.code()),
         (404, "NoSuchBucket".to_string())
     );
+    let faults: Vec<Option<String>> = e.access_log().into_iter().map(|r| r.fault).collect();
+    assert_eq!(
+        faults,
+        [
+            Some("error 503 SlowDown".to_string()),
+            None,
+            Some("error 404 NoSuchBucket".to_string())
+        ]
+    );
 
     let refused = admin(
         &e,

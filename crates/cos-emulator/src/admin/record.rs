@@ -85,6 +85,9 @@ pub struct AccessRecord {
     pub status: u16,
     /// The COS error code answered, if any.
     pub error_code: Option<String>,
+    /// The fault injected into this request, if any (`"error 503 SlowDown"`,
+    /// `"drop_reply"`, `"latency 20ms"`…).
+    pub fault: Option<String>,
 }
 
 /// One STS call as the STS log keeps it.
@@ -153,6 +156,7 @@ pub(crate) struct Note(Arc<Mutex<NoteState>>);
 struct NoteState {
     decisions: Vec<Decision>,
     sts_action: Option<String>,
+    fault: Option<String>,
 }
 
 impl Note {
@@ -190,6 +194,24 @@ pub(crate) fn note_decision(
         allowed,
         caller,
     });
+}
+
+/// Names the fault chosen for a COS request in its note (the fault injector's hook).
+pub(crate) fn note_fault<B>(req: &Request<B>, action: &crate::Action) {
+    use crate::Action;
+    let Some(note) = req.extensions().get::<Note>() else {
+        return;
+    };
+    let described = match action {
+        Action::Error { status, code, .. } => format!("error {} {code}", status.as_u16()),
+        Action::ErrorIn200 { code, .. } => format!("error_in_200 {code}"),
+        Action::DropReply => "drop_reply".into(),
+        Action::CorruptCrc => "corrupt_crc".into(),
+        Action::CutBody => "cut_body".into(),
+        Action::StallBody => "stall_body".into(),
+        Action::Latency(delay) => format!("latency {}ms", delay.as_millis()),
+    };
+    note.lock().fault = Some(described);
 }
 
 /// Names the verified STS action in the request's note (the STS side's hook).
@@ -291,14 +313,20 @@ where
         .extensions()
         .get::<ErrorCode>()
         .map(|c| c.0.to_string());
+    // One lock for both fields: a second lock in the same statement would wait for the first.
+    let (decisions, fault) = {
+        let mut noted = note.lock();
+        (std::mem::take(&mut noted.decisions), noted.fault.take())
+    };
     state.admin.access.push(AccessRecord {
         time_ms,
         method,
         path,
         caller_key,
-        decisions: std::mem::take(&mut note.lock().decisions),
+        decisions,
         status: response.status().as_u16(),
         error_code,
+        fault,
     });
     response
 }
