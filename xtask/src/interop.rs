@@ -47,10 +47,8 @@ pub(crate) fn python_with_sdks(root: &Path) -> Result<PathBuf, String> {
     Ok(python)
 }
 
-/// An npm prefix under `target/interop/` with the official Node SDK installed; also used by
-/// `cargo xtask bench` to measure the Node SDK as a peer.
-pub(crate) fn node_with_sdk(root: &Path) -> Result<PathBuf, String> {
-    let prefix = target_dir(root).join("interop").join("node");
+/// Installs an npm `package` under `prefix` (its `node_modules/` is then the `NODE_PATH`).
+pub(crate) fn npm_install(root: &Path, prefix: &Path, package: &str) -> Result<(), String> {
     crate::run_in(
         root,
         "npm",
@@ -60,11 +58,18 @@ pub(crate) fn node_with_sdk(root: &Path) -> Result<PathBuf, String> {
             "--no-audit",
             "--no-fund",
             "--prefix",
-            &path_str(&prefix)?,
-            NODE_PACKAGE,
+            &path_str(prefix)?,
+            package,
         ],
         &[],
-    )?;
+    )
+}
+
+/// An npm prefix under `target/interop/` with the official Node SDK installed; also used by
+/// `cargo xtask bench` to measure the Node SDK as a peer.
+pub(crate) fn node_with_sdk(root: &Path) -> Result<PathBuf, String> {
+    let prefix = target_dir(root).join("interop").join("node");
+    npm_install(root, &prefix, NODE_PACKAGE)?;
     Ok(prefix)
 }
 

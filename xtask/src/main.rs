@@ -11,6 +11,9 @@
 //!   test, 1 GiB transfers on loopback and on shaped links beside the official SDKs and
 //!   coscmd (`link_throughput`), all written to `docs/benchmarks.md`.
 //! * `cargo xtask interop`: the official Python and Node SDKs against `cos-sts emulator`.
+//! * `cargo xtask wheel`: builds the `cos-emulator` Python wheel (maturin, the `cos-sts`
+//!   binary), installs it into a fresh venv and runs its pytest fixture's tests and the Node
+//!   helper's test against it (`packaging/`).
 //! * `cargo xtask differential`: `cos-sts sign` against the official Python SDK's signer on
 //!   300 seeded random requests (`xtask/differential/`).
 //! * `cargo xtask browser`: headless Chromium + the official `cos-js-sdk-v5` against
@@ -28,6 +31,7 @@ mod deprecations;
 mod differential;
 mod interop;
 mod tidy;
+mod wheel;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -40,13 +44,14 @@ fn main() -> ExitCode {
         Some("tidy") => tidy::check(&project_root()),
         Some("bench") => bench(args.get(1).map(String::as_str)),
         Some("interop") => interop::run(&project_root()),
+        Some("wheel") => wheel::run(&project_root()),
         Some("differential") => differential::run(&project_root()),
         Some("browser") => browser::run(&project_root()),
         Some("fuzz") => fuzz(args.get(1).and_then(|s| s.parse().ok()).unwrap_or(30)),
         Some("deprecations") => deprecations::run(&project_root()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | tidy | bench [FILTER] | interop | differential | browser | fuzz [SECONDS] | deprecations>"
+                "usage: cargo xtask <ci | tidy | bench [FILTER] | interop | wheel | differential | browser | fuzz [SECONDS] | deprecations>"
             );
             return ExitCode::from(2);
         }
@@ -74,8 +79,24 @@ fn run(program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result<(), String
 
 /// Runs a command in `dir`, echoing it, failing on a non-zero exit.
 fn run_in(dir: &Path, program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
+    run_without(dir, program, args, envs, &[])
+}
+
+/// Runs a command in `dir` without the environment variables `removed` (then with `envs`),
+/// echoing it, failing on a non-zero exit.
+fn run_without(
+    dir: &Path,
+    program: &str,
+    args: &[&str],
+    envs: &[(&str, &str)],
+    removed: &[&str],
+) -> Result<(), String> {
     eprintln!("$ {program} {}", args.join(" "));
-    let status = Command::new(program)
+    let mut command = Command::new(program);
+    for name in removed {
+        command.env_remove(name);
+    }
+    let status = command
         .args(args)
         .envs(envs.iter().copied())
         .current_dir(dir)
@@ -119,6 +140,8 @@ fn ci() -> Result<(), String> {
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
     interop::run(&project_root())?;
+    // After interop: the wheel reuses the `cos-sts` binary interop built.
+    wheel::run(&project_root())?;
     differential::run(&project_root())?;
     browser::run(&project_root())?;
     if fuzz_available() {

@@ -272,7 +272,15 @@ fn repository_paths(root: &Path) -> Vec<String> {
 }
 
 /// Top-level directories: a path starting with one of them is relative to the repository root.
-const TOP_LEVEL: &[&str] = &["crates/", "docs/", "tests/", "xtask/", "fuzz/", ".github/"];
+const TOP_LEVEL: &[&str] = &[
+    "crates/",
+    "docs/",
+    "tests/",
+    "xtask/",
+    "fuzz/",
+    "packaging/",
+    ".github/",
+];
 
 /// File extensions that make a backticked word a path even without a `/`.
 const EXTENSIONS: &[&str] = &[

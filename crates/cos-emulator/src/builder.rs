@@ -62,6 +62,8 @@ pub struct EmulatorBuilder {
     etag_mode: EtagMode,
     access_log: Option<PathBuf>,
     link: crate::Link,
+    https: bool,
+    admin_token: Option<crate::admin::AdminToken>,
 }
 
 impl Default for EmulatorBuilder {
@@ -94,6 +96,8 @@ impl Default for EmulatorBuilder {
             etag_mode: EtagMode::Md5,
             access_log: None,
             link: crate::Link::default(),
+            https: false,
+            admin_token: None,
         }
     }
 }
@@ -417,6 +421,38 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Serves both listeners over HTTPS (default `false`: plain HTTP) with a server
+    /// certificate signed by a certificate authority generated at start-up, whose PEM
+    /// [`Emulator::ca_cert_pem`] returns for clients to trust. The certificate names
+    /// `localhost`, `<bucket>.localhost` for every bucket, `127.0.0.1`, `::1` and the
+    /// listeners' addresses.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), cos_emulator::EmulatorError> {
+    /// let e = cos_emulator::Emulator::builder().https(true).start().await?;
+    /// assert!(e.sts_endpoint().starts_with("https://127.0.0.1:"));
+    /// assert!(e.ca_cert_pem().is_some_and(|pem| pem.contains("BEGIN CERTIFICATE")));
+    /// # Ok(()) }
+    /// ```
+    pub fn https(mut self, enabled: bool) -> Self {
+        self.https = enabled;
+        self
+    }
+
+    /// The bearer token of the admin API under `/_emulator/` (default: random per start; see
+    /// [`Emulator::admin_token`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), cos_emulator::EmulatorError> {
+    /// let e = cos_emulator::Emulator::builder().admin_token("fixed-for-ci").start().await?;
+    /// assert_eq!(e.admin_token(), "fixed-for-ci");
+    /// # Ok(()) }
+    /// ```
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(crate::admin::AdminToken(token.into()));
+        self
+    }
+
     fn normalised_buckets(&self) -> Result<Vec<String>, EmulatorError> {
         let invalid = |reason: String| EmulatorError::InvalidConfig { reason };
         // The names follow cos-core's rules (the COS documentation's), nothing stricter.
@@ -474,6 +510,15 @@ impl EmulatorBuilder {
         let root = self.root_credential(&store)?;
         let credentials = CredentialStore::load(&store)
             .map_err(|reason| EmulatorError::CorruptState { reason })?;
+        if self
+            .admin_token
+            .as_ref()
+            .is_some_and(|t| t.0.trim().is_empty())
+        {
+            return Err(EmulatorError::InvalidConfig {
+                reason: "the admin token must not be empty".into(),
+            });
+        }
         let access_log = match &self.access_log {
             Some(path) => Some(crate::access_log::AccessLog::open(path).map_err(|source| {
                 EmulatorError::Io {
@@ -498,6 +543,18 @@ impl EmulatorBuilder {
             .map(SubAccount::compiled)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|reason| EmulatorError::InvalidConfig { reason })?;
+        let tls = if self.https {
+            let ips = [self.cos_listen.ip(), self.sts_listen.ip()];
+            let names: Vec<String> = buckets.iter().map(|b| format!("{b}.localhost")).collect();
+            Some(crate::tls::generate(&ips, &names)?)
+        } else {
+            None
+        };
+        let start_buckets: Vec<_> = store
+            .bucket_records()
+            .into_iter()
+            .filter(|r| buckets.contains(&r.name))
+            .collect();
         let state = Arc::new(State {
             cos: CosConfig {
                 region: self.region,
@@ -515,6 +572,7 @@ impl EmulatorBuilder {
             identities: Identities::new(self.owner_uin, root, sub_accounts, credentials),
             store,
             clock: Clock::new(self.clock_offset),
+            admin: crate::admin::Admin::new(self.admin_token, self.clock_offset, start_buckets),
             faults: RwLock::new(self.faults),
             limits: Limits {
                 max_object_size: self.max_object_size,
@@ -529,7 +587,7 @@ impl EmulatorBuilder {
             access_log,
             link: crate::link::Shaper::new(self.link),
         });
-        Emulator::spawn(state, cos_listener, sts_listener)
+        Emulator::spawn(state, cos_listener, sts_listener, tls)
     }
 
     fn root_credential(&self, store: &Store) -> Result<Credential, EmulatorError> {
@@ -628,9 +686,11 @@ mod tests {
     fn debug_hides_the_root_secret_and_oidc_keys() {
         let b = EmulatorBuilder::default()
             .root_key("AKIDPUB", "TOPSECRETROOT")
+            .admin_token("TOPSECRETADMIN")
             .oidc_provider(OidcProvider::hs256("p", "https://issuer", b"TOPSECRETOIDC"));
         let shown = format!("{b:?}");
         assert!(!shown.contains("TOPSECRETROOT"), "{shown}");
+        assert!(!shown.contains("TOPSECRETADMIN"), "{shown}");
         assert!(!shown.contains("TOPSECRETOIDC"), "{shown}");
         assert!(
             !shown.contains(&format!("{:?}", b"TOPSECRETOIDC")),

@@ -1,23 +1,38 @@
-//! The emulator's notion of "now": the system clock plus a configurable offset.
+//! The emulator's notion of "now": the system clock plus an offset that the admin API may move
+//! while the emulator runs.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// System time shifted by `offset_seconds` (positive: the emulator runs ahead of the host).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub(crate) struct Clock {
-    offset_seconds: i64,
+    offset_seconds: AtomicI64,
 }
 
 impl Clock {
     pub(crate) fn new(offset_seconds: i64) -> Self {
-        Self { offset_seconds }
+        Self {
+            offset_seconds: AtomicI64::new(offset_seconds),
+        }
+    }
+
+    /// The current offset, seconds.
+    pub(crate) fn offset(&self) -> i64 {
+        self.offset_seconds.load(Ordering::Relaxed)
+    }
+
+    /// Sets the offset, seconds.
+    pub(crate) fn set_offset(&self, seconds: i64) {
+        self.offset_seconds.store(seconds, Ordering::Relaxed);
     }
 
     /// Now, as a `SystemTime`.
     pub(crate) fn now(&self) -> SystemTime {
         let base = SystemTime::now();
-        let delta = Duration::from_secs(self.offset_seconds.unsigned_abs());
-        if self.offset_seconds >= 0 {
+        let offset = self.offset();
+        let delta = Duration::from_secs(offset.unsigned_abs());
+        if offset >= 0 {
             base.checked_add(delta).unwrap_or(base)
         } else {
             base.checked_sub(delta).unwrap_or(base)
@@ -103,5 +118,10 @@ mod tests {
         let ahead = Clock::new(3600).unix();
         let behind = Clock::new(-3600).unix();
         assert!(ahead >= behind + 7190);
+        let clock = Clock::new(0);
+        let before = clock.unix();
+        clock.set_offset(86_400);
+        assert_eq!(clock.offset(), 86_400);
+        assert!(clock.unix() >= before + 86_400);
     }
 }

@@ -28,6 +28,7 @@ pub struct Emulator {
     state: Arc<State>,
     cos_addr: SocketAddr,
     sts_addr: SocketAddr,
+    ca_cert_pem: Option<String>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -58,6 +59,7 @@ impl Emulator {
         state: Arc<State>,
         cos_listener: TcpListener,
         sts_listener: TcpListener,
+        tls: Option<crate::tls::Tls>,
     ) -> Result<Self, EmulatorError> {
         let io = |source| EmulatorError::Io {
             action: "reading the bound address",
@@ -66,6 +68,10 @@ impl Emulator {
         let cos_addr = cos_listener.local_addr().map_err(io)?;
         let sts_addr = sts_listener.local_addr().map_err(io)?;
         let (shutdown, rx) = watch::channel(false);
+        let acceptor = tls.as_ref().map(|t| t.acceptor.clone());
+        // Every request passes the admin API's dispatcher first (`/_emulator/…`), which logs
+        // COS and STS requests on their way to their handlers.
+        use crate::admin::{Listener, intercept};
         let cos_state = state.clone();
         let header_timeout = state.limits.header_timeout;
         let cos = tokio::spawn(crate::http::serve(
@@ -73,7 +79,16 @@ impl Emulator {
             rx.clone(),
             header_timeout,
             state.link.clone(),
-            move |remote, req| crate::cos::handle(cos_state.clone(), remote, req),
+            acceptor.clone(),
+            move |remote, req| {
+                intercept(
+                    cos_state.clone(),
+                    Listener::Cos,
+                    remote,
+                    req,
+                    crate::cos::handle,
+                )
+            },
         ));
         let sts_state = state.clone();
         let sts = tokio::spawn(crate::http::serve(
@@ -81,12 +96,22 @@ impl Emulator {
             rx,
             header_timeout,
             None,
-            move |remote, req| crate::sts::handle(sts_state.clone(), remote, req),
+            acceptor,
+            move |remote, req| {
+                intercept(
+                    sts_state.clone(),
+                    Listener::Sts,
+                    remote,
+                    req,
+                    crate::sts::handle,
+                )
+            },
         ));
         Ok(Self {
             state,
             cos_addr,
             sts_addr,
+            ca_cert_pem: tls.map(|t| t.ca_pem),
             shutdown,
             tasks: vec![cos, sts],
         })
@@ -101,7 +126,15 @@ impl Emulator {
     /// # Ok(()) }
     /// ```
     pub fn cos_endpoint(&self) -> String {
-        format!("http://{}", self.cos_addr)
+        format!("{}://{}", self.scheme(), self.cos_addr)
+    }
+
+    fn scheme(&self) -> &'static str {
+        if self.ca_cert_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        }
     }
 
     /// Base URL of the STS API 3.0 endpoint, e.g. `http://127.0.0.1:41235`.
@@ -113,7 +146,7 @@ impl Emulator {
     /// # Ok(()) }
     /// ```
     pub fn sts_endpoint(&self) -> String {
-        format!("http://{}", self.sts_addr)
+        format!("{}://{}", self.scheme(), self.sts_addr)
     }
 
     /// The COS listener's address.
@@ -237,6 +270,101 @@ impl Emulator {
     /// ```
     pub fn faults(&self) -> Faults {
         self.state.faults()
+    }
+
+    /// The PEM of the certificate authority that signed the HTTPS certificate, when started
+    /// with [`EmulatorBuilder::https`]; clients trust it to reach the emulator.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), cos_emulator::EmulatorError> {
+    /// let e = cos_emulator::Emulator::builder().start().await?;
+    /// assert!(e.ca_cert_pem().is_none());
+    /// # Ok(()) }
+    /// ```
+    pub fn ca_cert_pem(&self) -> Option<&str> {
+        self.ca_cert_pem.as_deref()
+    }
+
+    /// The bearer token of the admin API (`Authorization: Bearer <token>` on
+    /// `/_emulator/…`, from loopback clients only).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), cos_emulator::EmulatorError> {
+    /// let e = cos_emulator::Emulator::builder().start().await?;
+    /// assert!(e.admin_token().len() >= 32);
+    /// # Ok(()) }
+    /// ```
+    pub fn admin_token(&self) -> &str {
+        self.state.admin.token()
+    }
+
+    /// Moves the emulator's clock: it runs `seconds` ahead of the host (negative: behind).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), cos_emulator::EmulatorError> {
+    /// let e = cos_emulator::Emulator::builder().start().await?;
+    /// e.set_clock_offset(3600);
+    /// assert_eq!(e.clock_offset(), 3600);
+    /// # Ok(()) }
+    /// ```
+    pub fn set_clock_offset(&self, seconds: i64) {
+        self.state.clock.set_offset(seconds);
+    }
+
+    /// How many seconds the emulator's clock runs ahead of the host.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), cos_emulator::EmulatorError> {
+    /// let e = cos_emulator::Emulator::builder().clock_offset(-5).start().await?;
+    /// assert_eq!(e.clock_offset(), -5);
+    /// # Ok(()) }
+    /// ```
+    pub fn clock_offset(&self) -> i64 {
+        self.state.clock.offset()
+    }
+
+    /// The latest COS requests (up to 10 000): caller key, authorization decisions, status.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), cos_emulator::EmulatorError> {
+    /// let e = cos_emulator::Emulator::builder().start().await?;
+    /// assert!(e.access_log().is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn access_log(&self) -> Vec<crate::AccessRecord> {
+        self.state.admin.access.snapshot()
+    }
+
+    /// The latest STS calls (up to 10 000): action, caller key, error code, issued key id.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), cos_emulator::EmulatorError> {
+    /// let e = cos_emulator::Emulator::builder().start().await?;
+    /// assert!(e.sts_calls().is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn sts_calls(&self) -> Vec<crate::StsCallRecord> {
+        self.state.admin.sts_calls.snapshot()
+    }
+
+    /// Brings the emulator back to its start, as `POST /_emulator/reset` does: every bucket
+    /// emptied, open uploads aborted, buckets created at run time deleted, the configured
+    /// buckets' ACL, tags, CORS and policy as at start-up, issued temporary keys forgotten,
+    /// logs cleared, faults removed, the clock back at its configured offset. The root key
+    /// stays.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), cos_emulator::EmulatorError> {
+    /// let e = cos_emulator::Emulator::builder().clock_offset(7).start().await?;
+    /// e.set_clock_offset(100);
+    /// e.reset()?;
+    /// assert_eq!(e.clock_offset(), 7);
+    /// # Ok(()) }
+    /// ```
+    pub fn reset(&self) -> Result<(), EmulatorError> {
+        crate::admin::reset(&self.state)
+            .map(|_| ())
+            .map_err(|reason| EmulatorError::CorruptState { reason })
     }
 
     /// Stops accepting connections, lets in-flight requests finish (up to 10 s), and waits

@@ -72,8 +72,9 @@
 //! * **Node** (`cos-nodejs-sdk-v5`, checked with `tests/interop/node_sdk.js`):
 //!   `new COS({ SecretId, SecretKey, SecurityToken, Protocol: "http:", Domain: "127.0.0.1:<cos port>" })`
 //!   — putObject, getObject, sliceUploadFile, getBucket and headObject work against the
-//!   default bucket. The Node STS SDK (`qcloud-cos-sts`) always calls `https://<host>/`, so it
-//!   needs a TLS-terminating proxy in front of the (plain HTTP) STS port.
+//!   default bucket. The Node STS SDK (`qcloud-cos-sts`) always calls `https://<host>/`: start
+//!   the emulator with [`EmulatorBuilder::https`] (`cos-sts emulator --https`) and trust
+//!   [`Emulator::ca_cert_pem`] (`NODE_EXTRA_CA_CERTS`).
 //! * **Browser** (`cos-js-sdk-v5`): `new COS({ getAuthorization, Protocol: "http:",
 //!   Domain: "127.0.0.1:<cos port>" })`. CORS follows the bucket's rules exactly, as on COS:
 //!   set them with `PUT /?cors` or [`EmulatorBuilder::cors_origin`]; without a rule admitting
@@ -161,13 +162,26 @@
 //!   and attaches it to every response. Should a future hyper stop recording it, responses fall
 //!   back to hyper's title case (`Etag`, `X-Cos-Request-Id`). Header names outside that list
 //!   are sent lower-case.
-//! * Plain HTTP only: `cos:secure-transport` is always `false`.
+//! * HTTPS is opt-in ([`EmulatorBuilder::https`]) with a certificate from a CA generated at
+//!   start-up; `cos:secure-transport` is `true` exactly for requests that arrived over TLS.
 //! * PUT Object - Copy copies within the emulator only (the source must be one of its
 //!   buckets); its `CopyObjectResult` never embeds an `<Error>` in a 200 response, and a copy
 //!   resets the storage class to `STANDARD` unless `x-cos-storage-class` is given.
 //! * Not implemented (answered 501 `NotImplemented`): object sub-resources, bucket
 //!   sub-resources other than `?acl`, `?tagging`, `?cors`, `?policy` and `?location`
 //!   (`?versioning`, `?lifecycle`…), multi-AZ bucket creation, append, versioning.
+//!
+//! # From any language: the admin API
+//!
+//! Both listeners also serve an admin API under the path prefix `/_emulator`:
+//! `GET /_emulator/health` for anyone, and, for loopback clients sending
+//! `Authorization: Bearer <`[`Emulator::admin_token`]`>`, `POST /_emulator/reset`,
+//! `GET|PUT /_emulator/clock`, `PUT|DELETE /_emulator/faults` (the JSON form of
+//! [`Faults::from_json`]), `GET /_emulator/access-log` ([`AccessRecord`]: caller key, the
+//! authorization [`Decision`]s, status) and `GET /_emulator/sts-calls` ([`StsCallRecord`]).
+//! The same operations in Rust: [`Emulator::reset`], [`Emulator::set_clock_offset`],
+//! [`Emulator::set_faults`], [`Emulator::access_log`], [`Emulator::sts_calls`]. Admin
+//! requests never reach COS, so path-style object keys under `_emulator/` are reserved.
 //!
 //! # Faults
 //!
@@ -190,6 +204,7 @@
 #![deny(missing_docs)]
 
 mod access_log;
+mod admin;
 mod auth;
 mod builder;
 mod clock;
@@ -210,7 +225,9 @@ mod link;
 mod state;
 mod storage;
 mod sts;
+mod tls;
 
+pub use admin::{AccessRecord, Decision, StsCallRecord};
 pub use builder::EmulatorBuilder;
 pub use emulator::Emulator;
 pub use error::EmulatorError;

@@ -40,6 +40,8 @@ pub(crate) struct State {
     pub(crate) access_log: Option<crate::access_log::AccessLog>,
     /// The emulated network link of the COS listener (`None`: unshaped).
     pub(crate) link: Option<crate::link::Shaper>,
+    /// The admin API's token and logs.
+    pub(crate) admin: crate::admin::Admin,
 }
 
 impl State {

@@ -7,7 +7,10 @@ use crate::cos::request::Req;
 pub(crate) fn conditions(req: &Req, action: &str) -> Vec<(&'static str, String)> {
     let mut out = vec![
         ("qcs:ip", req.remote.ip().to_string()),
-        ("cos:secure-transport", "false".to_string()),
+        (
+            "cos:secure-transport",
+            crate::tls::is_secure(&req.parts).to_string(),
+        ),
         ("cos:host", req.target.host.clone()),
     ];
     let header_keys = [

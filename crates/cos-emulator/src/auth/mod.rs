@@ -262,6 +262,8 @@ pub(crate) fn authorize_in(
             allowed,
         );
     }
+    // The admin API's access log keeps every decision too (in memory, per request).
+    crate::admin::record::note_decision(&req.parts, caller, action, resource, allowed);
     if allowed {
         Ok(())
     } else {

@@ -182,6 +182,9 @@ impl CosError {
         let body = if head { body::empty() } else { body::full(xml) };
         let mut response = Response::new(body);
         *response.status_mut() = self.status;
+        response
+            .extensions_mut()
+            .insert(crate::admin::record::ErrorCode(self.code));
         let headers = response.headers_mut();
         headers.insert(
             http::header::CONTENT_TYPE,

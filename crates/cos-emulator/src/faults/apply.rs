@@ -53,6 +53,9 @@ impl Fault {
                 faults.draw()
             }
         });
+        if let Some(chosen) = &action {
+            crate::admin::record::note_fault(req, chosen);
+        }
         if let Some(Action::Latency(delay)) = &action {
             tokio::time::sleep(*delay).await;
         }

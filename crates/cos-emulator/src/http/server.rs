@@ -10,13 +10,20 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
+/// A connection's byte stream: plain TCP, or TLS over it.
+trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> Io for T {}
+
 /// Serves `listener` until `shutdown` turns `true`, then lets open connections finish their
-/// current request and returns once they are all closed.
+/// current request and returns once they are all closed. With `tls`, each connection first
+/// completes a TLS handshake (within [`crate::tls::HANDSHAKE_TIMEOUT`]) and its requests carry
+/// the [`crate::tls::Secure`] extension.
 pub(crate) async fn serve<F, Fut>(
     listener: TcpListener,
     mut shutdown: watch::Receiver<bool>,
     header_timeout: Duration,
     link: Option<crate::link::Shaper>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     handler: F,
 ) where
     F: Fn(SocketAddr, Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
@@ -44,9 +51,24 @@ pub(crate) async fn serve<F, Fut>(
         let mut conn_shutdown = shutdown.clone();
         let alive = alive_tx.clone();
         let spellings = spellings.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
+            let secure = tls.is_some();
+            let stream: Box<dyn Io> = match tls {
+                None => Box::new(stream),
+                Some(acceptor) => {
+                    let handshake = acceptor.accept(stream);
+                    match tokio::time::timeout(crate::tls::HANDSHAKE_TIMEOUT, handshake).await {
+                        Ok(Ok(tls_stream)) => Box::new(tls_stream),
+                        _ => return,
+                    }
+                }
+            };
             let title_case = spellings.is_none();
-            let service = hyper::service::service_fn(move |req| {
+            let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+                if secure {
+                    req.extensions_mut().insert(crate::tls::Secure);
+                }
                 let fut = handler(remote, req);
                 let spellings = spellings.clone();
                 async move {

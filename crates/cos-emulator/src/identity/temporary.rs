@@ -159,6 +159,17 @@ impl CredentialStore {
         self.keys.read().ok()?.get(secret_id).cloned()
     }
 
+    /// Forgets every issued key (the admin API's reset) and persists the empty set.
+    pub(crate) fn clear(&self, store: &Store) -> Result<(), String> {
+        self.keys
+            .write()
+            .map_err(|_| "credential lock poisoned".to_string())?
+            .clear();
+        store
+            .save_document(DOCUMENT, b"[]")
+            .map_err(|e| e.to_string())
+    }
+
     /// Issues a new key and persists the set (dropping keys expired over a day ago).
     pub(crate) fn issue(
         &self,

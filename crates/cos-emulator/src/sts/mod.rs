@@ -75,7 +75,10 @@ pub(crate) async fn handle(
         )),
         Ok(bytes) => match wire::parse(&state, &parts, &bytes) {
             Err(e) => Err(e),
-            Ok(call) => actions::run(&state, &call),
+            Ok(call) => {
+                crate::admin::record::note_sts_call(&parts, &call.action);
+                actions::run(&state, &call)
+            }
         },
     };
     let mut inner = match outcome {

@@ -71,6 +71,9 @@ pub(crate) struct EmulatorArgs {
     /// `rtt=30ms,per-conn=40MiB/s,total=320MiB/s` (any subset).
     #[arg(long, value_name = "rtt=TIME,per-conn=RATE,total=RATE")]
     link: Option<Link>,
+    /// Fixed keys, admin token, HTTPS, fault plan (for tests in any language).
+    #[command(flatten)]
+    access: super::emulator_access::AccessArgs,
 }
 
 fn parse_etag_mode(name: &str) -> Result<EtagMode, String> {
@@ -102,6 +105,7 @@ fn builder(args: &EmulatorArgs) -> Result<cos_emulator::EmulatorBuilder, String>
             args.sts_listen
                 .unwrap_or(SocketAddr::new(args.listen.ip(), 0)),
         );
+    builder = args.access.apply(builder)?;
     for bucket in &args.buckets {
         builder = builder.bucket(bucket);
     }
@@ -223,9 +227,9 @@ fn oidc_provider(spec: &str) -> Result<OidcProvider, String> {
 }
 
 /// The JSON line printed once the emulator is ready.
-fn ready_line(emulator: &Emulator) -> String {
+fn ready_line(emulator: &Emulator, ca: Option<&super::emulator_access::CaFile>) -> String {
     let root = emulator.root_credential();
-    serde_json::json!({
+    let mut line = serde_json::json!({
         "cos_endpoint": emulator.cos_endpoint(),
         "sts_endpoint": emulator.sts_endpoint(),
         "region": emulator.region(),
@@ -233,8 +237,11 @@ fn ready_line(emulator: &Emulator) -> String {
         "buckets": emulator.buckets(),
         "secret_id": root.secret_id(),
         "secret_key": root.secret_key(),
-    })
-    .to_string()
+    });
+    if let Some(map) = line.as_object_mut() {
+        map.extend(super::emulator_access::ready_fields(emulator, ca));
+    }
+    line.to_string()
 }
 
 /// Warnings (damaged state moved to `quarantine/`…) go to stderr, one line each, so that
@@ -258,14 +265,17 @@ pub(crate) fn run(args: EmulatorArgs) -> Result<(), String> {
     runtime.block_on(async {
         let emulator = builder(&args)?.start().await.map_err(|e| e.to_string())?;
         let stop = super::shutdown::StopSignal::listen();
+        let ca = args.access.write_ca(&emulator, args.data_dir.as_deref())?;
         {
             use std::io::Write as _;
             let mut stdout = std::io::stdout().lock();
-            writeln!(stdout, "{}", ready_line(&emulator)).map_err(|e| e.to_string())?;
+            writeln!(stdout, "{}", ready_line(&emulator, ca.as_ref()))
+                .map_err(|e| e.to_string())?;
             stdout.flush().map_err(|e| e.to_string())?;
         }
-        stop.received().await;
+        args.access.wait_for_stop(stop).await;
         emulator.shutdown().await;
+        drop(ca);
         Ok(())
     })
 }
@@ -441,7 +451,7 @@ mod tests {
             "-5",
         ]);
         let emulator = builder(&args).unwrap().start().await.unwrap();
-        let line = ready_line(&emulator);
+        let line = ready_line(&emulator, None);
         assert!(!line.contains('\n'));
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         for field in [
@@ -451,9 +461,17 @@ mod tests {
             "appid",
             "secret_id",
             "secret_key",
+            "admin_token",
         ] {
             assert!(v[field].is_string(), "{field}");
         }
+        assert!(v["ca_cert_path"].is_null());
+        assert!(
+            v["health"][1]
+                .as_str()
+                .unwrap()
+                .ends_with("/_emulator/health")
+        );
         assert_eq!(v["buckets"], serde_json::json!(["demo-1250000000"]));
         assert_eq!(v["region"], "ap-beijing");
         emulator.shutdown().await;

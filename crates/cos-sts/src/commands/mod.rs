@@ -4,6 +4,7 @@ mod completions;
 mod credential;
 mod demo;
 mod emulator;
+mod emulator_access;
 mod outcome;
 mod policy;
 mod presign;
