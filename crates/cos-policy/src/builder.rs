@@ -130,14 +130,19 @@ pub(crate) fn parse_action(text: &str) -> Result<Action, BuildError> {
     Ok(action)
 }
 
-/// Checks a key or key pattern for `..` segments and control characters, and strips one
-/// leading `/`.
+/// Checks a key or key pattern for `..` segments, control characters and a second leading
+/// `/`, and strips one leading `/`.
 pub(crate) fn clean_key(prefix: &str) -> Result<&str, BuildError> {
     let bad = |reason| BuildError::InvalidPrefix {
         prefix: prefix.to_owned(),
         reason,
     };
     let key = prefix.strip_prefix('/').unwrap_or(prefix);
+    // One leading `/` is the path's, not the key's; a second would make the pattern mean a
+    // key that itself starts with `/`, which resources then read differently.
+    if key.starts_with('/') {
+        return Err(bad("starts with `//`: an object key cannot begin with `/`"));
+    }
     if key.split('/').any(|segment| segment == "..") {
         return Err(bad("contains a `..` segment"));
     }

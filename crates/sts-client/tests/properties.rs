@@ -61,6 +61,18 @@ fn federation_request(prefix: &str) -> (CredentialRequest, GetFederationToken, S
     (request, federation, canonical)
 }
 
+/// The case the property once found: `//` made the pattern `/*` (one slash stripped) while
+/// the resource stripped the other, so the grant differed from the pattern asked for.
+#[test]
+fn a_prefix_starting_with_two_slashes_is_refused() {
+    for prefix in ["//", "//users/alice/"] {
+        assert!(
+            cos_policy::prefix::key_pattern(prefix, cos_policy::prefix::Partial::Allow).is_err(),
+            "{prefix}"
+        );
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
