@@ -48,6 +48,8 @@ pub struct EmulatorBuilder {
     sts_public_host: String,
     roles: Vec<Role>,
     oidc_providers: Vec<OidcProvider>,
+    #[cfg(feature = "saml")]
+    saml_providers: Vec<crate::SamlProvider>,
     mfa_devices: Vec<MfaDevice>,
     sub_accounts: Vec<SubAccount>,
     allow_anonymous: bool,
@@ -82,6 +84,8 @@ impl Default for EmulatorBuilder {
             sts_public_host: "sts.tencentcloudapi.com".into(),
             roles: Vec::new(),
             oidc_providers: Vec::new(),
+            #[cfg(feature = "saml")]
+            saml_providers: Vec::new(),
             mfa_devices: Vec::new(),
             sub_accounts: Vec::new(),
             allow_anonymous: false,
@@ -370,6 +374,20 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Registers a SAML identity provider for `AssumeRoleWithSAML` (cargo feature `saml`): its
+    /// signed responses buy keys of roles whose trust policy names it as `federated`.
+    ///
+    /// ```
+    /// # fn f(provider: cos_emulator::SamlProvider) {
+    /// let b = cos_emulator::Emulator::builder().saml_provider(provider);
+    /// # let _ = b; }
+    /// ```
+    #[cfg(feature = "saml")]
+    pub fn saml_provider(mut self, provider: crate::SamlProvider) -> Self {
+        self.saml_providers.push(provider);
+        self
+    }
+
     /// Registers an MFA device (a software token): `GetSessionToken` with its serial number
     /// and current code issues the caller a session key.
     ///
@@ -566,6 +584,8 @@ impl EmulatorBuilder {
             sts: StsConfig {
                 roles: self.roles,
                 oidc_providers: self.oidc_providers,
+                #[cfg(feature = "saml")]
+                saml_providers: self.saml_providers,
                 mfa_devices: self.mfa_devices,
                 public_host: self.sts_public_host.to_ascii_lowercase(),
             },

@@ -235,4 +235,6 @@ pub use etag::EtagMode;
 pub use faults::{Action, FaultPlan, Faults, Matcher, Rule, SeenRequest};
 pub use identity::SubAccount;
 pub use link::{Link, LinkParseError};
+#[cfg(feature = "saml")]
+pub use sts::SamlProvider;
 pub use sts::{MfaDevice, OidcProvider, Role};

@@ -431,28 +431,6 @@ async fn assume_role_checks_external_id_and_session_tags() {
     e.shutdown().await;
 }
 
-/// An unsigned (`Authorization: SKIP`) TC3-style STS call.
-async fn unsigned(e: &Emulator, action: &str, body: &serde_json::Value) -> common::Reply {
-    let headers: Vec<(String, String)> = [
-        ("authorization", "SKIP"),
-        ("content-type", "application/json; charset=utf-8"),
-        ("x-tc-action", action),
-        ("x-tc-version", "2018-08-13"),
-        ("x-tc-region", "ap-guangzhou"),
-        ("x-tc-timestamp", &now().to_string()),
-    ]
-    .iter()
-    .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-    .collect();
-    send(
-        "POST",
-        &format!("{}/", e.sts_endpoint()),
-        &headers,
-        body.to_string(),
-    )
-    .await
-}
-
 #[tokio::test]
 async fn only_web_identity_may_be_called_unsigned() {
     let e = Emulator::builder()
@@ -468,7 +446,7 @@ async fn only_web_identity_may_be_called_unsigned() {
     let code = |r: &common::Reply| r.json()["Response"]["Error"]["Code"].clone();
     let fed = serde_json::json!({"Name": "x", "Policy": upload_policy(&e, "")});
     for action in ["GetFederationToken", "AssumeRole", "GetCallerIdentity"] {
-        let r = unsigned(&e, action, &fed).await;
+        let r = common::sts_unsigned(&e, action, &fed).await;
         assert_eq!(
             code(&r),
             "AuthFailure.InvalidAuthorization",
@@ -481,14 +459,14 @@ async fn only_web_identity_may_be_called_unsigned() {
         serde_json::json!({"ProviderId": provider, "WebIdentityToken": token,
                            "RoleArn": arn, "RoleSessionName": "s1"})
     };
-    let r = unsigned(&e, "AssumeRoleWithWebIdentity", &call("p", "not-a-jwt")).await;
+    let r = common::sts_unsigned(&e, "AssumeRoleWithWebIdentity", &call("p", "not-a-jwt")).await;
     assert_eq!(
         code(&r),
         "InvalidParameter.WebIdentityTokenError",
         "{}",
         r.text()
     );
-    let r = unsigned(&e, "AssumeRoleWithWebIdentity", &call("unknown", "x")).await;
+    let r = common::sts_unsigned(&e, "AssumeRoleWithWebIdentity", &call("unknown", "x")).await;
     assert_eq!(
         code(&r),
         "InvalidParameter.WebIdentityTokenError",
@@ -496,7 +474,7 @@ async fn only_web_identity_may_be_called_unsigned() {
         r.text()
     );
     let missing = serde_json::json!({"ProviderId": "p", "RoleArn": arn, "RoleSessionName": "s1"});
-    let r = unsigned(&e, "AssumeRoleWithWebIdentity", &missing).await;
+    let r = common::sts_unsigned(&e, "AssumeRoleWithWebIdentity", &missing).await;
     assert_eq!(code(&r), "MissingParameter", "{}", r.text());
     e.shutdown().await;
 }

@@ -11,12 +11,16 @@ mod mfa;
 mod oidc;
 mod role;
 pub(crate) mod role_params;
+#[cfg(feature = "saml")]
+mod saml;
 mod trust;
 mod wire;
 
 pub use mfa::MfaDevice;
 pub use oidc::OidcProvider;
 pub use role::Role;
+#[cfg(feature = "saml")]
+pub use saml::SamlProvider;
 
 use crate::http::body::{self, ResBody};
 use crate::state::State;
@@ -31,6 +35,9 @@ pub(crate) struct StsConfig {
     pub(crate) roles: Vec<Role>,
     /// Identity providers for AssumeRoleWithWebIdentity.
     pub(crate) oidc_providers: Vec<OidcProvider>,
+    /// Identity providers for AssumeRoleWithSAML.
+    #[cfg(feature = "saml")]
+    pub(crate) saml_providers: Vec<SamlProvider>,
     /// MFA devices for GetSessionToken.
     pub(crate) mfa_devices: Vec<MfaDevice>,
     /// The public host name clients may sign instead of the address they connect to.

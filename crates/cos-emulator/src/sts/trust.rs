@@ -22,18 +22,65 @@ pub(super) fn admits(
     caller: &Identity,
     external_id: Option<&str>,
 ) -> bool {
+    let who = caller.trust_principal(ids);
+    let context: Vec<(&'static str, String)> = external_id
+        .map(|id| ("sts:external_id", id.to_string()))
+        .into_iter()
+        .collect();
+    trust_allows(
+        role,
+        ids,
+        "name/sts:AssumeRole",
+        |principal| cos_policy::principal_names(principal, &who),
+        &context,
+    )
+}
+
+/// Whether `role`'s trust policy admits the SAML provider `provider_arn` with the assertion's
+/// `saml:*` condition `context`: statements whose `principal` is `{"federated": [...]}` naming
+/// it, for `name/sts:AssumeRoleWithSAML` (CAM's role SSO trust policy).
+#[cfg(feature = "saml")]
+pub(super) fn admits_saml(
+    role: &Role,
+    ids: &Identities,
+    provider_arn: &str,
+    context: &[(&'static str, String)],
+) -> bool {
+    trust_allows(
+        role,
+        ids,
+        "name/sts:AssumeRoleWithSAML",
+        |principal| {
+            // The federated entries, matched as `principal_names` matches `qcs` entries.
+            let federated = principal
+                .get("federated")
+                .map(|entries| serde_json::json!({ "qcs": entries }));
+            federated.is_some_and(|p| cos_policy::principal_names(&p, provider_arn))
+        },
+        context,
+    )
+}
+
+/// Evaluates the statements of `role`'s trust policy whose principal `names` accepts for
+/// `action` on the role with `context`.
+fn trust_allows(
+    role: &Role,
+    ids: &Identities,
+    action: &str,
+    names: impl Fn(&serde_json::Value) -> bool,
+    context: &[(&'static str, String)],
+) -> bool {
     let text = role
         .trust_policy_json()
         .map_or_else(|| default_trust(ids), str::to_string);
     let Ok(trust) = cos_policy::Policy::from_json(&text) else {
         return false;
     };
-    let who = caller.trust_principal(ids);
     let mut applicable = cos_policy::Policy::new();
     for statement in trust.statements() {
         let principal = statement.principal().or(trust.principal());
         let applies = match principal {
-            Some(principal) => cos_policy::principal_names(principal, &who),
+            Some(principal) => names(principal),
             // A statement without a principal can only take away.
             None => statement.effect() == cos_policy::Effect::Deny,
         };
@@ -47,14 +94,5 @@ pub(super) fn admits(
         }
         applicable = applicable.with_statement(statement);
     }
-    let context: Vec<(&'static str, String)> = external_id
-        .map(|id| ("sts:external_id", id.to_string()))
-        .into_iter()
-        .collect();
-    crate::identity::allows(
-        &applicable,
-        "name/sts:AssumeRole",
-        &ids.role_arn(role.name()),
-        &context,
-    )
+    crate::identity::allows(&applicable, action, &ids.role_arn(role.name()), context)
 }

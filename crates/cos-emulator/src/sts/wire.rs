@@ -9,7 +9,11 @@ use tc3_signer::tc3::{self, Tc3Request, VerifyParams};
 use tc3_signer::v1::{V1Presented, V1VerifyParams, parse_form};
 
 /// Actions that may be sent unsigned.
-const UNSIGNED_ACTIONS: &[&str] = &["AssumeRoleWithWebIdentity"];
+const UNSIGNED_ACTIONS: &[&str] = &[
+    "AssumeRoleWithWebIdentity",
+    #[cfg(feature = "saml")]
+    "AssumeRoleWithSAML",
+];
 
 /// A verified STS call.
 #[derive(Debug)]

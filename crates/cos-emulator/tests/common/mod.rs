@@ -314,3 +314,25 @@ pub fn copy_source_header(bucket: &str, key: &str) -> String {
         encoded.join("/")
     )
 }
+
+/// An unsigned TC3 STS call (`Authorization: SKIP`), as the token-exchange actions are sent.
+pub async fn sts_unsigned(e: &Emulator, action: &str, body: &serde_json::Value) -> Reply {
+    let headers: Vec<(String, String)> = [
+        ("authorization", "SKIP"),
+        ("content-type", "application/json; charset=utf-8"),
+        ("x-tc-action", action),
+        ("x-tc-version", "2018-08-13"),
+        ("x-tc-region", "ap-guangzhou"),
+        ("x-tc-timestamp", &now().to_string()),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+    .collect();
+    send(
+        "POST",
+        &format!("{}/", e.sts_endpoint()),
+        &headers,
+        body.to_string(),
+    )
+    .await
+}
