@@ -134,6 +134,7 @@ fn ci() -> Result<(), String> {
         &["test", "--workspace", "--locked", "--no-fail-fast"],
         &[],
     )?;
+    saml()?;
     run(
         "cargo",
         &["doc", "--workspace", "--no-deps", "--locked"],
@@ -150,6 +151,23 @@ fn ci() -> Result<(), String> {
         eprintln!("xtask: fuzz smoke skipped (needs a nightly toolchain and cargo-fuzz)");
     }
     Ok(())
+}
+
+/// The emulator's opt-in `saml` feature (AssumeRoleWithSAML over libxmlsec1, whose Debian
+/// packages `.ci/run` installs): lint it and run its tests, and only those, so the step costs
+/// one build of cos-emulator with the feature.
+fn saml() -> Result<(), String> {
+    let only = ["-p", "cos-emulator", "--features", "saml", "--locked"];
+    let targets = ["--lib", "--test", "saml"];
+    let mut clippy = vec!["clippy"];
+    clippy.extend(only);
+    clippy.extend(targets);
+    clippy.extend(["--", "-D", "warnings"]);
+    run("cargo", &clippy, &[])?;
+    let mut test = vec!["test"];
+    test.extend(only);
+    test.extend(["--test", "saml"]);
+    run("cargo", &test, &[])
 }
 
 fn bench(filter: Option<&str>) -> Result<(), String> {

@@ -667,3 +667,22 @@ async fn sub_accounts_get_the_longer_federation_limit() {
     assert_eq!(Cos::with(&e, Some(sub)).put("k", "x").await.status, 200);
     e.shutdown().await;
 }
+
+/// Without the `saml` feature AssumeRoleWithSAML is not a token exchange the emulator knows:
+/// unsigned, it is refused like any other action (docs/emulator-fidelity.md says so).
+#[cfg(not(feature = "saml"))]
+#[tokio::test]
+async fn without_the_saml_feature_assume_role_with_saml_is_refused_unsigned() {
+    let e = Emulator::builder().start().await.unwrap();
+    let body = serde_json::json!({"SAMLAssertion": "PHg+", "RoleSessionName": "s",
+        "PrincipalArn": format!("qcs::cam::uin/{}:saml-provider/p", e.owner_uin()),
+        "RoleArn": format!("qcs::cam::uin/{}:roleName/r", e.owner_uin())});
+    let r = common::sts_unsigned(&e, "AssumeRoleWithSAML", &body).await;
+    assert_eq!(
+        r.json()["Response"]["Error"]["Code"],
+        "AuthFailure.InvalidAuthorization",
+        "{}",
+        r.text()
+    );
+    e.shutdown().await;
+}

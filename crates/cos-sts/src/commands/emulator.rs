@@ -54,6 +54,15 @@ pub(crate) struct EmulatorArgs {
     /// must name AUDIENCE in `aud` when any is given.
     #[arg(long = "oidc-provider", value_name = "ID,ISSUER,KEY_FILE[,AUDIENCE]")]
     oidc_providers: Vec<String>,
+    /// A SAML identity provider for AssumeRoleWithSAML: `NAME,METADATA_OR_CERT_FILE[,AUDIENCE…]`
+    /// (repeatable; built with the `saml` feature). The file holds the IdP's metadata (its
+    /// signing certificates and entity id) or PEM certificates; AUDIENCEs replace CAM's.
+    #[cfg(feature = "saml")]
+    #[arg(
+        long = "saml-provider",
+        value_name = "NAME,METADATA_OR_CERT_FILE[,AUDIENCE]"
+    )]
+    saml_providers: Vec<String>,
     /// An MFA device for GetSessionToken: `SERIAL,SEED_FILE` (repeatable); SEED_FILE holds
     /// the raw TOTP seed, surrounding whitespace ignored (RFC 6238, SHA-1, 30 s, 6 digits).
     #[arg(long = "mfa-device", value_name = "SERIAL,SEED_FILE")]
@@ -126,6 +135,10 @@ fn builder(args: &EmulatorArgs) -> Result<cos_emulator::EmulatorBuilder, String>
     }
     for spec in &args.oidc_providers {
         builder = builder.oidc_provider(oidc_provider(spec)?);
+    }
+    #[cfg(feature = "saml")]
+    for spec in &args.saml_providers {
+        builder = builder.saml_provider(saml_provider(spec)?);
     }
     for spec in &args.mfa_devices {
         let (serial, file) = spec
@@ -222,6 +235,28 @@ fn oidc_provider(spec: &str) -> Result<OidcProvider, String> {
     };
     for audience in fields.filter(|a| !a.is_empty()) {
         provider = provider.client_id(audience);
+    }
+    Ok(provider)
+}
+
+/// Parses `NAME,METADATA_OR_CERT_FILE[,AUDIENCE…]` and reads the file.
+#[cfg(feature = "saml")]
+fn saml_provider(spec: &str) -> Result<cos_emulator::SamlProvider, String> {
+    let mut fields = spec.split(',').map(str::trim);
+    let (Some(name), Some(file)) = (fields.next(), fields.next()) else {
+        return Err(format!(
+            "--saml-provider `{spec}`: expected NAME,METADATA_OR_CERT_FILE[,AUDIENCE…]"
+        ));
+    };
+    if name.is_empty() {
+        return Err(format!("--saml-provider `{spec}`: NAME must not be empty"));
+    }
+    let bytes =
+        std::fs::read(file).map_err(|e| format!("--saml-provider {name}: reading {file}: {e}"))?;
+    let mut provider = cos_emulator::SamlProvider::from_file_contents(name, &bytes)
+        .map_err(|e| format!("--saml-provider {name}: {e}"))?;
+    for audience in fields.filter(|a| !a.is_empty()) {
+        provider = provider.audience(audience);
     }
     Ok(provider)
 }
@@ -337,6 +372,31 @@ mod tests {
             format!("tke,https://oidc.example,{}", empty.display()),
         ] {
             assert!(oidc_provider(&bad).is_err(), "{bad}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(feature = "saml")]
+    #[test]
+    fn saml_provider_option() {
+        // A self-signed test IdP certificate (public part only).
+        const CERT: &str = "-----BEGIN CERTIFICATE-----\nMIIBgTCCASegAwIBAgIUSUwmLKKxw1bd+ap0Ozeb29XZVkUwCgYIKoZIzj0EAwIw\nFjEUMBIGA1UEAwwLaWRwLmV4YW1wbGUwHhcNMjYxMjA4MDIzODQ3WhcNMzYxMjA1\nMDIzODQ3WjAWMRQwEgYDVQQDDAtpZHAuZXhhbXBsZTBZMBMGByqGSM49AgEGCCqG\nSM49AwEHA0IABH8IKUbsHqxRphcwzHfHINH45bC/BWDSLYlkahRmL/hnqrQRi6Nx\n3eOwYhsgG7DQWItPuasNDEQW5fR7m0FpceejUzBRMB0GA1UdDgQWBBQtntBFPAhE\nxLQdU6q6Ut8z1EMx7jAfBgNVHSMEGDAWgBQtntBFPAhExLQdU6q6Ut8z1EMx7jAP\nBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCIQCSGx21XxTobIAmCL4g\np4yS1plEiYPzgsuKlbCEujLOYgIgGily0OLM7I1iF5VF6LmG4/YzUxUm9yIxRO1f\nlEYvdKI=\n-----END CERTIFICATE-----\n";
+        let dir = std::env::temp_dir().join(format!("cos-sts-saml-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cert = dir.join("idp.pem");
+        std::fs::write(&cert, CERT).unwrap();
+        let junk = dir.join("junk");
+        std::fs::write(&junk, "not a certificate").unwrap();
+        let spec = format!("corp-idp,{},urn:example:sp", cert.display());
+        assert_eq!(saml_provider(&spec).unwrap().name(), "corp-idp");
+        assert!(builder(&parse(&["--saml-provider", &spec])).is_ok());
+        for bad in [
+            "corp-idp".to_string(),
+            format!(",{}", cert.display()),
+            "corp-idp,/nonexistent/idp.pem".to_string(),
+            format!("corp-idp,{}", junk.display()),
+        ] {
+            assert!(saml_provider(&bad).is_err(), "{bad}");
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
