@@ -442,8 +442,11 @@ impl EmulatorBuilder {
     /// Serves both listeners over HTTPS (default `false`: plain HTTP) with a server
     /// certificate signed by a certificate authority generated at start-up, whose PEM
     /// [`Emulator::ca_cert_pem`] returns for clients to trust. The certificate names
-    /// `localhost`, `<bucket>.localhost` for every bucket, `127.0.0.1`, `::1` and the
-    /// listeners' addresses.
+    /// `localhost`, `<bucket>.localhost` for every bucket configured at start-up, `127.0.0.1`,
+    /// `::1`, the listeners' addresses, and the Tencent Cloud hosts of the emulator's region
+    /// and of every COS region (`*.cos.<region>.myqcloud.com`, `cos-internal`,
+    /// `.tencentcos.cn`, the service and STS hosts), so buckets created later are reachable
+    /// at their COS host name.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), cos_emulator::EmulatorError> {
@@ -563,7 +566,11 @@ impl EmulatorBuilder {
             .map_err(|reason| EmulatorError::InvalidConfig { reason })?;
         let tls = if self.https {
             let ips = [self.cos_listen.ip(), self.sts_listen.ip()];
-            let names: Vec<String> = buckets.iter().map(|b| format!("{b}.localhost")).collect();
+            let mut names: Vec<String> = buckets.iter().map(|b| format!("{b}.localhost")).collect();
+            names.extend(crate::tls::tencent_cloud_names(
+                &self.region,
+                &self.sts_public_host,
+            ));
             Some(crate::tls::generate(&ips, &names)?)
         } else {
             None

@@ -47,6 +47,65 @@ fn tls_error(what: &str, e: impl std::fmt::Display) -> EmulatorError {
     }
 }
 
+/// COS's public regions (COS's "Regions and Access Endpoints" list): the server certificate
+/// names their hosts, so a bucket created after start-up in any of them is reachable over
+/// HTTPS without a new certificate.
+const COS_REGIONS: &[&str] = &[
+    "ap-beijing-1",
+    "ap-beijing",
+    "ap-nanjing",
+    "ap-shanghai",
+    "ap-guangzhou",
+    "ap-chengdu",
+    "ap-chongqing",
+    "ap-shenzhen-fsi",
+    "ap-shanghai-fsi",
+    "ap-beijing-fsi",
+    "ap-hongkong",
+    "ap-singapore",
+    "ap-jakarta",
+    "ap-seoul",
+    "ap-bangkok",
+    "ap-tokyo",
+    "ap-mumbai",
+    "na-siliconvalley",
+    "na-ashburn",
+    "na-toronto",
+    "sa-saopaulo",
+    "eu-frankfurt",
+];
+
+/// The Tencent Cloud host names the certificate covers for `region` (the emulator's), every
+/// COS region and `sts_host` (the public STS host clients sign): `*.cos.<region>.myqcloud.com`
+/// (and `cos-internal`, `.tencentcos.cn`) for buckets whenever they are created,
+/// `cos.<region>.…` and `service.cos.…` for GET Service, and the STS hosts.
+pub(crate) fn tencent_cloud_names(region: &str, sts_host: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let regions = std::iter::once(region).chain(COS_REGIONS.iter().copied());
+    for region in regions {
+        for domain in ["myqcloud.com", "tencentcos.cn"] {
+            for service in ["cos", "cos-internal"] {
+                names.push(format!("*.{service}.{region}.{domain}"));
+            }
+            names.push(format!("cos.{region}.{domain}"));
+        }
+        names.push(format!("sts.{region}.tencentcloudapi.com"));
+    }
+    for domain in ["myqcloud.com", "tencentcos.cn"] {
+        names.push(format!("service.cos.{domain}"));
+    }
+    names.extend(
+        [
+            sts_host,
+            "sts.tencentcloudapi.com",
+            "sts.internal.tencentcloudapi.com",
+            "sts.intl.tencentcloudapi.com",
+        ]
+        .map(str::to_string),
+    );
+    names
+}
+
 /// A fresh CA and a server certificate for `localhost`, `127.0.0.1`, `::1`, every address in
 /// `ips` and every name in `names` (the buckets' `<bucket>.localhost`: certificate checkers
 /// refuse a wildcard directly under a one-label name, so `*.localhost` would not do).
@@ -116,5 +175,23 @@ mod tests {
         assert_eq!(format!("{tls:?}"), "Tls { .. }");
         // A second start has a CA of its own.
         assert_ne!(generate(&[], &[]).unwrap().ca_pem, tls.ca_pem);
+    }
+
+    #[test]
+    fn tencent_cloud_names_cover_every_bucket_host_of_a_region() {
+        let names = tencent_cloud_names("ap-custom", "sts.example.com");
+        for name in [
+            "*.cos.ap-custom.myqcloud.com",
+            "*.cos.ap-guangzhou.myqcloud.com",
+            "*.cos-internal.eu-frankfurt.tencentcos.cn",
+            "cos.ap-beijing.myqcloud.com",
+            "service.cos.myqcloud.com",
+            "sts.example.com",
+            "sts.ap-shanghai.tencentcloudapi.com",
+        ] {
+            assert!(names.iter().any(|n| n == name), "{name}");
+        }
+        // They make a certificate (rcgen accepts every name).
+        assert!(generate(&[], &names).is_ok());
     }
 }

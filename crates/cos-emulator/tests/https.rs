@@ -253,3 +253,82 @@ async fn untrusting_and_plain_http_clients_are_refused() {
     assert!(plain.is_err(), "{plain:?}");
     e.shutdown().await;
 }
+
+/// A COS request signed by the root account for `host`, sent over TLS with `host` as the
+/// server name.
+async fn root_cos_tls(
+    e: &Emulator,
+    ca: &str,
+    host: &str,
+    method: &str,
+    path: &str,
+    body: &'static [u8],
+) -> Result<(u16, String), String> {
+    let pairs = [("host", host)];
+    let parts = RequestParts::new(method, path).with_headers(&pairs);
+    let key_time = KeyTime::starting_at(common::now() - 60, Duration::from_secs(900));
+    let signed = Signer::new(&e.root_credential())
+        .sign(&parts, key_time)
+        .unwrap();
+    let mut headers = vec![("host".to_string(), host.to_string())];
+    for (k, v) in signed.headers_to_add() {
+        headers.push((k.to_string(), v.to_string()));
+    }
+    send_tls(
+        Some(ca),
+        &e.cos_endpoint(),
+        host,
+        method,
+        path,
+        &headers,
+        Bytes::from_static(body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_bucket_created_after_start_is_reachable_over_https_at_its_cos_host() {
+    let e = Emulator::builder()
+        .https(true)
+        .bucket("examplebucket")
+        .in_memory()
+        .start()
+        .await
+        .unwrap();
+    let ca = e.ca_cert_pem().unwrap().to_string();
+    // Created after start-up, in the emulator's region and in another COS region.
+    for host in [
+        "laterbucket-1250000000.cos.ap-guangzhou.myqcloud.com",
+        "otherregion-1250000000.cos.ap-singapore.myqcloud.com",
+    ] {
+        let (status, text) = root_cos_tls(&e, &ca, host, "PUT", "/", b"").await.unwrap();
+        assert_eq!(status, 200, "{host}: {text}");
+        let (status, text) = root_cos_tls(&e, &ca, host, "PUT", "/late.txt", b"late")
+            .await
+            .unwrap();
+        assert_eq!(status, 200, "{host}: {text}");
+        let (status, text) = root_cos_tls(&e, &ca, host, "GET", "/late.txt", b"")
+            .await
+            .unwrap();
+        assert_eq!((status, text.as_str()), (200, "late"), "{host}");
+    }
+    // GET Service and STS at their public host names.
+    let (status, text) = root_cos_tls(&e, &ca, "service.cos.myqcloud.com", "GET", "/", b"")
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains("laterbucket-1250000000"), "{text}");
+    let (status, _) = send_tls(
+        Some(&ca),
+        &e.sts_endpoint(),
+        "sts.tencentcloudapi.com",
+        "GET",
+        "/_emulator/health",
+        &[("host".to_string(), "sts.tencentcloudapi.com".to_string())],
+        Bytes::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200);
+    e.shutdown().await;
+}
