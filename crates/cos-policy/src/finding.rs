@@ -93,7 +93,11 @@ codes! {
     InvalidEffect = "invalid_effect", Error;
     /// `version` is not `"2.0"`.
     UnsupportedVersion = "unsupported_version", Error;
-    /// `principal` appears; temporary-key policies may not contain it.
+    /// `principal` appears; temporary-key policies may not contain it. STS's API reference
+    /// says so of the `Policy` of GetFederationToken and AssumeRole ("the policy cannot
+    /// contain the `principal` element", repeated in the official API SDKs' request models
+    /// and tccli's help), although the Node STS SDK's `getPolicy` adds one: such policies
+    /// are refused, not accepted.
     PrincipalNotAllowed = "principal_not_allowed", Error;
     /// The policy has no statement.
     EmptyStatement = "empty_statement", Error;
