@@ -343,7 +343,7 @@ async fn append_checks_positions_and_keeps_a_whole_object_crc() {
             .await
         }
     };
-    assert_eq!(append("3", "abc").await.code(), "PositionNotEqualToLength");
+    assert_eq!(append("3", "abc").await.code(), "AppendPositionErr");
     let first = append("0", "hello ").await;
     assert_eq!(first.status, 200, "{}", first.text());
     assert_eq!(first.header("x-cos-next-append-position"), Some("6"));

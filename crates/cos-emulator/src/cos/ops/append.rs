@@ -2,7 +2,7 @@
 //!
 //! The first append (position 0, no object yet) creates an appendable object with the
 //! request's headers, ACL, tags and storage class; each later one must name the current
-//! length (else 409 `PositionNotEqualToLength`) of an appendable object (a normal object:
+//! length (else 409 `AppendPositionErr`) of an appendable object (a normal object:
 //! 409 `ObjectNotAppendable`). The stored object is a new blob of the old bytes and the
 //! chunk, so its CRC-64 covers the whole object. A PUT Object over it makes it normal again.
 

@@ -5,44 +5,107 @@
 use crate::cos::error::CosError;
 use crate::cos::request::Req;
 use crate::cos::response::set_header;
+use crate::cos::xml::{field, parse_groups};
 use crate::storage::{ObjectAttrs, Sse};
 use base64::Engine as _;
 use http::{HeaderMap, StatusCode};
 use md5::{Digest as _, Md5};
 
-/// Most tags an object may carry.
-const MAX_TAGS: usize = 10;
-
 /// A request's headers (or a POST form's fields) by lower-case header name.
 pub(crate) type Lookup<'a> = &'a dyn Fn(&str) -> Option<&'a str>;
 
-/// Tags from an `x-cos-tagging` value or a query-string-like `k=v&k2=v2` list.
-pub(crate) fn parse_tagging(value: &str) -> Result<Vec<(String, String)>, CosError> {
-    let pairs = crate::cos::route::parse_query(Some(value))
-        .map_err(|_| CosError::invalid_argument("The x-cos-tagging header is invalid."))?;
-    check_tags(pairs)
+/// What a tag set is attached to: COS's limits differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TagOwner {
+    /// At most 10 tags (PUT Object tagging).
+    Object,
+    /// At most 50 tags of letters, digits, spaces and `+ - _ = . : / @` (PUT Bucket tagging).
+    Bucket,
 }
 
-/// COS's tag rules: at most 10, keys 1–128 characters and unique, values at most 256.
-pub(crate) fn check_tags(tags: Vec<(String, String)>) -> Result<Vec<(String, String)>, CosError> {
-    if tags.len() > MAX_TAGS {
-        return Err(CosError::bad_request(
-            "BadRequest",
-            "Object tags cannot be greater than 10.",
-        ));
+impl TagOwner {
+    /// The most tags this owner may carry.
+    fn max(self) -> usize {
+        match self {
+            Self::Object => 10,
+            Self::Bucket => 50,
+        }
     }
+}
+
+/// Tags from an `x-cos-tagging` value or a query-string-like `k=v&k2=v2` list.
+pub(crate) fn parse_tagging(
+    value: &str,
+    owner: TagOwner,
+) -> Result<Vec<(String, String)>, CosError> {
+    let pairs = crate::cos::route::parse_query(Some(value))
+        .map_err(|_| invalid_tag("The x-cos-tagging header is not URL-encoded.".into()))?;
+    check_tags(pairs, owner)
+}
+
+/// 400 `InvalidTag`: the code of COS's error table (API doc 7730, as transcribed in
+/// Tencent/flare's `flare/net/cos/cos_status.cc`) for every tag-set problem.
+fn invalid_tag(message: String) -> CosError {
+    CosError::bad_request("InvalidTag", message)
+}
+
+/// COS's tag rules, one place for objects and buckets: at most [`TagOwner::max_tags`], keys
+/// of 1–128 characters and unique, values of at most 256, and for buckets only the
+/// characters COS's PUT Bucket tagging documentation lists.
+pub(crate) fn check_tags(
+    tags: Vec<(String, String)>,
+    owner: TagOwner,
+) -> Result<Vec<(String, String)>, CosError> {
+    if tags.len() > owner.max() {
+        return Err(invalid_tag(format!(
+            "At most {} tags are allowed.",
+            owner.max()
+        )));
+    }
+    let allowed = |s: &str| {
+        owner == TagOwner::Object
+            || s.chars()
+                .all(|c| c.is_alphanumeric() || " +-_=.:/@".contains(c))
+    };
     for (i, (k, v)) in tags.iter().enumerate() {
         let key_len = k.chars().count();
-        if key_len == 0 || key_len > 128 || v.chars().count() > 256 {
-            return Err(CosError::invalid_argument(
-                "The tag key or value is invalid.",
-            ));
+        if key_len == 0 || key_len > 128 || v.chars().count() > 256 || !allowed(k) || !allowed(v) {
+            return Err(invalid_tag(format!("The tag `{k}`=`{v}` is not valid.")));
         }
         if tags.iter().take(i).any(|(earlier, _)| earlier == k) {
-            return Err(CosError::invalid_argument("Tag keys must be unique."));
+            return Err(invalid_tag(format!("The tag key `{k}` is given twice.")));
         }
     }
     Ok(tags)
+}
+
+/// The tags of a `<Tagging><TagSet><Tag><Key>…</Key><Value>…</Value></Tag>…` document (PUT
+/// Object tagging, PUT Bucket tagging), checked for `owner`. A `Tag` without `Key` or with
+/// another child is malformed.
+pub(crate) fn tags_from_document(
+    document: &[u8],
+    owner: TagOwner,
+) -> Result<Vec<(String, String)>, CosError> {
+    // Enough groups to tell "too many tags" (InvalidTag) from a runaway document.
+    let (root, groups) = parse_groups(document, "Tag", 1000).ok_or_else(CosError::malformed_xml)?;
+    if root != "Tagging" {
+        return Err(CosError::malformed_xml());
+    }
+    let tags = groups
+        .iter()
+        .map(|group| {
+            if group
+                .iter()
+                .any(|(name, _)| name != "Key" && name != "Value")
+            {
+                return Err(CosError::malformed_xml());
+            }
+            let key = field(group, "Key").ok_or_else(CosError::malformed_xml)?;
+            let value = field(group, "Value").unwrap_or_default();
+            Ok((key.to_string(), value.to_string()))
+        })
+        .collect::<Result<Vec<_>, CosError>>()?;
+    check_tags(tags, owner)
 }
 
 /// Server-side encryption a write request asks for.
@@ -126,7 +189,7 @@ pub(crate) fn from_lookup(get: Lookup<'_>) -> Result<ObjectAttrs, CosError> {
     Ok(ObjectAttrs {
         acl: super::acl::object_acl(get)?,
         tags: match get("x-cos-tagging") {
-            Some(v) => parse_tagging(v)?,
+            Some(v) => parse_tagging(v, TagOwner::Object)?,
             None => Vec::new(),
         },
         sse: sse_from(get)?,
@@ -162,11 +225,13 @@ pub(crate) fn echo_on_read(h: &mut HeaderMap, attrs: &ObjectAttrs, size: u64) {
     }
 }
 
-/// 409 for an append at the wrong position.
+/// 409 `AppendPositionErr` for an append at the wrong position: the code of COS's error
+/// table (API doc 7730; Tencent/flare's `flare/net/cos/cos_status.cc` transcribes it, 409),
+/// not OSS's `PositionNotEqualToLength`.
 pub(crate) fn position_error() -> CosError {
     CosError::new(
         StatusCode::CONFLICT,
-        "PositionNotEqualToLength",
+        "AppendPositionErr",
         "Position is not equal to the length of the object.",
     )
 }
@@ -177,14 +242,51 @@ mod tests {
 
     #[test]
     fn tag_rules() {
+        let object = |v: &str| parse_tagging(v, TagOwner::Object);
+        let bucket = |v: &str| parse_tagging(v, TagOwner::Bucket);
         assert_eq!(
-            parse_tagging("a=1&b%20c=d%26e").unwrap(),
+            object("a=1&b%20c=d%26e").unwrap(),
             vec![("a".into(), "1".into()), ("b c".into(), "d&e".into())]
         );
-        let eleven: Vec<String> = (0..11).map(|i| format!("k{i}=v")).collect();
-        assert!(parse_tagging(&eleven.join("&")).is_err());
-        assert!(parse_tagging("a=1&a=2").is_err());
-        assert!(parse_tagging(&format!("{}=v", "k".repeat(129))).is_err());
+        assert!(bucket("a=1&b%20c=x%2Fy").is_ok());
+        let tags = |n: usize| {
+            (0..n)
+                .map(|i| format!("k{i}=v"))
+                .collect::<Vec<_>>()
+                .join("&")
+        };
+        assert!(object(&tags(10)).is_ok());
+        assert!(bucket(&tags(50)).is_ok());
+        for bad in [
+            object(&tags(11)),
+            bucket(&tags(51)),
+            object("a=1&a=2"),
+            object(&format!("{}=v", "k".repeat(129))),
+            object(&format!("k={}", "v".repeat(257))),
+            object("=v"),
+            bucket("k=<script>"),
+            bucket("a=1&a=2"),
+        ] {
+            assert_eq!(bad.unwrap_err().code, "InvalidTag");
+        }
+    }
+
+    #[test]
+    fn tagging_documents() {
+        let doc = b"<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag>\
+                    <Tag><Key>b&amp;c</Key><Value></Value></Tag></TagSet></Tagging>";
+        assert_eq!(
+            tags_from_document(doc, TagOwner::Object).unwrap(),
+            vec![("a".into(), "1".into()), ("b&c".into(), String::new())]
+        );
+        for bad in [
+            &b"<Tagging><TagSet><Tag><Value>1</Value></Tag></TagSet></Tagging>"[..],
+            b"<Other/>",
+            b"<Tagging><TagSet><Tag><Key>a</Key><Bad>1</Bad></Tag></TagSet></Tagging>",
+            b"<Tagging><TagSet>",
+        ] {
+            assert!(tags_from_document(bad, TagOwner::Object).is_err());
+        }
     }
 
     #[test]

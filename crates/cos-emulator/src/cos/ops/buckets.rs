@@ -3,18 +3,17 @@
 //! listings in [`super::bucket`].)
 
 use super::acl;
+use super::attrs::{self, TagOwner};
 use crate::clock::iso8601_seconds;
 use crate::cos::error::CosError;
 use crate::cos::request::{Req, read_checked_document, read_required_document};
 use crate::cos::response::{io_error, set_header, xml_response};
-use crate::cos::xml::{Xml, field, parse_groups};
+use crate::cos::xml::{Xml, parse_groups};
 use crate::http::body::{self, RequestBody, ResBody};
 use crate::state::State;
 use crate::storage::{BucketDeletion, BucketMeta};
 use http::{Response, StatusCode};
 
-/// Most tags on a bucket.
-const MAX_TAGS: usize = 50;
 /// Most buckets in one GET Service page (the Python SDK asks for 2000 by default).
 const MAX_SERVICE_KEYS: usize = 2000;
 
@@ -77,7 +76,7 @@ pub(crate) async fn put_bucket(
     }
     let acl = acl::from_headers(req, acl::BUCKET_CANNED)?;
     let tags = match req.header("x-cos-tagging") {
-        Some(header) => parse_tag_header(header)?,
+        Some(header) => attrs::parse_tagging(header, TagOwner::Bucket)?,
         None => Vec::new(),
     };
     let doc = read_checked_document(state, req, body).await?;
@@ -303,54 +302,6 @@ pub(crate) fn get_acl(state: &State, req: &Req) -> Result<Response<ResBody>, Cos
     Ok(xml_response(acl::to_xml(&meta.acl, &owner(state))))
 }
 
-/// Checks one tag: a key of 1–128 and a value of 0–256 letters, digits, spaces and
-/// `+ - _ = . : /` (COS's tag rules).
-fn check_tag(key: &str, value: &str) -> Result<(), CosError> {
-    let allowed = |s: &str| {
-        s.chars()
-            .all(|c| c.is_alphanumeric() || " +-_=.:/@".contains(c))
-    };
-    let key_len = key.chars().count();
-    if !(1..=128).contains(&key_len)
-        || value.chars().count() > 256
-        || !allowed(key)
-        || !allowed(value)
-    {
-        return Err(CosError::bad_request(
-            "InvalidTag",
-            format!("The tag `{key}`=`{value}` is not valid."),
-        ));
-    }
-    Ok(())
-}
-
-fn check_tags(tags: &[(String, String)]) -> Result<(), CosError> {
-    if tags.len() > MAX_TAGS {
-        return Err(CosError::bad_request(
-            "InvalidTag",
-            format!("A bucket can have at most {MAX_TAGS} tags."),
-        ));
-    }
-    for (i, (k, v)) in tags.iter().enumerate() {
-        check_tag(k, v)?;
-        if tags.iter().take(i).any(|(other, _)| other == k) {
-            return Err(CosError::bad_request(
-                "InvalidTag",
-                format!("The tag key `{k}` is given twice."),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Parses `x-cos-tagging: k1=v1&k2=v2` (URL-encoded keys and values).
-fn parse_tag_header(header: &str) -> Result<Vec<(String, String)>, CosError> {
-    let pairs = crate::cos::route::parse_query(Some(header))
-        .map_err(|_| CosError::bad_request("InvalidTag", "x-cos-tagging is not URL-encoded."))?;
-    check_tags(&pairs)?;
-    Ok(pairs)
-}
-
 /// PUT Bucket tagging.
 pub(crate) async fn put_tagging(
     state: &State,
@@ -358,22 +309,7 @@ pub(crate) async fn put_tagging(
     body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
     let doc = read_required_document(state, req, body).await?;
-    let (root, groups) =
-        parse_groups(&doc, "Tag", MAX_TAGS + 1).ok_or_else(CosError::malformed_xml)?;
-    if root != "Tagging" {
-        return Err(CosError::malformed_xml());
-    }
-    let tags = groups
-        .iter()
-        .map(|g| {
-            let key = field(g, "Key").ok_or_else(CosError::malformed_xml)?;
-            Ok((
-                key.to_string(),
-                field(g, "Value").unwrap_or_default().to_string(),
-            ))
-        })
-        .collect::<Result<Vec<_>, CosError>>()?;
-    check_tags(&tags)?;
+    let tags = attrs::tags_from_document(&doc, TagOwner::Bucket)?;
     update(state, req, |b| b.tags = tags)?;
     Ok(no_content())
 }
@@ -465,19 +401,6 @@ pub(crate) fn delete_policy(state: &State, req: &Req) -> Result<Response<ResBody
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tag_rules() {
-        assert!(parse_tag_header("a=1&b%20c=x%2Fy").is_ok());
-        assert_eq!(
-            parse_tag_header("k=v").unwrap(),
-            [("k".to_string(), "v".to_string())]
-        );
-        assert!(parse_tag_header("a=1&a=2").is_err());
-        assert!(parse_tag_header(&format!("{}=v", "k".repeat(129))).is_err());
-        assert!(parse_tag_header("k=<script>").is_err());
-        assert!(parse_tag_header("=v").is_err());
-    }
 
     #[test]
     fn service_host_regions() {

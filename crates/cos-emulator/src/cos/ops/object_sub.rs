@@ -4,15 +4,12 @@ use super::{acl, attrs};
 use crate::cos::error::CosError;
 use crate::cos::request::{Req, read_document};
 use crate::cos::response::{io_error, xml_response};
-use crate::cos::xml::{Xml, elements};
+use crate::cos::xml::Xml;
 use crate::http::body::{self, RequestBody, ResBody};
 use crate::state::State;
 use crate::storage::{Acl, ObjectAttrs, ObjectMeta};
 use http::{Response, StatusCode};
 use std::sync::Arc;
-
-/// Most elements a tagging or ACL document may hold.
-const MAX_ELEMENTS: usize = 200;
 
 fn existing(state: &State, req: &Req) -> Result<Arc<ObjectMeta>, CosError> {
     state
@@ -109,39 +106,12 @@ pub(crate) async fn put_tagging(
     body: RequestBody,
 ) -> Result<Response<ResBody>, CosError> {
     let document = read_document(state, body).await?;
-    let tags = tags_from_document(&document)?;
+    let tags = attrs::tags_from_document(&document, attrs::TagOwner::Object)?;
     update(state, req, |a| {
         a.tags = tags;
         Ok(())
     })?;
     Ok(ok_empty())
-}
-
-/// The tags of a `Tagging` document.
-pub(crate) fn tags_from_document(document: &[u8]) -> Result<Vec<(String, String)>, CosError> {
-    let elements = elements(document, MAX_ELEMENTS).ok_or_else(CosError::malformed_xml)?;
-    let tag = "Tagging/TagSet/Tag";
-    let mut tags: Vec<(Option<String>, Option<String>)> = Vec::new();
-    if elements.first().map(|e| e.path.as_str()) != Some("Tagging") {
-        return Err(CosError::malformed_xml());
-    }
-    for e in &elements {
-        if e.path == tag {
-            tags.push((None, None));
-        } else if let (Some(rest), Some(last)) = (e.path.strip_prefix(tag), tags.last_mut()) {
-            match rest {
-                "/Key" => last.0 = e.text.clone(),
-                "/Value" => last.1 = e.text.clone(),
-                _ => return Err(CosError::malformed_xml()),
-            }
-        }
-    }
-    let tags = tags
-        .into_iter()
-        .map(|(k, v)| k.zip(v.or(Some(String::new()))))
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(CosError::malformed_xml)?;
-    attrs::check_tags(tags)
 }
 
 /// DELETE Object tagging: 204.
@@ -151,27 +121,4 @@ pub(crate) fn delete_tagging(state: &State, req: &Req) -> Result<Response<ResBod
         Ok(())
     })?;
     Ok(no_content())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tagging_documents() {
-        let doc = b"<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag>\
-                    <Tag><Key>b&amp;c</Key><Value></Value></Tag></TagSet></Tagging>";
-        assert_eq!(
-            tags_from_document(doc).unwrap(),
-            vec![("a".into(), "1".into()), ("b&c".into(), String::new())]
-        );
-        for bad in [
-            &b"<Tagging><TagSet><Tag><Value>1</Value></Tag></TagSet></Tagging>"[..],
-            b"<Other/>",
-            b"<Tagging><TagSet><Tag><Key>a</Key><Bad>1</Bad></Tag></TagSet></Tagging>",
-            b"<Tagging><TagSet>",
-        ] {
-            assert!(tags_from_document(bad).is_err());
-        }
-    }
 }
