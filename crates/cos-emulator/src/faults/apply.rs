@@ -3,11 +3,11 @@
 
 use super::{Action, FaultPlan, Faults, SeenRequest, plan::KEPT_BODY};
 use crate::cos::error::CosError;
-use crate::http::body::{self, CutBody, ResBody};
+use crate::http::body::{self, CutBody, FramePoll, FrameSource, ResBody};
 use bytes::{Bytes, BytesMut};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::BodyExt as _;
-use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::body::{Body, Incoming, SizeHint};
 use std::future::Future as _;
 use std::io;
 use std::pin::Pin;
@@ -193,9 +193,9 @@ fn cut_halfway(response: Response<ResBody>, stall: bool) -> Response<ResBody> {
     let (parts, inner) = response.into_parts();
     let cut = CutBody::new(inner, len / 2);
     let body = if stall {
-        StalledBody { cut, silence: None }.boxed_unsync()
+        StalledBody { cut, silence: None }.into_body()
     } else {
-        cut.boxed_unsync()
+        cut.into_body()
     };
     Response::from_parts(parts, body)
 }
@@ -207,15 +207,9 @@ struct StalledBody {
     silence: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
-impl Body for StalledBody {
-    type Data = Bytes;
-    type Error = io::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
-        let this = &mut *self;
+impl FrameSource for StalledBody {
+    fn poll_frame(&mut self, cx: &mut Context<'_>) -> FramePoll {
+        let this = self;
         if let Some(silence) = this.silence.as_mut() {
             return match silence.as_mut().poll(cx) {
                 Poll::Pending => Poll::Pending,
@@ -225,7 +219,7 @@ impl Body for StalledBody {
                 )))),
             };
         }
-        match Pin::new(&mut this.cut).poll_frame(cx) {
+        match this.cut.poll_frame(cx) {
             Poll::Ready(Some(Err(_))) => {
                 let mut silence = Box::pin(tokio::time::sleep(STALL));
                 let _ = silence.as_mut().poll(cx);

@@ -13,6 +13,52 @@ use tokio::io::{AsyncRead, ReadBuf};
 /// The body of every response.
 pub(crate) type ResBody = UnsyncBoxBody<Bytes, io::Error>;
 
+/// What a response body's `poll_frame` answers.
+pub(crate) type FramePoll = Poll<Option<Result<Frame<Bytes>, io::Error>>>;
+
+/// A response body the emulator streams itself (files, composites, fault-injected cuts): it
+/// polls through `&mut self` (every such body is `Unpin`), and [`FrameSource::into_body`]
+/// makes it a [`ResBody`] — the one place hyper's `Body` is implemented for them.
+pub(crate) trait FrameSource: Send + Unpin + Sized + 'static {
+    /// The next frame, as [`Body::poll_frame`].
+    fn poll_frame(&mut self, cx: &mut Context<'_>) -> FramePoll;
+
+    /// As [`Body::is_end_stream`].
+    fn is_end_stream(&self) -> bool {
+        false
+    }
+
+    /// As [`Body::size_hint`].
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::default()
+    }
+
+    /// The response body that streams this source.
+    fn into_body(self) -> ResBody {
+        Frames(self).boxed_unsync()
+    }
+}
+
+/// Adapts a [`FrameSource`] to hyper's [`Body`].
+struct Frames<S>(S);
+
+impl<S: FrameSource> Body for Frames<S> {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> FramePoll {
+        self.get_mut().0.poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.0.size_hint()
+    }
+}
+
 /// A complete in-memory body.
 pub(crate) fn full(data: impl Into<Bytes>) -> ResBody {
     Full::new(data.into())
@@ -47,15 +93,9 @@ impl FileBody {
     }
 }
 
-impl Body for FileBody {
-    type Data = Bytes;
-    type Error = io::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
-        let this = &mut *self;
+impl FrameSource for FileBody {
+    fn poll_frame(&mut self, cx: &mut Context<'_>) -> FramePoll {
+        let this = self;
         if this.remaining == 0 {
             return Poll::Ready(None);
         }
@@ -113,15 +153,9 @@ impl CutBody {
     }
 }
 
-impl Body for CutBody {
-    type Data = Bytes;
-    type Error = io::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
-        let this = &mut *self;
+impl FrameSource for CutBody {
+    fn poll_frame(&mut self, cx: &mut Context<'_>) -> FramePoll {
+        let this = self;
         if this.sent >= this.limit {
             let delay = this
                 .flush_delay

@@ -1,12 +1,11 @@
 //! The response body of a byte range of a composite (multipart) object: its parts streamed
 //! one after the other, each file part in chunks by a [`FileBody`].
 
-use crate::http::body::FileBody;
+use crate::http::body::{FileBody, FramePoll, FrameSource};
 use crate::storage::{Composite, Cursor, SegmentData};
 use bytes::Bytes;
-use hyper::body::{Body, Frame, SizeHint};
+use hyper::body::{Frame, SizeHint};
 use std::io;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -32,7 +31,7 @@ impl CompositeBody {
         }
     }
 
-    fn sent(&mut self, frame: Frame<Bytes>) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+    fn sent(&mut self, frame: Frame<Bytes>) -> FramePoll {
         if let Some(data) = frame.data_ref() {
             self.remaining = self.remaining.saturating_sub(data.len() as u64);
         }
@@ -40,18 +39,12 @@ impl CompositeBody {
     }
 }
 
-impl Body for CompositeBody {
-    type Data = Bytes;
-    type Error = io::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
-        let this = &mut *self;
+impl FrameSource for CompositeBody {
+    fn poll_frame(&mut self, cx: &mut Context<'_>) -> FramePoll {
+        let this = self;
         loop {
             if let Some(file) = this.current.as_mut() {
-                match Pin::new(file).poll_frame(cx) {
+                match file.poll_frame(cx) {
                     Poll::Ready(None) => this.current = None,
                     Poll::Ready(Some(Ok(frame))) => return this.sent(frame),
                     other => return other,
@@ -90,7 +83,6 @@ impl Body for CompositeBody {
 mod tests {
     use super::*;
     use crate::storage::sample_composite;
-    use http_body_util::BodyExt as _;
     use proptest::prelude::*;
 
     fn collect(body: CompositeBody) -> Result<Vec<u8>, io::Error> {
@@ -99,9 +91,9 @@ mod tests {
             .build()
             .unwrap();
         runtime.block_on(async {
-            let mut body = std::pin::pin!(body);
+            let mut body = body;
             let mut out = Vec::new();
-            while let Some(frame) = body.frame().await {
+            while let Some(frame) = std::future::poll_fn(|cx| body.poll_frame(cx)).await {
                 let data = frame?.into_data().unwrap();
                 assert!(data.len() <= 256 * 1024, "streamed in chunks");
                 out.extend_from_slice(&data);

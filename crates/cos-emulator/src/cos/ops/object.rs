@@ -9,13 +9,12 @@ use crate::cos::request::Req;
 use crate::cos::response::{io_error, set_header};
 use crate::etag::crc64_etag_digest;
 use crate::http::body::RequestBody;
-use crate::http::body::{self, FileBody, ResBody};
+use crate::http::body::{self, FileBody, FrameSource as _, ResBody};
 use crate::state::State;
 use crate::storage::{
     Blob, BlobSource, BlobWriter, DigestPipe, Digests, ObjectAttrs, ObjectMeta, Refused,
 };
 use http::{Response, StatusCode};
-use http_body_util::BodyExt as _;
 
 /// Query parameters GET/HEAD Object accepts besides the signature ones.
 pub(crate) const GET_PARAMS: &[&str] = &["versionId"];
@@ -327,10 +326,10 @@ pub(crate) fn get_object(
             use std::io::Seek as _;
             file.seek(std::io::SeekFrom::Start(start))
                 .map_err(io_error)?;
-            FileBody::new(file, len).boxed_unsync()
+            FileBody::new(file, len).into_body()
         }
         Some(BlobSource::Composite(composite)) => {
-            CompositeBody::new(composite, start, len).boxed_unsync()
+            CompositeBody::new(composite, start, len).into_body()
         }
     };
     let mut response = Response::new(body);
