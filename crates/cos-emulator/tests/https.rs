@@ -20,7 +20,6 @@ use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 use tc3_signer::Credential;
-use tc3_signer::cos::{KeyTime, RequestParts, Signer};
 
 fn connector(ca_pem: Option<&str>) -> tokio_rustls::TlsConnector {
     let mut roots = rustls::RootCertStore::empty();
@@ -115,25 +114,9 @@ async fn clients_trusting_the_ca_reach_sts_and_cos_over_https() {
     let body = json!({"Name": "t", "Region": "ap-guangzhou",
         "Policy": common::encode(&policy.to_string())})
     .to_string();
-    let request = tc3_signer::tc3::Tc3Request::new("POST", &sts_host)
-        .with_header("Content-Type", "application/json")
-        .with_body(body.as_bytes());
-    let params =
-        tc3_signer::tc3::Tc3Params::new("sts", "GetFederationToken", "2018-08-13", common::now())
-            .with_region("ap-guangzhou");
-    let signed = tc3_signer::tc3::sign(&request, &params, &e.root_credential()).unwrap();
-    let mut headers: Vec<(String, String)> = signed
-        .headers_to_send()
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let mut headers =
+        common::tc3_headers(&e.root_credential(), "GetFederationToken", &body, &sts_host);
     headers.push(("host".into(), sts_host.clone()));
-    if !headers
-        .iter()
-        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-    {
-        headers.push(("content-type".into(), "application/json".into()));
-    }
     let (status, text) = send_tls(
         Some(&ca),
         &e.sts_endpoint(),
@@ -157,25 +140,9 @@ async fn clients_trusting_the_ca_reach_sts_and_cos_over_https() {
 
     // COS over HTTPS with that key: `cos:secure-transport` is true, so the PUT is allowed.
     let cos_host = e.cos_addr().to_string();
-    let pairs = [("host", cos_host.as_str())];
-    let parts = RequestParts::new("PUT", "/secure.txt").with_headers(&pairs);
-    let key_time = KeyTime::starting_at(common::now() - 60, Duration::from_secs(900));
-    let signed = Signer::new(&key).sign(&parts, key_time).unwrap();
-    let mut headers = vec![("host".to_string(), cos_host.clone())];
-    for (k, v) in signed.headers_to_add() {
-        headers.push((k.to_string(), v.to_string()));
-    }
-    let (status, text) = send_tls(
-        Some(&ca),
-        &e.cos_endpoint(),
-        "127.0.0.1",
-        "PUT",
-        "/secure.txt",
-        &headers,
-        Bytes::from_static(b"over tls"),
-    )
-    .await
-    .unwrap();
+    let (status, text) = cos_tls(&e, &ca, &key, &cos_host, "PUT", "/secure.txt", b"over tls")
+        .await
+        .unwrap();
     assert_eq!(status, 200, "{text}");
     let log = e.access_log();
     assert!(log.last().unwrap().decisions[0].allowed);
@@ -254,30 +221,27 @@ async fn untrusting_and_plain_http_clients_are_refused() {
     e.shutdown().await;
 }
 
-/// A COS request signed by the root account for `host`, sent over TLS with `host` as the
-/// server name.
-async fn root_cos_tls(
+/// A COS request signed with `credential` for `host`, sent over TLS with `host` (less any
+/// port) as the server name.
+async fn cos_tls(
     e: &Emulator,
     ca: &str,
+    credential: &Credential,
     host: &str,
     method: &str,
     path: &str,
     body: &'static [u8],
 ) -> Result<(u16, String), String> {
-    let pairs = [("host", host)];
-    let parts = RequestParts::new(method, path).with_headers(&pairs);
-    let key_time = KeyTime::starting_at(common::now() - 60, Duration::from_secs(900));
-    let signed = Signer::new(&e.root_credential())
-        .sign(&parts, key_time)
-        .unwrap();
-    let mut headers = vec![("host".to_string(), host.to_string())];
-    for (k, v) in signed.headers_to_add() {
-        headers.push((k.to_string(), v.to_string()));
-    }
+    let cos = common::Cos {
+        host: host.to_string(),
+        ..common::Cos::with(e, Some(credential.clone()))
+    };
+    let headers = cos.signed_headers(method, path, &[], &[]);
+    let server_name = host.rsplit_once(':').map_or(host, |(name, _)| name);
     send_tls(
         Some(ca),
         &e.cos_endpoint(),
-        host,
+        server_name,
         method,
         path,
         &headers,
@@ -296,24 +260,27 @@ async fn a_bucket_created_after_start_is_reachable_over_https_at_its_cos_host() 
         .await
         .unwrap();
     let ca = e.ca_cert_pem().unwrap().to_string();
+    let root = e.root_credential();
     // Created after start-up, in the emulator's region and in another COS region.
     for host in [
         "laterbucket-1250000000.cos.ap-guangzhou.myqcloud.com",
         "otherregion-1250000000.cos.ap-singapore.myqcloud.com",
     ] {
-        let (status, text) = root_cos_tls(&e, &ca, host, "PUT", "/", b"").await.unwrap();
-        assert_eq!(status, 200, "{host}: {text}");
-        let (status, text) = root_cos_tls(&e, &ca, host, "PUT", "/late.txt", b"late")
+        let (status, text) = cos_tls(&e, &ca, &root, host, "PUT", "/", b"")
             .await
             .unwrap();
         assert_eq!(status, 200, "{host}: {text}");
-        let (status, text) = root_cos_tls(&e, &ca, host, "GET", "/late.txt", b"")
+        let (status, text) = cos_tls(&e, &ca, &root, host, "PUT", "/late.txt", b"late")
+            .await
+            .unwrap();
+        assert_eq!(status, 200, "{host}: {text}");
+        let (status, text) = cos_tls(&e, &ca, &root, host, "GET", "/late.txt", b"")
             .await
             .unwrap();
         assert_eq!((status, text.as_str()), (200, "late"), "{host}");
     }
     // GET Service and STS at their public host names.
-    let (status, text) = root_cos_tls(&e, &ca, "service.cos.myqcloud.com", "GET", "/", b"")
+    let (status, text) = cos_tls(&e, &ca, &root, "service.cos.myqcloud.com", "GET", "/", b"")
         .await
         .unwrap();
     assert_eq!(status, 200, "{text}");

@@ -128,16 +128,16 @@ impl Cos {
         }
     }
 
-    /// `path` is decoded (`/key`), `query` decoded pairs.
-    pub async fn request(
+    /// `headers` plus `host` (unless given) and, with a credential, the `q-sign`
+    /// authorization for `method` `path` `query`: what [`Cos::request`] sends, for tests that
+    /// send it another way (over TLS).
+    pub fn signed_headers(
         &self,
         method: &str,
         path: &str,
         query: &[(&str, &str)],
         headers: &[(&str, &str)],
-        body: impl Into<Bytes>,
-    ) -> Reply {
-        let body: Bytes = body.into();
+    ) -> Vec<(String, String)> {
         let mut all: Vec<(String, String)> = headers
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -159,6 +159,20 @@ impl Cos {
                 all.push((k.to_string(), v.to_string()));
             }
         }
+        all
+    }
+
+    /// `path` is decoded (`/key`), `query` decoded pairs.
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> Reply {
+        let body: Bytes = body.into();
+        let all = self.signed_headers(method, path, query, headers);
         let mut url = format!("{}{}", self.endpoint, encode_path(path));
         if !query.is_empty() {
             url.push('?');
@@ -196,19 +210,15 @@ fn encode_path(path: &str) -> String {
     path.split('/').map(encode).collect::<Vec<_>>().join("/")
 }
 
-/// Calls an STS action with TC3, signed for `signed_host` (sent as `Host`).
-pub async fn sts_tc3(
-    emulator: &Emulator,
+/// The headers of a TC3-signed STS call of `action` with the JSON `body`, signed for `host`
+/// (which the caller sends as `Host` when it is not the address it connects to).
+pub fn tc3_headers(
     credential: &Credential,
     action: &str,
-    body: &serde_json::Value,
-    signed_host: Option<&str>,
-) -> Reply {
-    let host = signed_host
-        .map(str::to_string)
-        .unwrap_or_else(|| emulator.sts_addr().to_string());
-    let body = body.to_string();
-    let request = tc3_signer::tc3::Tc3Request::new("POST", &host)
+    body: &str,
+    host: &str,
+) -> Vec<(String, String)> {
+    let request = tc3_signer::tc3::Tc3Request::new("POST", host)
         .with_header("Content-Type", "application/json")
         .with_body(body.as_bytes());
     let params = tc3_signer::tc3::Tc3Params::new("sts", action, "2018-08-13", now())
@@ -225,6 +235,22 @@ pub async fn sts_tc3(
     {
         headers.push(("Content-Type".into(), "application/json".into()));
     }
+    headers
+}
+
+/// Calls an STS action with TC3, signed for `signed_host` (sent as `Host`).
+pub async fn sts_tc3(
+    emulator: &Emulator,
+    credential: &Credential,
+    action: &str,
+    body: &serde_json::Value,
+    signed_host: Option<&str>,
+) -> Reply {
+    let host = signed_host
+        .map(str::to_string)
+        .unwrap_or_else(|| emulator.sts_addr().to_string());
+    let body = body.to_string();
+    let mut headers = tc3_headers(credential, action, &body, &host);
     if signed_host.is_some() {
         headers.push(("Host".into(), host.clone()));
     }
