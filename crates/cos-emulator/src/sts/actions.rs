@@ -220,12 +220,8 @@ fn required<'c>(call: &'c Call, name: &str) -> Result<&'c str, StsError> {
         .ok_or_else(|| missing(name))
 }
 
-/// AssumeRoleWithWebIdentity: an OIDC token of a configured provider buys a temporary key
-/// of a configured role (the role's policy, no session policy).
-fn assume_role_with_web_identity(state: &State, call: &Call) -> Result<Value, StsError> {
-    let provider_id = required(call, "ProviderId")?;
-    let token = required(call, "WebIdentityToken")?;
-    let arn = required(call, "RoleArn")?;
+/// The required `RoleSessionName` of a token exchange, checked.
+fn session_name(call: &Call) -> Result<&str, StsError> {
     let session = required(call, "RoleSessionName")?;
     if !valid_session_name(session) {
         return Err(StsError::new(
@@ -233,6 +229,35 @@ fn assume_role_with_web_identity(state: &State, call: &Call) -> Result<Value, St
             "RoleSessionName is not valid.",
         ));
     }
+    Ok(session)
+}
+
+/// A token exchange's key: `role`'s own policy for `DurationSeconds` (7200 s by default).
+fn token_exchange_session(
+    state: &State,
+    call: &Call,
+    role: &Role,
+    session: &str,
+    now: u64,
+) -> Result<Value, StsError> {
+    let seconds = duration(call, 7200, MAX_ASSUME_ROLE)?;
+    role_session(
+        state,
+        role,
+        session,
+        vec![role.policy_json().to_string()],
+        now + seconds,
+        now,
+    )
+}
+
+/// AssumeRoleWithWebIdentity: an OIDC token of a configured provider buys a temporary key
+/// of a configured role (the role's policy, no session policy).
+fn assume_role_with_web_identity(state: &State, call: &Call) -> Result<Value, StsError> {
+    let provider_id = required(call, "ProviderId")?;
+    let token = required(call, "WebIdentityToken")?;
+    let arn = required(call, "RoleArn")?;
+    let session = session_name(call)?;
     let token_error = |why: String| StsError::new("InvalidParameter.WebIdentityTokenError", why);
     let provider = state
         .sts
@@ -247,15 +272,7 @@ fn assume_role_with_web_identity(state: &State, call: &Call) -> Result<Value, St
     let now = state.clock.unix();
     provider.verify(token, now).map_err(token_error)?;
     let role = find_role(state, arn)?;
-    let seconds = duration(call, 7200, MAX_ASSUME_ROLE)?;
-    role_session(
-        state,
-        role,
-        session,
-        vec![role.policy_json().to_string()],
-        now + seconds,
-        now,
-    )
+    token_exchange_session(state, call, role, session, now)
 }
 
 /// AssumeRoleWithSAML: a SAML response signed by a configured provider buys a temporary key
@@ -269,13 +286,7 @@ fn assume_role_with_saml(state: &State, call: &Call) -> Result<Value, StsError> 
     let assertion = required(call, "SAMLAssertion")?;
     let principal_arn = required(call, "PrincipalArn")?;
     let arn = required(call, "RoleArn")?;
-    let session = required(call, "RoleSessionName")?;
-    if !valid_session_name(session) {
-        return Err(StsError::new(
-            "InvalidParameter.ParamError",
-            "RoleSessionName is not valid.",
-        ));
-    }
+    let session = session_name(call)?;
     let refused = |why: String| StsError::new("InvalidParameter.ParamError", why);
     let ids = &state.identities;
     let provider_name = principal_arn
@@ -317,15 +328,7 @@ fn assume_role_with_saml(state: &State, call: &Call) -> Result<Value, StsError> 
             ),
         ));
     }
-    let seconds = duration(call, 7200, MAX_ASSUME_ROLE)?;
-    role_session(
-        state,
-        role,
-        session,
-        vec![role.policy_json().to_string()],
-        now + seconds,
-        now,
-    )
+    token_exchange_session(state, call, role, session, now)
 }
 
 /// Default and longest lifetimes of a GetSessionToken key.
