@@ -47,6 +47,8 @@ pub fn parse_request(data: &[u8]) {
     let _ = crate::cos::xml::parse_items(body, "Object", 1000);
     let _ = crate::cos::xml::parse_items(body, "Part", 10_000);
     let _ = crate::cos::xml::parse_groups(body, "Tag", 50);
+    let _ =
+        crate::cos::ops::attrs::tags_from_document(body, crate::cos::ops::attrs::TagOwner::Bucket);
     if let Ok((start, len)) = crate::cos::ops::part_copy::copy_range(Some(&header), size) {
         assert!(
             start.checked_add(len).is_some_and(|end| end <= size),
