@@ -74,8 +74,8 @@ async fn send_tls(
     Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
 }
 
-#[tokio::test]
-async fn clients_trusting_the_ca_reach_sts_and_cos_over_https() {
+/// An HTTPS emulator with the bucket `examplebucket`, and its CA's PEM.
+async fn https_emulator() -> (Emulator, String) {
     let e = Emulator::builder()
         .https(true)
         .bucket("examplebucket")
@@ -84,6 +84,12 @@ async fn clients_trusting_the_ca_reach_sts_and_cos_over_https() {
         .await
         .unwrap();
     let ca = e.ca_cert_pem().unwrap().to_string();
+    (e, ca)
+}
+
+#[tokio::test]
+async fn clients_trusting_the_ca_reach_sts_and_cos_over_https() {
+    let (e, ca) = https_emulator().await;
     assert!(e.cos_endpoint().starts_with("https://127.0.0.1:"));
     for (endpoint, name) in [
         (e.cos_endpoint(), "localhost"),
@@ -252,14 +258,7 @@ async fn cos_tls(
 
 #[tokio::test]
 async fn a_bucket_created_after_start_is_reachable_over_https_at_its_cos_host() {
-    let e = Emulator::builder()
-        .https(true)
-        .bucket("examplebucket")
-        .in_memory()
-        .start()
-        .await
-        .unwrap();
-    let ca = e.ca_cert_pem().unwrap().to_string();
+    let (e, ca) = https_emulator().await;
     let root = e.root_credential();
     // Created after start-up, in the emulator's region and in another COS region.
     for host in [
