@@ -11,6 +11,7 @@ const LAYERS: &[&str] = &[
     "cos-core",
     "tc3-signer",
     "cos-policy",
+    "cos-http",
     "sts-client",
     "cos-client",
     "cos-object-store",

@@ -6,8 +6,9 @@ use std::sync::atomic::AtomicI64;
 use std::time::Duration;
 
 use cos_core::Bucket;
-use sts_client::provider::{CredentialsCache, ProvideCredentials, StaticProvider};
-use tc3_signer::Credential;
+use cos_core::Credential;
+use cos_core::clock::{SharedClock, SystemClock};
+use cos_core::provider::{ProvideCredentials, StaticProvider};
 
 use crate::client::{Client, Inner};
 use crate::endpoint::Endpoint;
@@ -35,7 +36,7 @@ use crate::{Error, transport};
 pub struct ClientBuilder {
     bucket: Option<Bucket>,
     credentials: Option<Arc<dyn ProvideCredentials>>,
-    cache: Option<CredentialsCache>,
+    clock: Option<SharedClock>,
     endpoint: Endpoint,
     retry: RetryConfig,
     connect_timeout: Option<Duration>,
@@ -70,7 +71,8 @@ impl ClientBuilder {
 
     /// A fixed key, typically a temporary key handed over by a backend (secret ID, secret
     /// key and session token). It is used until the client is dropped: when it expires, COS
-    /// answers `ExpiredToken`; for keys that refresh, use [`ClientBuilder::credentials_cache`].
+    /// answers `ExpiredToken`; for keys that refresh, use [`ClientBuilder::credentials`] with
+    /// a refreshing provider.
     ///
     /// ```
     /// use cos_client::Credential;
@@ -83,35 +85,48 @@ impl ClientBuilder {
         self.credentials(StaticProvider::new(credential))
     }
 
-    /// Any credential provider. Wrap refreshing providers in a
-    /// [`CredentialsCache`] and pass it with [`ClientBuilder::credentials_cache`] so that an
-    /// expired token can be refreshed at once.
+    /// Any credential provider. Refreshing providers (`sts_client::provider`) are best
+    /// wrapped in a cache (`sts_client::provider::CredentialsCache`): on `ExpiredToken` the
+    /// client calls [`ProvideCredentials::invalidate`] and asks again, once.
     ///
     /// ```
-    /// use sts_client::provider::StaticProvider;
+    /// use cos_client::{Credential, StaticProvider};
     /// let b = cos_client::Client::builder()
-    ///     .credentials(StaticProvider::new(tc3_signer::Credential::new("i", "k")));
+    ///     .credentials(StaticProvider::new(Credential::new("i", "k")));
     /// # let _ = b;
     /// ```
     #[must_use]
     pub fn credentials(mut self, provider: impl ProvideCredentials + 'static) -> Self {
         self.credentials = Some(Arc::new(provider));
-        self.cache = None;
         self
     }
 
-    /// A cached provider; on `ExpiredToken` the cache is invalidated and asked again.
+    /// Same as [`ClientBuilder::credentials`], which now invalidates any provider's cache
+    /// through [`ProvideCredentials::invalidate`].
     ///
     /// ```
-    /// use sts_client::provider::{CredentialsCache, StaticProvider};
-    /// let cache = CredentialsCache::new(StaticProvider::new(tc3_signer::Credential::new("i", "k")));
-    /// let b = cos_client::Client::builder().credentials_cache(cache);
+    /// # #![allow(deprecated)]
+    /// let b = cos_client::Client::builder()
+    ///     .credentials_cache(cos_client::StaticProvider::new(cos_client::Credential::new("i", "k")));
+    /// # let _ = b;
+    /// ```
+    #[deprecated(note = "use `credentials`: every provider's cache is invalidated on ExpiredToken")]
+    #[must_use]
+    pub fn credentials_cache(self, provider: impl ProvideCredentials + 'static) -> Self {
+        self.credentials(provider)
+    }
+
+    /// The clock signatures are dated by (default [`SystemClock`]); the learnt clock-skew
+    /// correction is added to it. Tests pass a [`ManualClock`](crate::ManualClock).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let b = cos_client::Client::builder().clock(Arc::new(cos_client::ManualClock::new(1_700_000_000)));
     /// # let _ = b;
     /// ```
     #[must_use]
-    pub fn credentials_cache(mut self, cache: CredentialsCache) -> Self {
-        self.credentials = Some(Arc::new(cache.clone()));
-        self.cache = Some(cache);
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
         self
     }
 
@@ -214,7 +229,7 @@ impl ClientBuilder {
                 target,
                 location: bucket,
                 credentials,
-                cache: self.cache,
+                clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 retry: self.retry,
                 rng: self
                     .rng

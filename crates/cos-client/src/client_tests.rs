@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cos_emulator::{Action, Emulator, FaultPlan, Faults, Matcher, Rule};
-use sts_client::provider::StaticProvider;
+use crate::StaticProvider;
 
 use crate::*;
 

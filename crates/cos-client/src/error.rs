@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use sts_client::provider::CredentialsError;
+use cos_core::provider::CredentialsError;
 use tc3_signer::SignError;
 
 /// An error answered by COS: the HTTP status, the `<Error>` body and the request headers that

@@ -1,6 +1,7 @@
 //! Tencent Cloud COS XML client for temporary keys.
 //!
-//! * [`Client`]: one bucket, any credential provider from `sts_client::provider`; every
+//! * [`Client`]: one bucket, any credential provider ([`ProvideCredentials`], the
+//!   foundation's trait: `sts_client::provider` has the refreshing ones); every
 //!   attempt is signed afresh (`q-sign-algorithm=sha1`, token in `x-cos-security-token`),
 //!   retried with jittered exponential back-off ([`RetryConfig`]), corrected once for clock
 //!   skew, and re-signed once with a fresh key after `ExpiredToken`.
@@ -31,7 +32,7 @@
 //! # async fn demo() -> Result<(), cos_client::Error> {
 //! let client = Client::builder()
 //!     .bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
-//!     .credentials_cache(CredentialsCache::new(EnvironmentProvider::new()))
+//!     .credentials(CredentialsCache::new(EnvironmentProvider::new()))
 //!     .build()?;
 //! client.upload_file("/tmp/video.mp4".as_ref(), "videos/video.mp4", &UploadOptions::default()).await?;
 //! # Ok(()) }
@@ -74,8 +75,9 @@ pub use options::{ByteRange, GetOptions, ListOptions, PutOptions};
 pub use plan::{MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, MultipartPlan, PartRange};
 pub use presign::PostObjectForm;
 pub use retry::RetryConfig;
-pub use sts_client::provider::{CredentialsCache, ProvideCredentials, StaticProvider};
-pub use tc3_signer::Credential;
+pub use cos_core::Credential;
+pub use cos_core::clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use cos_core::provider::{ProvideCredentials, StaticProvider};
 pub use transfer::{
     CopyOptions, DirectoryFailure, DirectoryOptions, DirectorySummary, DownloadOptions,
     DownloadOutput, Parallelism, Progress, UploadOptions, UploadOutput,

@@ -80,7 +80,7 @@ pub(crate) fn build_client(
     http.enforce_http(false);
     http.set_nodelay(true);
     http.set_connect_timeout(Some(connect_timeout));
-    let provider = sts_client::crypto_provider()
+    let provider = cos_http::crypto_provider()
         .map_err(|e| Error::invalid("TLS configuration", e.to_string()))?;
     let https = HttpsConnectorBuilder::new()
         .with_provider_and_webpki_roots(provider)

@@ -202,7 +202,7 @@ async fn expired_token_refreshes_the_cached_credential_once() {
         .times(1),
     );
     let cache = CredentialsCache::new(Rotating::new(&cos).0);
-    let client = cos.builder().credentials_cache(cache).build().unwrap();
+    let client = cos.builder().credentials(cache).build().unwrap();
     client.delete_object("a").await.unwrap();
     let received = cos.plan.seen();
     assert_eq!(received.len(), 2);

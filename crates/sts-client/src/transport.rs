@@ -185,7 +185,8 @@ impl std::fmt::Debug for Transport {
     }
 }
 
-/// The rustls [`CryptoProvider`](rustls::crypto::CryptoProvider) of the workspace's HTTPS
+/// `cos_http::crypto_provider` with this crate's error type: the rustls
+/// [`CryptoProvider`](rustls::crypto::CryptoProvider) of the workspace's HTTPS
 /// clients (this crate's and `cos-client`'s), chosen as rustls asks libraries to: the process
 /// default the application installed with `CryptoProvider::install_default`, else the provider
 /// rustls' crate features name (*ring* in this workspace), which rustls installs as the
@@ -204,16 +205,7 @@ impl std::fmt::Debug for Transport {
 /// # Ok::<(), sts_client::StsError>(())
 /// ```
 pub fn crypto_provider() -> Result<Arc<rustls::crypto::CryptoProvider>, StsError> {
-    if let Some(installed) = rustls::crypto::CryptoProvider::get_default() {
-        return Ok(Arc::clone(installed));
-    }
-    std::panic::catch_unwind(|| Arc::clone(rustls::ClientConfig::builder().crypto_provider()))
-        .map_err(|_| {
-            StsError::invalid(
-                "TLS configuration: rustls cannot choose a crypto provider (its crate features \
-                 name none or several); call rustls::crypto::CryptoProvider::install_default first",
-            )
-        })
+    cos_http::crypto_provider().map_err(|e| StsError::invalid(e.to_string()))
 }
 
 impl Transport {

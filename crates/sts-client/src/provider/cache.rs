@@ -344,6 +344,10 @@ impl ProvideCredentials for CredentialsCache {
     fn provide_credentials(&self) -> BoxFuture<'_, Result<ProvidedCredential, CredentialsError>> {
         Box::pin(self.get())
     }
+
+    fn invalidate(&self) {
+        CredentialsCache::invalidate(self);
+    }
 }
 
 #[cfg(test)]
