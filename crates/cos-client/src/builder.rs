@@ -12,8 +12,8 @@ use cos_core::provider::{ProvideCredentials, StaticProvider};
 
 use crate::client::{Client, Inner};
 use crate::endpoint::Endpoint;
-use crate::retry::{RetryConfig, Rng, SplitMix};
-use crate::{Error, transport};
+use cos_http::{Jitter, ProxyConfig, RetryConfig, Rng};
+use crate::Error;
 
 /// Builds a [`Client`]: the bucket (name and region) and credentials are required.
 ///
@@ -27,7 +27,7 @@ use crate::{Error, transport};
 ///     .credential(Credential::new("AKID", "key").with_token("session-token"))
 ///     .endpoint(Endpoint::default().http().connect_to("127.0.0.1:9000".parse().unwrap()))
 ///     .request_timeout(Duration::from_secs(30))
-///     .retry(RetryConfig::default().max_retries(3))
+///     .retry(RetryConfig::transfers().max_attempts(4))
 ///     .build()?;
 /// # let _ = client;
 /// # Ok::<(), cos_client::Error>(())
@@ -38,7 +38,8 @@ pub struct ClientBuilder {
     credentials: Option<Arc<dyn ProvideCredentials>>,
     clock: Option<SharedClock>,
     endpoint: Endpoint,
-    retry: RetryConfig,
+    retry: Option<RetryConfig>,
+    proxy: ProxyConfig,
     connect_timeout: Option<Duration>,
     request_timeout: Option<Duration>,
     sign_validity: Option<Duration>,
@@ -142,7 +143,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The retry policy.
+    /// The retry policy (default [`RetryConfig::transfers`]: 9 attempts within 3 minutes).
     ///
     /// ```
     /// let b = cos_client::Client::builder().retry(cos_client::RetryConfig::disabled());
@@ -150,7 +151,21 @@ impl ClientBuilder {
     /// ```
     #[must_use]
     pub fn retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = retry;
+        self.retry = Some(retry);
+        self
+    }
+
+    /// The proxy (default [`ProxyConfig::FromEnv`]: `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`
+    /// and `NO_PROXY`). A fixed [`Endpoint::connect_to`] address always goes direct.
+    ///
+    /// ```
+    /// let b = cos_client::Client::builder()
+    ///     .proxy(cos_client::ProxyConfig::url("http://proxy.internal:3128").no_proxy(".internal"));
+    /// # let _ = b;
+    /// ```
+    #[must_use]
+    pub fn proxy(mut self, proxy: ProxyConfig) -> Self {
+        self.proxy = proxy;
         self
     }
 
@@ -218,11 +233,13 @@ impl ClientBuilder {
             .credentials
             .ok_or_else(|| Error::invalid("credentials", "not set"))?;
         let target = self.endpoint.target(&bucket)?;
-        let http = transport::build_client(
-            target.connect_to(),
-            self.connect_timeout.unwrap_or(Duration::from_secs(10)),
-            Duration::from_secs(50),
-        )?;
+        let http = cos_http::Transport::new()
+            .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+            .pool_idle_timeout(Duration::from_secs(50))
+            .proxy(&self.proxy)
+            .connect_to(target.connect_to())
+            .build()
+            .map_err(|e| Error::invalid("TLS configuration", e.to_string()))?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -230,10 +247,10 @@ impl ClientBuilder {
                 location: bucket,
                 credentials,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
-                retry: self.retry,
+                retry: self.retry.unwrap_or_else(RetryConfig::transfers),
                 rng: self
                     .rng
-                    .unwrap_or_else(|| Arc::new(SplitMix::from_entropy())),
+                    .unwrap_or_else(|| Arc::new(Jitter::new())),
                 request_timeout: self.request_timeout.unwrap_or(Duration::from_secs(60)),
                 sign_validity: self.sign_validity.unwrap_or(Duration::from_secs(900)),
                 clock_offset: AtomicI64::new(0),

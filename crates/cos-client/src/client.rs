@@ -19,7 +19,7 @@ use tc3_signer::cos::{KeyTime, Signer};
 
 use crate::builder::ClientBuilder;
 use crate::endpoint::Target;
-use crate::retry::{Backoff, RetryConfig, Rng};
+use cos_http::{Backoff, RetryConfig, Rng};
 use crate::transport::{self, HttpClient, RequestBody};
 use crate::xml;
 use crate::{Error, ServiceError};
@@ -339,7 +339,9 @@ impl Client {
             }
             let retryable = match &error {
                 Error::Service(service) => service.is_retryable(),
-                Error::Transport { not_sent, .. } => *not_sent || op.idempotent,
+                Error::Transport { not_sent, .. } => {
+                    cos_http::transport_failure_is_retryable(*not_sent, op.idempotent)
+                }
                 Error::Timeout { .. } => op.idempotent,
                 _ => false,
             };

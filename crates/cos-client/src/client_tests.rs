@@ -11,7 +11,7 @@ use crate::*;
 
 #[derive(Debug)]
 struct ZeroRng;
-impl crate::retry::Rng for ZeroRng {
+impl cos_http::Rng for ZeroRng {
     fn next_u64(&self) -> u64 {
         0
     }
@@ -37,7 +37,7 @@ async fn backoff_draws_from_the_injected_rng() {
         ))
         .endpoint(Endpoint::default().http().connect_to(emulator.cos_addr()))
         .retry(
-            RetryConfig::default()
+            RetryConfig::transfers()
                 .initial_backoff(Duration::from_secs(10))
                 .max_backoff(Duration::from_secs(10)),
         )

@@ -52,7 +52,6 @@ mod ops;
 mod options;
 mod plan;
 mod presign;
-mod retry;
 mod transfer;
 mod transport;
 mod xml;
@@ -74,7 +73,7 @@ pub use ops::{CopySource, GetObjectResponse, ObjectLister, StreamUploadOptions, 
 pub use options::{ByteRange, GetOptions, ListOptions, PutOptions};
 pub use plan::{MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, MultipartPlan, PartRange};
 pub use presign::PostObjectForm;
-pub use retry::RetryConfig;
+pub use cos_http::{ProxyConfig, RetryConfig};
 pub use cos_core::Credential;
 pub use cos_core::clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use cos_core::provider::{ProvideCredentials, StaticProvider};

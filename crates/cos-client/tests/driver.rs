@@ -118,10 +118,10 @@ async fn retries_are_bounded() {
     let client = cos
         .builder()
         .retry(
-            RetryConfig::default()
-                .max_retries(100)
+            RetryConfig::transfers()
+                .max_attempts(101)
                 .initial_backoff(Duration::from_millis(40))
-                .retry_timeout(Duration::from_millis(100)),
+                .budget(Duration::from_millis(100)),
         )
         .credentials(Rotating::new(&cos).0)
         .build()

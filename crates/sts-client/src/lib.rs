@@ -36,10 +36,8 @@ mod endpoint;
 mod error;
 mod get_credential;
 mod http_get;
-mod jitter;
 mod model;
 mod policy_document;
-mod retry;
 mod transport;
 mod v1_form;
 mod validation;
@@ -57,5 +55,6 @@ pub use get_credential::CredentialRequest;
 pub use http_get::HttpGet;
 pub use model::{ApiShape, CosJsShape, SdkShape, TemporaryCredentials, VendedShapeError};
 pub use policy_document::PolicyDocument;
-pub use retry::RetryConfig;
+/// The one retry policy of both clients, from `cos-http`.
+pub use cos_http::RetryConfig;
 pub use transport::{ProxyConfig, crypto_provider};

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::{
     BoxFuture, Clock, CredentialsError, ProvideCredentials, ProvidedCredential, SystemClock,
 };
-use crate::jitter::Jitter;
+use cos_http::{Jitter, Rng};
 
 /// How a [`CredentialsCache`] decides when to refresh.
 ///
