@@ -255,11 +255,34 @@ impl tower_service::Service<Uri> for Connector {
                     if let Some(auth) = intercept.basic_auth() {
                         tunnel = tunnel.with_auth(auth.clone());
                     }
-                    tunnel.call(dst).await.map_err(|e| Box::new(e) as BoxError)
+                    tunnel
+                        .call(with_default_port(dst))
+                        .await
+                        .map_err(|e| Box::new(e) as BoxError)
                 }
                 None => direct.call(dst).await.map_err(|e| Box::new(e) as BoxError),
             }
         })
+    }
+}
+
+/// `dst` with its scheme's default port written out: hyper-util's tunnel asks the proxy for
+/// port 443 when the URI names none, which is wrong for `http://` targets.
+fn with_default_port(dst: Uri) -> Uri {
+    if dst.port().is_some() || dst.scheme() != Some(&http::uri::Scheme::HTTP) {
+        return dst;
+    }
+    let Some(host) = dst.host() else {
+        return dst;
+    };
+    let authority = format!("{host}:80");
+    let mut parts = dst.clone().into_parts();
+    match authority.parse() {
+        Ok(authority) => {
+            parts.authority = Some(authority);
+            Uri::from_parts(parts).unwrap_or(dst)
+        }
+        Err(_) => dst,
     }
 }
 
@@ -278,4 +301,17 @@ pub fn describe(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_targets_get_port_80_for_the_tunnel() {
+        let with = |u: &str| with_default_port(u.parse().unwrap()).to_string();
+        assert_eq!(with("http://a.example/x?y"), "http://a.example:80/x?y");
+        assert_eq!(with("http://a.example:8080/"), "http://a.example:8080/");
+        assert_eq!(with("https://a.example/"), "https://a.example/");
+    }
 }
