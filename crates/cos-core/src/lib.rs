@@ -11,7 +11,7 @@
 //!
 //! And what both clients stand on: the [`Credential`] a request is signed with, the
 //! [`provider::ProvideCredentials`] trait that supplies it, and the [`clock::Clock`] a client
-//! reads the time from.
+//! reads the time from; [`date`], the one calendar (through the `time` crate).
 //!
 //! The crate does no IO and has no async runtime (the provider trait returns a boxed future
 //! and names no runtime); [`clock::SystemClock`] is its only read of the wall clock.
@@ -36,6 +36,7 @@
 
 pub mod clock;
 mod credential;
+pub mod date;
 mod name;
 pub mod provider;
 
