@@ -11,7 +11,8 @@
 //!
 //! And what both clients stand on: the [`Credential`] a request is signed with, the
 //! [`provider::ProvideCredentials`] trait that supplies it, and the [`clock::Clock`] a client
-//! reads the time from; [`date`], the one calendar (through the `time` crate).
+//! reads the time from; [`date`], the one calendar (through the `time` crate); [`crc64`], the
+//! CRC-64/XZ COS checks objects with, and its combination.
 //!
 //! The crate does no IO and has no async runtime (the provider trait returns a boxed future
 //! and names no runtime); [`clock::SystemClock`] is its only read of the wall clock.
@@ -35,6 +36,7 @@
 #![deny(missing_docs)]
 
 pub mod clock;
+pub mod crc64;
 mod credential;
 pub mod date;
 mod name;
