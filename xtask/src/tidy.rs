@@ -490,7 +490,10 @@ mod tests {
 
     #[test]
     fn one_retry_config() {
-        let home = ("crates/cos-http/src/retry.rs".to_owned(), "pub struct RetryConfig {\n".to_owned());
+        let home = (
+            "crates/cos-http/src/retry.rs".to_owned(),
+            "pub struct RetryConfig {\n".to_owned(),
+        );
         let second = (
             "crates/cos-client/src/retry.rs".to_owned(),
             "/// x\npub struct RetryConfig {\n".to_owned(),

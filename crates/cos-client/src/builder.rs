@@ -10,10 +10,10 @@ use cos_core::Credential;
 use cos_core::clock::{SharedClock, SystemClock};
 use cos_core::provider::{ProvideCredentials, StaticProvider};
 
+use crate::Error;
 use crate::client::{Client, Inner};
 use crate::endpoint::Endpoint;
 use cos_http::{Jitter, ProxyConfig, RetryConfig, Rng};
-use crate::Error;
 
 /// Builds a [`Client`]: the bucket (name and region) and credentials are required.
 ///
@@ -248,9 +248,7 @@ impl ClientBuilder {
                 credentials,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 retry: self.retry.unwrap_or_else(RetryConfig::transfers),
-                rng: self
-                    .rng
-                    .unwrap_or_else(|| Arc::new(Jitter::new())),
+                rng: self.rng.unwrap_or_else(|| Arc::new(Jitter::new())),
                 request_timeout: self.request_timeout.unwrap_or(Duration::from_secs(60)),
                 sign_validity: self.sign_validity.unwrap_or(Duration::from_secs(900)),
                 clock_offset: AtomicI64::new(0),

@@ -8,21 +8,21 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use bytes::Bytes;
 use cos_core::Bucket;
+use cos_core::Credential;
+use cos_core::clock::SharedClock;
+use cos_core::provider::ProvideCredentials;
 use http::Method;
 use http::header::{CONTENT_LENGTH, HOST, HeaderName, HeaderValue};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use cos_core::Credential;
-use cos_core::clock::SharedClock;
-use cos_core::provider::ProvideCredentials;
 use tc3_signer::cos::{KeyTime, Signer};
 
 use crate::builder::ClientBuilder;
 use crate::endpoint::Target;
-use cos_http::{Backoff, RetryConfig, Rng};
 use crate::transport::{self, HttpClient, RequestBody};
 use crate::xml;
 use crate::{Error, ServiceError};
+use cos_http::{Backoff, RetryConfig, Rng};
 
 /// Error bodies are read up to this size.
 const MAX_ERROR_BODY: usize = 64 * 1024;

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use cos_emulator::{Action, Emulator, FaultPlan, Faults, Matcher, Rule};
 use crate::StaticProvider;
+use cos_emulator::{Action, Emulator, FaultPlan, Faults, Matcher, Rule};
 
 use crate::*;
 

@@ -61,7 +61,11 @@ pub mod fuzzing;
 
 pub use builder::ClientBuilder;
 pub use client::Client;
+pub use cos_core::Credential;
+pub use cos_core::clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use cos_core::provider::{ProvideCredentials, StaticProvider};
 pub use cos_core::{AppId, Bucket, BucketName, NameError, Region};
+pub use cos_http::{ProxyConfig, RetryConfig};
 pub use endpoint::{Addressing, Endpoint, Target};
 pub use error::{Error, ServiceError};
 pub use model::{
@@ -73,10 +77,6 @@ pub use ops::{CopySource, GetObjectResponse, ObjectLister, StreamUploadOptions, 
 pub use options::{ByteRange, GetOptions, ListOptions, PutOptions};
 pub use plan::{MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, MultipartPlan, PartRange};
 pub use presign::PostObjectForm;
-pub use cos_http::{ProxyConfig, RetryConfig};
-pub use cos_core::Credential;
-pub use cos_core::clock::{Clock, ManualClock, SharedClock, SystemClock};
-pub use cos_core::provider::{ProvideCredentials, StaticProvider};
 pub use transfer::{
     CopyOptions, DirectoryFailure, DirectoryOptions, DirectorySummary, DownloadOptions,
     DownloadOutput, Parallelism, Progress, UploadOptions, UploadOutput,

@@ -10,7 +10,6 @@ use http_body_util::combinators::BoxBody;
 use hyper::body::{Body, Frame};
 use tokio::sync::mpsc;
 
-
 /// The body type every request is sent with.
 pub(crate) type RequestBody = BoxBody<Bytes, io::Error>;
 

@@ -31,10 +31,17 @@ async fn requests_reach_cos_through_the_proxy() {
         .put_object("via-proxy", "hello".into(), &Default::default())
         .await
         .unwrap();
-    assert_eq!(client.get_object_bytes("via-proxy").await.unwrap(), b"hello");
+    assert_eq!(
+        client.get_object_bytes("via-proxy").await.unwrap(),
+        b"hello"
+    );
     let host_port = format!("{HOST}:80");
     assert!(!proxy.targets().is_empty());
-    assert!(proxy.targets().iter().all(|t| *t == host_port), "{:?}", proxy.targets());
+    assert!(
+        proxy.targets().iter().all(|t| *t == host_port),
+        "{:?}",
+        proxy.targets()
+    );
     // NO_PROXY-style exclusions bypass it (and then the unresolvable host fails to connect).
     let direct = Client::builder()
         .bucket(&location())

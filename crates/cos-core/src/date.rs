@@ -95,7 +95,13 @@ impl CivilTime {
     /// assert_eq!(cos_core::date::CivilTime::from_unix(0).unwrap().iso8601(), "1970-01-01T00:00:00Z");
     /// ```
     pub fn iso8601(&self) -> String {
-        format!("{}T{:02}:{:02}:{:02}Z", self.date(), self.hour, self.minute, self.second)
+        format!(
+            "{}T{:02}:{:02}:{:02}Z",
+            self.date(),
+            self.hour,
+            self.minute,
+            self.second
+        )
     }
 
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ` with `millis` (taken modulo 1000).

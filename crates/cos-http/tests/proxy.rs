@@ -1,6 +1,7 @@
 //! The transport honours `HTTP_PROXY`/`HTTPS_PROXY` and `NO_PROXY` (read through an injected
 //! environment, so tests do not race on the process environment), through a loopback
 //! `CONNECT` proxy.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use bytes::Bytes;
 use cos_http::{HttpsClient, ProxyConfig, Transport};

@@ -200,7 +200,13 @@ mod tests {
 
     #[test]
     fn display_never_panics() {
-        assert_eq!(Timestamp::from_unix_seconds(-1).to_string(), "1969-12-31T23:59:59Z");
-        assert_eq!(Timestamp::from_unix_seconds(i64::MAX).to_string(), format!("@{}", i64::MAX));
+        assert_eq!(
+            Timestamp::from_unix_seconds(-1).to_string(),
+            "1969-12-31T23:59:59Z"
+        );
+        assert_eq!(
+            Timestamp::from_unix_seconds(i64::MAX).to_string(),
+            format!("@{}", i64::MAX)
+        );
     }
 }

@@ -11,11 +11,11 @@ use tc3_signer::Credential;
 use tc3_signer::tc3::{Tc3Params, Tc3Request};
 use tracing::Instrument;
 
-use cos_http::{Backoff, Jitter, Rng};
 use crate::provider::{Clock, Env, ProcessEnv, ProvideCredentials, StaticProvider, SystemClock};
 use crate::transport::{Transport, TransportConfig};
 use crate::wire::{self, Params, VERSION};
 use crate::{Endpoint, ProxyConfig, RetryConfig, StsError};
+use cos_http::{Backoff, Jitter, Rng};
 
 /// How signed requests are signed.
 ///

@@ -109,4 +109,3 @@ impl Transport {
         Ok(Response::from_parts(parts, collected.to_bytes()))
     }
 }
-
