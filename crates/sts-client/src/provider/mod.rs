@@ -1,4 +1,4 @@
-//! Credential providers: where a [`Credential`] comes from, and how it is kept fresh.
+//! Credential providers: where a [`Credential`](cos_core::Credential) comes from, and how it is kept fresh.
 //!
 //! A provider implements [`ProvideCredentials`]. Providers that are not configured (no
 //! environment variables, no profile file, no instance role…) answer
