@@ -13,9 +13,10 @@ use crate::jitter::{Jitter, Rng};
 /// not sent or idempotent, see [`status_is_retryable`]); every attempt is rebuilt and signed
 /// afresh by the client.
 ///
-/// Two presets: [`RetryConfig::default`] (3 attempts, 200 ms to 5 s, 30 s budget: API calls
-/// such as STS) and [`RetryConfig::transfers`] (9 attempts, 100 ms to 15 s, 3 min budget:
-/// `cos-client`'s default, for data transfers that must survive throttling).
+/// Two presets: [`RetryConfig::default`] (3 attempts, 200 ms to 5 s, a 2 min budget that leaves
+/// room for three 30 s request time-outs: API calls such as STS) and
+/// [`RetryConfig::transfers`] (9 attempts, 100 ms to 15 s, a 3 min budget: `cos-client`'s
+/// default, for data transfers that must survive throttling).
 ///
 /// ```
 /// use std::time::Duration;
@@ -44,7 +45,7 @@ impl Default for RetryConfig {
     fn default() -> Self {
         Self {
             max_attempts: 3,
-            budget: Duration::from_secs(30),
+            budget: Duration::from_secs(120),
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(5),
         }
@@ -252,7 +253,7 @@ impl Backoff {
     /// ```
     /// use std::time::Duration;
     /// let mut b = cos_http::Backoff::with_jitter(cos_http::RetryConfig::default());
-    /// assert!(b.next_delay(Duration::from_secs(31)).is_none()); // past the 30 s budget
+    /// assert!(b.next_delay(Duration::from_secs(121)).is_none()); // past the 2 min budget
     /// ```
     pub fn next_delay(&mut self, elapsed: Duration) -> Option<Duration> {
         if self.retries.saturating_add(1) >= self.config.max_attempts {
