@@ -436,7 +436,7 @@ impl Client {
                 return Err(Error::Transport {
                     operation: op.name,
                     not_sent: e.is_connect(),
-                    message: error_chain(&e),
+                    message: cos_http::describe(&e),
                 });
             }
             Ok(Ok(response)) => response,
@@ -480,15 +480,4 @@ impl Client {
             body,
         }))
     }
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
 }
