@@ -49,6 +49,19 @@ const FORBIDDEN: &[(&str, &str, &str)] = &[(
 /// Types that exist once in the workspace, and the file that defines them.
 const SINGLETONS: &[(&str, &str)] = &[("struct RetryConfig", "crates/cos-http/src/retry.rs")];
 
+/// Code that stands in one file only: `(text, home, what it is)`. The CRC-64 combination is
+/// `cos-core`'s; a hand-written calendar (its 400-year era of 146 097 days) has no home at
+/// all: dates go through `cos_core::date` and the `time` crate.
+const ONLY_IN: &[(&str, Option<&str>, &str)] = &[
+    (
+        "checksum_combine(",
+        Some("crates/cos-core/src/crc64.rs"),
+        "the CRC-64 combination",
+    ),
+    ("146_097", None, "a hand-written calendar"),
+    ("146097", None, "a hand-written calendar"),
+];
+
 /// The document whose paths must exist.
 const ARCHITECTURE: &str = "docs/ARCHITECTURE.md";
 
@@ -231,7 +244,25 @@ fn singleton_problems(root: &Path) -> Vec<String> {
         .filter_map(|path| Some((fs::read_to_string(root.join(&path)).ok()?, path)))
         .map(|(text, path)| (path, text))
         .collect();
-    singletons_in(&sources)
+    let mut problems = singletons_in(&sources);
+    problems.extend(only_in(&sources));
+    problems
+}
+
+/// The [`ONLY_IN`] check over `(path, source)` pairs.
+fn only_in(sources: &[(String, String)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (text, home, what) in ONLY_IN {
+        for (path, source) in sources {
+            if Some(path.as_str()) != *home && source.contains(text) {
+                problems.push(match home {
+                    Some(home) => format!("{path} has {what} (`{text}`); the one is in {home}"),
+                    None => format!("{path} has {what} (`{text}`); use cos_core::date"),
+                });
+            }
+        }
+    }
+    problems
 }
 
 /// The [`SINGLETONS`] check over `(path, source)` pairs.
@@ -507,6 +538,26 @@ mod tests {
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].contains("crates/cos-client/src/retry.rs"));
         assert_eq!(singletons_in(&[mention]).len(), 1);
+    }
+
+    #[test]
+    fn one_crc_combine_and_no_hand_calendar() {
+        let home = (
+            "crates/cos-core/src/crc64.rs".to_owned(),
+            "crc_fast::checksum_combine(a, b)".to_owned(),
+        );
+        assert!(only_in(std::slice::from_ref(&home)).is_empty());
+        let copy = (
+            "crates/cos-emulator/src/crc64.rs".to_owned(),
+            "crc_fast::checksum_combine(a, b)".to_owned(),
+        );
+        let calendar = (
+            "crates/tc3-signer/src/tc3/date.rs".to_owned(),
+            "let era = z / 146_097;".to_owned(),
+        );
+        let problems = only_in(&[home, copy, calendar]);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[1].contains("hand-written calendar"));
     }
 
     #[test]
