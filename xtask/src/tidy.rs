@@ -11,6 +11,7 @@ const LAYERS: &[&str] = &[
     "cos-core",
     "tc3-signer",
     "cos-policy",
+    "cos-http",
     "sts-client",
     "cos-client",
     "cos-object-store",
@@ -37,6 +38,30 @@ const IO_CRATES: &[&str] = &["hyper", "hyper-util", "hyper-rustls", "tokio", "ru
 /// Crates that must stay sans-IO.
 const SANS_IO: &[&str] = &["cos-core", "tc3-signer", "cos-policy"];
 
+/// Normal dependencies that the layering would allow but the design forbids: the two
+/// clients share only the foundation (`cos-core`, `cos-http`), never each other.
+const FORBIDDEN: &[(&str, &str, &str)] = &[(
+    "cos-client",
+    "sts-client",
+    "the clients share only the foundation (cos-core, cos-http)",
+)];
+
+/// Types that exist once in the workspace, and the file that defines them.
+const SINGLETONS: &[(&str, &str)] = &[("struct RetryConfig", "crates/cos-http/src/retry.rs")];
+
+/// Code that stands in one file only: `(text, home, what it is)`. The CRC-64 combination is
+/// `cos-core`'s; a hand-written calendar (its 400-year era of 146 097 days) has no home at
+/// all: dates go through `cos_core::date` and the `time` crate.
+const ONLY_IN: &[(&str, Option<&str>, &str)] = &[
+    (
+        "checksum_combine(",
+        Some("crates/cos-core/src/crc64.rs"),
+        "the CRC-64 combination",
+    ),
+    ("146_097", None, "a hand-written calendar"),
+    ("146097", None, "a hand-written calendar"),
+];
+
 /// The document whose paths must exist.
 const ARCHITECTURE: &str = "docs/ARCHITECTURE.md";
 
@@ -61,6 +86,7 @@ pub(crate) fn check(root: &Path) -> Result<(), String> {
             }
         }
     }
+    problems.extend(singleton_problems(root));
     for tool in TOOLING {
         let manifest = read(&root.join(tool).join("Cargo.toml"))?;
         problems.extend(dev_only_as_normal(tool, &manifest));
@@ -194,11 +220,77 @@ fn dependency_problems(krate: &str, manifest: &str) -> Vec<String> {
             ));
         }
     }
+    for (from, to, why) in FORBIDDEN {
+        if krate == *from && normal.iter().any(|d| d == to) {
+            problems.push(format!("{krate} must not depend on {to}: {why}"));
+        }
+    }
     if SANS_IO.contains(&krate) {
         for io in IO_CRATES {
             if normal.iter().any(|d| d == io) {
                 problems.push(format!("{krate} must stay sans-IO but depends on {io}"));
             }
+        }
+    }
+    problems
+}
+
+/// Definitions of a [`SINGLETONS`] type anywhere but its one file, among the Rust sources
+/// of `crates/` (tests and examples included).
+fn singleton_problems(root: &Path) -> Vec<String> {
+    let sources: Vec<(String, String)> = repository_paths(root)
+        .into_iter()
+        .filter(|path| path.starts_with("crates/") && path.ends_with(".rs"))
+        .filter_map(|path| Some((fs::read_to_string(root.join(&path)).ok()?, path)))
+        .map(|(text, path)| (path, text))
+        .collect();
+    let mut problems = singletons_in(&sources);
+    problems.extend(only_in(&sources));
+    problems
+}
+
+/// The [`ONLY_IN`] check over `(path, source)` pairs.
+fn only_in(sources: &[(String, String)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (text, home, what) in ONLY_IN {
+        for (path, source) in sources {
+            if Some(path.as_str()) != *home && source.contains(text) {
+                problems.push(match home {
+                    Some(home) => format!("{path} has {what} (`{text}`); the one is in {home}"),
+                    None => format!("{path} has {what} (`{text}`); use cos_core::date"),
+                });
+            }
+        }
+    }
+    problems
+}
+
+/// The [`SINGLETONS`] check over `(path, source)` pairs.
+fn singletons_in(sources: &[(String, String)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (item, home) in SINGLETONS {
+        let mut found = false;
+        for (path, text) in sources {
+            let defines = text.lines().any(|line| {
+                let line = line.trim_start();
+                let line = line.strip_prefix("pub ").unwrap_or(line);
+                let line = line.strip_prefix("pub(crate) ").unwrap_or(line);
+                line.strip_prefix(item)
+                    .is_some_and(|rest| rest.starts_with([' ', '{', '<', '(', ';']))
+            });
+            if !defines {
+                continue;
+            }
+            if path == home {
+                found = true;
+            } else {
+                problems.push(format!(
+                    "{path} defines a second `{item}`; the one is in {home}"
+                ));
+            }
+        }
+        if !found {
+            problems.push(format!("{home} no longer defines `{item}`"));
         }
     }
     problems
@@ -413,6 +505,59 @@ mod tests {
         // Sans-IO crates stay sans-IO.
         let io = "[dependencies]\ntokio.workspace = true\n";
         assert_eq!(dependency_problems("cos-policy", io).len(), 1);
+    }
+
+    #[test]
+    fn the_clients_do_not_depend_on_each_other() {
+        let coupled = "[dependencies]\ncos-core.workspace = true\nsts-client.workspace = true\n";
+        let problems = dependency_problems("cos-client", coupled);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("must not depend on sts-client"));
+        // As a dev-dependency (refreshing providers in tests and examples) it is fine.
+        let dev = "[dependencies]\ncos-http.workspace = true\n[dev-dependencies]\n\
+                   sts-client.workspace = true\n";
+        assert!(dependency_problems("cos-client", dev).is_empty());
+    }
+
+    #[test]
+    fn one_retry_config() {
+        let home = (
+            "crates/cos-http/src/retry.rs".to_owned(),
+            "pub struct RetryConfig {\n".to_owned(),
+        );
+        let second = (
+            "crates/cos-client/src/retry.rs".to_owned(),
+            "/// x\npub struct RetryConfig {\n".to_owned(),
+        );
+        let mention = (
+            "crates/sts-client/src/lib.rs".to_owned(),
+            "pub use cos_http::RetryConfig;\n// struct RetryConfigs\n".to_owned(),
+        );
+        assert!(singletons_in(&[home.clone(), mention.clone()]).is_empty());
+        let problems = singletons_in(&[home, second, mention.clone()]);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("crates/cos-client/src/retry.rs"));
+        assert_eq!(singletons_in(&[mention]).len(), 1);
+    }
+
+    #[test]
+    fn one_crc_combine_and_no_hand_calendar() {
+        let home = (
+            "crates/cos-core/src/crc64.rs".to_owned(),
+            "crc_fast::checksum_combine(a, b)".to_owned(),
+        );
+        assert!(only_in(std::slice::from_ref(&home)).is_empty());
+        let copy = (
+            "crates/cos-emulator/src/crc64.rs".to_owned(),
+            "crc_fast::checksum_combine(a, b)".to_owned(),
+        );
+        let calendar = (
+            "crates/tc3-signer/src/tc3/date.rs".to_owned(),
+            "let era = z / 146_097;".to_owned(),
+        );
+        let problems = only_in(&[home, copy, calendar]);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[1].contains("hand-written calendar"));
     }
 
     #[test]

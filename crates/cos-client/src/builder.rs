@@ -6,13 +6,14 @@ use std::sync::atomic::AtomicI64;
 use std::time::Duration;
 
 use cos_core::Bucket;
-use sts_client::provider::{CredentialsCache, ProvideCredentials, StaticProvider};
-use tc3_signer::Credential;
+use cos_core::Credential;
+use cos_core::clock::{SharedClock, SystemClock};
+use cos_core::provider::{ProvideCredentials, StaticProvider};
 
+use crate::Error;
 use crate::client::{Client, Inner};
 use crate::endpoint::Endpoint;
-use crate::retry::{RetryConfig, Rng, SplitMix};
-use crate::{Error, transport};
+use cos_http::{Jitter, ProxyConfig, RetryConfig, Rng};
 
 /// Builds a [`Client`]: the bucket (name and region) and credentials are required.
 ///
@@ -26,7 +27,7 @@ use crate::{Error, transport};
 ///     .credential(Credential::new("AKID", "key").with_token("session-token"))
 ///     .endpoint(Endpoint::default().http().connect_to("127.0.0.1:9000".parse().unwrap()))
 ///     .request_timeout(Duration::from_secs(30))
-///     .retry(RetryConfig::default().max_retries(3))
+///     .retry(RetryConfig::transfers().max_attempts(4))
 ///     .build()?;
 /// # let _ = client;
 /// # Ok::<(), cos_client::Error>(())
@@ -35,9 +36,10 @@ use crate::{Error, transport};
 pub struct ClientBuilder {
     bucket: Option<Bucket>,
     credentials: Option<Arc<dyn ProvideCredentials>>,
-    cache: Option<CredentialsCache>,
+    clock: Option<SharedClock>,
     endpoint: Endpoint,
-    retry: RetryConfig,
+    retry: Option<RetryConfig>,
+    proxy: ProxyConfig,
     connect_timeout: Option<Duration>,
     request_timeout: Option<Duration>,
     sign_validity: Option<Duration>,
@@ -70,7 +72,8 @@ impl ClientBuilder {
 
     /// A fixed key, typically a temporary key handed over by a backend (secret ID, secret
     /// key and session token). It is used until the client is dropped: when it expires, COS
-    /// answers `ExpiredToken`; for keys that refresh, use [`ClientBuilder::credentials_cache`].
+    /// answers `ExpiredToken`; for keys that refresh, use [`ClientBuilder::credentials`] with
+    /// a refreshing provider.
     ///
     /// ```
     /// use cos_client::Credential;
@@ -83,35 +86,48 @@ impl ClientBuilder {
         self.credentials(StaticProvider::new(credential))
     }
 
-    /// Any credential provider. Wrap refreshing providers in a
-    /// [`CredentialsCache`] and pass it with [`ClientBuilder::credentials_cache`] so that an
-    /// expired token can be refreshed at once.
+    /// Any credential provider. Refreshing providers (`sts_client::provider`) are best
+    /// wrapped in a cache (`sts_client::provider::CredentialsCache`): on `ExpiredToken` the
+    /// client calls [`ProvideCredentials::invalidate`] and asks again, once.
     ///
     /// ```
-    /// use sts_client::provider::StaticProvider;
+    /// use cos_client::{Credential, StaticProvider};
     /// let b = cos_client::Client::builder()
-    ///     .credentials(StaticProvider::new(tc3_signer::Credential::new("i", "k")));
+    ///     .credentials(StaticProvider::new(Credential::new("i", "k")));
     /// # let _ = b;
     /// ```
     #[must_use]
     pub fn credentials(mut self, provider: impl ProvideCredentials + 'static) -> Self {
         self.credentials = Some(Arc::new(provider));
-        self.cache = None;
         self
     }
 
-    /// A cached provider; on `ExpiredToken` the cache is invalidated and asked again.
+    /// Same as [`ClientBuilder::credentials`], which now invalidates any provider's cache
+    /// through [`ProvideCredentials::invalidate`].
     ///
     /// ```
-    /// use sts_client::provider::{CredentialsCache, StaticProvider};
-    /// let cache = CredentialsCache::new(StaticProvider::new(tc3_signer::Credential::new("i", "k")));
-    /// let b = cos_client::Client::builder().credentials_cache(cache);
+    /// # #![allow(deprecated)]
+    /// let b = cos_client::Client::builder()
+    ///     .credentials_cache(cos_client::StaticProvider::new(cos_client::Credential::new("i", "k")));
+    /// # let _ = b;
+    /// ```
+    #[deprecated(note = "use `credentials`: every provider's cache is invalidated on ExpiredToken")]
+    #[must_use]
+    pub fn credentials_cache(self, provider: impl ProvideCredentials + 'static) -> Self {
+        self.credentials(provider)
+    }
+
+    /// The clock signatures are dated by (default [`SystemClock`]); the learnt clock-skew
+    /// correction is added to it. Tests pass a [`ManualClock`](crate::ManualClock).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let b = cos_client::Client::builder().clock(Arc::new(cos_client::ManualClock::new(1_700_000_000)));
     /// # let _ = b;
     /// ```
     #[must_use]
-    pub fn credentials_cache(mut self, cache: CredentialsCache) -> Self {
-        self.credentials = Some(Arc::new(cache.clone()));
-        self.cache = Some(cache);
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
         self
     }
 
@@ -127,7 +143,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The retry policy.
+    /// The retry policy (default [`RetryConfig::transfers`]: 9 attempts within 3 minutes).
     ///
     /// ```
     /// let b = cos_client::Client::builder().retry(cos_client::RetryConfig::disabled());
@@ -135,7 +151,21 @@ impl ClientBuilder {
     /// ```
     #[must_use]
     pub fn retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = retry;
+        self.retry = Some(retry);
+        self
+    }
+
+    /// The proxy (default [`ProxyConfig::FromEnv`]: `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`
+    /// and `NO_PROXY`). A fixed [`Endpoint::connect_to`] address always goes direct.
+    ///
+    /// ```
+    /// let b = cos_client::Client::builder()
+    ///     .proxy(cos_client::ProxyConfig::url("http://proxy.internal:3128").no_proxy(".internal"));
+    /// # let _ = b;
+    /// ```
+    #[must_use]
+    pub fn proxy(mut self, proxy: ProxyConfig) -> Self {
+        self.proxy = proxy;
         self
     }
 
@@ -203,22 +233,22 @@ impl ClientBuilder {
             .credentials
             .ok_or_else(|| Error::invalid("credentials", "not set"))?;
         let target = self.endpoint.target(&bucket)?;
-        let http = transport::build_client(
-            target.connect_to(),
-            self.connect_timeout.unwrap_or(Duration::from_secs(10)),
-            Duration::from_secs(50),
-        )?;
+        let http = cos_http::Transport::new()
+            .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+            .pool_idle_timeout(Duration::from_secs(50))
+            .proxy(&self.proxy)
+            .connect_to(target.connect_to())
+            .build()
+            .map_err(|e| Error::invalid("TLS configuration", e.to_string()))?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 target,
                 location: bucket,
                 credentials,
-                cache: self.cache,
-                retry: self.retry,
-                rng: self
-                    .rng
-                    .unwrap_or_else(|| Arc::new(SplitMix::from_entropy())),
+                clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+                retry: self.retry.unwrap_or_else(RetryConfig::transfers),
+                rng: self.rng.unwrap_or_else(|| Arc::new(Jitter::new())),
                 request_timeout: self.request_timeout.unwrap_or(Duration::from_secs(60)),
                 sign_validity: self.sign_validity.unwrap_or(Duration::from_secs(900)),
                 clock_offset: AtomicI64::new(0),

@@ -4,24 +4,25 @@
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use bytes::Bytes;
 use cos_core::Bucket;
+use cos_core::Credential;
+use cos_core::clock::SharedClock;
+use cos_core::provider::ProvideCredentials;
 use http::Method;
 use http::header::{CONTENT_LENGTH, HOST, HeaderName, HeaderValue};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use sts_client::provider::{CredentialsCache, ProvideCredentials};
-use tc3_signer::Credential;
 use tc3_signer::cos::{KeyTime, Signer};
 
 use crate::builder::ClientBuilder;
 use crate::endpoint::Target;
-use crate::retry::{Backoff, RetryConfig, Rng};
 use crate::transport::{self, HttpClient, RequestBody};
 use crate::xml;
 use crate::{Error, ServiceError};
+use cos_http::{Backoff, RetryConfig, Rng};
 
 /// Error bodies are read up to this size.
 const MAX_ERROR_BODY: usize = 64 * 1024;
@@ -29,11 +30,11 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 const MAX_XML_BODY: usize = 32 * 1024 * 1024;
 
 /// A COS client for one bucket, signing every attempt with the current credential of a
-/// provider (`sts_client::provider`). Cheap to clone; clones share the connection pool.
+/// provider ([`ProvideCredentials`]). Cheap to clone; clones share the connection pool.
 ///
 /// ```
 /// use cos_client::Client;
-/// use sts_client::provider::StaticProvider;
+/// use cos_client::StaticProvider;
 /// use tc3_signer::Credential;
 ///
 /// let client = Client::builder()
@@ -53,7 +54,7 @@ pub(crate) struct Inner {
     pub(crate) target: Target,
     pub(crate) location: Bucket,
     pub(crate) credentials: Arc<dyn ProvideCredentials>,
-    pub(crate) cache: Option<CredentialsCache>,
+    pub(crate) clock: SharedClock,
     pub(crate) retry: RetryConfig,
     pub(crate) rng: Arc<dyn Rng>,
     pub(crate) request_timeout: Duration,
@@ -89,7 +90,7 @@ impl Client {
     ///
     /// ```
     /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("b-1".parse()?, "ap-beijing".parse()?))
-    /// #     .credentials(sts_client::provider::StaticProvider::new(tc3_signer::Credential::new("i", "k")))
+    /// #     .credentials(cos_client::StaticProvider::new(cos_client::Credential::new("i", "k")))
     /// #     .build()?;
     /// assert_eq!(client.host(), "b-1.cos.ap-beijing.myqcloud.com");
     /// # Ok::<(), cos_client::Error>(())
@@ -102,7 +103,7 @@ impl Client {
     ///
     /// ```
     /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("b-1".parse()?, "ap-beijing".parse()?))
-    /// #     .credentials(sts_client::provider::StaticProvider::new(tc3_signer::Credential::new("i", "k")))
+    /// #     .credentials(cos_client::StaticProvider::new(cos_client::Credential::new("i", "k")))
     /// #     .build()?;
     /// assert_eq!(client.bucket(), "b-1");
     /// # Ok::<(), cos_client::Error>(())
@@ -143,7 +144,7 @@ impl Client {
     ///
     /// ```
     /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("b-1".parse()?, "ap-beijing".parse()?))
-    /// #     .credentials(sts_client::provider::StaticProvider::new(tc3_signer::Credential::new("i", "k")))
+    /// #     .credentials(cos_client::StaticProvider::new(cos_client::Credential::new("i", "k")))
     /// #     .build()?;
     /// assert_eq!(client.clock_offset(), 0);
     /// # Ok::<(), cos_client::Error>(())
@@ -268,10 +269,7 @@ enum Reply {
 impl Client {
     /// Local time corrected by the learnt clock offset, in Unix seconds.
     pub(crate) fn now(&self) -> u64 {
-        let local = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        let local = self.inner.clock.now_unix();
         local.saturating_add_signed(self.clock_offset())
     }
 
@@ -328,9 +326,7 @@ impl Client {
                 }
                 if service.is_expired_token() && !token_refreshed {
                     token_refreshed = true;
-                    if let Some(cache) = &self.inner.cache {
-                        cache.invalidate();
-                    }
+                    self.inner.credentials.invalidate();
                     let fresh = self.inner.credentials.provide_credentials().await?;
                     if fresh.credential() != credential {
                         tracing::debug!(
@@ -343,7 +339,9 @@ impl Client {
             }
             let retryable = match &error {
                 Error::Service(service) => service.is_retryable(),
-                Error::Transport { not_sent, .. } => *not_sent || op.idempotent,
+                Error::Transport { not_sent, .. } => {
+                    cos_http::transport_failure_is_retryable(*not_sent, op.idempotent)
+                }
                 Error::Timeout { .. } => op.idempotent,
                 _ => false,
             };
@@ -369,10 +367,7 @@ impl Client {
         else {
             return false;
         };
-        let local = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        let local = self.inner.clock.now_unix();
         let server = i64::try_from(server.as_secs()).unwrap_or(i64::MAX);
         let local = i64::try_from(local).unwrap_or(i64::MAX);
         let offset = server.saturating_sub(local);
@@ -441,7 +436,7 @@ impl Client {
                 return Err(Error::Transport {
                     operation: op.name,
                     not_sent: e.is_connect(),
-                    message: error_chain(&e),
+                    message: cos_http::describe(&e),
                 });
             }
             Ok(Ok(response)) => response,
@@ -485,15 +480,4 @@ impl Client {
             body,
         }))
     }
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
 }

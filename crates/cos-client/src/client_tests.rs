@@ -4,14 +4,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::StaticProvider;
 use cos_emulator::{Action, Emulator, FaultPlan, Faults, Matcher, Rule};
-use sts_client::provider::StaticProvider;
 
 use crate::*;
 
 #[derive(Debug)]
 struct ZeroRng;
-impl crate::retry::Rng for ZeroRng {
+impl cos_http::Rng for ZeroRng {
     fn next_u64(&self) -> u64 {
         0
     }
@@ -37,7 +37,7 @@ async fn backoff_draws_from_the_injected_rng() {
         ))
         .endpoint(Endpoint::default().http().connect_to(emulator.cos_addr()))
         .retry(
-            RetryConfig::default()
+            RetryConfig::transfers()
                 .initial_backoff(Duration::from_secs(10))
                 .max_backoff(Duration::from_secs(10)),
         )

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use sts_client::provider::CredentialsError;
+use cos_core::provider::CredentialsError;
 use tc3_signer::SignError;
 
 /// An error answered by COS: the HTTP status, the `<Error>` body and the request headers that
@@ -133,7 +133,9 @@ impl ServiceError {
     /// assert!(!cos_client::ServiceError::new(403, "AccessDenied").is_retryable());
     /// ```
     pub fn is_retryable(&self) -> bool {
-        matches!(self.status, 200 | 429 | 500 | 502 | 503 | 504)
+        // 200: an `<Error>` in a 2xx answer (CompleteMultipartUpload) is a server failure.
+        self.status == 200
+            || http::StatusCode::from_u16(self.status).is_ok_and(cos_http::status_is_retryable)
             || matches!(
                 self.code.as_str(),
                 "SlowDown" | "InternalError" | "ServiceUnavailable" | "RequestTimeout"

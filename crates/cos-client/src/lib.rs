@@ -1,6 +1,7 @@
 //! Tencent Cloud COS XML client for temporary keys.
 //!
-//! * [`Client`]: one bucket, any credential provider from `sts_client::provider`; every
+//! * [`Client`]: one bucket, any credential provider ([`ProvideCredentials`], the
+//!   foundation's trait: `sts_client::provider` has the refreshing ones); every
 //!   attempt is signed afresh (`q-sign-algorithm=sha1`, token in `x-cos-security-token`),
 //!   retried with jittered exponential back-off ([`RetryConfig`]), corrected once for clock
 //!   skew, and re-signed once with a fresh key after `ExpiredToken`.
@@ -31,7 +32,7 @@
 //! # async fn demo() -> Result<(), cos_client::Error> {
 //! let client = Client::builder()
 //!     .bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
-//!     .credentials_cache(CredentialsCache::new(EnvironmentProvider::new()))
+//!     .credentials(CredentialsCache::new(EnvironmentProvider::new()))
 //!     .build()?;
 //! client.upload_file("/tmp/video.mp4".as_ref(), "videos/video.mp4", &UploadOptions::default()).await?;
 //! # Ok(()) }
@@ -51,7 +52,6 @@ mod ops;
 mod options;
 mod plan;
 mod presign;
-mod retry;
 mod transfer;
 mod transport;
 mod xml;
@@ -61,7 +61,11 @@ pub mod fuzzing;
 
 pub use builder::ClientBuilder;
 pub use client::Client;
+pub use cos_core::Credential;
+pub use cos_core::clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use cos_core::provider::{ProvideCredentials, StaticProvider};
 pub use cos_core::{AppId, Bucket, BucketName, NameError, Region};
+pub use cos_http::{ProxyConfig, RetryConfig};
 pub use endpoint::{Addressing, Endpoint, Target};
 pub use error::{Error, ServiceError};
 pub use model::{
@@ -73,9 +77,6 @@ pub use ops::{CopySource, GetObjectResponse, ObjectLister, StreamUploadOptions, 
 pub use options::{ByteRange, GetOptions, ListOptions, PutOptions};
 pub use plan::{MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, MultipartPlan, PartRange};
 pub use presign::PostObjectForm;
-pub use retry::RetryConfig;
-pub use sts_client::provider::{CredentialsCache, ProvideCredentials, StaticProvider};
-pub use tc3_signer::Credential;
 pub use transfer::{
     CopyOptions, DirectoryFailure, DirectoryOptions, DirectorySummary, DownloadOptions,
     DownloadOutput, Parallelism, Progress, UploadOptions, UploadOutput,

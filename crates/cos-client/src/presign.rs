@@ -66,7 +66,7 @@ impl Client {
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// use std::time::Duration;
-    /// use sts_client::provider::StaticProvider;
+    /// use cos_client::StaticProvider;
     /// let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("b-1250000000".parse()?, "ap-beijing".parse()?))
     ///     .credentials(StaticProvider::new(tc3_signer::Credential::new("AKID", "key").with_token("tok")))
     ///     .build()?;
@@ -87,7 +87,7 @@ impl Client {
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// use std::time::Duration;
-    /// use sts_client::provider::StaticProvider;
+    /// use cos_client::StaticProvider;
     /// let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("b-1250000000".parse()?, "ap-beijing".parse()?))
     ///     .credentials(StaticProvider::new(tc3_signer::Credential::new("AKID", "key")))
     ///     .build()?;
@@ -128,7 +128,7 @@ impl Client {
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
-    /// use sts_client::provider::StaticProvider;
+    /// use cos_client::StaticProvider;
     /// use tc3_signer::post_policy::PolicyDocument;
     /// let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("b-1250000000".parse()?, "ap-beijing".parse()?))
     ///     .credentials(StaticProvider::new(tc3_signer::Credential::new("AKID", "key").with_token("tok")))

@@ -118,10 +118,10 @@ async fn retries_are_bounded() {
     let client = cos
         .builder()
         .retry(
-            RetryConfig::default()
-                .max_retries(100)
+            RetryConfig::transfers()
+                .max_attempts(101)
                 .initial_backoff(Duration::from_millis(40))
-                .retry_timeout(Duration::from_millis(100)),
+                .budget(Duration::from_millis(100)),
         )
         .credentials(Rotating::new(&cos).0)
         .build()
@@ -202,7 +202,7 @@ async fn expired_token_refreshes_the_cached_credential_once() {
         .times(1),
     );
     let cache = CredentialsCache::new(Rotating::new(&cos).0);
-    let client = cos.builder().credentials_cache(cache).build().unwrap();
+    let client = cos.builder().credentials(cache).build().unwrap();
     client.delete_object("a").await.unwrap();
     let received = cos.plan.seen();
     assert_eq!(received.len(), 2);

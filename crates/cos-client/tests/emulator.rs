@@ -68,10 +68,10 @@ fn client(e: &Emulator, provider: impl ProvideCredentials + 'static) -> Client {
         .credentials(provider)
         .endpoint(Endpoint::default().http().connect_to(e.cos_addr()))
         .retry(
-            RetryConfig::default()
+            RetryConfig::transfers()
                 .initial_backoff(Duration::from_millis(10))
                 .max_backoff(Duration::from_millis(200))
-                .max_retries(10),
+                .max_attempts(11),
         )
         .request_timeout(Duration::from_secs(30))
         .build()

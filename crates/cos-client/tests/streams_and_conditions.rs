@@ -317,7 +317,7 @@ async fn a_create_only_put_whose_answer_was_lost_is_not_reported_as_refused() {
         .credentials(StaticProvider::new(emulator.root_credential()))
         .endpoint(Endpoint::default().http().connect_to(proxy))
         .retry(
-            cos_client::RetryConfig::default()
+            cos_client::RetryConfig::transfers()
                 .initial_backoff(Duration::from_millis(5))
                 .max_backoff(Duration::from_millis(20)),
         )

@@ -9,7 +9,13 @@
 //!   never be passed in the wrong order; parsing the wrong string into either type says
 //!   "did you swap bucket and region?".
 //!
-//! The crate does no IO and has no async runtime.
+//! And what both clients stand on: the [`Credential`] a request is signed with, the
+//! [`provider::ProvideCredentials`] trait that supplies it, and the [`clock::Clock`] a client
+//! reads the time from; [`date`], the one calendar (through the `time` crate); [`crc64`], the
+//! CRC-64/XZ COS checks objects with, and its combination.
+//!
+//! The crate does no IO and has no async runtime (the provider trait returns a boxed future
+//! and names no runtime); [`clock::SystemClock`] is its only read of the wall clock.
 //!
 //! ```
 //! use cos_core::{Bucket, BucketName, Region};
@@ -29,6 +35,12 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod clock;
+pub mod crc64;
+mod credential;
+pub mod date;
 mod name;
+pub mod provider;
 
+pub use credential::Credential;
 pub use name::{AppId, Bucket, BucketName, NameError, Region};

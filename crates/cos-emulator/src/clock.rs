@@ -4,6 +4,8 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use cos_core::date::CivilTime;
+
 /// System time shifted by `offset_seconds` (positive: the emulator runs ahead of the host).
 #[derive(Debug)]
 pub(crate) struct Clock {
@@ -59,16 +61,13 @@ pub(crate) fn unix_seconds(t: SystemTime) -> u64 {
 
 /// `2020-12-10T03:37:30.000Z` from Unix milliseconds.
 pub(crate) fn iso8601_millis(unix_millis: u64) -> String {
-    let secs = unix_millis / 1000;
-    let ms = unix_millis % 1000;
-    let (y, mo, d, h, mi, s) = civil(secs);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
+    let millis = u16::try_from(unix_millis % 1000).unwrap_or(0);
+    civil(unix_millis / 1000).iso8601_millis(millis)
 }
 
 /// `2018-12-04T09:06:16Z` from Unix seconds.
 pub(crate) fn iso8601_seconds(unix: u64) -> String {
-    let (y, mo, d, h, mi, s) = civil(unix);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+    civil(unix).iso8601()
 }
 
 /// RFC 1123 HTTP date from Unix milliseconds.
@@ -76,25 +75,19 @@ pub(crate) fn http_date_millis(unix_millis: u64) -> String {
     httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_millis(unix_millis))
 }
 
-/// Splits Unix seconds into a proleptic Gregorian UTC date and time.
-fn civil(unix: u64) -> (i64, u32, u32, u32, u32, u32) {
-    let days = i64::try_from(unix / 86_400).unwrap_or(0);
-    let rem = unix % 86_400;
-    let (h, mi, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);
-    // Howard Hinnant's days_from_civil inverse.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    let small = |v: i64| u32::try_from(v).unwrap_or(0);
-    let small_u = |v: u64| u32::try_from(v).unwrap_or(0);
-    (y, small(m), small(d), small_u(h), small_u(mi), small_u(s))
+/// The UTC calendar fields of Unix seconds (through `cos-core`'s one calendar; the last
+/// representable second beyond year 9999).
+fn civil(unix: u64) -> CivilTime {
+    let last = 253_402_300_799;
+    let unix = i64::try_from(unix).unwrap_or(last).min(last);
+    CivilTime::from_unix(unix).unwrap_or(CivilTime {
+        year: 9999,
+        month: 12,
+        day: 31,
+        hour: 23,
+        minute: 59,
+        second: 59,
+    })
 }
 
 #[cfg(test)]

@@ -56,7 +56,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             BUCKET.parse().unwrap(),
             REGION.parse().unwrap(),
         ))
-        .credentials_cache(CredentialsCache::new(FederationTokenProvider::new(
+        .credentials(CredentialsCache::new(FederationTokenProvider::new(
             sts, request,
         )?))
         .endpoint(Endpoint::default().http().connect_to(emulator.cos_addr()))

@@ -24,7 +24,7 @@
 //! let client = cos_client::Client::builder()
 //!     .bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
 //!     // Any provider; a CredentialsCache refreshes temporary keys before they expire.
-//!     .credentials_cache(CredentialsCache::new(StaticProvider::new(emulator.root_credential())))
+//!     .credentials(CredentialsCache::new(StaticProvider::new(emulator.root_credential())))
 //! #   .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr()))
 //!     .build()?;
 //! let store: Arc<dyn ObjectStore> = Arc::new(cos_object_store::CosObjectStore::new(client));

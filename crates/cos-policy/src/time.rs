@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use cos_core::date::CivilTime;
+
 /// A point in time with one-second resolution, stored as seconds since the Unix epoch.
 ///
 /// Parses `YYYY-MM-DDTHH:MM:SSZ` (the CAM form), with optional fractional seconds (dropped)
@@ -72,40 +74,6 @@ impl Timestamp {
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        _ => 28,
-    }
-}
-
 /// Parses exactly `width` ASCII digits.
 fn digits(text: &str, width: usize) -> Option<i64> {
     (text.len() == width && text.bytes().all(|b| b.is_ascii_digit()))
@@ -122,13 +90,19 @@ fn parse(text: &str) -> Option<i64> {
     let year = digits(parts.next()?, 4)?;
     let month = digits(parts.next()?, 2)?;
     let day = digits(parts.next()?, 2)?;
-    if parts.next().is_some() || !(1..=12).contains(&month) {
+    if parts.next().is_some() {
         return None;
     }
-    if !(1..=days_in_month(year, month)).contains(&day) {
-        return None;
+    let small = |v: i64| u8::try_from(v).ok();
+    let mut seconds = CivilTime {
+        year: i32::try_from(year).ok()?,
+        month: small(month)?,
+        day: small(day)?,
+        hour: 0,
+        minute: 0,
+        second: 0,
     }
-    let mut seconds = days_from_civil(year, month, day) * 86_400;
+    .to_unix()?;
     let Some(time) = time else {
         return Some(seconds);
     };
@@ -178,16 +152,11 @@ impl FromStr for Timestamp {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let days = self.0.div_euclid(86_400);
-        let secs = self.0.rem_euclid(86_400);
-        let (year, month, day) = civil_from_days(days);
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-            secs / 3600,
-            secs % 3600 / 60,
-            secs % 60
-        )
+        match CivilTime::from_unix(self.0) {
+            Some(civil) => f.write_str(&civil.iso8601()),
+            // Beyond the years ±9999, which no parsed timestamp reaches.
+            None => write!(f, "@{}", self.0),
+        }
     }
 }
 
@@ -230,10 +199,14 @@ mod tests {
     }
 
     #[test]
-    fn civil_round_trip() {
-        for days in [-800_000, -1, 0, 1, 59, 365, 10_957, 2_932_896] {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days);
-        }
+    fn display_never_panics() {
+        assert_eq!(
+            Timestamp::from_unix_seconds(-1).to_string(),
+            "1969-12-31T23:59:59Z"
+        );
+        assert_eq!(
+            Timestamp::from_unix_seconds(i64::MAX).to_string(),
+            format!("@{}", i64::MAX)
+        );
     }
 }

@@ -40,7 +40,7 @@ async fn cos_client_uploads_with_keys_from_the_vending_endpoint_in_every_shape()
             ))
             .credentials(CredentialsCache::new(provider))
             .endpoint(Endpoint::default().http().connect_to(e.cos_addr()))
-            .retry(RetryConfig::default().max_retries(0))
+            .retry(RetryConfig::disabled())
             .request_timeout(Duration::from_secs(10))
             .build()
             .unwrap();

@@ -11,11 +11,11 @@ use tc3_signer::Credential;
 use tc3_signer::tc3::{Tc3Params, Tc3Request};
 use tracing::Instrument;
 
-use crate::jitter::Jitter;
 use crate::provider::{Clock, Env, ProcessEnv, ProvideCredentials, StaticProvider, SystemClock};
 use crate::transport::{Transport, TransportConfig};
 use crate::wire::{self, Params, VERSION};
 use crate::{Endpoint, ProxyConfig, RetryConfig, StsError};
+use cos_http::{Backoff, Jitter, Rng};
 
 /// How signed requests are signed.
 ///
@@ -381,7 +381,8 @@ impl StsClientBuilder {
                 request_timeout: self.request_timeout,
                 max_body_bytes: self.max_body_bytes,
             },
-            self.proxy.matcher(self.env.as_ref()),
+            &self.proxy,
+            self.env.as_ref(),
         )?;
         Ok(StsClient {
             inner: Arc::new(Inner {
@@ -394,7 +395,7 @@ impl StsClientBuilder {
                 clock: self.clock,
                 credentials: self.credentials,
                 transport,
-                jitter: Jitter::new(),
+                jitter: Arc::new(Jitter::new()),
             }),
         })
     }
@@ -433,7 +434,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     credentials: Option<Arc<dyn ProvideCredentials>>,
     transport: Transport,
-    jitter: Jitter,
+    jitter: Arc<Jitter>,
 }
 
 impl StsClient {
@@ -475,23 +476,23 @@ impl StsClient {
     ) -> Result<(Value, ResponseMeta), StsError> {
         let span = tracing::info_span!("sts_call", action, host = %self.inner.host);
         async {
-            let max = self.inner.retry.max_attempts.max(1);
-            let mut attempt = 1;
+            let started = std::time::Instant::now();
+            let mut backoff = Backoff::new(self.inner.retry, self.inner.jitter.clone());
             loop {
-                let result = self.attempt(action, params, auth, attempt).await;
-                match result {
+                let attempt = backoff.retries() + 1;
+                let error = match self.attempt(action, params, auth, attempt).await {
                     Ok(ok) => return Ok(ok),
-                    Err(error) if error.is_retryable() && attempt < max => {
-                        let delay = self.inner.retry.delay(attempt, &self.inner.jitter);
-                        tracing::warn!(attempt, ?delay, %error, "STS call failed; retrying");
-                        tokio::time::sleep(delay).await;
-                        attempt += 1;
-                    }
-                    Err(error) => {
-                        tracing::warn!(attempt, %error, "STS call failed");
-                        return Err(error);
-                    }
+                    Err(error) => error,
+                };
+                if error.is_retryable()
+                    && let Some(delay) = backoff.next_delay(started.elapsed())
+                {
+                    tracing::warn!(attempt, ?delay, %error, "STS call failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    continue;
                 }
+                tracing::warn!(attempt, %error, "STS call failed");
+                return Err(error);
             }
         }
         .instrument(span)

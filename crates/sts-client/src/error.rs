@@ -266,7 +266,8 @@ pub enum StsError {
 }
 
 impl StsError {
-    /// Whether a retry may succeed: transport errors, timeouts, HTTP 5xx/429 and retryable
+    /// Whether a retry may succeed: transport errors, timeouts, the HTTP statuses of
+    /// `cos_http::status_is_retryable` (429, 500, 502, 503, 504) and retryable
     /// API codes (see [`ErrorCode::is_retryable`]).
     ///
     /// ```
@@ -278,7 +279,9 @@ impl StsError {
             Self::Api(error) => error.is_retryable(),
             Self::Transport { .. } | Self::Timeout { .. } => true,
             Self::Credentials(error) => error.is_retryable(),
-            Self::HttpStatus { status, .. } => *status >= 500 || *status == 429,
+            Self::HttpStatus { status, .. } => {
+                http::StatusCode::from_u16(*status).is_ok_and(cos_http::status_is_retryable)
+            }
             Self::InvalidRequest { .. }
             | Self::PolicyRejected { .. }
             | Self::Signing(_)
@@ -356,6 +359,14 @@ mod tests {
         assert!(
             !StsError::HttpStatus {
                 status: 403,
+                request_id: None
+            }
+            .is_retryable()
+        );
+        // One classification with cos-client: 501 Not Implemented will not change.
+        assert!(
+            !StsError::HttpStatus {
+                status: 501,
                 request_id: None
             }
             .is_retryable()

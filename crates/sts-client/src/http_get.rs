@@ -27,14 +27,14 @@ impl HttpGet {
     /// A client whose requests time out after `timeout` and whose answers may be at most
     /// `max_body_bytes` long; proxies come from the environment.
     pub fn new(timeout: Duration, max_body_bytes: usize) -> Result<Self, StsError> {
-        let proxy = ProxyConfig::FromEnv.matcher(&ProcessEnv);
         let transport = Transport::new(
             TransportConfig {
                 connect_timeout: timeout.min(Duration::from_secs(5)),
                 request_timeout: timeout,
                 max_body_bytes,
             },
-            proxy,
+            &ProxyConfig::FromEnv,
+            &ProcessEnv,
         )?;
         Ok(Self { transport })
     }

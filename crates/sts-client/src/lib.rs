@@ -36,10 +36,8 @@ mod endpoint;
 mod error;
 mod get_credential;
 mod http_get;
-mod jitter;
 mod model;
 mod policy_document;
-mod retry;
 mod transport;
 mod v1_form;
 mod validation;
@@ -50,6 +48,8 @@ pub use actions::{
     GetFederationToken, GetSessionToken, QueryApiKey,
 };
 pub use client::{ResponseMeta, SignatureMethod, StsClient, StsClientBuilder};
+/// The one retry policy of both clients, from `cos-http`.
+pub use cos_http::RetryConfig;
 pub use cos_policy::{AppId, Bucket, BucketName, NameError, Region};
 pub use endpoint::Endpoint;
 pub use error::{ApiError, ErrorCode, StsError};
@@ -57,5 +57,4 @@ pub use get_credential::CredentialRequest;
 pub use http_get::HttpGet;
 pub use model::{ApiShape, CosJsShape, SdkShape, TemporaryCredentials, VendedShapeError};
 pub use policy_document::PolicyDocument;
-pub use retry::RetryConfig;
 pub use transport::{ProxyConfig, crypto_provider};

@@ -1,102 +1,11 @@
-//! The key material a signature is made with.
+//! The key material a signature is made with: [`Credential`], defined in `cos-core` (the
+//! foundation both clients and their credential providers share) and re-exported here so that
+//! `tc3_signer::Credential` stays the same type.
+//!
+//! ```
+//! let credential = tc3_signer::Credential::new("AKIDEXAMPLE", "secret");
+//! let same: cos_core::Credential = credential;
+//! assert_eq!(same.secret_id(), "AKIDEXAMPLE");
+//! ```
 
-use std::fmt;
-use zeroize::Zeroizing;
-
-/// A Tencent Cloud secret id and secret key, with an optional session token for temporary keys.
-///
-/// The secret key and the token are redacted in `Debug` and wiped from memory on drop.
-///
-/// ```
-/// use tc3_signer::Credential;
-///
-/// let permanent = Credential::new("AKIDEXAMPLE", "secret");
-/// assert_eq!(permanent.token(), None);
-/// let temporary = Credential::new("AKIDTMP", "tmp-secret").with_token("token");
-/// assert_eq!(temporary.token(), Some("token"));
-/// ```
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credential {
-    secret_id: String,
-    secret_key: Zeroizing<String>,
-    token: Option<Zeroizing<String>>,
-}
-
-impl Credential {
-    /// Creates a credential from a secret id and a secret key.
-    ///
-    /// ```
-    /// let credential = tc3_signer::Credential::new("AKIDEXAMPLE", "secret");
-    /// assert_eq!(credential.secret_key(), "secret");
-    /// ```
-    pub fn new(secret_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
-        Self {
-            secret_id: secret_id.into(),
-            secret_key: Zeroizing::new(secret_key.into()),
-            token: None,
-        }
-    }
-
-    /// Adds a session token (the `Token` / `SecurityToken` of a temporary key).
-    ///
-    /// ```
-    /// let credential = tc3_signer::Credential::new("AKIDTMP", "secret").with_token("token");
-    /// assert_eq!(credential.token(), Some("token"));
-    /// ```
-    #[must_use]
-    pub fn with_token(mut self, token: impl Into<String>) -> Self {
-        self.token = Some(Zeroizing::new(token.into()));
-        self
-    }
-
-    /// The secret id (`SecretId`, or `TmpSecretId` for a temporary key). Not a secret.
-    ///
-    /// ```
-    /// assert_eq!(tc3_signer::Credential::new("AKID", "k").secret_id(), "AKID");
-    /// ```
-    pub fn secret_id(&self) -> &str {
-        &self.secret_id
-    }
-
-    /// The secret key. Handle with care: never log it.
-    ///
-    /// ```
-    /// assert_eq!(tc3_signer::Credential::new("AKID", "k").secret_key(), "k");
-    /// ```
-    pub fn secret_key(&self) -> &str {
-        &self.secret_key
-    }
-
-    /// The session token of a temporary key, if any.
-    ///
-    /// ```
-    /// assert_eq!(tc3_signer::Credential::new("AKID", "k").token(), None);
-    /// ```
-    pub fn token(&self) -> Option<&str> {
-        self.token.as_deref().map(String::as_str)
-    }
-}
-
-impl fmt::Debug for Credential {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credential")
-            .field("secret_id", &self.secret_id)
-            .field("secret_key", &"<redacted>")
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .finish()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn debug_redacts_secret_key_and_token() {
-        let credential = Credential::new("AKIDPUBLIC", "TOPSECRETKEY").with_token("TOPSECRETTOKEN");
-        let shown = format!("{credential:?} {credential:#?}");
-        assert!(shown.contains("AKIDPUBLIC"));
-        assert!(!shown.contains("TOPSECRETKEY"));
-        assert!(!shown.contains("TOPSECRETTOKEN"));
-    }
-}
+pub use cos_core::Credential;

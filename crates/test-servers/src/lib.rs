@@ -1,6 +1,7 @@
 //! Dev-only loopback HTTP servers for tests of HTTP-level edge cases that the emulator
 //! (`cos-emulator`, the workspace's one COS and STS fake) cannot produce: a JSON answer
-//! scripted byte for byte, a missing or chosen `Date` header, a delayed answer; and the one
+//! scripted byte for byte, a missing or chosen `Date` header, a delayed answer, a `CONNECT`
+//! proxy ([`ConnectProxy`]); and the one
 //! harness that runs a real `redis-server` ([`RedisServer`]) for tests of shared state.
 //!
 //! This crate is only ever a dev-dependency (checked by `cargo xtask ci`'s tidy step).
@@ -18,9 +19,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod proxy;
 mod redis;
 mod scripted;
 
+pub use proxy::ConnectProxy;
 pub use redis::RedisServer;
 
 pub use scripted::{Reply, ScriptedServer, Seen};

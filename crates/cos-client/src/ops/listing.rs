@@ -18,7 +18,7 @@ impl Client {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
     /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
-    /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
+    /// #     .credentials(cos_client::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// # for key in ["a/1", "a/2", "b/1"] { client.put_object(key, "x".into(), &Default::default()).await?; }
     /// let page = client.list_objects(&cos_client::ListOptions::default().prefix("a/")).await?;
@@ -51,7 +51,7 @@ impl Client {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
     /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
-    /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
+    /// #     .credentials(cos_client::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// # for i in 0..3 { client.put_object(&format!("logs/{i}"), "x".into(), &Default::default()).await?; }
     /// let options = cos_client::ListOptions::default().prefix("logs/").max_keys(2);
@@ -82,7 +82,7 @@ impl Client {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
     /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
-    /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
+    /// #     .credentials(cos_client::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// # for i in 0..5 { client.put_object(&format!("logs/{i}"), "x".into(), &Default::default()).await?; }
     /// use futures_util::TryStreamExt;
@@ -111,7 +111,7 @@ impl Client {
 /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
 /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
 /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
-/// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
+/// #     .credentials(cos_client::StaticProvider::new(emulator.root_credential()))
 /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
 /// # client.put_object("a.txt", "x".into(), &Default::default()).await?;
 /// let mut pages = client.list_objects_pages(Default::default());
@@ -135,7 +135,7 @@ impl ObjectLister {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
     /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
-    /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
+    /// #     .credentials(cos_client::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// let mut pages = client.list_objects_pages(Default::default());
     /// while let Some(page) = pages.next_page().await {
@@ -154,7 +154,7 @@ impl ObjectLister {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
     /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
-    /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
+    /// #     .credentials(cos_client::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// # for key in ["a/1", "a/2", "b"] { client.put_object(key, "x".into(), &Default::default()).await?; }
     /// use futures_util::TryStreamExt;

@@ -211,7 +211,7 @@ impl Client {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
     /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
-    /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
+    /// #     .credentials(cos_client::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// let dir = tempfile::tempdir()?;
     /// std::fs::create_dir(dir.path().join("css"))?;
@@ -284,7 +284,7 @@ impl Client {
     /// # let emulator = cos_emulator::Emulator::builder().region("ap-guangzhou")
     /// #     .bucket("examplebucket-1250000000").in_memory().start().await?;
     /// # let client = cos_client::Client::builder().bucket(&cos_client::Bucket::new("examplebucket-1250000000".parse()?, "ap-guangzhou".parse()?))
-    /// #     .credentials(sts_client::provider::StaticProvider::new(emulator.root_credential()))
+    /// #     .credentials(cos_client::StaticProvider::new(emulator.root_credential()))
     /// #     .endpoint(cos_client::Endpoint::default().http().connect_to(emulator.cos_addr())).build()?;
     /// # for key in ["logs/a.txt", "logs/2026/b.txt"] { client.put_object(key, "x".into(), &Default::default()).await?; }
     /// let dir = tempfile::tempdir()?;

@@ -80,8 +80,8 @@ impl Cos {
                     .connect_to(self.emulator.cos_addr()),
             )
             .retry(
-                RetryConfig::default()
-                    .max_retries(3)
+                RetryConfig::transfers()
+                    .max_attempts(4)
                     .initial_backoff(Duration::from_millis(1))
                     .max_backoff(Duration::from_millis(5)),
             )

@@ -203,7 +203,7 @@ pub(crate) fn cos_in(e: &Emulator, key: &serde_json::Value, bucket: &str) -> Cli
         ))
         .credentials(StaticProvider::new(credential))
         .endpoint(Endpoint::default().http().connect_to(e.cos_addr()))
-        .retry(RetryConfig::default().max_retries(0))
+        .retry(RetryConfig::disabled())
         .request_timeout(Duration::from_secs(10))
         .build()
         .unwrap()

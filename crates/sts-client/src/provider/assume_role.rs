@@ -44,7 +44,7 @@ impl ProvideCredentials for AssumeRoleProvider {
                 .client
                 .assume_role(&self.request)
                 .await
-                .map_err(|e| CredentialsError::from_sts("assume-role", &e))?;
+                .map_err(|e| super::error_from_sts("assume-role", &e))?;
             let expires_at = issued.expired_time();
             Ok(ProvidedCredential::new(
                 issued.into_credential(),

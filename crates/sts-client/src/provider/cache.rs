@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::{
     BoxFuture, Clock, CredentialsError, ProvideCredentials, ProvidedCredential, SystemClock,
 };
-use crate::jitter::Jitter;
+use cos_http::{Jitter, Rng};
 
 /// How a [`CredentialsCache`] decides when to refresh.
 ///
@@ -343,6 +343,10 @@ impl CredentialsCache {
 impl ProvideCredentials for CredentialsCache {
     fn provide_credentials(&self) -> BoxFuture<'_, Result<ProvidedCredential, CredentialsError>> {
         Box::pin(self.get())
+    }
+
+    fn invalidate(&self) {
+        CredentialsCache::invalidate(self);
     }
 }
 

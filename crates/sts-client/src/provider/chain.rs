@@ -4,37 +4,7 @@ use std::sync::Arc;
 
 use tracing::Instrument;
 
-use super::{BoxFuture, CredentialsError, ProvideCredentials, ProvidedCredential};
-
-/// One provider that declined, and why.
-///
-/// ```
-/// let d = sts_client::provider::Declined { provider: "environment".into(), reason: "unset".into() };
-/// assert_eq!(d.to_string(), "environment: unset");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Declined {
-    /// The provider (its `Debug` name).
-    pub provider: String,
-    /// Why it declined.
-    pub reason: String,
-}
-
-impl Declined {
-    pub(crate) fn summary(attempts: &[Declined]) -> String {
-        attempts
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-}
-
-impl std::fmt::Display for Declined {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.provider, self.reason)
-    }
-}
+use super::{BoxFuture, CredentialsError, Declined, ProvideCredentials, ProvidedCredential};
 
 /// Tries providers in order. A provider that is not configured
 /// ([`CredentialsError::is_not_loaded`]) is skipped and its reason recorded; the first

@@ -48,7 +48,7 @@ impl ProvideCredentials for FederationTokenProvider {
                 .client
                 .get_credential(&self.request)
                 .await
-                .map_err(|e| CredentialsError::from_sts("federation-token", &e))?;
+                .map_err(|e| super::error_from_sts("federation-token", &e))?;
             let expires_at = issued.expired_time();
             Ok(ProvidedCredential::new(
                 issued.into_credential(),

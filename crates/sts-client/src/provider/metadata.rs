@@ -103,7 +103,8 @@ impl InstanceMetadataProvider {
                 request_timeout: Duration::from_secs(5),
                 max_body_bytes: 64 * 1024,
             },
-            None,
+            &crate::ProxyConfig::Disabled,
+            &super::MapEnv::default(),
         )
         .ok();
         Self {

@@ -79,7 +79,7 @@ impl VendingEndpointProvider {
             .client
             .get(&self.url, &headers)
             .await
-            .map_err(|e| CredentialsError::from_sts(NAME, &e))?;
+            .map_err(|e| super::error_from_sts(NAME, &e))?;
         if status != 200 {
             let message = serde_json::from_slice::<serde_json::Value>(&body)
                 .ok()

@@ -164,7 +164,7 @@ impl WebIdentityProvider {
             None => StsClient::builder()
                 .region(&config.region)
                 .build()
-                .map_err(|e| CredentialsError::from_sts("web-identity", &e))?,
+                .map_err(|e| super::error_from_sts("web-identity", &e))?,
         };
         let mut request = AssumeRoleWithWebIdentity::new(
             config.provider_id,
@@ -178,7 +178,7 @@ impl WebIdentityProvider {
         let issued = client
             .assume_role_with_web_identity(&request)
             .await
-            .map_err(|e| CredentialsError::from_sts("web-identity", &e))?;
+            .map_err(|e| super::error_from_sts("web-identity", &e))?;
         let expires_at = issued.expired_time();
         Ok(ProvidedCredential::new(
             issued.into_credential(),

@@ -1,17 +1,16 @@
 //! The policy's `expiration`: ISO 8601 UTC with milliseconds (`2019-08-30T09:38:12.414Z`).
 
-/// Formats Unix milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+use cos_core::date::CivilTime;
+
+/// Formats Unix milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ` (through `cos-core`'s one
+/// calendar; beyond the year 9999, its last millisecond).
 pub(crate) fn format_millis(unix_millis: u64) -> String {
-    let seconds = unix_millis / 1000;
-    let millis = unix_millis % 1000;
-    let days = seconds / 86_400;
-    let rest = seconds % 86_400;
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
+    let last = 253_402_300_799;
+    let seconds = i64::try_from(unix_millis / 1000).unwrap_or(last).min(last);
+    let millis = u16::try_from(unix_millis % 1000).unwrap_or(0);
+    CivilTime::from_unix(seconds).map_or_else(
+        || "9999-12-31T23:59:59.999Z".to_owned(),
+        |t| t.iso8601_millis(millis),
     )
 }
 
@@ -43,60 +42,19 @@ pub(crate) fn parse_seconds(text: &str) -> Option<u64> {
     if rest != b"Z" && rest != b"+00:00" {
         return None;
     }
-    if !(1970..=9999).contains(&year)
-        || !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
+    if !(1970..=9999).contains(&year) {
         return None;
     }
-    let days = days_from_civil(year, month, day);
-    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
-}
-
-fn is_leap(year: u64) -> bool {
-    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
-}
-
-fn days_in_month(year: u64, month: u64) -> u64 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (year ≥ 1970).
-fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
-    let (y, m) = if month <= 2 {
-        (year - 1, month + 9)
-    } else {
-        (year, month - 3)
+    let small = |v: u64| u8::try_from(v).ok();
+    let civil = CivilTime {
+        year: i32::try_from(year).ok()?,
+        month: small(month)?,
+        day: small(day)?,
+        hour: small(hour)?,
+        minute: small(minute)?,
+        second: small(second)?,
     };
-    let era = y / 400;
-    let year_of_era = y % 400;
-    let day_of_year = (153 * m + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The date of a day count since 1970-01-01.
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z % 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
+    u64::try_from(civil.to_unix()?).ok()
 }
 
 #[cfg(test)]

@@ -1,10 +1,8 @@
 //! The UTC calendar date of a Unix timestamp, as TC3's credential scope needs it.
 //!
-//! A 20-line civil-from-days conversion (the proleptic Gregorian algorithm of Howard Hinnant's
-//! `chrono`-compatible date paper) avoids a date/time dependency in the library; the `time`
-//! crate serves as an oracle in the tests.
+//! Through `cos-core`'s one calendar (`cos_core::date`, on the `time` crate).
 
-const SECONDS_PER_DAY: u64 = 86_400;
+use cos_core::date::CivilTime;
 
 /// The UTC date of `timestamp` (Unix seconds) as `YYYY-MM-DD`.
 ///
@@ -19,32 +17,11 @@ const SECONDS_PER_DAY: u64 = 86_400;
 /// assert_eq!(utc_date(0), "1970-01-01");
 /// ```
 pub fn utc_date(timestamp: u64) -> String {
-    let (year, month, day) = civil_from_days(timestamp / SECONDS_PER_DAY);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
-/// Year, month (1..=12) and day (1..=31) of the day `days` after 1970-01-01.
-///
-/// Works in eras of 400 years (146 097 days) counted from 0000-03-01, so that the leap day is
-/// the last day of each computed year. All arithmetic is on `u64` and cannot overflow: `days`
-/// is at most `u64::MAX / 86 400`.
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    // Days from 0000-03-01 to 1970-01-01.
-    let shifted = days + 719_468;
-    let era = shifted / 146_097;
-    let day_of_era = shifted % 146_097; // 0..=146_096
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365; // 0..=399
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100); // 0..=365
-    let month_from_march = (5 * day_of_year + 2) / 153; // 0..=11, March is 0
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
+    // `cos-core`'s one calendar (the `time` crate) covers the years up to 9999; a timestamp
+    // beyond is signed with the last day it knows, the same in signing and verification.
+    let last = 253_402_300_799;
+    let seconds = i64::try_from(timestamp).unwrap_or(last).min(last);
+    CivilTime::from_unix(seconds).map_or_else(|| "9999-12-31".to_owned(), |t| t.date())
 }
 
 /// Whether `date` has the `YYYY-MM-DD` shape (four or more year digits, two-digit month and day).

@@ -2,14 +2,14 @@
 
 use std::time::Duration;
 
-use super::chain::Declined;
+use crate::provider::Declined;
 
 /// Why a provider could not supply a credential. The five categories follow aws-config:
 /// only [`CredentialsError::NotLoaded`] (and a chain's [`CredentialsError::ChainExhausted`])
-/// lets a [`ProviderChain`](super::ProviderChain) try the next provider.
+/// lets a `sts_client::provider::ProviderChain` try the next provider.
 ///
 /// ```
-/// use sts_client::provider::CredentialsError;
+/// use cos_core::provider::CredentialsError;
 ///
 /// let error = CredentialsError::not_loaded("TENCENTCLOUD_SECRET_ID is not set");
 /// assert!(error.is_not_loaded());
@@ -66,7 +66,7 @@ impl CredentialsError {
     /// Shorthand for [`CredentialsError::NotLoaded`].
     ///
     /// ```
-    /// assert!(sts_client::provider::CredentialsError::not_loaded("x").is_not_loaded());
+    /// assert!(cos_core::provider::CredentialsError::not_loaded("x").is_not_loaded());
     /// ```
     pub fn not_loaded(reason: impl Into<String>) -> Self {
         Self::NotLoaded {
@@ -77,7 +77,7 @@ impl CredentialsError {
     /// Shorthand for [`CredentialsError::InvalidConfiguration`].
     ///
     /// ```
-    /// let e = sts_client::provider::CredentialsError::invalid("half set");
+    /// let e = cos_core::provider::CredentialsError::invalid("half set");
     /// assert!(!e.is_not_loaded());
     /// ```
     pub fn invalid(reason: impl Into<String>) -> Self {
@@ -89,7 +89,7 @@ impl CredentialsError {
     /// Whether a chain should continue with the next provider.
     ///
     /// ```
-    /// assert!(!sts_client::provider::CredentialsError::invalid("x").is_not_loaded());
+    /// assert!(!cos_core::provider::CredentialsError::invalid("x").is_not_loaded());
     /// ```
     pub fn is_not_loaded(&self) -> bool {
         matches!(self, Self::NotLoaded { .. } | Self::ChainExhausted { .. })
@@ -99,7 +99,7 @@ impl CredentialsError {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let e = sts_client::provider::CredentialsError::ProviderTimedOut(Duration::from_secs(1));
+    /// let e = cos_core::provider::CredentialsError::ProviderTimedOut(Duration::from_secs(1));
     /// assert!(e.is_retryable());
     /// ```
     pub fn is_retryable(&self) -> bool {
@@ -107,24 +107,6 @@ impl CredentialsError {
             Self::ProviderTimedOut(_) => true,
             Self::ProviderError { retryable, .. } => *retryable,
             _ => false,
-        }
-    }
-
-    pub(crate) fn from_sts(provider: &'static str, error: &crate::StsError) -> Self {
-        match error {
-            crate::StsError::MalformedResponse { .. } => Self::Unhandled {
-                provider,
-                message: error.to_string(),
-            },
-            crate::StsError::InvalidRequest { .. } | crate::StsError::PolicyRejected { .. } => {
-                Self::invalid(format!("{provider}: {error}"))
-            }
-            crate::StsError::Timeout { after } => Self::ProviderTimedOut(*after),
-            _ => Self::ProviderError {
-                provider,
-                message: error.to_string(),
-                retryable: error.is_retryable(),
-            },
         }
     }
 }

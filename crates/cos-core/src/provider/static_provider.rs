@@ -1,15 +1,20 @@
 //! A fixed credential.
 
-use tc3_signer::Credential;
+use crate::Credential;
 
 use super::{BoxFuture, CredentialsError, ProvideCredentials, ProvidedCredential};
 
 /// Always supplies the same credential (permanent keys, or temporary keys with a known expiry).
 ///
 /// ```
-/// use sts_client::provider::{ProvideCredentials, StaticProvider};
-/// use tc3_signer::Credential;
-/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use cos_core::provider::{ProvideCredentials, StaticProvider};
+/// use cos_core::Credential;
+/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     let mut f = std::pin::pin!(f);
+/// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+/// # }
+/// # block_on(async {
 /// let provider = StaticProvider::new(Credential::new("id", "key")).expiring_at(1_900_000_000);
 /// let provided = provider.provide_credentials().await.unwrap();
 /// assert_eq!(provided.expires_at(), Some(1_900_000_000));
@@ -25,7 +30,7 @@ impl StaticProvider {
     /// A provider of `credential`, which never expires.
     ///
     /// ```
-    /// let p = sts_client::provider::StaticProvider::new(tc3_signer::Credential::new("i", "k"));
+    /// let p = cos_core::provider::StaticProvider::new(cos_core::Credential::new("i", "k"));
     /// # let _ = p;
     /// ```
     pub fn new(credential: Credential) -> Self {
@@ -38,7 +43,7 @@ impl StaticProvider {
     /// Declares when the credential expires (Unix seconds).
     ///
     /// ```
-    /// let p = sts_client::provider::StaticProvider::new(tc3_signer::Credential::new("i", "k"))
+    /// let p = cos_core::provider::StaticProvider::new(cos_core::Credential::new("i", "k"))
     ///     .expiring_at(10);
     /// # let _ = p;
     /// ```
