@@ -15,17 +15,14 @@ pub fn checksum(data: &[u8]) -> u64 {
 }
 
 /// The CRC of `a ‖ b` from `crc(a)`, `crc(b)` and the length of `b` in bytes: how the CRC
-/// of a multipart object follows from its parts' CRCs.
+/// of a multipart object follows from its parts' CRCs (see [`cos_core::crc64::combine`]).
 ///
 /// ```
 /// use cos_client::crc64::{checksum, combine};
 /// assert_eq!(combine(checksum(b"1234"), checksum(b"56789"), 5), checksum(b"123456789"));
 /// ```
 pub fn combine(crc_a: u64, crc_b: u64, len_b: u64) -> u64 {
-    if len_b == 0 {
-        return crc_a;
-    }
-    crc_fast::checksum_combine(CrcAlgorithm::Crc64Xz, crc_a, crc_b, len_b)
+    cos_core::crc64::combine(crc_a, crc_b, len_b)
 }
 
 /// An incremental CRC-64/XZ.
@@ -128,6 +125,14 @@ mod tests {
             let mut joined = a.clone();
             joined.extend_from_slice(&b);
             prop_assert_eq!(combine(checksum(&a), checksum(&b), b.len() as u64), ORACLE.checksum(&joined));
+        }
+
+        #[test]
+        fn combine_agrees_with_crc_fast_for_any_length(a: u64, b: u64, len in 1u64..u64::MAX) {
+            prop_assert_eq!(
+                combine(a, b, len),
+                crc_fast::checksum_combine(CrcAlgorithm::Crc64Xz, a, b, len)
+            );
         }
 
         #[test]

@@ -1,4 +1,5 @@
-//! The workspace's foundation: the names of a COS location, each validated by one rule.
+//! The workspace's foundation: the names of a COS location, each validated by one rule, and
+//! the combination of COS's CRC-64 checksums ([`crc64::combine`]).
 //!
 //! * [`AppId`]: the account's APPID (digits).
 //! * [`BucketName`]: the full bucket name `<name>-<APPID>` (lowercase letters, digits and
@@ -29,6 +30,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod crc64;
 mod name;
 
 pub use name::{AppId, Bucket, BucketName, NameError, Region};

@@ -28,7 +28,7 @@ impl Crc64 {
 
 /// The CRC of `a ‖ b` from `crc(a)`, `crc(b)` and `len(b)`.
 pub(crate) fn combine(crc_a: u64, crc_b: u64, len_b: u64) -> u64 {
-    crc_fast::checksum_combine(CrcAlgorithm::Crc64Xz, crc_a, crc_b, len_b)
+    cos_core::crc64::combine(crc_a, crc_b, len_b)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@
 use std::time::Instant;
 
 /// Concurrency a transfer starts with before it has observed anything.
-pub(crate) const INITIAL_CONCURRENCY: usize = 16;
+pub(crate) const INITIAL_CONCURRENCY: usize = 32;
 
 /// Default most parts in flight at once.
 pub(crate) const DEFAULT_MAX_CONCURRENCY: usize = 48;
