@@ -100,12 +100,10 @@ impl Client {
             Some(id) => self.verified_parts(path, key, id, &plan).await?,
             None => (None, BTreeMap::new()),
         };
-        if std::env::var_os("XFER_TRACE").is_some() { eprintln!("TRACE {:?} listed", std::time::SystemTime::now()); }
         let upload_id = match upload_id {
             Some(id) => id,
             None => self.initiate_once(key, options, known).await?,
         };
-        if std::env::var_os("XFER_TRACE").is_some() { eprintln!("TRACE {:?} initiated", std::time::SystemTime::now()); }
         let result = self
             .upload_parts(path, key, &upload_id, &plan, reused, options)
             .await;
@@ -320,7 +318,6 @@ impl Client {
             if let Some(range) = plan.part(part.number) {
                 concurrency.part_done(range.len, self.retry_count());
             }
-            if std::env::var_os("XFER_TRACE").is_some() { eprintln!("TRACE {:?} part {} limit {} inflight {}", std::time::SystemTime::now(), part.number, concurrency.limit(), tasks.len()); }
             finished.insert(part.number, (part.etag, part.crc64));
         }
         let local = plan.parts().try_fold(0u64, |acc, range| {
@@ -335,7 +332,6 @@ impl Client {
             .into_iter()
             .map(|(n, (etag, _))| (n, etag))
             .collect();
-        if std::env::var_os("XFER_TRACE").is_some() { eprintln!("TRACE {:?} completing", std::time::SystemTime::now()); }
         let (etag, server) = match self.complete_multipart_upload(key, upload_id, list).await {
             Ok(out) => (Some(out.etag), out.crc64),
             // A retried Complete whose first attempt succeeded: check the object itself.
