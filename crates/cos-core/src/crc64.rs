@@ -45,6 +45,7 @@ const fn multiply(a: u64, mut b: u64) -> u64 {
 }
 
 /// x^(2^k) modulo the polynomial, for k = 0..67 (8·n < 2^67 for any 64-bit n).
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
 const POWERS: [u64; 67] = {
     let mut table = [0u64; 67];
     let mut power = ONE >> 1; // x^1
@@ -72,7 +73,6 @@ fn x_to_the_power_8n(mut n: u64) -> u64 {
     }
     power
 }
-
 
 #[cfg(test)]
 mod tests {
