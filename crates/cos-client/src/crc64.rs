@@ -117,16 +117,8 @@ mod tests {
             prop_assert_eq!(checksum(&data), ORACLE.checksum(&data));
         }
 
-        #[test]
-        fn combine_equals_crc_of_concatenation(
-            a in proptest::collection::vec(any::<u8>(), 0..3000),
-            b in proptest::collection::vec(any::<u8>(), 0..3000),
-        ) {
-            let mut joined = a.clone();
-            joined.extend_from_slice(&b);
-            prop_assert_eq!(combine(checksum(&a), checksum(&b), b.len() as u64), ORACLE.checksum(&joined));
-        }
-
+        /// cos-core checks `combine` against concatenations; this, against `crc-fast`'s
+        /// (slow) combination for lengths no concatenation test reaches.
         #[test]
         fn combine_agrees_with_crc_fast_for_any_length(a: u64, b: u64, len in 1u64..u64::MAX) {
             prop_assert_eq!(
