@@ -16,7 +16,8 @@ use crate::plan::{MultipartPlan, PartRange};
 use crate::{Error, key};
 
 /// Memory a range in flight holds at most: a batch being gathered, and its share of the
-/// writer's queue (at most one batch per range, as at least [`WRITER_QUEUE`] ranges run).
+/// writer's queue (which holds at most one batch per range that may run; the writer holds
+/// one more while it writes it).
 const RANGE_MEMORY: u64 = 2 * RangeSink::FLUSH_AT as u64;
 
 /// Attempts per ranged GET when the body breaks after the headers arrived.
@@ -180,7 +181,7 @@ impl Client {
         let mut queue = plan.parts().filter(|p| p.len > 0);
         let tally = Arc::new(Tally::new(options.progress.clone(), 0, size));
         tally.report();
-        let writer = FileWriter::open(temp).await?;
+        let writer = FileWriter::open(temp, WRITER_QUEUE.min(concurrency.max())).await?;
         loop {
             while tasks.len() < concurrency.limit() {
                 let Some(range) = queue.next() else { break };
@@ -317,7 +318,8 @@ impl Client {
 /// Batches of received bytes (file offset, chunks) on their way to the [`FileWriter`].
 type Batch = (u64, Vec<Bytes>);
 
-/// Batches queued for the writer at most (each about [`RangeSink::FLUSH_AT`]).
+/// Batches queued for the writer at most (each about [`RangeSink::FLUSH_AT`]), fewer when
+/// fewer ranges may run at once.
 const WRITER_QUEUE: usize = 4;
 
 /// The one thread that writes a download's file: every range hands its batches to it, so
@@ -330,8 +332,8 @@ struct FileWriter {
 
 impl FileWriter {
     /// Opens `temp` (never creating it: once a dropped download removed its temporary file,
-    /// nothing may bring it back) and starts the writing thread.
-    async fn open(temp: &Path) -> Result<Self, Error> {
+    /// nothing may bring it back) and starts the writing thread, with room for `queue` batches.
+    async fn open(temp: &Path, queue: usize) -> Result<Self, Error> {
         let file = tokio::fs::OpenOptions::new()
             .write(true)
             .open(temp)
@@ -339,7 +341,7 @@ impl FileWriter {
             .map_err(|e| Error::io("opening the temporary file", e))?
             .into_std()
             .await;
-        let (queue, mut batches) = tokio::sync::mpsc::channel::<Batch>(WRITER_QUEUE);
+        let (queue, mut batches) = tokio::sync::mpsc::channel::<Batch>(queue.max(1));
         let thread = tokio::task::spawn_blocking(move || {
             while let Some((mut at, chunks)) = batches.blocking_recv() {
                 for chunk in chunks {
