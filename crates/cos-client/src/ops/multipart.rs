@@ -99,21 +99,23 @@ impl Client {
         number: u32,
         body: Bytes,
     ) -> Result<UploadedPart, Error> {
-        self.upload_part_with_progress(key, upload_id, number, body, None)
+        self.upload_part_with_progress(key, upload_id, number, body, None, None)
             .await
     }
 
-    /// [`Client::upload_part`], telling `progress` (when given) as the bytes go out.
+    /// [`Client::upload_part`], telling `progress` (when given) as the bytes go out; `crc`
+    /// is the body's CRC-64 when the caller already took it.
     pub(crate) async fn upload_part_with_progress(
         &self,
         key: &str,
         upload_id: &str,
         number: u32,
         body: Bytes,
+        crc: Option<u64>,
         progress: Option<Arc<PartProgress>>,
     ) -> Result<UploadedPart, Error> {
         check_part_number(number)?;
-        let local = crc64::checksum(&body);
+        let local = crc.unwrap_or_else(|| crc64::checksum(&body));
         let len = body.len() as u64;
         let mut op = Op::new("UploadPart", Method::PUT, checked_key(key)?)
             .query("partNumber", number.to_string())

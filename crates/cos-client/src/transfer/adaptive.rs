@@ -5,7 +5,7 @@
 //! (about 256, between 1 and 8 MiB, larger only when COS's 10 000-part limit asks for it:
 //! 4 MiB for 1 GiB, large enough that a round trip per part costs little, small enough that
 //! the parts a far link needs in flight hold well under the memory budget).
-//! Concurrency starts at 16 and is judged once per *round* (as many finished parts as were
+//! Concurrency starts at 32 and is judged once per *round* (as many finished parts as were
 //! in flight): while a round's aggregate rate beats the previous round's by 10 %, it
 //! doubles (by 16 at most, so that a probe past the link's ceiling stays small); when a
 //! step buys less than that, growth stops, and if the rate even fell it goes back to the
@@ -17,8 +17,11 @@
 
 use std::time::Instant;
 
-/// Concurrency a transfer starts with before it has observed anything.
-pub(crate) const INITIAL_CONCURRENCY: usize = 16;
+/// Concurrency a transfer starts with before it has observed anything: enough to fill a
+/// far link from the first round (at 50 ms and 20 MiB/s per connection, 320 MiB/s needs
+/// about 20 parts of 4 MiB in flight; starting at 16 left the first round below the
+/// ceiling).
+pub(crate) const INITIAL_CONCURRENCY: usize = 32;
 
 /// Default most parts in flight at once.
 pub(crate) const DEFAULT_MAX_CONCURRENCY: usize = 48;
@@ -50,7 +53,7 @@ pub(crate) fn auto_part_size(size: u64) -> u64 {
         .clamp(MIB, AUTO_PART_MAX)
 }
 
-/// How many parts a transfer keeps in flight: adaptive by default (start at 16, grow while
+/// How many parts a transfer keeps in flight: adaptive by default (start at 32, grow while
 /// the aggregate rate grows, back off when requests are retried), or fixed; bounded by a
 /// maximum and a memory budget, optionally aiming at a target throughput. Set it with
 /// [`UploadOptions::parallelism`](crate::UploadOptions::parallelism) or
@@ -306,22 +309,25 @@ mod tests {
 
     #[test]
     fn grows_while_the_rate_grows_and_settles_at_the_ceiling() {
-        // 10 MiB/s per connection, 320 MiB/s in all: 32 connections fill the link.
-        let link = |limit: usize| (limit as f64 * 10.0).min(320.0) * 1048576.0;
-        let policy = Parallelism::default().memory_budget(u64::MAX);
+        // 10 MiB/s per connection, 640 MiB/s in all: 64 connections fill the link.
+        let link = |limit: usize| (limit as f64 * 10.0).min(640.0) * 1048576.0;
+        let policy = Parallelism::default()
+            .memory_budget(u64::MAX)
+            .max_concurrency(128);
         let seen = run(policy, link, 10);
         assert_eq!(
-            seen[..5],
-            [16, 32, 48, 48, 48],
+            seen[..6],
+            [32, 48, 64, 80, 80, 80],
             "grows, then holds: {seen:?}"
         );
     }
 
     #[test]
     fn steps_back_when_more_parts_cost_throughput() {
-        let congested = |limit: usize| if limit > 16 { 200.0 } else { 300.0 } * 1048576.0;
-        let seen = run(Parallelism::default(), congested, 6);
-        assert_eq!(seen, [16, 32, 16, 16, 16, 16, 16], "{seen:?}");
+        let congested = |limit: usize| if limit > 32 { 200.0 } else { 300.0 } * 1048576.0;
+        let policy = Parallelism::default().memory_budget(u64::MAX);
+        let seen = run(policy, congested, 6);
+        assert_eq!(seen, [32, 48, 32, 32, 32, 32, 32], "{seen:?}");
     }
 
     #[test]
@@ -351,15 +357,15 @@ mod tests {
     #[test]
     fn retries_halve_and_stop_growth() {
         let mut c = Concurrency::new(&Parallelism::default(), 1000, 1 << 20, 0);
+        assert_eq!(c.limit(), 32);
+        for _ in 0..32 {
+            c.part_done(1 << 20, 3);
+        }
         assert_eq!(c.limit(), 16);
         for _ in 0..16 {
             c.part_done(1 << 20, 3);
         }
-        assert_eq!(c.limit(), 8);
-        for _ in 0..8 {
-            c.part_done(1 << 20, 3);
-        }
-        assert_eq!(c.limit(), 8, "no growth after throttling");
+        assert_eq!(c.limit(), 16, "no growth after throttling");
     }
 
     #[test]
@@ -370,7 +376,7 @@ mod tests {
             ..Parallelism::default()
         };
         let seen = run(policy, link, 6);
-        assert_eq!(seen, [16, 5, 5, 5, 5, 5, 5], "{seen:?}");
+        assert_eq!(seen, [32, 5, 5, 5, 5, 5, 5], "{seen:?}");
     }
 
     #[test]

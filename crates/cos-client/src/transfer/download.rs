@@ -15,7 +15,9 @@ use crate::options::{ByteRange, GetOptions};
 use crate::plan::{MultipartPlan, PartRange};
 use crate::{Error, key};
 
-/// Memory a range in flight holds at most: a batch being gathered and one being written.
+/// Memory a range in flight holds at most: a batch being gathered, and its share of the
+/// writer's queue (which holds at most one batch per range that may run; the writer holds
+/// one more while it writes it).
 const RANGE_MEMORY: u64 = 2 * RangeSink::FLUSH_AT as u64;
 
 /// Attempts per ranged GET when the body breaks after the headers arrived.
@@ -179,17 +181,17 @@ impl Client {
         let mut queue = plan.parts().filter(|p| p.len > 0);
         let tally = Arc::new(Tally::new(options.progress.clone(), 0, size));
         tally.report();
+        let writer = FileWriter::open(temp, WRITER_QUEUE.min(concurrency.max())).await?;
         loop {
             while tasks.len() < concurrency.limit() {
                 let Some(range) = queue.next() else { break };
                 let client = self.clone();
                 let key = key.to_owned();
                 let etag = etag.map(str::to_owned);
-                let temp = temp.to_path_buf();
-                let tally = Arc::clone(&tally);
+                let sink = RangeSink::new(writer.sender(), range.offset, Arc::clone(&tally));
                 tasks.spawn(async move {
                     let crc = client
-                        .fetch_range(&key, etag.as_deref(), range, &temp, tally)
+                        .fetch_range(&key, etag.as_deref(), range, sink)
                         .await?;
                     Ok::<_, Error>((range, crc))
                 });
@@ -202,7 +204,10 @@ impl Client {
             let (range, crc) = match outcome {
                 Ok(ok) => ok,
                 Err(error) => {
-                    tasks.abort_all();
+                    // A range that could not queue its bytes failed because the writer
+                    // did: its error is the one to report.
+                    tasks.shutdown().await;
+                    writer.finish().await?;
                     return Err(error);
                 }
             };
@@ -211,6 +216,7 @@ impl Client {
                 *slot = crc;
             }
         }
+        writer.finish().await?;
         if options.sync {
             let file = tokio::fs::OpenOptions::new()
                 .write(true)
@@ -226,7 +232,7 @@ impl Client {
         }))
     }
 
-    /// GETs one range and streams it into the file at its offset; a body that breaks is
+    /// GETs one range and streams it into `sink` (the file at the range's offset); a body that breaks is
     /// continued from the first missing byte (the range is pinned to the ETag). Returns the
     /// range's CRC-64.
     async fn fetch_range(
@@ -234,10 +240,8 @@ impl Client {
         key: &str,
         etag: Option<&str>,
         range: PartRange,
-        temp: &Path,
-        tally: Arc<Tally>,
+        mut sink: RangeSink,
     ) -> Result<u64, Error> {
-        let mut sink = RangeSink::open(temp, range.offset, tally).await?;
         let last = range.offset + range.len - 1;
         let mut attempt = 0;
         while sink.written < range.len {
@@ -259,7 +263,7 @@ impl Client {
                 Err(e) => return Err(e),
             }
         }
-        sink.finish().await?;
+        sink.flush().await?;
         Ok(sink.crc.finish())
     }
 
@@ -311,29 +315,25 @@ impl Client {
     }
 }
 
-/// Where one range's bytes go: received chunks are gathered (without copying) until about
-/// 1 MiB, then written at their file position by one blocking task while the next batch is
-/// received; the CRC of everything received is kept, and progress is told per batch.
-struct RangeSink {
-    file: Arc<std::fs::File>,
-    batch: Vec<Bytes>,
-    batch_len: usize,
-    /// The write in flight, if any: it must finish before the next one starts.
-    writing: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-    /// File offset of the first byte of `batch`.
-    position: u64,
-    crc: Crc64,
-    /// Bytes received for the range (written, in flight or batched).
-    written: u64,
-    tally: Arc<Tally>,
+/// Batches of received bytes (file offset, chunks) on their way to the [`FileWriter`].
+type Batch = (u64, Vec<Bytes>);
+
+/// Batches queued for the writer at most (each about [`RangeSink::FLUSH_AT`]), fewer when
+/// fewer ranges may run at once.
+const WRITER_QUEUE: usize = 4;
+
+/// The one thread that writes a download's file: every range hands its batches to it, so
+/// that writes never contend for the file (concurrent writers of one file queue on its
+/// inode lock, and the kernel spins while they wait, which cost more CPU than the writes).
+struct FileWriter {
+    queue: tokio::sync::mpsc::Sender<Batch>,
+    thread: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-impl RangeSink {
-    const FLUSH_AT: usize = 1 << 20;
-
-    async fn open(temp: &Path, offset: u64, tally: Arc<Tally>) -> Result<Self, Error> {
-        // Never `create`: once a dropped download removed its temporary file, a straggling
-        // task must fail rather than bring it back.
+impl FileWriter {
+    /// Opens `temp` (never creating it: once a dropped download removed its temporary file,
+    /// nothing may bring it back) and starts the writing thread, with room for `queue` batches.
+    async fn open(temp: &Path, queue: usize) -> Result<Self, Error> {
         let file = tokio::fs::OpenOptions::new()
             .write(true)
             .open(temp)
@@ -341,16 +341,64 @@ impl RangeSink {
             .map_err(|e| Error::io("opening the temporary file", e))?
             .into_std()
             .await;
-        Ok(Self {
-            file: Arc::new(file),
+        let (queue, mut batches) = tokio::sync::mpsc::channel::<Batch>(queue.max(1));
+        let thread = tokio::task::spawn_blocking(move || {
+            while let Some((mut at, chunks)) = batches.blocking_recv() {
+                for chunk in chunks {
+                    write_all_at(&file, &chunk, at)?;
+                    at += chunk.len() as u64;
+                }
+            }
+            Ok(())
+        });
+        Ok(Self { queue, thread })
+    }
+
+    /// Where ranges send their batches.
+    fn sender(&self) -> tokio::sync::mpsc::Sender<Batch> {
+        self.queue.clone()
+    }
+
+    /// Waits until every batch sent is written (all senders must be gone).
+    async fn finish(self) -> Result<(), Error> {
+        drop(self.queue);
+        self.thread
+            .await
+            .map_err(|e| Error::io(WRITE_CONTEXT, std::io::Error::other(e.to_string())))?
+            .map_err(|e| Error::io(WRITE_CONTEXT, e))
+    }
+}
+
+const WRITE_CONTEXT: &str = "writing the temporary file";
+
+/// Where one range's bytes go: received chunks are gathered (without copying) until about
+/// 1 MiB and handed to the download's [`FileWriter`] while the next batch is received; the
+/// CRC of everything received is kept, and progress is told per batch.
+struct RangeSink {
+    writer: tokio::sync::mpsc::Sender<Batch>,
+    batch: Vec<Bytes>,
+    batch_len: usize,
+    /// File offset of the first byte of `batch`.
+    position: u64,
+    crc: Crc64,
+    /// Bytes received for the range (written, queued or batched).
+    written: u64,
+    tally: Arc<Tally>,
+}
+
+impl RangeSink {
+    const FLUSH_AT: usize = 1 << 20;
+
+    fn new(writer: tokio::sync::mpsc::Sender<Batch>, offset: u64, tally: Arc<Tally>) -> Self {
+        Self {
+            writer,
             batch: Vec::new(),
             batch_len: 0,
-            writing: None,
             position: offset,
             crc: Crc64::new(),
             written: 0,
             tally,
-        })
+        }
     }
 
     async fn write(&mut self, chunk: Bytes) -> Result<(), Error> {
@@ -359,15 +407,14 @@ impl RangeSink {
         self.batch_len += chunk.len();
         self.batch.push(chunk);
         if self.batch_len >= Self::FLUSH_AT {
-            self.start_write().await?;
+            self.flush().await?;
         }
         Ok(())
     }
 
-    /// Waits for the write in flight, then hands the batch to a new one and counts it as
+    /// Hands the batch to the writer (waiting while its queue is full) and counts it as
     /// done for progress.
-    async fn start_write(&mut self) -> Result<(), Error> {
-        self.wait_for_write().await?;
+    async fn flush(&mut self) -> Result<(), Error> {
         if self.batch.is_empty() {
             return Ok(());
         }
@@ -375,34 +422,14 @@ impl RangeSink {
         let len = std::mem::take(&mut self.batch_len) as u64;
         let position = self.position;
         self.position += len;
-        let file = Arc::clone(&self.file);
-        self.writing = Some(tokio::task::spawn_blocking(move || {
-            let mut at = position;
-            for chunk in &batch {
-                write_all_at(&file, chunk, at)?;
-                at += chunk.len() as u64;
-            }
-            Ok(())
-        }));
+        self.writer.send((position, batch)).await.map_err(|_| {
+            Error::io(
+                WRITE_CONTEXT,
+                std::io::Error::other("the file writer stopped"),
+            )
+        })?;
         self.tally.add(len);
         Ok(())
-    }
-
-    async fn wait_for_write(&mut self) -> Result<(), Error> {
-        let context = "writing the temporary file";
-        let Some(writing) = self.writing.take() else {
-            return Ok(());
-        };
-        writing
-            .await
-            .map_err(|e| Error::io(context, std::io::Error::other(e.to_string())))?
-            .map_err(|e| Error::io(context, e))
-    }
-
-    /// Writes everything received and waits for it.
-    async fn finish(&mut self) -> Result<(), Error> {
-        self.start_write().await?;
-        self.wait_for_write().await
     }
 }
 

@@ -154,7 +154,7 @@ impl UploadOptions {
     }
 
     /// A fixed number of parts in flight (at least 1), instead of the default adaptive
-    /// concurrency, which starts at 16 and grows while the aggregate rate grows (see
+    /// concurrency, which starts at 32 and grows while the aggregate rate grows (see
     /// [`UploadOptions::parallelism`]). Peak memory is about part size × concurrency,
     /// and never more than the [memory budget](Parallelism::memory_budget).
     ///
@@ -277,7 +277,7 @@ impl DownloadOptions {
     }
 
     /// A fixed number of ranged GETs in flight (at least 1), instead of the default
-    /// adaptive concurrency, which starts at 16 and grows while the aggregate rate grows.
+    /// adaptive concurrency, which starts at 32 and grows while the aggregate rate grows.
     ///
     /// ```
     /// let o = cos_client::DownloadOptions::default().concurrency(2);
