@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 
 use sts_client::TemporaryCredentials;
 
+use crate::limit::LimitCheck;
+#[cfg(doc)]
+use crate::limit::Limiter;
 use crate::vending::IssueError;
 
 /// A boxed future, the currency of the store and limiter traits (object safe, `Send`).
@@ -121,6 +124,21 @@ pub trait CredentialStore: Send + Sync + fmt::Debug {
         key: CacheKey,
         issue: IssueFuture<'a>,
     ) -> BoxFuture<'a, Result<(Minted, Lookup), Arc<IssueError>>>;
+
+    /// [`CredentialStore::get_or_issue`] once `checks` pass (taken in order; the first
+    /// refusal answers). A shared store takes the tokens of limiters that
+    /// [join its lookup](Limiter::joins_lookup) in the same round trip as the lookup.
+    fn get_or_issue_limited<'a>(
+        &'a self,
+        checks: &'a [LimitCheck<'a>],
+        key: CacheKey,
+        issue: IssueFuture<'a>,
+    ) -> BoxFuture<'a, Result<(Minted, Lookup), Arc<IssueError>>> {
+        Box::pin(async move {
+            LimitCheck::run_all(checks).await.map_err(Arc::new)?;
+            self.get_or_issue(key, issue).await
+        })
+    }
 
     /// Number of entries (approximate).
     fn len(&self) -> u64;

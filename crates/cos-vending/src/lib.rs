@@ -60,7 +60,7 @@ pub use grant::GrantError;
 pub use http::{PeerAddr, VendingService, client_ip};
 pub use identity::{Identity, IdentityError, MAX_SUBJECT_LEN, Subject};
 pub use issuer::{IssueCall, Issued, Issuer, StsIssuer, session_name};
-pub use limit::{Limiter, MemoryLimiter};
+pub use limit::{LimitCheck, LimitKind, Limiter, MemoryLimiter};
 pub use metrics::{ExtraMetrics, MeteredIssuer, Metrics};
 pub use role::{ClaimRule, RoleSpec};
 pub use scope::{MAX_SCOPES, ScopeError, ScopeItem};

@@ -13,12 +13,14 @@ use sha2::{Digest as _, Sha256};
 use sts_client::TemporaryCredentials;
 use tc3_signer::Credential;
 
-use super::backend::{Backend, Rate, RedisDown};
+use super::backend::{Admitted, Backend, Rate, RedisDown};
 use super::config::OnRedisError;
+use super::limit::RedisLimiter;
 use super::seal::SealKeys;
 use crate::cache::{
     BoxFuture, CacheKey, CredentialStore, IssueFuture, Lookup, MemoryStore, Minted,
 };
+use crate::limit::LimitCheck;
 use crate::vending::IssueError;
 
 /// How often a waiter looks for the lock holder's result.
@@ -150,15 +152,35 @@ impl RedisStore {
 
     /// The fresh entry at `name`, if any (an entry that does not open is ignored).
     async fn read(&self, name: &str) -> Result<Option<Minted>, RedisDown> {
-        let Some(sealed) = self.backend.get(name).await? else {
-            return Ok(None);
-        };
-        let entry = self
-            .keys
-            .open(name.as_bytes(), &sealed)
+        Ok(self
+            .backend
+            .get(name)
+            .await?
+            .and_then(|sealed| self.open(name, &sealed)))
+    }
+
+    /// The entry sealed as `sealed` at `name`, if it opens and is fresh.
+    fn open(&self, name: &str, sealed: &str) -> Option<Minted> {
+        self.keys
+            .open(name.as_bytes(), sealed)
             .and_then(|plain| serde_json::from_slice::<Entry>(&plain).ok())
-            .map(Entry::into_minted);
-        Ok(entry.filter(|m| unix_now() < fresh_until(m, self.refresh_before)))
+            .map(Entry::into_minted)
+            .filter(|m| unix_now() < fresh_until(m, self.refresh_before))
+    }
+
+    /// The limiters of `checks` when every one is a shared limiter on this store's Redis
+    /// (their tokens can then be taken in the lookup's round trip).
+    fn shared_limiters<'c>(&self, checks: &'c [LimitCheck<'c>]) -> Option<Vec<&'c RedisLimiter>> {
+        checks
+            .iter()
+            .map(|check| {
+                check
+                    .limiter
+                    .as_any()?
+                    .downcast_ref::<RedisLimiter>()
+                    .filter(|limiter| Arc::ptr_eq(&limiter.backend, &self.backend))
+            })
+            .collect()
     }
 
     async fn write(&self, name: &str, minted: &Minted) {
@@ -311,16 +333,60 @@ impl RedisStore {
 
 impl CredentialStore for RedisStore {
     fn get_or_issue<'a>(&'a self, key: CacheKey, issue: IssueFuture<'a>) -> BoxFuture<'a, Answer> {
+        self.get_or_issue_limited(&[], key, issue)
+    }
+
+    /// A hit is one round trip: the limits' tokens and the sealed entry in one script.
+    fn get_or_issue_limited<'a>(
+        &'a self,
+        checks: &'a [LimitCheck<'a>],
+        key: CacheKey,
+        issue: IssueFuture<'a>,
+    ) -> BoxFuture<'a, Answer> {
         Box::pin(async move {
+            let Some(limiters) = self.shared_limiters(checks) else {
+                LimitCheck::run_all(checks).await.map_err(Arc::new)?;
+                return self.get_or_issue(key, issue).await;
+            };
+            // Without Redis, each limiter falls back on its own (local, or admits in
+            // `refuse` mode, where the store then refuses).
             if !self.backend.available() {
+                LimitCheck::run_all(checks).await.map_err(Arc::new)?;
                 return self.fallback(key, issue).await;
             }
             let deadline = Instant::now() + self.wait_limit;
+            let name = self.names(&key).0;
+            let buckets: Vec<(String, Rate)> = limiters
+                .iter()
+                .zip(checks)
+                .map(|(limiter, check)| limiter.bucket_of(check.key))
+                .collect();
+            let buckets: Vec<(&str, Rate)> = buckets
+                .iter()
+                .map(|(bucket, rate)| (bucket.as_str(), *rate))
+                .collect();
             // Hits skip the gate: only misses queue behind each other.
-            match self.read(&self.names(&key).0).await {
-                Ok(Some(minted)) => return self.hit(key, minted).await,
-                Ok(None) => {}
-                Err(RedisDown) => return self.fallback(key, issue).await,
+            match self.backend.admit("lookup", &buckets, Some(&name)).await {
+                Ok(Admitted::Refused { index, wait }) => {
+                    let (Some(limiter), Some(check)) = (limiters.get(index), checks.get(index))
+                    else {
+                        return Err(unavailable(
+                            "the limit script answered an unknown bucket",
+                            wait,
+                        ));
+                    };
+                    limiter.remember(check.key, wait);
+                    return Err(Arc::new(check.kind.refusal(wait)));
+                }
+                Ok(Admitted::Admitted(sealed)) => {
+                    if let Some(minted) = sealed.and_then(|sealed| self.open(&name, &sealed)) {
+                        return self.hit(key, minted).await;
+                    }
+                }
+                Err(RedisDown) => {
+                    LimitCheck::run_all(checks).await.map_err(Arc::new)?;
+                    return self.fallback(key, issue).await;
+                }
             }
             let gate = self.gate(&key);
             let Ok(_turn) = tokio::time::timeout(self.wait_limit, gate.lock()).await else {
