@@ -42,6 +42,7 @@ mod role;
 mod scope;
 mod server;
 mod shape;
+mod spool;
 mod template;
 mod vending;
 
@@ -65,6 +66,7 @@ pub use metrics::{ExtraMetrics, MeteredIssuer, Metrics};
 pub use role::{ClaimRule, RoleSpec};
 pub use scope::{MAX_SCOPES, ScopeError, ScopeItem};
 pub use server::serve;
-pub use shape::{ChosenKey, Format, render};
+pub use shape::{Answers, ChosenKey, Format, render};
+pub use spool::{LogSpool, SpoolWriter};
 pub use template::TemplateError;
 pub use vending::{Granted, IssueError, IssueRequest, Vending};

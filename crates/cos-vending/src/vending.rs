@@ -16,7 +16,7 @@ use crate::issuer::{IssueCall, Issuer};
 use crate::limit::{LimitCheck, LimitKind, Limiter, MemoryLimiter};
 use crate::role::RoleSpec;
 use crate::scope::{self, Allowed, ScopeError, ScopeItem};
-use crate::shape::ChosenKey;
+use crate::shape::{Answers, ChosenKey, Format};
 use crate::template::is_safe_extension;
 
 /// What a caller asks for.
@@ -86,6 +86,25 @@ pub struct Granted {
     pub policy_sha256: String,
     /// The `RoleSessionName` or federated `Name` it was issued under.
     pub session_name: String,
+    /// The answers already rendered for this key (cached with it).
+    pub answers: Answers,
+}
+
+impl Granted {
+    /// The JSON answer in `format` (rendered once per cached key and format).
+    pub fn answer(&self, format: Format) -> bytes::Bytes {
+        match &self.chosen {
+            None => self.answers.get(&self.credentials, format, self.narrowed),
+            Some(chosen) => serde_json::to_vec(&crate::shape::render(
+                &self.credentials,
+                format,
+                Some(chosen),
+                self.narrowed,
+            ))
+            .unwrap_or_default()
+            .into(),
+        }
+    }
 }
 
 /// Why no key was issued.
@@ -499,6 +518,7 @@ impl Vending {
                 chosen: None,
                 policy_sha256: minted.policy_sha256,
                 session_name: minted.session_name,
+                answers: minted.answers,
             }),
             Err(shared) => Err(Arc::try_unwrap(shared).unwrap_or_else(IssueError::Shared)),
         }
@@ -556,11 +576,11 @@ impl Vending {
             subject: subject.to_owned(),
         };
         let issued = self.issuer.issue(&call).await?;
-        Ok(Minted {
-            credentials: issued.credentials,
+        Ok(Minted::new(
+            issued.credentials,
             policy_sha256,
-            session_name: issued.session_name,
-        })
+            issued.session_name,
+        ))
     }
 
     async fn chosen_key(
@@ -600,6 +620,7 @@ impl Vending {
             }),
             policy_sha256: minted.policy_sha256,
             session_name: minted.session_name,
+            answers: minted.answers,
         })
     }
 }

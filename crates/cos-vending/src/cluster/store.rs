@@ -64,17 +64,17 @@ impl Entry {
         if let Some(token) = self.token {
             credential = credential.with_token(token);
         }
-        Minted {
-            credentials: TemporaryCredentials::new(
+        Minted::new(
+            TemporaryCredentials::new(
                 credential,
                 self.start,
                 self.expired,
                 self.expiration,
                 self.request_id,
             ),
-            policy_sha256: self.policy_sha256,
-            session_name: self.session_name,
-        }
+            self.policy_sha256,
+            self.session_name,
+        )
     }
 }
 

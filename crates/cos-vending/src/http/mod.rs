@@ -36,7 +36,7 @@ use crate::audit::{AuditLog, AuditRecord};
 use crate::limit::Limiter;
 use crate::metrics::Metrics;
 use crate::scope;
-use crate::shape::{self, Format};
+use crate::shape::Format;
 use crate::vending::{IssueRequest, Vending};
 
 pub use client_ip::client_ip;
@@ -143,6 +143,11 @@ impl VendingService {
         &self.metrics
     }
 
+    /// The audit log (e.g. to [`AuditLog::flush`] it at shutdown).
+    pub fn audit(&self) -> &Arc<AuditLog> {
+        &self.audit
+    }
+
     /// How many times the current configuration's JWKS was fetched (0 without one).
     pub fn key_set_fetches(&self) -> u64 {
         self.live
@@ -238,8 +243,8 @@ async fn finish(State(service): Shared, request: Request, next: Next) -> Respons
     let latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
     tracing::info!(
         target: "cos_vending",
-        method = %method,
-        path = %path,
+        method = method.as_str(),
+        path = path.as_str(),
         status = status.as_u16(),
         subject = info.subject.as_deref().unwrap_or("-"),
         cache = info.cache.unwrap_or("-"),
@@ -605,21 +610,20 @@ async fn credentials(service: &VendingService, request: Request, route: &'static
             let mut record = AuditRecord::granted(unix_now(), route, &subject, &granted);
             record.client_ip = ip;
             service.audit.write(&record);
-            let body = shape::render(
-                &granted.credentials,
-                format,
-                granted.chosen.as_ref(),
-                granted.narrowed,
-            );
-            json_reply(
-                StatusCode::OK,
-                &body,
-                ReplyInfo {
-                    subject: Some(subject),
-                    cache: Some(granted.lookup.as_str()),
-                    error: None,
-                },
+            let mut response = (
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                granted.answer(format),
             )
+                .into_response();
+            response.extensions_mut().insert(ReplyInfo {
+                subject: Some(subject),
+                cache: Some(granted.lookup.as_str()),
+                error: None,
+            });
+            response
         }
         Err(error) => {
             let status =
