@@ -12,7 +12,11 @@
 //!
 //! `?format=sts|js|api` chooses the answer's shape. Errors are JSON
 //! `{"error": "<code>", "message": "…"}`. A request passes, in order: the per-IP limit,
-//! authentication, the body read (bounded in size and time), then [`Vending::issue`].
+//! authentication, the body read (bounded in size and time), then [`Vending::issue_from`].
+//! A per-IP limiter that [joins the lookup](crate::Limiter::joins_lookup) (Redis) takes its
+//! token with the subject's and the cache lookup in one round trip; a request answered
+//! before that, or with a body to read, takes it first; an address it already refused is
+//! refused before authentication.
 
 mod client_ip;
 mod cors;
