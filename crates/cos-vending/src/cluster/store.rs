@@ -92,6 +92,13 @@ fn fresh_until(m: &Minted, refresh_before: u64) -> u64 {
         .saturating_sub(refresh_before.min(c.lifetime_secs() / 2))
 }
 
+/// A key this instance handed out and the sealed value it was read from or written as.
+#[derive(Clone)]
+pub(crate) struct Recent {
+    sealed: Arc<str>,
+    minted: Minted,
+}
+
 /// The shared store (see the module documentation).
 pub(crate) struct RedisStore {
     pub(crate) backend: Arc<Backend>,
@@ -99,8 +106,9 @@ pub(crate) struct RedisStore {
     /// The fallback while Redis is down (`local` mode).
     pub(crate) local: MemoryStore,
     /// Keys this instance handed out, kept until they expire: what answers when the STS
-    /// budget is spent.
-    pub(crate) recent: moka::future::Cache<CacheKey, Minted>,
+    /// budget is spent, and, while Redis holds the same sealed value, the entry already
+    /// opened (a hit then neither decrypts, parses nor renders again).
+    pub(crate) recent: moka::future::Cache<CacheKey, Recent>,
     pub(crate) refresh_before: u64,
     pub(crate) lock_ttl: Duration,
     /// Nobody waits for another caller's STS call longer than this.
@@ -150,13 +158,34 @@ impl RedisStore {
         )
     }
 
-    /// The fresh entry at `name`, if any (an entry that does not open is ignored).
-    async fn read(&self, name: &str) -> Result<Option<Minted>, RedisDown> {
-        Ok(self
-            .backend
-            .get(name)
-            .await?
-            .and_then(|sealed| self.open(name, &sealed)))
+    /// The fresh entry of `key` at `name`, if any (an entry that does not open is ignored).
+    async fn read(&self, key: &CacheKey, name: &str) -> Result<Option<Minted>, RedisDown> {
+        Ok(match self.backend.get(name).await? {
+            Some(sealed) => self.opened(key, name, sealed).await,
+            None => None,
+        })
+    }
+
+    /// The fresh entry `sealed` read at `name`: the one already opened when Redis still
+    /// holds the same sealed value, else opened now and remembered.
+    async fn opened(&self, key: &CacheKey, name: &str, sealed: String) -> Option<Minted> {
+        let fresh = |m: &Minted| unix_now() < fresh_until(m, self.refresh_before);
+        if let Some(recent) = self.recent.get(key).await
+            && *recent.sealed == *sealed
+        {
+            return Some(recent.minted).filter(fresh);
+        }
+        let minted = self.open(name, &sealed)?;
+        self.recent
+            .insert(
+                key.clone(),
+                Recent {
+                    sealed: sealed.into(),
+                    minted: minted.clone(),
+                },
+            )
+            .await;
+        Some(minted)
     }
 
     /// The entry sealed as `sealed` at `name`, if it opens and is fresh.
@@ -183,24 +212,29 @@ impl RedisStore {
             .collect()
     }
 
-    async fn write(&self, name: &str, minted: &Minted) {
+    /// Seals and writes `minted` at `name`; the sealed value (empty when nothing was
+    /// written).
+    async fn write(&self, name: &str, minted: &Minted) -> String {
         let ttl = fresh_until(minted, self.refresh_before).saturating_sub(unix_now());
         if ttl == 0 {
-            return;
+            return String::new();
         }
         let Ok(plain) = serde_json::to_vec(&Entry::from_minted(minted)) else {
-            return;
+            return String::new();
         };
         let sealed = self.keys.seal(name.as_bytes(), &plain);
-        let _ = self
+        match self
             .backend
             .set(name, &sealed, Duration::from_secs(ttl))
-            .await;
+            .await
+        {
+            Ok(()) => sealed,
+            Err(RedisDown) => String::new(),
+        }
     }
 
-    async fn hit(&self, key: CacheKey, minted: Minted) -> Answer {
+    fn hit(&self, minted: Minted) -> Answer {
         self.backend.metrics.shared_cache("hit");
-        self.recent.insert(key, minted.clone()).await;
         Ok((minted, Lookup::Hit))
     }
 
@@ -209,6 +243,7 @@ impl RedisStore {
         self.recent
             .get(key)
             .await
+            .map(|recent| recent.minted)
             .filter(|m| m.credentials.expired_time() > unix_now() + MIN_STALE_VALIDITY)
     }
 
@@ -227,13 +262,13 @@ impl RedisStore {
             hex::encode(bytes)
         };
         loop {
-            match self.read(&name).await {
+            match self.read(&key, &name).await {
                 Err(RedisDown) => return Err(Fallback(issue)),
                 Ok(Some(minted)) => {
                     if waiting {
                         self.backend.metrics.lock_waited(started.elapsed());
                     }
-                    return Ok(self.hit(key, minted).await);
+                    return Ok(self.hit(minted));
                 }
                 Ok(None) => {}
             }
@@ -260,9 +295,9 @@ impl RedisStore {
             self.backend.metrics.lock_waited(started.elapsed());
         }
         // The lock is ours. The previous holder may have written just before we took it.
-        if let Ok(Some(minted)) = self.read(&name).await {
+        if let Ok(Some(minted)) = self.read(&key, &name).await {
             let _ = self.backend.unlock(&lock, &token).await;
-            return Ok(self.hit(key, minted).await);
+            return Ok(self.hit(minted));
         }
         if let Some(rate) = self.budget {
             match self
@@ -275,7 +310,7 @@ impl RedisStore {
                     let _ = self.backend.unlock(&lock, &token).await;
                     self.backend.metrics.budget_refused(self.action);
                     if let Some(minted) = self.still_valid(&key).await {
-                        return Ok(self.hit(key, minted).await);
+                        return Ok(self.hit(minted));
                     }
                     self.backend.metrics.shared_cache("refused");
                     return Ok(Err(unavailable("the fleet-wide STS budget is spent", wait)));
@@ -286,8 +321,16 @@ impl RedisStore {
         self.backend.metrics.shared_cache("miss");
         let result = super::BUDGET_TAKEN.scope(true, issue).await;
         if let Ok(minted) = &result {
-            self.write(&name, minted).await;
-            self.recent.insert(key, minted.clone()).await;
+            let sealed = self.write(&name, minted).await;
+            self.recent
+                .insert(
+                    key,
+                    Recent {
+                        sealed: sealed.into(),
+                        minted: minted.clone(),
+                    },
+                )
+                .await;
         }
         let _ = self.backend.unlock(&lock, &token).await;
         Ok(result.map(|m| (m, Lookup::Miss)).map_err(Arc::new))
@@ -379,8 +422,10 @@ impl CredentialStore for RedisStore {
                     return Err(Arc::new(check.kind.refusal(wait)));
                 }
                 Ok(Admitted::Admitted(sealed)) => {
-                    if let Some(minted) = sealed.and_then(|sealed| self.open(&name, &sealed)) {
-                        return self.hit(key, minted).await;
+                    if let Some(sealed) = sealed
+                        && let Some(minted) = self.opened(&key, &name, sealed).await
+                    {
+                        return self.hit(minted);
                     }
                 }
                 Err(RedisDown) => {
