@@ -53,6 +53,44 @@ fn parse_format(name: &str) -> Result<Format, String> {
     Format::from_name(name).ok_or_else(|| "expected sts, v2, js or api".to_owned())
 }
 
+thread_local! {
+    /// The last second [`LogTime`] formatted on this thread.
+    static LOG_SECOND: std::cell::RefCell<(u64, String)> = const {
+        std::cell::RefCell::new((u64::MAX, String::new()))
+    };
+}
+
+/// RFC 3339 UTC log timestamps with microseconds (as tracing-subscriber's default), the date
+/// and time of day formatted once per second and thread rather than once per line.
+struct LogTime;
+
+impl tracing_subscriber::fmt::time::FormatTime for LogTime {
+    fn format_time(&self, w: &mut tracing_subscriber::fmt::format::Writer<'_>) -> std::fmt::Result {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        LOG_SECOND.with_borrow_mut(|(second, text)| {
+            if *second != now.as_secs() {
+                let t = i64::try_from(now.as_secs())
+                    .ok()
+                    .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs).ok())
+                    .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+                *text = format!(
+                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                    t.year(),
+                    u8::from(t.month()),
+                    t.day(),
+                    t.hour(),
+                    t.minute(),
+                    t.second()
+                );
+                *second = now.as_secs();
+            }
+            write!(w, "{text}.{:06}Z", now.subsec_micros())
+        })
+    }
+}
+
 /// Logs go to stderr as JSON lines; `RUST_LOG` filters them (default `info`). They are
 /// written by a thread of their own ([`LogSpool`]: one request line per answer never makes a
 /// request wait on the pipe); the returned spool flushes them when dropped.
@@ -63,6 +101,7 @@ fn init_logging() -> Option<LogSpool> {
     let logs = tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)
+        .with_timer(LogTime)
         .with_current_span(false);
     let _ = match &spool {
         Some(spool) => {
