@@ -11,11 +11,11 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::net::IpAddr;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 
+use crate::spool::LogSpool;
 use crate::vending::Granted;
 
 /// One audit line.
@@ -60,8 +60,26 @@ pub struct AuditRecord {
     pub key: Option<String>,
 }
 
+thread_local! {
+    /// The last second formatted on this thread (a busy server formats each second once per
+    /// thread, not once per line).
+    static LAST_SECOND: std::cell::RefCell<(u64, String)> = const {
+        std::cell::RefCell::new((u64::MAX, String::new()))
+    };
+}
+
 /// `YYYY-MM-DDTHH:MM:SSZ` for Unix seconds.
 fn rfc3339(unix_secs: u64) -> String {
+    LAST_SECOND.with_borrow_mut(|(second, text)| {
+        if *second != unix_secs {
+            *text = format_rfc3339(unix_secs);
+            *second = unix_secs;
+        }
+        text.clone()
+    })
+}
+
+fn format_rfc3339(unix_secs: u64) -> String {
     let secs = i64::try_from(unix_secs).unwrap_or(i64::MAX);
     match time::OffsetDateTime::from_unix_timestamp(secs) {
         Ok(t) => format!(
@@ -121,7 +139,10 @@ impl AuditRecord {
     }
 }
 
-/// Where audit lines go.
+/// Where audit lines go: a [`LogSpool`] (a writer thread behind a bounded buffer: a request
+/// never waits on the file, no line is ever dropped, and a line is written at most a few
+/// milliseconds after its answer; [`AuditLog::flush`] and dropping the log wait until every
+/// line is written).
 ///
 /// ```
 /// let log = cos_vending::AuditLog::disabled();
@@ -129,8 +150,7 @@ impl AuditRecord {
 /// assert_eq!(log.failures(), 0);
 /// ```
 pub struct AuditLog {
-    out: Option<Mutex<Box<dyn Write + Send>>>,
-    failures: AtomicU64,
+    out: Option<LogSpool>,
     warned: AtomicBool,
 }
 
@@ -138,7 +158,7 @@ impl fmt::Debug for AuditLog {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuditLog")
             .field("enabled", &self.out.is_some())
-            .field("failures", &self.failures.load(Ordering::Relaxed))
+            .field("failures", &self.failures())
             .finish()
     }
 }
@@ -146,27 +166,29 @@ impl fmt::Debug for AuditLog {
 impl AuditLog {
     /// No audit lines.
     pub fn disabled() -> Self {
-        Self::to_writer(None)
+        Self {
+            out: None,
+            warned: AtomicBool::new(false),
+        }
     }
 
     /// Lines to stdout.
-    pub fn stdout() -> Self {
-        Self::to_writer(Some(Box::new(std::io::stdout())))
+    pub fn stdout() -> std::io::Result<Self> {
+        Self::to_writer(Box::new(std::io::stdout()))
     }
 
     /// Lines appended to `path` (created when missing).
     pub fn file(path: &Path) -> std::io::Result<Self> {
         let file = OpenOptions::new().create(true).append(true).open(path)?;
-        Ok(Self::to_writer(Some(Box::new(file))))
+        Self::to_writer(Box::new(file))
     }
 
-    /// Lines to any writer (tests, pipes).
-    pub fn to_writer(out: Option<Box<dyn Write + Send>>) -> Self {
-        Self {
-            out: out.map(Mutex::new),
-            failures: AtomicU64::new(0),
+    /// Lines to any writer (tests, pipes), from a writer thread of their own.
+    pub fn to_writer(out: Box<dyn Write + Send>) -> std::io::Result<Self> {
+        Ok(Self {
+            out: Some(LogSpool::new(out)?),
             warned: AtomicBool::new(false),
-        }
+        })
     }
 
     /// From `[audit]`: `-` is stdout.
@@ -174,32 +196,36 @@ impl AuditLog {
         if !config.enabled {
             Ok(Self::disabled())
         } else if config.path == Path::new("-") {
-            Ok(Self::stdout())
+            Self::stdout()
         } else {
             Self::file(&config.path)
         }
     }
 
-    /// Writes one line (a failure is counted and logged once, never fatal).
+    /// Queues one line (a write failure is counted and logged once, never fatal).
     pub fn write(&self, record: &AuditRecord) {
         let Some(out) = &self.out else { return };
-        let mut line = serde_json::to_vec(record).unwrap_or_default();
+        let mut line = Vec::with_capacity(512);
+        if serde_json::to_writer(&mut line, record).is_err() {
+            return;
+        }
         line.push(b'\n');
-        let result = {
-            let mut out = out.lock().unwrap_or_else(PoisonError::into_inner);
-            out.write_all(&line).and_then(|()| out.flush())
-        };
-        if let Err(error) = result {
-            self.failures.fetch_add(1, Ordering::Relaxed);
-            if !self.warned.swap(true, Ordering::Relaxed) {
-                tracing::warn!(target: "cos_vending::audit", %error, "cannot write the audit log");
-            }
+        out.send(&line);
+        if out.failures() > 0 && !self.warned.swap(true, Ordering::Relaxed) {
+            tracing::warn!(target: "cos_vending::audit", failures = out.failures(), "cannot write the audit log");
+        }
+    }
+
+    /// Waits until every line written so far is in the file (or pipe).
+    pub fn flush(&self) {
+        if let Some(out) = &self.out {
+            out.flush();
         }
     }
 
     /// Lines that could not be written.
     pub fn failures(&self) -> u64 {
-        self.failures.load(Ordering::Relaxed)
+        self.out.as_ref().map_or(0, LogSpool::failures)
     }
 }
 
@@ -207,7 +233,7 @@ impl AuditLog {
 mod tests {
     use super::*;
     use crate::cache::Lookup;
-    use std::sync::Arc;
+    use std::sync::{Arc, Mutex};
     use sts_client::TemporaryCredentials;
     use tc3_signer::Credential;
 
@@ -241,12 +267,14 @@ mod tests {
             chosen: None,
             policy_sha256: "ab".repeat(32),
             session_name: "alice.1234abcd.1700000000".into(),
+            answers: crate::shape::Answers::default(),
         };
         let sink = Shared::default();
-        let log = AuditLog::to_writer(Some(Box::new(sink.clone())));
+        let log = AuditLog::to_writer(Box::new(sink.clone())).unwrap();
         let mut record = AuditRecord::granted(1_700_000_000, "/sts", "alice", &granted);
         record.client_ip = "203.0.113.7".parse().ok();
         log.write(&record);
+        log.flush();
         let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
         let line: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
         assert_eq!(line["tmp_secret_id"], "AKIDTEMP123");
@@ -270,9 +298,11 @@ mod tests {
                 Ok(())
             }
         }
-        let log = AuditLog::to_writer(Some(Box::new(Broken)));
+        let log = AuditLog::to_writer(Box::new(Broken)).unwrap();
         log.write(&AuditRecord::refused(0, "/sts", 401, "unauthorized"));
+        log.flush();
         log.write(&AuditRecord::refused(0, "/sts", 401, "unauthorized"));
+        log.flush();
         assert_eq!(log.failures(), 2);
     }
 }

@@ -14,6 +14,10 @@ use std::time::{Duration, Instant};
 
 use sts_client::TemporaryCredentials;
 
+use crate::limit::LimitCheck;
+#[cfg(doc)]
+use crate::limit::Limiter;
+use crate::shape::Answers;
 use crate::vending::IssueError;
 
 /// A boxed future, the currency of the store and limiter traits (object safe, `Send`).
@@ -98,8 +102,16 @@ impl Lookup {
     }
 }
 
-/// A key as the store keeps it: the credentials and what the audit log says about them.
+/// A key as the store keeps it: the credentials, what the audit log says about them, and
+/// the answers already rendered from them.
+///
+/// ```
+/// let c = sts_client::TemporaryCredentials::new(tc3_signer::Credential::new("id", "k"), 1, 2, None, "r");
+/// let minted = cos_vending::Minted::new(c, "ab".repeat(32), "alice.1");
+/// assert_eq!(minted.session_name, "alice.1");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Minted {
     /// The key.
     pub credentials: TemporaryCredentials,
@@ -107,6 +119,24 @@ pub struct Minted {
     pub policy_sha256: String,
     /// The `RoleSessionName` or federated `Name` it was issued under.
     pub session_name: String,
+    /// The answers rendered from it so far (shared by every copy).
+    pub answers: Answers,
+}
+
+impl Minted {
+    /// A key issued with a policy of this hash under this session name.
+    pub fn new(
+        credentials: TemporaryCredentials,
+        policy_sha256: impl Into<String>,
+        session_name: impl Into<String>,
+    ) -> Self {
+        Self {
+            credentials,
+            policy_sha256: policy_sha256.into(),
+            session_name: session_name.into(),
+            answers: Answers::default(),
+        }
+    }
 }
 
 /// The STS call a store runs when it has no fresh entry.
@@ -121,6 +151,21 @@ pub trait CredentialStore: Send + Sync + fmt::Debug {
         key: CacheKey,
         issue: IssueFuture<'a>,
     ) -> BoxFuture<'a, Result<(Minted, Lookup), Arc<IssueError>>>;
+
+    /// [`CredentialStore::get_or_issue`] once `checks` pass (taken in order; the first
+    /// refusal answers). A shared store takes the tokens of limiters that
+    /// [join its lookup](Limiter::joins_lookup) in the same round trip as the lookup.
+    fn get_or_issue_limited<'a>(
+        &'a self,
+        checks: &'a [LimitCheck<'a>],
+        key: CacheKey,
+        issue: IssueFuture<'a>,
+    ) -> BoxFuture<'a, Result<(Minted, Lookup), Arc<IssueError>>> {
+        Box::pin(async move {
+            LimitCheck::run_all(checks).await.map_err(Arc::new)?;
+            self.get_or_issue(key, issue).await
+        })
+    }
 
     /// Number of entries (approximate).
     fn len(&self) -> u64;
@@ -266,11 +311,11 @@ mod tests {
     use tc3_signer::Credential;
 
     fn issued(id: &str, start: u64, end: u64) -> Minted {
-        Minted {
-            credentials: TemporaryCredentials::new(Credential::new(id, "k"), start, end, None, "r"),
-            policy_sha256: "p".into(),
-            session_name: "s".into(),
-        }
+        Minted::new(
+            TemporaryCredentials::new(Credential::new(id, "k"), start, end, None, "r"),
+            "p",
+            "s",
+        )
     }
 
     fn key(subject: &str, scope: &str) -> CacheKey {

@@ -4,6 +4,7 @@
 //! [`Limiter`] is the seam: [`MemoryLimiter`] keeps the buckets in this process; a shared
 //! limiter (Redis) implements the same trait.
 
+use std::any::Any;
 use std::fmt;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +14,9 @@ use governor::clock::{Clock as _, DefaultClock};
 use governor::{Quota, RateLimiter};
 
 use crate::cache::BoxFuture;
+#[cfg(doc)]
+use crate::cache::CredentialStore;
+use crate::vending::IssueError;
 
 /// Above this many tracked keys, full (idle) buckets are forgotten.
 const PRUNE_ABOVE: usize = 100_000;
@@ -25,6 +29,93 @@ pub trait Limiter: Send + Sync + fmt::Debug {
     /// Whether the limiter can serve now (`/readyz`); an in-process limiter always can.
     fn check_ready(&self) -> BoxFuture<'_, Result<(), String>> {
         Box::pin(std::future::ready(Ok(())))
+    }
+
+    /// `Err(wait)` when `key` is already known to be refused for `wait` (a shared limiter
+    /// remembers the waits its buckets answered: until then every check would be refused),
+    /// without taking a token or asking anyone; `Ok` when not known.
+    fn known_refused(&self, _key: &str) -> Result<(), Duration> {
+        Ok(())
+    }
+
+    /// Whether a credential store may take this limiter's token in the same round trip as
+    /// its lookup ([`CredentialStore::get_or_issue_limited`]), so that a caller gains by
+    /// deferring the check until the lookup.
+    fn joins_lookup(&self) -> bool {
+        false
+    }
+
+    /// The concrete limiter, for a store that takes its tokens itself.
+    fn as_any(&self) -> Option<&dyn Any> {
+        None
+    }
+}
+
+/// Which limit refused a request.
+///
+/// ```
+/// assert_eq!(cos_vending::LimitKind::Ip.as_str(), "ip");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LimitKind {
+    /// The per-IP limit (taken before authentication, or with the lookup).
+    Ip,
+    /// The per-subject limit.
+    Subject,
+}
+
+impl LimitKind {
+    /// The `limit` label of the metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ip => "ip",
+            Self::Subject => "subject",
+        }
+    }
+
+    /// The error refusing a request for `wait`.
+    pub fn refusal(self, wait: Duration) -> IssueError {
+        match self {
+            Self::Ip => IssueError::IpRateLimited(wait),
+            Self::Subject => IssueError::RateLimited(wait),
+        }
+    }
+}
+
+/// One rate-limit check a request must pass before a store answers it.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use cos_vending::{LimitCheck, LimitKind, MemoryLimiter};
+/// let per_ip = MemoryLimiter::new(1.0, 1);
+/// let check = LimitCheck { kind: LimitKind::Ip, limiter: &per_ip, key: "192.0.2.1" };
+/// assert!(LimitCheck::run_all(&[check]).await.is_ok());
+/// assert!(LimitCheck::run_all(&[check]).await.is_err());
+/// # });
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct LimitCheck<'a> {
+    /// Which limit.
+    pub kind: LimitKind,
+    /// Its limiter.
+    pub limiter: &'a dyn Limiter,
+    /// The key it limits (an IP address, a subject).
+    pub key: &'a str,
+}
+
+impl LimitCheck<'_> {
+    /// Takes each check's token in order; the first refusal stops (later limits keep their
+    /// tokens).
+    pub async fn run_all(checks: &[LimitCheck<'_>]) -> Result<(), IssueError> {
+        for check in checks {
+            check
+                .limiter
+                .check(check.key)
+                .await
+                .map_err(|wait| check.kind.refusal(wait))?;
+        }
+        Ok(())
     }
 }
 

@@ -1,5 +1,9 @@
 //! The JSON shapes an answer can take.
 
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::Value;
 use sts_client::TemporaryCredentials;
@@ -111,6 +115,63 @@ pub fn render(
     }
     value
 }
+
+/// The answers already rendered for one issued key, shared by every copy of its cache
+/// entry: a cache hit answers with these bytes instead of shaping and serialising again
+/// (one slot per format, narrowed or not; server-chosen keys are never cached).
+///
+/// ```
+/// let c = sts_client::TemporaryCredentials::new(
+///     tc3_signer::Credential::new("id", "key").with_token("t"), 1, 2, None, "r");
+/// let answers = cos_vending::Answers::default();
+/// let body = answers.get(&c, cos_vending::Format::Js, true);
+/// assert_eq!(
+///     serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+///     cos_vending::render(&c, cos_vending::Format::Js, None, true)
+/// );
+/// assert_eq!(answers.get(&c, cos_vending::Format::Js, true).as_ptr(), body.as_ptr(), "rendered once");
+/// ```
+#[derive(Clone, Default)]
+pub struct Answers(Arc<[OnceLock<Bytes>; 6]>);
+
+impl Answers {
+    /// The JSON answer for `issued` (the key these answers belong to) in `format`.
+    pub fn get(&self, issued: &TemporaryCredentials, format: Format, narrowed: bool) -> Bytes {
+        let slot = match format {
+            Format::Sts => 0,
+            Format::Js => 1,
+            Format::Api => 2,
+        } + if narrowed { 3 } else { 0 };
+        self.0
+            .get(slot)
+            .map(|cell| {
+                cell.get_or_init(|| Self::render(issued, format, narrowed))
+                    .clone()
+            })
+            .unwrap_or_else(|| Self::render(issued, format, narrowed))
+    }
+
+    fn render(issued: &TemporaryCredentials, format: Format, narrowed: bool) -> Bytes {
+        serde_json::to_vec(&render(issued, format, None, narrowed))
+            .unwrap_or_default()
+            .into()
+    }
+}
+
+impl fmt::Debug for Answers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Answers").finish_non_exhaustive()
+    }
+}
+
+/// Rendered answers are a cache of the key they belong to, not part of its value.
+impl PartialEq for Answers {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Answers {}
 
 #[cfg(test)]
 mod tests {

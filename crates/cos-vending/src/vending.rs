@@ -13,10 +13,10 @@ use crate::config::Settings;
 use crate::grant::{GrantError, Grants, Target};
 use crate::identity::Identity;
 use crate::issuer::{IssueCall, Issuer};
-use crate::limit::{Limiter, MemoryLimiter};
+use crate::limit::{LimitCheck, LimitKind, Limiter, MemoryLimiter};
 use crate::role::RoleSpec;
 use crate::scope::{self, Allowed, ScopeError, ScopeItem};
-use crate::shape::ChosenKey;
+use crate::shape::{Answers, ChosenKey, Format};
 use crate::template::is_safe_extension;
 
 /// What a caller asks for.
@@ -86,6 +86,25 @@ pub struct Granted {
     pub policy_sha256: String,
     /// The `RoleSessionName` or federated `Name` it was issued under.
     pub session_name: String,
+    /// The answers already rendered for this key (cached with it).
+    pub answers: Answers,
+}
+
+impl Granted {
+    /// The JSON answer in `format` (rendered once per cached key and format).
+    pub fn answer(&self, format: Format) -> bytes::Bytes {
+        match &self.chosen {
+            None => self.answers.get(&self.credentials, format, self.narrowed),
+            Some(chosen) => serde_json::to_vec(&crate::shape::render(
+                &self.credentials,
+                format,
+                Some(chosen),
+                self.narrowed,
+            ))
+            .unwrap_or_default()
+            .into(),
+        }
+    }
 }
 
 /// Why no key was issued.
@@ -128,6 +147,9 @@ pub enum IssueError {
     /// The subject's rate limit is spent.
     #[error("too many requests for this identity; retry in {0:?}")]
     RateLimited(Duration),
+    /// The client address's rate limit is spent (see [`Vending::issue_from`]).
+    #[error("too many requests from this address; retry later")]
+    IpRateLimited(Duration),
     /// The policy could not be built (or is too large: see [`GrantError::TooLarge`]).
     #[error(transparent)]
     Grant(#[from] GrantError),
@@ -157,7 +179,7 @@ impl IssueError {
     /// ```
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::RateLimited(_) | Self::Unavailable { .. } => true,
+            Self::RateLimited(_) | Self::IpRateLimited(_) | Self::Unavailable { .. } => true,
             Self::Sts(error) => error.is_retryable(),
             Self::Shared(inner) => inner.is_retryable(),
             _ => false,
@@ -176,7 +198,7 @@ impl IssueError {
             Self::Scope(_) => 400,
             Self::RoleDenied { .. } | Self::ExtensionDenied(_) => 403,
             Self::KeysNotEnabled(_) => 404,
-            Self::RateLimited(_) => 429,
+            Self::RateLimited(_) | Self::IpRateLimited(_) => 429,
             Self::Unavailable { .. } => 503,
             Self::Grant(GrantError::TooLarge { .. }) => 400,
             Self::Grant(_) => 500,
@@ -200,7 +222,7 @@ impl IssueError {
             Self::Scope(_) => "bad_request",
             Self::KeysNotEnabled(_) => "not_found",
             Self::ExtensionDenied(_) => "extension_denied",
-            Self::RateLimited(_) => "rate_limited",
+            Self::RateLimited(_) | Self::IpRateLimited(_) => "rate_limited",
             Self::Unavailable { .. } => "unavailable",
             Self::Grant(GrantError::TooLarge { .. }) => "scope_too_large",
             Self::Grant(_) => "policy_error",
@@ -218,7 +240,7 @@ impl IssueError {
     /// ```
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::RateLimited(wait) => Some(*wait),
+            Self::RateLimited(wait) | Self::IpRateLimited(wait) => Some(*wait),
             Self::Unavailable { retry_after, .. } => Some(*retry_after),
             Self::Shared(inner) => inner.retry_after(),
             _ => None,
@@ -429,6 +451,86 @@ impl Vending {
         identity: &Identity,
         request: &IssueRequest,
     ) -> Result<Granted, IssueError> {
+        self.issue_from(None, identity, request).await
+    }
+
+    /// [`Vending::issue`] for a caller at `ip` whose per-IP token is still owed (the HTTP
+    /// service defers it when the per-IP limiter [joins the lookup](Limiter::joins_lookup)):
+    /// the token is taken before any answer, refused requests included, and on a shared
+    /// store in the same round trip as the subject's token and the cache lookup.
+    pub async fn issue_from(
+        &self,
+        ip: Option<&str>,
+        identity: &Identity,
+        request: &IssueRequest,
+    ) -> Result<Granted, IssueError> {
+        let ip_check = ip.map(|key| LimitCheck {
+            kind: LimitKind::Ip,
+            limiter: &*self.ip_limiter,
+            key,
+        });
+        let (role, duration, prefix, targets) = match self.check_request(identity, request) {
+            Ok(checked) => checked,
+            Err(error) => {
+                LimitCheck::run_all(ip_check.as_slice()).await?;
+                return Err(error);
+            }
+        };
+        let spec = &role.spec;
+        let subject = identity.subject();
+        let subject_check = LimitCheck {
+            kind: LimitKind::Subject,
+            limiter: &*self.limiter,
+            key: subject.as_str(),
+        };
+        let checks: Vec<LimitCheck<'_>> = ip_check.into_iter().chain([subject_check]).collect();
+        if let Some(ext) = &request.chosen_key_extension {
+            LimitCheck::run_all(&checks).await?;
+            return self
+                .chosen_key(role, subject.as_str(), &prefix, ext, duration)
+                .await;
+        }
+        let key = CacheKey::new(
+            spec.name.clone(),
+            subject.as_str(),
+            targets
+                .as_deref()
+                .map_or_else(|| "*".to_owned(), canonical_scope),
+            duration,
+        );
+        let mint = async {
+            let policy = match &targets {
+                None => role.grants.for_prefix(&prefix)?,
+                Some(targets) => role.grants.for_targets(&prefix, targets)?,
+            };
+            self.mint(policy, duration, subject.as_str()).await
+        };
+        match self
+            .store
+            .get_or_issue_limited(&checks, key, Box::pin(mint))
+            .await
+        {
+            Ok((minted, lookup)) => Ok(Granted {
+                credentials: minted.credentials,
+                role: spec.name.clone(),
+                lookup,
+                narrowed: targets.is_some(),
+                chosen: None,
+                policy_sha256: minted.policy_sha256,
+                session_name: minted.session_name,
+                answers: minted.answers,
+            }),
+            Err(shared) => Err(Arc::try_unwrap(shared).unwrap_or_else(IssueError::Shared)),
+        }
+    }
+
+    /// The checks that need no IO: role, duration, prefix and scope.
+    #[allow(clippy::type_complexity)]
+    fn check_request(
+        &self,
+        identity: &Identity,
+        request: &IssueRequest,
+    ) -> Result<(&Role, u64, String, Option<Vec<Target>>), IssueError> {
         let role = self.role(identity, request.role.as_deref())?;
         let spec = &role.spec;
         let duration = request.duration_seconds.unwrap_or(spec.duration_seconds);
@@ -439,13 +541,9 @@ impl Vending {
                 max: spec.max_duration_seconds,
             });
         }
-        let subject = identity.subject();
-        let prefix = spec.prefix.render(subject);
-        if let Some(ext) = &request.chosen_key_extension {
-            self.limit(subject.as_str()).await?;
-            return self
-                .chosen_key(role, subject.as_str(), &prefix, ext, duration)
-                .await;
+        let prefix = spec.prefix.render(identity.subject());
+        if request.chosen_key_extension.is_some() {
+            return Ok((role, duration, prefix, None));
         }
         let targets = match &request.scope {
             None => None,
@@ -462,41 +560,7 @@ impl Vending {
                 Some(scope::check(list, allowed)?)
             }
         };
-        self.limit(subject.as_str()).await?;
-        let key = CacheKey::new(
-            spec.name.clone(),
-            subject.as_str(),
-            targets
-                .as_deref()
-                .map_or_else(|| "*".to_owned(), canonical_scope),
-            duration,
-        );
-        let mint = async {
-            let policy = match &targets {
-                None => role.grants.for_prefix(&prefix)?,
-                Some(targets) => role.grants.for_targets(&prefix, targets)?,
-            };
-            self.mint(policy, duration, subject.as_str()).await
-        };
-        match self.store.get_or_issue(key, Box::pin(mint)).await {
-            Ok((minted, lookup)) => Ok(Granted {
-                credentials: minted.credentials,
-                role: spec.name.clone(),
-                lookup,
-                narrowed: targets.is_some(),
-                chosen: None,
-                policy_sha256: minted.policy_sha256,
-                session_name: minted.session_name,
-            }),
-            Err(shared) => Err(Arc::try_unwrap(shared).unwrap_or_else(IssueError::Shared)),
-        }
-    }
-
-    async fn limit(&self, subject: &str) -> Result<(), IssueError> {
-        self.limiter
-            .check(subject)
-            .await
-            .map_err(IssueError::RateLimited)
+        Ok((role, duration, prefix, targets))
     }
 
     async fn mint(
@@ -512,11 +576,11 @@ impl Vending {
             subject: subject.to_owned(),
         };
         let issued = self.issuer.issue(&call).await?;
-        Ok(Minted {
-            credentials: issued.credentials,
+        Ok(Minted::new(
+            issued.credentials,
             policy_sha256,
-            session_name: issued.session_name,
-        })
+            issued.session_name,
+        ))
     }
 
     async fn chosen_key(
@@ -556,6 +620,7 @@ impl Vending {
             }),
             policy_sha256: minted.policy_sha256,
             session_name: minted.session_name,
+            answers: minted.answers,
         })
     }
 }

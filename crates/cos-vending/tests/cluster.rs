@@ -335,6 +335,81 @@ async fn a_subject_gets_at_most_burst_plus_rate_times_t_across_all_instances() {
     assert!(limited > 0);
 }
 
+/// The number of Redis commands instance `i` timed, per `op`.
+async fn redis_ops(fleet: &Fleet, i: usize) -> std::collections::BTreeMap<String, u64> {
+    let text = fleet.plain(i, "/metrics").await.text();
+    let prefix = "cos_vending_redis_command_duration_seconds_count{op=\"";
+    text.lines()
+        .filter_map(|line| line.strip_prefix(prefix))
+        .filter_map(|rest| {
+            let (op, count) = rest.split_once("\"} ")?;
+            Some((op.to_owned(), count.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_cache_hit_is_one_redis_round_trip() {
+    let Some(fleet) = fleet("", GENEROUS).await else {
+        return;
+    };
+    key_of(&fleet.get(0, "one-trip").await);
+    let before = redis_ops(&fleet, 1).await;
+    for _ in 0..5 {
+        let reply = fleet.get(1, "one-trip").await;
+        key_of(&reply);
+    }
+    let after = redis_ops(&fleet, 1).await;
+    let grown: Vec<(String, u64)> = after
+        .iter()
+        .map(|(op, n)| (op.clone(), n - before.get(op).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    assert_eq!(
+        grown,
+        vec![("lookup".to_owned(), 5)],
+        "both limits and the entry in one command per hit"
+    );
+    assert_eq!(fleet.calls(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_per_ip_limit_holds_across_instances_for_wrong_tokens_and_hits_alike() {
+    let limits = "[rate_limit]\nrequests_per_second = 10000.0\nburst = 10000\n[limits]\nper_ip_requests_per_second = 0.5\nper_ip_burst = 6\n";
+    let Some(fleet) = fleet("", limits).await else {
+        return;
+    };
+    // Three valid requests (one miss, two hits) and three wrong tokens spend the burst of 6,
+    // spread over the instances; whatever comes next is refused on every instance.
+    let mut statuses = Vec::new();
+    for n in 0..3 {
+        statuses.push(fleet.get(n, "ip-user").await.status);
+        statuses.push(fleet.get_as(n, "not-a-jwt").await.status);
+    }
+    assert_eq!(statuses, [200, 401, 200, 401, 200, 401]);
+    for n in 0..3 {
+        let valid = fleet.get(n, "ip-user").await;
+        assert_eq!(valid.status, 429, "{}", valid.text());
+        assert!(valid.headers.contains_key("retry-after"));
+        let wrong = fleet.get_as(n, "not-a-jwt").await;
+        assert_eq!(wrong.status, 429, "{}", wrong.text());
+    }
+    // Another address has its own bucket.
+    let router = &fleet.instances[2].router;
+    let other = call(
+        router,
+        "GET",
+        "/sts",
+        Some(&hs256(&claims("ip-user"))),
+        "",
+        "203.0.113.9:1",
+    )
+    .await;
+    assert_eq!(other.status, 200, "{}", other.text());
+    let metrics = fleet.plain(0, "/metrics").await.text();
+    assert!(metrics.contains("cos_vending_rate_limited_total{limit=\"ip\"}"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_killed_falls_back_locally_without_5xx_and_sharing_resumes_after_restart() {
     let Some(fleet) = fleet("on_redis_error = \"local\"\n", GENEROUS).await else {

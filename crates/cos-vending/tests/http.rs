@@ -259,6 +259,7 @@ async fn every_answer_has_an_audit_line_tracing_the_key_and_metrics_move() {
         .await
         .unwrap();
 
+    service.audit().flush();
     let text = std::fs::read_to_string(&audit).unwrap();
     let lines: Vec<serde_json::Value> = text
         .lines()

@@ -20,22 +20,41 @@ pub(crate) struct RedisDown;
 /// Compare-and-delete: releases a lock only if this owner still holds it.
 const RELEASE: &str = r"if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
-/// GCRA in one step: KEYS[1] holds the theoretical arrival time (µs, server clock); ARGV[1]
-/// is the emission interval and ARGV[2] the burst tolerance (both µs). Returns
-/// `{1, 0}` when admitted, else `{0, µs until admission}`.
-const GCRA: &str = r"
+/// GCRA buckets taken in order, then optionally a `GET`, in one atomic step (one round trip
+/// for a cache hit: the per-IP and per-subject tokens and the entry).
+///
+/// ARGV[1] is the number of buckets n; KEYS[1..n] hold their theoretical arrival times (µs,
+/// on Redis's clock) and ARGV[2i], ARGV[2i+1] the emission interval and burst tolerance (µs)
+/// of bucket i; KEYS[n+1], if present, is read once every bucket admitted. Returns
+/// `{0, i, µs until admission, nil}` when bucket i refuses (the buckets before it keep their
+/// tokens, the ones after it are not touched), else `{1, 0, 0, value or nil}`.
+const ADMIT: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local interval = tonumber(ARGV[1])
-local tolerance = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local allow_at = tat - tolerance
-if now < allow_at then return {0, allow_at - now} end
-local new_tat = tat + interval
-redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', math.floor((new_tat - now) / 1000) + 1)
-return {1, 0}
+local n = tonumber(ARGV[1])
+for i = 1, n do
+  local interval = tonumber(ARGV[2 * i])
+  local tolerance = tonumber(ARGV[2 * i + 1])
+  local tat = tonumber(redis.call('GET', KEYS[i]) or now)
+  if tat < now then tat = now end
+  local allow_at = tat - tolerance
+  if now < allow_at then return {0, i, allow_at - now, false} end
+  local new_tat = tat + interval
+  redis.call('SET', KEYS[i], string.format('%d', new_tat), 'PX', math.floor((new_tat - now) / 1000) + 1)
+end
+local value = false
+if #KEYS > n then value = redis.call('GET', KEYS[n + 1]) end
+return {1, 0, 0, value}
 ";
+
+/// What [`Backend::admit`] found.
+#[derive(Debug)]
+pub(crate) enum Admitted {
+    /// Bucket `index` (0-based) refused for this long.
+    Refused { index: usize, wait: Duration },
+    /// Every bucket admitted; the value read, if one was asked for and exists.
+    Admitted(Option<String>),
+}
 
 /// A GCRA rate: one token every `interval`, `burst` stored.
 #[derive(Debug, Clone, Copy)]
@@ -71,7 +90,7 @@ pub(crate) struct Backend {
     up: AtomicBool,
     pub(crate) metrics: ClusterMetrics,
     release: redis::Script,
-    gcra: redis::Script,
+    admit: redis::Script,
 }
 
 impl std::fmt::Debug for Backend {
@@ -107,7 +126,7 @@ impl Backend {
             up: AtomicBool::new(true),
             metrics,
             release: redis::Script::new(RELEASE),
-            gcra: redis::Script::new(GCRA),
+            admit: redis::Script::new(ADMIT),
         })
     }
 
@@ -253,16 +272,45 @@ impl Backend {
         name: &str,
         rate: Rate,
     ) -> Result<Result<(), Duration>, RedisDown> {
+        Ok(match self.admit("limit", &[(name, rate)], None).await? {
+            Admitted::Refused { wait, .. } => Err(wait),
+            Admitted::Admitted(_) => Ok(()),
+        })
+    }
+
+    /// Takes one token from each of `buckets` in order (stopping at the first refusal),
+    /// then reads `entry` if every bucket admitted: one round trip.
+    pub(crate) async fn admit(
+        &self,
+        op: &'static str,
+        buckets: &[(&str, Rate)],
+        entry: Option<&str>,
+    ) -> Result<Admitted, RedisDown> {
         let mut conn = self.conn.clone();
-        let mut invocation = self.gcra.key(name);
-        invocation.arg(rate.interval_us).arg(rate.tolerance_us);
-        let (allowed, wait_us) = self
-            .run("limit", invocation.invoke_async::<(i64, i64)>(&mut conn))
+        let mut invocation = self.admit.prepare_invoke();
+        invocation.arg(buckets.len());
+        for (name, rate) in buckets {
+            invocation
+                .key(*name)
+                .arg(rate.interval_us)
+                .arg(rate.tolerance_us);
+        }
+        if let Some(entry) = entry {
+            invocation.key(entry);
+        }
+        let (admitted, index, wait_us, value) = self
+            .run(
+                op,
+                invocation.invoke_async::<(i64, i64, i64, Option<String>)>(&mut conn),
+            )
             .await?;
-        Ok(if allowed == 1 {
-            Ok(())
+        Ok(if admitted == 1 {
+            Admitted::Admitted(value)
         } else {
-            Err(Duration::from_micros(u64::try_from(wait_us).unwrap_or(0)))
+            Admitted::Refused {
+                index: usize::try_from(index - 1).unwrap_or(0),
+                wait: Duration::from_micros(u64::try_from(wait_us).unwrap_or(0)),
+            }
         })
     }
 

@@ -161,12 +161,12 @@ impl Cluster {
                 settings.rate_limit().burst,
             ),
         };
-        limit::RedisLimiter {
-            backend: self.backend.clone(),
+        limit::RedisLimiter::new(
+            self.backend.clone(),
             kind,
-            rate: Rate::new(rate, burst),
-            local: MemoryLimiter::new(rate, burst),
-        }
+            Rate::new(rate, burst),
+            MemoryLimiter::new(rate, burst),
+        )
     }
 
     /// Adds the cluster's metrics (Redis latency, errors, state and fallbacks, lock waits,

@@ -13,12 +13,14 @@ use sha2::{Digest as _, Sha256};
 use sts_client::TemporaryCredentials;
 use tc3_signer::Credential;
 
-use super::backend::{Backend, Rate, RedisDown};
+use super::backend::{Admitted, Backend, Rate, RedisDown};
 use super::config::OnRedisError;
+use super::limit::RedisLimiter;
 use super::seal::SealKeys;
 use crate::cache::{
     BoxFuture, CacheKey, CredentialStore, IssueFuture, Lookup, MemoryStore, Minted,
 };
+use crate::limit::LimitCheck;
 use crate::vending::IssueError;
 
 /// How often a waiter looks for the lock holder's result.
@@ -62,17 +64,17 @@ impl Entry {
         if let Some(token) = self.token {
             credential = credential.with_token(token);
         }
-        Minted {
-            credentials: TemporaryCredentials::new(
+        Minted::new(
+            TemporaryCredentials::new(
                 credential,
                 self.start,
                 self.expired,
                 self.expiration,
                 self.request_id,
             ),
-            policy_sha256: self.policy_sha256,
-            session_name: self.session_name,
-        }
+            self.policy_sha256,
+            self.session_name,
+        )
     }
 }
 
@@ -90,6 +92,13 @@ fn fresh_until(m: &Minted, refresh_before: u64) -> u64 {
         .saturating_sub(refresh_before.min(c.lifetime_secs() / 2))
 }
 
+/// A key this instance handed out and the sealed value it was read from or written as.
+#[derive(Clone)]
+pub(crate) struct Recent {
+    sealed: Arc<str>,
+    minted: Minted,
+}
+
 /// The shared store (see the module documentation).
 pub(crate) struct RedisStore {
     pub(crate) backend: Arc<Backend>,
@@ -97,8 +106,9 @@ pub(crate) struct RedisStore {
     /// The fallback while Redis is down (`local` mode).
     pub(crate) local: MemoryStore,
     /// Keys this instance handed out, kept until they expire: what answers when the STS
-    /// budget is spent.
-    pub(crate) recent: moka::future::Cache<CacheKey, Minted>,
+    /// budget is spent, and, while Redis holds the same sealed value, the entry already
+    /// opened (a hit then neither decrypts, parses nor renders again).
+    pub(crate) recent: moka::future::Cache<CacheKey, Recent>,
     pub(crate) refresh_before: u64,
     pub(crate) lock_ttl: Duration,
     /// Nobody waits for another caller's STS call longer than this.
@@ -148,37 +158,83 @@ impl RedisStore {
         )
     }
 
-    /// The fresh entry at `name`, if any (an entry that does not open is ignored).
-    async fn read(&self, name: &str) -> Result<Option<Minted>, RedisDown> {
-        let Some(sealed) = self.backend.get(name).await? else {
-            return Ok(None);
-        };
-        let entry = self
-            .keys
-            .open(name.as_bytes(), &sealed)
-            .and_then(|plain| serde_json::from_slice::<Entry>(&plain).ok())
-            .map(Entry::into_minted);
-        Ok(entry.filter(|m| unix_now() < fresh_until(m, self.refresh_before)))
+    /// The fresh entry of `key` at `name`, if any (an entry that does not open is ignored).
+    async fn read(&self, key: &CacheKey, name: &str) -> Result<Option<Minted>, RedisDown> {
+        Ok(match self.backend.get(name).await? {
+            Some(sealed) => self.opened(key, name, sealed).await,
+            None => None,
+        })
     }
 
-    async fn write(&self, name: &str, minted: &Minted) {
+    /// The fresh entry `sealed` read at `name`: the one already opened when Redis still
+    /// holds the same sealed value, else opened now and remembered.
+    async fn opened(&self, key: &CacheKey, name: &str, sealed: String) -> Option<Minted> {
+        let fresh = |m: &Minted| unix_now() < fresh_until(m, self.refresh_before);
+        if let Some(recent) = self.recent.get(key).await
+            && *recent.sealed == *sealed
+        {
+            return Some(recent.minted).filter(fresh);
+        }
+        let minted = self.open(name, &sealed)?;
+        self.recent
+            .insert(
+                key.clone(),
+                Recent {
+                    sealed: sealed.into(),
+                    minted: minted.clone(),
+                },
+            )
+            .await;
+        Some(minted)
+    }
+
+    /// The entry sealed as `sealed` at `name`, if it opens and is fresh.
+    fn open(&self, name: &str, sealed: &str) -> Option<Minted> {
+        self.keys
+            .open(name.as_bytes(), sealed)
+            .and_then(|plain| serde_json::from_slice::<Entry>(&plain).ok())
+            .map(Entry::into_minted)
+            .filter(|m| unix_now() < fresh_until(m, self.refresh_before))
+    }
+
+    /// The limiters of `checks` when every one is a shared limiter on this store's Redis
+    /// (their tokens can then be taken in the lookup's round trip).
+    fn shared_limiters<'c>(&self, checks: &'c [LimitCheck<'c>]) -> Option<Vec<&'c RedisLimiter>> {
+        checks
+            .iter()
+            .map(|check| {
+                check
+                    .limiter
+                    .as_any()?
+                    .downcast_ref::<RedisLimiter>()
+                    .filter(|limiter| Arc::ptr_eq(&limiter.backend, &self.backend))
+            })
+            .collect()
+    }
+
+    /// Seals and writes `minted` at `name`; the sealed value (empty when nothing was
+    /// written).
+    async fn write(&self, name: &str, minted: &Minted) -> String {
         let ttl = fresh_until(minted, self.refresh_before).saturating_sub(unix_now());
         if ttl == 0 {
-            return;
+            return String::new();
         }
         let Ok(plain) = serde_json::to_vec(&Entry::from_minted(minted)) else {
-            return;
+            return String::new();
         };
         let sealed = self.keys.seal(name.as_bytes(), &plain);
-        let _ = self
+        match self
             .backend
             .set(name, &sealed, Duration::from_secs(ttl))
-            .await;
+            .await
+        {
+            Ok(()) => sealed,
+            Err(RedisDown) => String::new(),
+        }
     }
 
-    async fn hit(&self, key: CacheKey, minted: Minted) -> Answer {
+    fn hit(&self, minted: Minted) -> Answer {
         self.backend.metrics.shared_cache("hit");
-        self.recent.insert(key, minted.clone()).await;
         Ok((minted, Lookup::Hit))
     }
 
@@ -187,6 +243,7 @@ impl RedisStore {
         self.recent
             .get(key)
             .await
+            .map(|recent| recent.minted)
             .filter(|m| m.credentials.expired_time() > unix_now() + MIN_STALE_VALIDITY)
     }
 
@@ -205,13 +262,13 @@ impl RedisStore {
             hex::encode(bytes)
         };
         loop {
-            match self.read(&name).await {
+            match self.read(&key, &name).await {
                 Err(RedisDown) => return Err(Fallback(issue)),
                 Ok(Some(minted)) => {
                     if waiting {
                         self.backend.metrics.lock_waited(started.elapsed());
                     }
-                    return Ok(self.hit(key, minted).await);
+                    return Ok(self.hit(minted));
                 }
                 Ok(None) => {}
             }
@@ -238,9 +295,9 @@ impl RedisStore {
             self.backend.metrics.lock_waited(started.elapsed());
         }
         // The lock is ours. The previous holder may have written just before we took it.
-        if let Ok(Some(minted)) = self.read(&name).await {
+        if let Ok(Some(minted)) = self.read(&key, &name).await {
             let _ = self.backend.unlock(&lock, &token).await;
-            return Ok(self.hit(key, minted).await);
+            return Ok(self.hit(minted));
         }
         if let Some(rate) = self.budget {
             match self
@@ -253,7 +310,7 @@ impl RedisStore {
                     let _ = self.backend.unlock(&lock, &token).await;
                     self.backend.metrics.budget_refused(self.action);
                     if let Some(minted) = self.still_valid(&key).await {
-                        return Ok(self.hit(key, minted).await);
+                        return Ok(self.hit(minted));
                     }
                     self.backend.metrics.shared_cache("refused");
                     return Ok(Err(unavailable("the fleet-wide STS budget is spent", wait)));
@@ -264,8 +321,16 @@ impl RedisStore {
         self.backend.metrics.shared_cache("miss");
         let result = super::BUDGET_TAKEN.scope(true, issue).await;
         if let Ok(minted) = &result {
-            self.write(&name, minted).await;
-            self.recent.insert(key, minted.clone()).await;
+            let sealed = self.write(&name, minted).await;
+            self.recent
+                .insert(
+                    key,
+                    Recent {
+                        sealed: sealed.into(),
+                        minted: minted.clone(),
+                    },
+                )
+                .await;
         }
         let _ = self.backend.unlock(&lock, &token).await;
         Ok(result.map(|m| (m, Lookup::Miss)).map_err(Arc::new))
@@ -311,16 +376,62 @@ impl RedisStore {
 
 impl CredentialStore for RedisStore {
     fn get_or_issue<'a>(&'a self, key: CacheKey, issue: IssueFuture<'a>) -> BoxFuture<'a, Answer> {
+        self.get_or_issue_limited(&[], key, issue)
+    }
+
+    /// A hit is one round trip: the limits' tokens and the sealed entry in one script.
+    fn get_or_issue_limited<'a>(
+        &'a self,
+        checks: &'a [LimitCheck<'a>],
+        key: CacheKey,
+        issue: IssueFuture<'a>,
+    ) -> BoxFuture<'a, Answer> {
         Box::pin(async move {
+            let Some(limiters) = self.shared_limiters(checks) else {
+                LimitCheck::run_all(checks).await.map_err(Arc::new)?;
+                return self.get_or_issue(key, issue).await;
+            };
+            // Without Redis, each limiter falls back on its own (local, or admits in
+            // `refuse` mode, where the store then refuses).
             if !self.backend.available() {
+                LimitCheck::run_all(checks).await.map_err(Arc::new)?;
                 return self.fallback(key, issue).await;
             }
             let deadline = Instant::now() + self.wait_limit;
+            let name = self.names(&key).0;
+            let buckets: Vec<(String, Rate)> = limiters
+                .iter()
+                .zip(checks)
+                .map(|(limiter, check)| limiter.bucket_of(check.key))
+                .collect();
+            let buckets: Vec<(&str, Rate)> = buckets
+                .iter()
+                .map(|(bucket, rate)| (bucket.as_str(), *rate))
+                .collect();
             // Hits skip the gate: only misses queue behind each other.
-            match self.read(&self.names(&key).0).await {
-                Ok(Some(minted)) => return self.hit(key, minted).await,
-                Ok(None) => {}
-                Err(RedisDown) => return self.fallback(key, issue).await,
+            match self.backend.admit("lookup", &buckets, Some(&name)).await {
+                Ok(Admitted::Refused { index, wait }) => {
+                    let (Some(limiter), Some(check)) = (limiters.get(index), checks.get(index))
+                    else {
+                        return Err(unavailable(
+                            "the limit script answered an unknown bucket",
+                            wait,
+                        ));
+                    };
+                    limiter.remember(check.key, wait);
+                    return Err(Arc::new(check.kind.refusal(wait)));
+                }
+                Ok(Admitted::Admitted(sealed)) => {
+                    if let Some(sealed) = sealed
+                        && let Some(minted) = self.opened(&key, &name, sealed).await
+                    {
+                        return self.hit(minted);
+                    }
+                }
+                Err(RedisDown) => {
+                    LimitCheck::run_all(checks).await.map_err(Arc::new)?;
+                    return self.fallback(key, issue).await;
+                }
             }
             let gate = self.gate(&key);
             let Ok(_turn) = tokio::time::timeout(self.wait_limit, gate.lock()).await else {

@@ -12,7 +12,11 @@
 //!
 //! `?format=sts|js|api` chooses the answer's shape. Errors are JSON
 //! `{"error": "<code>", "message": "…"}`. A request passes, in order: the per-IP limit,
-//! authentication, the body read (bounded in size and time), then [`Vending::issue`].
+//! authentication, the body read (bounded in size and time), then [`Vending::issue_from`].
+//! A per-IP limiter that [joins the lookup](crate::Limiter::joins_lookup) (Redis) takes its
+//! token with the subject's and the cache lookup in one round trip; a request answered
+//! before that, or with a body to read, takes it first; an address it already refused is
+//! refused before authentication.
 
 mod client_ip;
 mod cors;
@@ -33,9 +37,10 @@ use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 
 use crate::audit::{AuditLog, AuditRecord};
+use crate::limit::Limiter;
 use crate::metrics::Metrics;
 use crate::scope;
-use crate::shape::{self, Format};
+use crate::shape::Format;
 use crate::vending::{IssueRequest, Vending};
 
 pub use client_ip::client_ip;
@@ -142,6 +147,11 @@ impl VendingService {
         &self.metrics
     }
 
+    /// The audit log (e.g. to [`AuditLog::flush`] it at shutdown).
+    pub fn audit(&self) -> &Arc<AuditLog> {
+        &self.audit
+    }
+
     /// How many times the current configuration's JWKS was fetched (0 without one).
     pub fn key_set_fetches(&self) -> u64 {
         self.live
@@ -237,8 +247,8 @@ async fn finish(State(service): Shared, request: Request, next: Next) -> Respons
     let latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
     tracing::info!(
         target: "cos_vending",
-        method = %method,
-        path = %path,
+        method = method.as_str(),
+        path = path.as_str(),
         status = status.as_u16(),
         subject = info.subject.as_deref().unwrap_or("-"),
         cache = info.cache.unwrap_or("-"),
@@ -413,10 +423,39 @@ struct Refusal<'a> {
     route: &'static str,
     client_ip: Option<IpAddr>,
     subject: Option<String>,
+    /// The per-IP token this request still owes (deferred to the cache lookup's round trip
+    /// when the limiter joins it): its limiter and key.
+    owed: Option<(&'a dyn Limiter, String)>,
 }
 
 impl Refusal<'_> {
-    fn reply(&self, status: StatusCode, code: &'static str, message: String) -> Response {
+    /// Takes the owed per-IP token, if any: the 429 to answer instead when it is refused.
+    async fn settle(&mut self) -> Option<Response> {
+        let (limiter, key) = self.owed.take()?;
+        let wait = limiter.check(&key).await.err()?;
+        Some(self.ip_limited(wait))
+    }
+
+    fn ip_limited(&self, wait: Duration) -> Response {
+        self.service.metrics.rate_limited("ip");
+        let mut reply = self.refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many requests from this address; retry later".into(),
+        );
+        retry_after(&mut reply, wait);
+        reply
+    }
+
+    /// Refuses, after taking the owed per-IP token (a 429 when it is refused).
+    async fn reply(&mut self, status: StatusCode, code: &'static str, message: String) -> Response {
+        if let Some(limited) = self.settle().await {
+            return limited;
+        }
+        self.refuse(status, code, message)
+    }
+
+    fn refuse(&self, status: StatusCode, code: &'static str, message: String) -> Response {
         self.service.metrics.error(code);
         let mut record = AuditRecord::refused(unix_now(), self.route, status.as_u16(), code);
         record.client_ip = self.client_ip;
@@ -440,22 +479,27 @@ async fn credentials(service: &VendingService, request: Request, route: &'static
         route,
         client_ip: ip,
         subject: None,
+        owed: None,
     };
     // Without a peer address (a router mounted without connect info) there is nothing to
-    // limit by: one shared bucket would throttle every caller together.
-    let ip_limited = match ip {
-        Some(ip) => live.vending.ip_limiter().check(&ip.to_string()).await,
-        None => Ok(()),
-    };
-    if let Err(wait) = ip_limited {
-        service.metrics.rate_limited("ip");
-        let mut reply = refusal.reply(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many requests from this address; retry later".into(),
-        );
-        retry_after(&mut reply, wait);
-        return reply;
+    // limit by: one shared bucket would throttle every caller together. A limiter that joins
+    // the cache lookup (Redis) takes the token there, in the same round trip, or before any
+    // earlier answer or body read; an address it already knows to be refused is refused
+    // here, before authentication, as an in-process limiter refuses every spent address.
+    if let Some(ip) = ip {
+        let limiter = &**live.vending.ip_limiter();
+        let key = ip.to_string();
+        let limited = if limiter.joins_lookup() {
+            limiter.known_refused(&key)
+        } else {
+            limiter.check(&key).await
+        };
+        if let Err(wait) = limited {
+            return refusal.ip_limited(wait);
+        }
+        if limiter.joins_lookup() {
+            refusal.owed = Some((limiter, key));
+        }
     }
     let query = request.uri().query().unwrap_or_default().to_owned();
     let format = match query_param(&query, "format") {
@@ -463,11 +507,13 @@ async fn credentials(service: &VendingService, request: Request, route: &'static
         Some(name) => match Format::from_name(&name) {
             Some(format) => format,
             None => {
-                return refusal.reply(
-                    StatusCode::BAD_REQUEST,
-                    "bad_request",
-                    "format must be sts, js or api".into(),
-                );
+                return refusal
+                    .reply(
+                        StatusCode::BAD_REQUEST,
+                        "bad_request",
+                        "format must be sts, js or api".into(),
+                    )
+                    .await;
             }
         },
     };
@@ -486,8 +532,8 @@ async fn credentials(service: &VendingService, request: Request, route: &'static
         Ok(identity) => identity,
         Err(error) => {
             let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::UNAUTHORIZED);
-            let mut reply = refusal.reply(status, error.code(), error.to_string());
-            if status == StatusCode::UNAUTHORIZED {
+            let mut reply = refusal.reply(status, error.code(), error.to_string()).await;
+            if status == StatusCode::UNAUTHORIZED && reply.status() == status {
                 reply.headers_mut().insert(
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Bearer realm=\"cos-sts\""),
@@ -506,23 +552,29 @@ async fn credentials(service: &VendingService, request: Request, route: &'static
         match raw.parse::<u64>() {
             Ok(seconds) => issue.duration_seconds = Some(seconds),
             Err(_) => {
-                return refusal.reply(
-                    StatusCode::BAD_REQUEST,
-                    "bad_request",
-                    "duration_seconds must be a number of seconds".into(),
-                );
+                return refusal
+                    .reply(
+                        StatusCode::BAD_REQUEST,
+                        "bad_request",
+                        "duration_seconds must be a number of seconds".into(),
+                    )
+                    .await;
             }
         }
     }
     if route == "/sts/key" {
         issue.chosen_key_extension = Some(query_param(&query, "ext").unwrap_or_default());
     } else if request.method() == Method::POST {
+        // The per-IP token comes before the body is read, as it always did.
+        if let Some(limited) = refusal.settle().await {
+            return limited;
+        }
         let body = match request.into_body().collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(error) => {
                 let inner = error.into_inner();
                 return if is_length_limit(inner.as_ref()) {
-                    refusal.reply(
+                    refusal.refuse(
                         StatusCode::PAYLOAD_TOO_LARGE,
                         "bad_request",
                         format!(
@@ -531,7 +583,7 @@ async fn credentials(service: &VendingService, request: Request, route: &'static
                         ),
                     )
                 } else {
-                    refusal.reply(
+                    refusal.refuse(
                         StatusCode::REQUEST_TIMEOUT,
                         "body_timeout",
                         "the body did not arrive in time or could not be read".into(),
@@ -547,31 +599,35 @@ async fn credentials(service: &VendingService, request: Request, route: &'static
                 } else {
                     (StatusCode::BAD_REQUEST, "bad_request")
                 };
-                return refusal.reply(status, code, error.to_string());
+                return refusal.refuse(status, code, error.to_string());
             }
         }
     }
-    match live.vending.issue(&identity, &issue).await {
+    let owed_ip = refusal.owed.take().map(|(_, key)| key);
+    match live
+        .vending
+        .issue_from(owed_ip.as_deref(), &identity, &issue)
+        .await
+    {
         Ok(granted) => {
             service.metrics.issued(&granted.role, granted.lookup);
             let mut record = AuditRecord::granted(unix_now(), route, &subject, &granted);
             record.client_ip = ip;
             service.audit.write(&record);
-            let body = shape::render(
-                &granted.credentials,
-                format,
-                granted.chosen.as_ref(),
-                granted.narrowed,
-            );
-            json_reply(
-                StatusCode::OK,
-                &body,
-                ReplyInfo {
-                    subject: Some(subject),
-                    cache: Some(granted.lookup.as_str()),
-                    error: None,
-                },
+            let mut response = (
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                granted.answer(format),
             )
+                .into_response();
+            response.extensions_mut().insert(ReplyInfo {
+                subject: Some(subject),
+                cache: Some(granted.lookup.as_str()),
+                error: None,
+            });
+            response
         }
         Err(error) => {
             let status =
@@ -579,11 +635,13 @@ async fn credentials(service: &VendingService, request: Request, route: &'static
             if status.is_server_error() {
                 tracing::warn!(target: "cos_vending", %error, retryable = error.is_retryable(), "no key issued");
             }
-            if matches!(error, crate::IssueError::RateLimited(_)) {
-                service.metrics.rate_limited("subject");
+            match error {
+                crate::IssueError::RateLimited(_) => service.metrics.rate_limited("subject"),
+                crate::IssueError::IpRateLimited(_) => service.metrics.rate_limited("ip"),
+                _ => {}
             }
             let wait = error.retry_after();
-            let mut reply = refusal.reply(status, error.code(), error.public_message());
+            let mut reply = refusal.refuse(status, error.code(), error.public_message());
             if let Some(wait) = wait {
                 retry_after(&mut reply, wait);
             }

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use clap::Args;
 use cos_emulator::Emulator;
 use cos_vending::{
-    AuditLog, Authenticator, Cluster, Format, Issuer, IssuerKind, MeteredIssuer, Metrics, Settings,
-    StsIssuer, Vending, VendingService,
+    AuditLog, Authenticator, Cluster, Format, Issuer, IssuerKind, LogSpool, MeteredIssuer, Metrics,
+    Settings, StsIssuer, Vending, VendingService,
 };
 use sts_client::{Endpoint, StsClient};
 
@@ -53,16 +53,64 @@ fn parse_format(name: &str) -> Result<Format, String> {
     Format::from_name(name).ok_or_else(|| "expected sts, v2, js or api".to_owned())
 }
 
-/// Logs go to stderr as JSON lines; `RUST_LOG` filters them (default `info`).
-fn init_logging() {
+thread_local! {
+    /// The last second [`LogTime`] formatted on this thread.
+    static LOG_SECOND: std::cell::RefCell<(u64, String)> = const {
+        std::cell::RefCell::new((u64::MAX, String::new()))
+    };
+}
+
+/// RFC 3339 UTC log timestamps with microseconds (as tracing-subscriber's default), the date
+/// and time of day formatted once per second and thread rather than once per line.
+struct LogTime;
+
+impl tracing_subscriber::fmt::time::FormatTime for LogTime {
+    fn format_time(&self, w: &mut tracing_subscriber::fmt::format::Writer<'_>) -> std::fmt::Result {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        LOG_SECOND.with_borrow_mut(|(second, text)| {
+            if *second != now.as_secs() {
+                let t = i64::try_from(now.as_secs())
+                    .ok()
+                    .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs).ok())
+                    .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+                *text = format!(
+                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                    t.year(),
+                    u8::from(t.month()),
+                    t.day(),
+                    t.hour(),
+                    t.minute(),
+                    t.second()
+                );
+                *second = now.as_secs();
+            }
+            write!(w, "{text}.{:06}Z", now.subsec_micros())
+        })
+    }
+}
+
+/// Logs go to stderr as JSON lines; `RUST_LOG` filters them (default `info`). They are
+/// written by a thread of their own ([`LogSpool`]: one request line per answer never makes a
+/// request wait on the pipe); the returned spool flushes them when dropped.
+fn init_logging() -> Option<LogSpool> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let spool = LogSpool::new(Box::new(std::io::stderr())).ok();
+    let logs = tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_current_span(false)
-        .try_init();
+        .with_timer(LogTime)
+        .with_current_span(false);
+    let _ = match &spool {
+        Some(spool) => {
+            let writer = spool.writer();
+            logs.with_writer(move || writer.clone()).try_init()
+        }
+        None => logs.with_writer(std::io::stderr).try_init(),
+    };
+    spool
 }
 
 /// The in-process emulator of `--emulator`: the first role's region and app id, every
@@ -233,7 +281,14 @@ async fn reload_on_hangup(
 
 /// Loads the configuration, starts the backend, serves until SIGINT/SIGTERM, drains.
 pub(crate) fn run(args: ServeArgs) -> Result<(), String> {
-    init_logging();
+    let logs = init_logging();
+    let result = serve(args);
+    // Every log line is out before the error (if any) is printed.
+    drop(logs);
+    result
+}
+
+fn serve(args: ServeArgs) -> Result<(), String> {
     // Pin the JWT crypto backend explicitly, so that another crate enabling jsonwebtoken's
     // aws-lc feature cannot leave the process without a provider.
     let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
@@ -339,6 +394,7 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), String> {
         if let Some(emulator) = emulator {
             emulator.shutdown().await;
         }
+        service.audit().flush();
         tracing::info!(target: "cos_sts::serve", "stopped");
         Ok(())
     })
