@@ -521,7 +521,7 @@ fn bad_configurations_fail_at_start_with_a_clear_message() {
     for (config, needle) in [
         (
             "bucket = \"nobucket\"\nregion = \"ap-guangzhou\"\n",
-            "<name>-<appid>",
+            "<name>-<APPID>",
         ),
         (
             "bucket = \"b-1250000000\"\nregion = \"ap-guangzhou\"\nprefix_template = \"users/*\"\n",
@@ -637,7 +637,7 @@ fn sighup_reloads_the_configuration_atomically_and_keeps_it_when_invalid() {
     let logs = server.stop();
     assert!(logs.contains("configuration reloaded"), "{logs}");
     assert!(
-        logs.contains("<name>-<appid>"),
+        logs.contains("<name>-<APPID>"),
         "the reason is logged: {logs}"
     );
 }

@@ -632,7 +632,7 @@ impl Settings {
     ///
     /// ```
     /// let bad = cos_vending::Settings::parse("bucket = \"nobucket\"\nregion = \"r\"", std::path::Path::new("."));
-    /// assert!(bad.unwrap_err().to_string().contains("<name>-<appid>"));
+    /// assert!(bad.unwrap_err().to_string().contains("<name>-<APPID>"));
     /// ```
     pub fn parse(text: &str, base: &Path) -> Result<Self, ConfigError> {
         let file: FileConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
@@ -645,7 +645,7 @@ impl Settings {
     /// The same settings answering in `format` by default (e.g. a command-line override).
     ///
     /// ```
-    /// let s = cos_vending::Settings::parse("bucket = \"b-1\"\nregion = \"r\"", std::path::Path::new("."))
+    /// let s = cos_vending::Settings::parse("bucket = \"b-1250000000\"\nregion = \"ap-guangzhou\"", std::path::Path::new("."))
     ///     .unwrap()
     ///     .with_format(cos_vending::Format::Js);
     /// assert_eq!(s.format(), cos_vending::Format::Js);
@@ -742,28 +742,20 @@ fn invalid(message: impl Into<String>) -> ConfigError {
     ConfigError::Invalid(message.into())
 }
 
+/// A bucket name by COS's one rule (`cos_core::BucketName`): `<name>-<APPID>`.
 fn check_bucket(bucket: &str) -> Result<(), ConfigError> {
-    let appid_ok = bucket.rsplit_once('-').is_some_and(|(name, appid)| {
-        !name.is_empty() && !appid.is_empty() && appid.bytes().all(|b| b.is_ascii_digit())
-    });
-    if appid_ok {
-        Ok(())
-    } else {
-        Err(invalid(format!(
-            "bucket `{bucket}` must be the full name `<name>-<appid>`"
-        )))
-    }
+    bucket
+        .parse::<cos_core::BucketName>()
+        .map(drop)
+        .map_err(|error| invalid(error.to_string()))
 }
 
+/// A region by COS's one rule (`cos_core::Region`).
 fn check_region(region: &str) -> Result<(), ConfigError> {
-    if region.is_empty()
-        || !region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return Err(invalid(format!("region `{region}` is not a region")));
-    }
-    Ok(())
+    region
+        .parse::<cos_core::Region>()
+        .map(drop)
+        .map_err(|error| invalid(error.to_string()))
 }
 
 fn check_duration(what: &str, seconds: u64) -> Result<(), ConfigError> {
@@ -1304,58 +1296,58 @@ endpoint = "http://127.0.0.1:9999"
         let cases = [
             (
                 "bucket = \"nobucket\"\nregion = \"ap-guangzhou\"",
-                "<name>-<appid>",
+                "<name>-<APPID>",
             ),
             (
-                "bucket = \"b-1\"\nregion = \"ap-guangzhou\"\nunknown = 1",
+                "bucket = \"b-1250000000\"\nregion = \"ap-guangzhou\"\nunknown = 1",
                 "unknown",
             ),
             (
-                "bucket = \"b-1\"\nregion = \"ap-guangzhou\"\nduration_seconds = 5",
+                "bucket = \"b-1250000000\"\nregion = \"ap-guangzhou\"\nduration_seconds = 5",
                 "duration_seconds",
             ),
             (
-                "bucket = \"b-1\"\nregion = \"ap-guangzhou\"\nactions = [\"DeleteBucket\"]",
+                "bucket = \"b-1250000000\"\nregion = \"ap-guangzhou\"\nactions = [\"DeleteBucket\"]",
                 "cannot be granted",
             ),
             (
-                "bucket = \"b-1\"\nregion = \"ap-guangzhou\"\nprefix_template = \"users/*\"",
+                "bucket = \"b-1250000000\"\nregion = \"ap-guangzhou\"\nprefix_template = \"users/*\"",
                 "{sub}",
             ),
             (
-                "bucket = \"b-1\"\nregion = \"ap-guangzhou\"\nactions = [\"GetObject\"]\n[conditions]\ncontent_type = \"image/png\"",
+                "bucket = \"b-1250000000\"\nregion = \"ap-guangzhou\"\nactions = [\"GetObject\"]\n[conditions]\ncontent_type = \"image/png\"",
                 "content_type",
             ),
             (
-                "bucket = \"b-1\"\nregion = \"ap-guangzhou\"\n[conditions]\nsource_ip = [\"nope\"]",
+                "bucket = \"b-1250000000\"\nregion = \"ap-guangzhou\"\n[conditions]\nsource_ip = [\"nope\"]",
                 "source_ip",
             ),
             (
-                "bucket = \"b-1\"\nregion = \"ap-guangzhou\"\n[auth]",
+                "bucket = \"b-1250000000\"\nregion = \"ap-guangzhou\"\n[auth]",
                 "exactly one",
             ),
             (
-                "bucket = \"b-1\"\nregion = \"ap-guangzhou\"\n[auth.jwt]\nalgorithm = \"none\"\nissuer = \"i\"\naudience = \"a\"",
+                "bucket = \"b-1250000000\"\nregion = \"ap-guangzhou\"\n[auth.jwt]\nalgorithm = \"none\"\nissuer = \"i\"\naudience = \"a\"",
                 "HS256, RS256 or ES256",
             ),
             (
-                "bucket = \"b-1\"\nregion = \"ap-guangzhou\"\n[auth.jwt]\nalgorithm = \"HS256\"\nissuer = \"i\"\naudience = \"a\"",
+                "bucket = \"b-1250000000\"\nregion = \"ap-guangzhou\"\n[auth.jwt]\nalgorithm = \"HS256\"\nissuer = \"i\"\naudience = \"a\"",
                 "secret_file",
             ),
             (
-                "bucket = \"b-1\"\nregion = \"ap-guangzhou\"\n[rate_limit]\nburst = 0",
+                "bucket = \"b-1250000000\"\nregion = \"ap-guangzhou\"\n[rate_limit]\nburst = 0",
                 "burst",
             ),
             (
-                "bucket = \"b-1\"\nregion = \"ap-guangzhou\"\n[cors]\nallowed_origins = [\"http://a/path\"]",
+                "bucket = \"b-1250000000\"\nregion = \"ap-guangzhou\"\n[cors]\nallowed_origins = [\"http://a/path\"]",
                 "cors origin",
             ),
             (
-                "bucket = \"b-1\"\nregion = \"ap-guangzhou\"\n[keys]\nextensions = [\"p/ng\"]",
+                "bucket = \"b-1250000000\"\nregion = \"ap-guangzhou\"\n[keys]\nextensions = [\"p/ng\"]",
                 "extensions",
             ),
             (
-                "bucket = \"b-1\"\nregion = \"ap-guangzhou\"\nformat = \"xml\"",
+                "bucket = \"b-1250000000\"\nregion = \"ap-guangzhou\"\nformat = \"xml\"",
                 "format",
             ),
         ];

@@ -32,7 +32,7 @@ impl TemplateError {
     /// Never.
     ///
     /// ```
-    /// let e = cos_vending::Settings::parse("bucket = \"b-1\"\nregion = \"r\"\nprefix_template = \"x/\"", std::path::Path::new("."));
+    /// let e = cos_vending::Settings::parse("bucket = \"b-1250000000\"\nregion = \"ap-guangzhou\"\nprefix_template = \"x/\"", std::path::Path::new("."));
     /// assert!(e.is_err());
     /// ```
     pub fn is_retryable(&self) -> bool {

@@ -28,7 +28,7 @@ pub enum OnRedisError {
 ///
 /// ```
 /// let s = cos_vending::Settings::parse(
-///     "bucket = \"b-1\"\nregion = \"r\"\n[cluster]\nredis_url = \"redis://127.0.0.1:6379/0\"\nencryption_key_env = \"K\"\n",
+///     "bucket = \"b-1250000000\"\nregion = \"ap-guangzhou\"\n[cluster]\nredis_url = \"redis://127.0.0.1:6379/0\"\nencryption_key_env = \"K\"\n",
 ///     std::path::Path::new("."),
 /// ).unwrap();
 /// assert_eq!(s.cluster().unwrap().lock_ttl().as_millis(), 10_000);
@@ -204,7 +204,7 @@ mod tests {
 
     fn parse(cluster: &str) -> Result<Settings, String> {
         Settings::parse(
-            &format!("bucket = \"b-1\"\nregion = \"r\"\n[cluster]\n{cluster}"),
+            &format!("bucket = \"b-1250000000\"\nregion = \"ap-guangzhou\"\n[cluster]\n{cluster}"),
             Path::new("/etc/cos-sts"),
         )
         .map_err(|e| e.to_string())

@@ -56,7 +56,7 @@ pub enum ClusterError {
 /// std::fs::create_dir_all(&dir).unwrap();
 /// std::fs::write(dir.join("cache.keys"), "00".repeat(32)).unwrap();
 /// let settings = cos_vending::Settings::parse(
-///     "bucket = \"b-1\"\nregion = \"r\"\n[cluster]\nredis_url = \"redis://127.0.0.1:1\"\nencryption_key_file = \"cache.keys\"\n",
+///     "bucket = \"b-1250000000\"\nregion = \"ap-guangzhou\"\n[cluster]\nredis_url = \"redis://127.0.0.1:1\"\nencryption_key_file = \"cache.keys\"\n",
 ///     &dir,
 /// ).unwrap();
 /// assert!(matches!(
