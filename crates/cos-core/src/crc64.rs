@@ -87,7 +87,6 @@ fn x_to_the_power_8n(mut n: u64) -> u64 {
     power
 }
 
-
 /// An incremental CRC-64/XZ.
 ///
 /// ```
