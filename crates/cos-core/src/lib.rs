@@ -9,6 +9,8 @@
 //!   never be passed in the wrong order; parsing the wrong string into either type says
 //!   "did you swap bucket and region?".
 //!
+//! * [`encoding`]: the one RFC 3986 percent-encoder of the workspace.
+//!
 //! The crate does no IO and has no async runtime.
 //!
 //! ```
@@ -29,6 +31,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod encoding;
 mod name;
 
 pub use name::{AppId, Bucket, BucketName, NameError, Region};

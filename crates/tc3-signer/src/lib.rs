@@ -30,9 +30,9 @@ pub mod tc3;
 pub mod v1;
 
 mod credential;
-mod encoding;
 mod error;
 
 pub use credential::Credential;
-pub use encoding::uri_encode;
+/// The workspace's one RFC 3986 percent-encoder (COS `UriEncode`, TC3), from `cos-core`.
+pub use cos_core::encoding::uri_encode;
 pub use error::{SignError, VerifyError};

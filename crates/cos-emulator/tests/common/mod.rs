@@ -189,11 +189,11 @@ impl Cos {
 }
 
 pub fn encode(s: &str) -> String {
-    tc3_signer::uri_encode(s)
+    cos_core::encoding::uri_encode(s)
 }
 
 fn encode_path(path: &str) -> String {
-    path.split('/').map(encode).collect::<Vec<_>>().join("/")
+    cos_core::encoding::encode(path, cos_core::encoding::EncodeSet::PATH)
 }
 
 /// Calls an STS action with TC3, signed for `signed_host` (sent as `Host`).
@@ -308,9 +308,8 @@ pub async fn copy_emulator() -> Emulator {
 /// `x-cos-copy-source` for `key` of `bucket`: `<bucket>.cos.ap-guangzhou.myqcloud.com/<encoded key>`.
 #[allow(dead_code)]
 pub fn copy_source_header(bucket: &str, key: &str) -> String {
-    let encoded: Vec<String> = key.split('/').map(encode).collect();
     format!(
         "{bucket}.cos.ap-guangzhou.myqcloud.com/{}",
-        encoded.join("/")
+        encode_path(key)
     )
 }

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use cos_core::encoding::{self, EncodeSet};
+
 use super::canonical::{ascii_string, canonical_headers, canonical_params, encode_bytes};
 use super::request::RedactedPairs;
 use super::signer::find_header;
@@ -284,10 +286,8 @@ impl Signer<'_> {
         url.extend_from_slice(request.scheme.as_bytes());
         url.extend_from_slice(b"://");
         url.extend_from_slice(request.host.as_bytes());
-        for segment in key.split('/') {
-            url.push(b'/');
-            encode_bytes(&mut url, segment.as_bytes());
-        }
+        url.push(b'/');
+        encoding::encode_bytes_into(&mut url, key.as_bytes(), EncodeSet::PATH);
         url.push(b'?');
         let query_start = url.len();
         let credential = self.credential();
