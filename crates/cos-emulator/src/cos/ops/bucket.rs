@@ -9,8 +9,8 @@ use crate::cos::xml::{Xml, field, parse_items};
 use crate::http::body::RequestBody;
 use crate::http::body::{self, ResBody};
 use crate::state::State;
-use http::Response;
 use cos_core::encoding::{EncodeSet, encode};
+use http::Response;
 
 /// Encodes a key when `encoding-type=url` was requested (RFC 3986 unreserved and `/` kept).
 pub(crate) fn encode_key(value: &str, url: bool) -> String {
