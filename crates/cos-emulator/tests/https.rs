@@ -20,7 +20,7 @@ use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 use tc3_signer::Credential;
-use tc3_signer::cos::{KeyTime, RequestParts, Signer};
+use tc3_signer::cos::{KeyTime, SignableRequest, Signer};
 
 fn connector(ca_pem: Option<&str>) -> tokio_rustls::TlsConnector {
     let mut roots = rustls::RootCertStore::empty();
@@ -158,7 +158,7 @@ async fn clients_trusting_the_ca_reach_sts_and_cos_over_https() {
     // COS over HTTPS with that key: `cos:secure-transport` is true, so the PUT is allowed.
     let cos_host = e.cos_addr().to_string();
     let pairs = [("host", cos_host.as_str())];
-    let parts = RequestParts::new("PUT", "/secure.txt").with_headers(&pairs);
+    let parts = SignableRequest::new("PUT", "/secure.txt").with_headers(&pairs);
     let key_time = KeyTime::starting_at(common::now() - 60, Duration::from_secs(900));
     let signed = Signer::new(&key).sign(&parts, key_time).unwrap();
     let mut headers = vec![("host".to_string(), cos_host.clone())];

@@ -35,6 +35,7 @@ pub mod v1;
 mod credential;
 mod error;
 
+pub use cos::SignableRequest;
 /// The workspace's one RFC 3986 percent-encoder (COS `UriEncode`, TC3), from `cos-core`.
 pub use cos_core::encoding::uri_encode;
 pub use credential::Credential;

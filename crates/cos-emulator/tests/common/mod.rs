@@ -16,7 +16,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tc3_signer::Credential;
-use tc3_signer::cos::{KeyTime, RequestParts, Signer};
+use tc3_signer::cos::{KeyTime, SignableRequest, Signer};
 
 /// A response as the tests look at it.
 #[derive(Debug)]
@@ -148,7 +148,7 @@ impl Cos {
         if let Some(credential) = &self.credential {
             let pairs: Vec<(&str, &str)> =
                 all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let parts = RequestParts::new(method, path)
+            let parts = SignableRequest::new(method, path)
                 .with_params(query)
                 .with_headers(&pairs);
             let key_time = self
