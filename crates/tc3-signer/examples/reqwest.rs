@@ -37,7 +37,7 @@ async fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
     };
 
     let mut request = http::Request::get(url.as_deref().unwrap_or(EXAMPLE_URL))
-        .header("x-cos-meta-example", "reqwest")
+        .header("Range", "bytes=0-1023")
         .body(Vec::<u8>::new())?;
     // The program reads the clock; the signer only takes the time as an argument.
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
