@@ -113,6 +113,7 @@ impl CredentialSource for FixedCredential {
 }
 
 /// What the layer and its services share.
+#[derive(Clone)]
 struct Shared<S, C> {
     source: S,
     clock: C,
@@ -194,7 +195,11 @@ where
     /// # let _ = layer;
     /// ```
     #[must_use]
-    pub fn validity(self, validity: Duration) -> Self {
+    pub fn validity(self, validity: Duration) -> Self
+    where
+        S: Clone,
+        C: Clone,
+    {
         self.map(|shared| shared.validity = validity)
     }
 
@@ -208,7 +213,11 @@ where
     /// # let _ = layer;
     /// ```
     #[must_use]
-    pub fn header_policy(self, policy: HeaderPolicy) -> Self {
+    pub fn header_policy(self, policy: HeaderPolicy) -> Self
+    where
+        S: Clone,
+        C: Clone,
+    {
         self.map(|shared| shared.header_policy = policy)
     }
 
@@ -222,21 +231,22 @@ where
     /// # let _ = layer;
     /// ```
     #[must_use]
-    pub fn token_header(self, token_header: TokenHeader) -> Self {
+    pub fn token_header(self, token_header: TokenHeader) -> Self
+    where
+        S: Clone,
+        C: Clone,
+    {
         self.map(|shared| shared.token_header = token_header)
     }
 
-    fn map(self, change: impl FnOnce(&mut Shared<S, C>)) -> Self {
-        match Arc::try_unwrap(self.shared) {
-            Ok(mut shared) => {
-                change(&mut shared);
-                Self {
-                    shared: Arc::new(shared),
-                }
-            }
-            // Options are set before the layer is cloned; a clone keeps the old options.
-            Err(shared) => Self { shared },
-        }
+    fn map(mut self, change: impl FnOnce(&mut Shared<S, C>)) -> Self
+    where
+        S: Clone,
+        C: Clone,
+    {
+        // Copied on write: a clone of the layer taken earlier keeps its own options.
+        change(Arc::make_mut(&mut self.shared));
+        self
     }
 }
 

@@ -187,3 +187,17 @@ fn debug_shows_no_secret() {
         "{shown}"
     );
 }
+
+#[tokio::test]
+async fn options_set_on_a_clone_leave_the_original_alone() {
+    let server = service_fn(|request: http::Request<String>| async move {
+        let incoming = IncomingRequest::from_http(&request);
+        let auth = Authorization::from_request(&incoming).unwrap();
+        Ok::<_, Infallible>(auth.key_time().end())
+    });
+    let original = CosSigningLayer::fixed(Credential::new("AKID", "secret"), clock);
+    let short = original.clone().validity(Duration::from_secs(10));
+    let end = |layer: &CosSigningLayer<_, _>| tower::Layer::layer(layer, server).oneshot(request());
+    assert_eq!(end(&original).await.unwrap(), NOW + 900);
+    assert_eq!(end(&short).await.unwrap(), NOW + 10);
+}
