@@ -274,6 +274,27 @@ mod tests {
         }
     }
 
+    #[test]
+    fn bytes_to_encode_are_found_at_every_offset_around_chunk_edges() {
+        for len in [0, 1, 15, 16, 17, 31, 32, 33, 48, 70] {
+            for at in 0..len {
+                for byte in [b' ', b'/', 0x80, 0xff, b'%', b'@', b'`', b'[', b'{'] {
+                    let mut input = vec![b'a'; len];
+                    input[at] = byte;
+                    for set in [EncodeSet::UNRESERVED, EncodeSet::PATH] {
+                        let mut out = Vec::new();
+                        encode_bytes_into(&mut out, &input, set);
+                        assert_eq!(
+                            String::from_utf8(out).unwrap(),
+                            oracle(&input, set),
+                            "len {len} at {at} byte {byte:#04x}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     fn set() -> impl Strategy<Value = EncodeSet> {
         prop_oneof![Just(EncodeSet::UNRESERVED), Just(EncodeSet::PATH)]
     }
