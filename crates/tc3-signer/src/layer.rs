@@ -184,7 +184,14 @@ where
             }),
         }
     }
+}
 
+/// The options; set before the layer is shared (a clone taken earlier keeps its own).
+impl<S, C> CosSigningLayer<S, C>
+where
+    S: CredentialSource + Clone,
+    C: Fn() -> SystemTime + Clone,
+{
     /// How long each signature stays valid after the clock's time.
     ///
     /// ```
@@ -195,11 +202,7 @@ where
     /// # let _ = layer;
     /// ```
     #[must_use]
-    pub fn validity(self, validity: Duration) -> Self
-    where
-        S: Clone,
-        C: Clone,
-    {
+    pub fn validity(self, validity: Duration) -> Self {
         self.map(|shared| shared.validity = validity)
     }
 
@@ -213,11 +216,7 @@ where
     /// # let _ = layer;
     /// ```
     #[must_use]
-    pub fn header_policy(self, policy: HeaderPolicy) -> Self
-    where
-        S: Clone,
-        C: Clone,
-    {
+    pub fn header_policy(self, policy: HeaderPolicy) -> Self {
         self.map(|shared| shared.header_policy = policy)
     }
 
@@ -231,19 +230,11 @@ where
     /// # let _ = layer;
     /// ```
     #[must_use]
-    pub fn token_header(self, token_header: TokenHeader) -> Self
-    where
-        S: Clone,
-        C: Clone,
-    {
+    pub fn token_header(self, token_header: TokenHeader) -> Self {
         self.map(|shared| shared.token_header = token_header)
     }
 
-    fn map(mut self, change: impl FnOnce(&mut Shared<S, C>)) -> Self
-    where
-        S: Clone,
-        C: Clone,
-    {
+    fn map(mut self, change: impl FnOnce(&mut Shared<S, C>)) -> Self {
         // Copied on write: a clone of the layer taken earlier keeps its own options.
         change(Arc::make_mut(&mut self.shared));
         self
