@@ -48,8 +48,6 @@ pub use authorization::{Authorization, SignatureLocation};
 pub use header_policy::{HeaderPolicy, TokenHeader};
 pub use key_time::KeyTime;
 pub use presign::PresignedUrl;
-#[allow(deprecated)]
-pub use request::RequestParts;
 pub use request::SignableRequest;
 pub use signature::RequestSignature;
 pub use signer::{PresignToken, Signer, SigningOutput, SigningSettings};

@@ -38,10 +38,6 @@ pub struct SignableRequest<'a> {
     scheme: &'a str,
 }
 
-/// The former name of [`SignableRequest`].
-#[deprecated(note = "use `tc3_signer::SignableRequest`, the one signable request type")]
-pub type RequestParts<'a> = SignableRequest<'a>;
-
 impl<'a> SignableRequest<'a> {
     /// A request with a method (any case) and a decoded path starting with `/`, without
     /// parameters or headers.
