@@ -56,53 +56,68 @@ impl EncodeSet {
     #[inline]
     #[must_use]
     pub const fn keeps(self, byte: u8) -> bool {
-        let folded = byte | 0x20; // `A-Z` onto `a-z`; no other byte lands in `a-z`
-        // `|`, not `||`: no branches, so the compiler can check many bytes at once.
-        (folded.wrapping_sub(b'a') < 26)
-            | (byte.wrapping_sub(b'0') < 10)
-            | (byte == b'-')
-            | (byte == b'.')
-            | (byte == b'_')
-            | (byte == b'~')
-            | (self.keep_slash & (byte == b'/'))
-    }
-
-    /// [`EncodeSet::keeps`] by table lookup: cheaper than the arithmetic one byte at a time
-    /// (short names and values, the bytes after a chunk), while the arithmetic form lets a
-    /// whole chunk be checked at once.
-    #[inline]
-    fn keeps_byte(self, byte: u8) -> bool {
-        let table = if self.keep_slash {
-            &PATH_TABLE
+        if self.keep_slash {
+            keeps::<true>(byte)
         } else {
-            &UNRESERVED_TABLE
-        };
-        table.get(usize::from(byte)).copied().unwrap_or(false)
-    }
-
-    /// The index of the first byte of `bytes` that must be encoded, if any. Whole 16-byte
-    /// chunks are checked without early exit (vectorised); only the chunk holding such a
-    /// byte, and the bytes after the last whole chunk, are scanned byte by byte.
-    #[inline]
-    fn first_encoded(self, bytes: &[u8]) -> Option<usize> {
-        const CHUNK: usize = 16;
-        let mut chunks = bytes.chunks_exact(CHUNK);
-        let mut offset = 0;
-        for chunk in &mut chunks {
-            if !chunk.iter().fold(true, |all, &byte| all & self.keeps(byte)) {
-                return chunk
-                    .iter()
-                    .position(|&byte| !self.keeps_byte(byte))
-                    .map(|index| offset + index);
-            }
-            offset += CHUNK;
+            keeps::<false>(byte)
         }
-        chunks
-            .remainder()
-            .iter()
-            .position(|&byte| !self.keeps_byte(byte))
-            .map(|index| offset + index)
     }
+}
+
+/// [`EncodeSet::keeps`] with the set as a constant (`SLASH`: `/` kept), so that every
+/// function below is compiled for its set where it is used, with nothing left to test at
+/// run time.
+#[inline]
+const fn keeps<const SLASH: bool>(byte: u8) -> bool {
+    let folded = byte | 0x20; // `A-Z` onto `a-z`; no other byte lands in `a-z`
+    // `|`, not `||`: no branches, so the compiler can check many bytes at once.
+    (folded.wrapping_sub(b'a') < 26)
+        | (byte.wrapping_sub(b'0') < 10)
+        | (byte == b'-')
+        | (byte == b'.')
+        | (byte == b'_')
+        | (byte == b'~')
+        | (SLASH & (byte == b'/'))
+}
+
+/// [`EncodeSet::keeps`] by table lookup: cheaper than the arithmetic one byte at a time
+/// (short names and values, the bytes after a chunk), while the arithmetic form lets a
+/// whole chunk be checked at once.
+#[inline]
+fn keeps_byte<const SLASH: bool>(byte: u8) -> bool {
+    let table = if SLASH {
+        &PATH_TABLE
+    } else {
+        &UNRESERVED_TABLE
+    };
+    table.get(usize::from(byte)).copied().unwrap_or(false)
+}
+
+/// The index of the first byte of `bytes` that must be encoded, if any. Whole 16-byte
+/// chunks are checked without early exit (vectorised); only the chunk holding such a
+/// byte, and the bytes after the last whole chunk, are scanned byte by byte.
+#[inline]
+fn first_encoded<const SLASH: bool>(bytes: &[u8]) -> Option<usize> {
+    const CHUNK: usize = 16;
+    let mut chunks = bytes.chunks_exact(CHUNK);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        if !chunk
+            .iter()
+            .fold(true, |all, &byte| all & keeps::<SLASH>(byte))
+        {
+            return chunk
+                .iter()
+                .position(|&byte| !keeps_byte::<SLASH>(byte))
+                .map(|index| offset + index);
+        }
+        offset += CHUNK;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&byte| !keeps_byte::<SLASH>(byte))
+        .map(|index| offset + index)
 }
 
 /// [`EncodeSet::keeps`] of every byte, for one set.
@@ -172,9 +187,18 @@ pub fn encode(input: &str, set: EncodeSet) -> String {
 /// ```
 #[inline]
 pub fn encode_into(out: &mut String, input: &str, set: EncodeSet) {
+    if set.keep_slash {
+        encode_into_in::<true>(out, input)
+    } else {
+        encode_into_in::<false>(out, input)
+    }
+}
+
+#[inline]
+fn encode_into_in<const SLASH: bool>(out: &mut String, input: &str) {
     out.reserve(input.len());
     let mut rest = input;
-    while let Some(position) = set.first_encoded(rest.as_bytes()) {
+    while let Some(position) = first_encoded::<SLASH>(rest.as_bytes()) {
         // Every byte before `position` is ASCII, so `position` is a character boundary.
         let (Some(run), Some(tail)) = (rest.get(..position), rest.get(position..)) else {
             break;
@@ -206,9 +230,18 @@ pub fn encode_into(out: &mut String, input: &str, set: EncodeSet) {
 /// ```
 #[inline]
 pub fn encode_bytes_into(out: &mut Vec<u8>, bytes: &[u8], set: EncodeSet) {
+    if set.keep_slash {
+        encode_bytes_into_in::<true>(out, bytes)
+    } else {
+        encode_bytes_into_in::<false>(out, bytes)
+    }
+}
+
+#[inline]
+fn encode_bytes_into_in<const SLASH: bool>(out: &mut Vec<u8>, bytes: &[u8]) {
     out.reserve(bytes.len());
     let mut rest = bytes;
-    while let Some(position) = set.first_encoded(rest) {
+    while let Some(position) = first_encoded::<SLASH>(rest) {
         let Some((run, tail)) = rest.split_at_checked(position) else {
             break;
         };
@@ -237,7 +270,7 @@ pub fn encode_bytes_to_string(out: &mut String, bytes: &[u8], set: EncodeSet) {
         Err(_) => {
             out.reserve(bytes.len());
             for &byte in bytes {
-                if set.keeps_byte(byte) {
+                if set.keeps(byte) {
                     out.push(char::from(byte));
                 } else {
                     for digit in escape(byte) {
