@@ -500,15 +500,18 @@ impl<'c> Signer<'c> {
         let headers = request
             .headers()
             .iter()
-            .map(|(n, v)| (*n, HeaderText::Str(v)))
-            .chain(implied_host.map(|host| ("host", HeaderText::Str(host))));
-        self.sign_decoded(
-            request.method(),
-            request.path(),
-            canonical_params(params),
-            headers,
-            key_time,
-        )
+            .map(|(n, v)| (*n, HeaderText::Str(v)));
+        let params = canonical_params(params);
+        let (method, path) = (request.method(), request.path());
+        // Two calls rather than one chained iterator: the common case (no implied host)
+        // iterates the headers alone.
+        match implied_host {
+            None => self.sign_decoded(method, path, params, headers, key_time),
+            Some(host) => {
+                let host = std::iter::once(("host", HeaderText::Str(host)));
+                self.sign_decoded(method, path, params, headers.chain(host), key_time)
+            }
+        }
     }
 
     /// Signs canonical parameters and raw headers; adds the token header.
