@@ -5,7 +5,7 @@
 //!   `docs/ARCHITECTURE.md`).
 //! * `cargo xtask ci`: tidy checks, the API conventions (`conventions.rs`: no bucket and region
 //!   as two strings), rustfmt check, clippy with `-D warnings`, all tests, rustdoc with
-//!   warnings denied, and a short fuzz smoke run of every fuzz target when a nightly toolchain
+//!   warnings denied (and tc3-signer once more with its `tower` feature), and a short fuzz smoke run of every fuzz target when a nightly toolchain
 //!   and `cargo-fuzz` are present.
 //! * `cargo xtask bench [FILTER]`: the criterion benchmarks of every crate, the serve load
 //!   test, 1 GiB transfers on loopback and on shaped links beside the official SDKs and
@@ -138,6 +138,28 @@ fn ci() -> Result<(), String> {
     run(
         "cargo",
         &["doc", "--workspace", "--no-deps", "--locked"],
+        &[("RUSTDOCFLAGS", "-D warnings")],
+    )?;
+    // Feature-gated code the workspace build does not enable: tc3-signer's tower layer.
+    let signer = ["-p", "tc3-signer", "--all-features", "--locked"];
+    run(
+        "cargo",
+        &[
+            &["clippy", "--all-targets"][..],
+            &signer,
+            &["--", "-D", "warnings"],
+        ]
+        .concat(),
+        &[],
+    )?;
+    run(
+        "cargo",
+        &[&["test", "--no-fail-fast"][..], &signer].concat(),
+        &[],
+    )?;
+    run(
+        "cargo",
+        &[&["doc", "--no-deps"][..], &signer].concat(),
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
     interop::run(&project_root())?;

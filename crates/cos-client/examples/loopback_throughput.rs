@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use cos_client::{Client, DownloadOptions, Endpoint, UploadOptions};
 use sts_client::provider::StaticProvider;
 use tc3_signer::Credential;
-use tc3_signer::cos::{KeyTime, RequestParts, Signer};
+use tc3_signer::cos::{KeyTime, SignableRequest, Signer};
 
 #[path = "bench_support/mod.rs"]
 mod bench_support;
@@ -270,7 +270,7 @@ fn main() {
                 .unwrap()
                 .as_secs();
             let headers = [("host", host.as_str())];
-            let parts = RequestParts::new(method, "/bench/curl.bin").with_headers(&headers);
+            let parts = SignableRequest::new(method, "/bench/curl.bin").with_headers(&headers);
             let credential = Credential::new(ID, KEY);
             let signed = Signer::new(&credential)
                 .sign(&parts, KeyTime::starting_at(now, Duration::from_secs(3600)))

@@ -1,16 +1,8 @@
 //! Object key rules and path encoding.
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use cos_core::encoding::{EncodeSet, encode_into};
 
 use crate::Error;
-
-/// Everything but unreserved characters and `/` is encoded in a request path.
-const PATH: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~')
-    .remove(b'/');
 
 /// The longest key COS accepts, in UTF-8 bytes.
 pub(crate) const MAX_KEY_BYTES: usize = 850;
@@ -59,11 +51,11 @@ fn simplifies_to_root(key: &str) -> bool {
 /// `/` + the key percent-encoded (keeping `/`), with `./` written `.%2F` so no proxy can
 /// normalise dot segments away (the server decodes `%2F` as `/`).
 pub(crate) fn encode_path(key: &str) -> String {
-    let encoded = utf8_percent_encode(key, PATH).to_string();
-    let mut out = String::with_capacity(encoded.len() + 1);
-    out.push('/');
-    out.push_str(&encoded.replace("./", ".%2F"));
-    out
+    // Everything but unreserved characters and `/` is encoded in a request path.
+    let mut encoded = String::with_capacity(key.len() + 1);
+    encoded.push('/');
+    encode_into(&mut encoded, key, EncodeSet::PATH);
+    encoded.replace("./", ".%2F")
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use tc3_signer::cos::{KeyTime, PresignRequest, Signer};
+use tc3_signer::SignableRequest;
+use tc3_signer::cos::{KeyTime, Signer};
 use tc3_signer::post_policy::PolicyDocument;
 
 use crate::client::Client;
@@ -108,12 +109,14 @@ impl Client {
         key::validate(object_key)?;
         let provided = self.inner.credentials.provide_credentials().await?;
         let target = &self.inner.target;
-        let path_key = if target.is_path_style() {
-            format!("{}/{}", self.bucket(), object_key)
+        let path = if target.is_path_style() {
+            format!("/{}/{}", self.bucket(), object_key)
         } else {
-            object_key.to_owned()
+            format!("/{object_key}")
         };
-        let request = PresignRequest::new(method, target.scheme(), target.host(), &path_key);
+        let request = SignableRequest::new(method, &path)
+            .with_scheme(target.scheme())
+            .with_host(target.host());
         let key_time = KeyTime::starting_at(self.now(), expires_in);
         let url = Signer::new(provided.credential()).presign(&request, key_time)?;
         Ok(url.url().to_owned())

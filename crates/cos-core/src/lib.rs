@@ -12,7 +12,8 @@
 //! And what both clients stand on: the [`Credential`] a request is signed with, the
 //! [`provider::ProvideCredentials`] trait that supplies it, and the [`clock::Clock`] a client
 //! reads the time from; [`date`], the one calendar (through the `time` crate); [`crc64`], the
-//! CRC-64/XZ COS checks objects with, and its combination.
+//! CRC-64/XZ COS checks objects with, and its combination; [`encoding`], the one RFC 3986
+//! percent-encoder of the workspace.
 //!
 //! The crate does no IO and has no async runtime (the provider trait returns a boxed future
 //! and names no runtime); [`clock::SystemClock`] is its only read of the wall clock.
@@ -39,6 +40,7 @@ pub mod clock;
 pub mod crc64;
 mod credential;
 pub mod date;
+pub mod encoding;
 mod name;
 pub mod provider;
 

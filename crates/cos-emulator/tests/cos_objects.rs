@@ -418,7 +418,8 @@ async fn concurrent_clients_see_whole_objects() {
 async fn put_signed_with_host(e: &Emulator, host: &str) -> Reply {
     let credential = e.root_credential();
     let signed_headers = [("host", host), ("content-length", "2")];
-    let parts = tc3_signer::cos::RequestParts::new("PUT", "/py.txt").with_headers(&signed_headers);
+    let parts =
+        tc3_signer::cos::SignableRequest::new("PUT", "/py.txt").with_headers(&signed_headers);
     let key_time = tc3_signer::cos::KeyTime::starting_at(
         common::now() - 60,
         std::time::Duration::from_secs(600),

@@ -13,7 +13,7 @@ mod common;
 use common::{Cos, now};
 use cos_emulator::Emulator;
 use std::time::Duration;
-use tc3_signer::cos::{KeyTime, RequestParts, Signer};
+use tc3_signer::cos::{KeyTime, SignableRequest, Signer};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 const A: &str = "a-1250000000";
@@ -59,7 +59,7 @@ async fn raw(e: &Emulator, head: &str) -> String {
 fn root_authorization(e: &Emulator, host: &str) -> String {
     let credential = e.root_credential();
     let headers = [("host", host)];
-    let parts = RequestParts::new("GET", "/x").with_headers(&headers);
+    let parts = SignableRequest::new("GET", "/x").with_headers(&headers);
     let signed = Signer::new(&credential)
         .sign(
             &parts,

@@ -117,7 +117,7 @@ async fn cut_body_breaks_the_download_midway() {
         let cred = e.root_credential();
         let host = e.cos_addr().to_string();
         let headers = [("host", host.as_str())];
-        let parts = tc3_signer::cos::RequestParts::new("GET", "/big").with_headers(&headers);
+        let parts = tc3_signer::cos::SignableRequest::new("GET", "/big").with_headers(&headers);
         let s = tc3_signer::cos::Signer::new(&cred)
             .sign(
                 &parts,

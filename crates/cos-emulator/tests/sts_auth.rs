@@ -143,7 +143,9 @@ async fn presigned_url_with_temporary_key() {
     Cos::root(&e).put("shared/pic.jpg", "picture").await;
     let key = federation(&e, "shared/", 1800).await;
     let host = e.cos_addr().to_string();
-    let request = tc3_signer::cos::PresignRequest::new("GET", "http", &host, "shared/pic.jpg");
+    let request = tc3_signer::SignableRequest::new("GET", "/shared/pic.jpg")
+        .with_scheme("http")
+        .with_host(&host);
     let presigned = tc3_signer::cos::Signer::new(&key)
         .presign(
             &request,
@@ -167,7 +169,10 @@ async fn presigned_put_with_temporary_key_stores_the_object() {
     let key = federation(&e, "shared/", 1800).await;
     let host = e.cos_addr().to_string();
     let presign = |object: &str| {
-        let request = tc3_signer::cos::PresignRequest::new("PUT", "http", &host, object);
+        let path = format!("/{object}");
+        let request = tc3_signer::SignableRequest::new("PUT", &path)
+            .with_scheme("http")
+            .with_host(&host);
         tc3_signer::cos::Signer::new(&key)
             .presign(
                 &request,

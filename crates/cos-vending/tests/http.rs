@@ -241,7 +241,7 @@ async fn every_answer_has_an_audit_line_tracing_the_key_and_metrics_move() {
         key["TmpSecretId"].as_str().unwrap(),
         key["TmpSecretKey"].as_str().unwrap(),
     );
-    let parts = tc3_signer::cos::RequestParts::new("PUT", "/users/erin/a.txt");
+    let parts = tc3_signer::cos::SignableRequest::new("PUT", "/users/erin/a.txt");
     let signed = tc3_signer::cos::Signer::new(&credential)
         .sign(
             &parts,

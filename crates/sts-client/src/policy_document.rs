@@ -58,7 +58,7 @@ impl PolicyDocument {
     }
 
     fn new(json: String) -> Self {
-        let encoded = uri_encode(&json);
+        let encoded = tc3_signer::uri_encode(&json);
         Self { json, encoded }
     }
 
@@ -80,68 +80,5 @@ impl PolicyDocument {
     /// ```
     pub fn encoded(&self) -> &str {
         &self.encoded
-    }
-}
-
-/// Percent-encodes every byte outside the RFC 3986 unreserved set (`A-Z a-z 0-9 - _ . ~`) as
-/// upper-case `%XX`: the same output as `tc3_signer::uri_encode`, in one pass over the bytes
-/// into a buffer sized up front (the policy is the largest value a request carries).
-fn uri_encode(input: &str) -> String {
-    let mut out = Vec::with_capacity(input.len() * 3);
-    for &byte in input.as_bytes() {
-        if is_unreserved(byte) {
-            out.push(byte);
-        } else {
-            out.extend_from_slice(&[b'%', hex_digit(byte >> 4), hex_digit(byte & 0x0F)]);
-        }
-    }
-    // Every byte written is ASCII.
-    String::from_utf8(out).unwrap_or_default()
-}
-
-/// Whether `byte` is RFC 3986 unreserved, tested against a 128-bit set (bit `n` for byte `n`).
-fn is_unreserved(byte: u8) -> bool {
-    const fn set(bytes: &[u8]) -> u128 {
-        let mut set = 0u128;
-        let mut rest = bytes;
-        while let [first, tail @ ..] = rest {
-            set |= 1 << *first;
-            rest = tail;
-        }
-        set
-    }
-    const UNRESERVED: u128 =
-        set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~");
-    byte < 128 && (UNRESERVED >> (byte & 0x7F)) & 1 == 1
-}
-
-/// The upper-case hexadecimal digit of a nibble (`0..=15`).
-fn hex_digit(nibble: u8) -> u8 {
-    nibble + if nibble < 10 { b'0' } else { b'A' - 10 }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    #[test]
-    fn encodes_like_the_signer() {
-        for text in [
-            "",
-            "-_.~",
-            "a b+c%d&e=f/g?h#i",
-            "文件夹/ü",
-            "\u{0}\u{7f}\u{10ffff}",
-        ] {
-            assert_eq!(uri_encode(text), tc3_signer::uri_encode(text), "{text:?}");
-        }
-    }
-
-    proptest! {
-        #[test]
-        fn encodes_like_the_signer_for_any_text(text in any::<String>()) {
-            prop_assert_eq!(uri_encode(&text), tc3_signer::uri_encode(&text));
-        }
     }
 }

@@ -24,7 +24,8 @@ use hmac::{Hmac, KeyInit, Mac};
 use reqsign_core::SignRequest;
 use sha1::{Digest, Sha1};
 use tc3_signer::Credential;
-use tc3_signer::cos::{KeyTime, PresignRequest, RequestParts, Signer};
+use tc3_signer::SignableRequest;
+use tc3_signer::cos::{KeyTime, Signer};
 
 const HOST: &str = "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com";
 const SECRET_ID: &str = "AKIDexampleSecretId0000000000000000";
@@ -84,7 +85,7 @@ fn bench(c: &mut Criterion) {
     let credential = Credential::new(SECRET_ID, SECRET_KEY).with_token(TOKEN);
     let signer = Signer::new(&credential);
     let key_time = KeyTime::starting_at(NOW, Duration::from_secs(900));
-    let parts = RequestParts::new("PUT", PATH).with_headers(&HEADERS);
+    let parts = SignableRequest::new("PUT", PATH).with_headers(&HEADERS);
 
     // The same bytes, hashed directly.
     let reference = signer.sign(&parts, key_time).unwrap();
@@ -121,7 +122,7 @@ fn bench(c: &mut Criterion) {
         })
     });
 
-    let presign = PresignRequest::new("GET", "https", HOST, "uploads/2024/photo 01.jpg");
+    let presign = SignableRequest::new("GET", "/uploads/2024/photo 01.jpg").with_host(HOST);
     let presigned = signer.presign(&presign, key_time).unwrap();
     let presign_http_string = presigned.signature().http_string().to_owned();
     let presign_string_to_sign = presigned.signature().string_to_sign().to_owned();

@@ -8,6 +8,7 @@
 //! * [`post_policy`]: the COS POST-object (browser form upload) policy and form fields;
 //! * [`tc3`]: `TC3-HMAC-SHA256` for API 3.0 (STS, CAM, …), including the unsigned
 //!   `Authorization: SKIP` form, and its verification;
+//! * `layer` (feature `tower`): a tower `Layer` signing every outgoing `http::Request` for COS;
 //! * [`v1`]: the legacy `HmacSHA1` / `HmacSHA256` signature of form-encoded requests.
 //!
 //! The crate never does IO and never reads the clock: the time is always an argument, so
@@ -25,14 +26,17 @@
 #![deny(missing_docs)]
 
 pub mod cos;
+#[cfg(feature = "tower")]
+pub mod layer;
 pub mod post_policy;
 pub mod tc3;
 pub mod v1;
 
 mod credential;
-mod encoding;
 mod error;
 
+pub use cos::SignableRequest;
+/// The workspace's one RFC 3986 percent-encoder (COS `UriEncode`, TC3), from `cos-core`.
+pub use cos_core::encoding::uri_encode;
 pub use credential::Credential;
-pub use encoding::uri_encode;
 pub use error::{SignError, VerifyError};

@@ -12,8 +12,7 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use tc3_signer::cos::{
-    self, Authorization, HeaderPolicy, IncomingRequest, KeyTime, PresignRequest, RequestParts,
-    Signer,
+    self, Authorization, HeaderPolicy, IncomingRequest, KeyTime, SignableRequest, Signer,
 };
 use tc3_signer::post_policy::{PostForm, Upload, verify_post};
 use tc3_signer::{Credential, VerifyError, uri_encode};
@@ -87,7 +86,7 @@ fn sign(case: &Case, secret: &str) -> Vec<(String, String)> {
     let headers = headers_of(case);
     let headers_ref = borrow(&headers);
     let params = borrow(&case.params);
-    let parts = RequestParts::new(case.method, &case.path)
+    let parts = SignableRequest::new(case.method, &case.path)
         .with_params(&params)
         .with_headers(&headers_ref);
     let signed = Signer::new(&credential)
@@ -203,8 +202,8 @@ proptest! {
         let signer = Signer::new(&credential).header_policy(HeaderPolicy::All);
         let (h1, p1) = (borrow(&headers), borrow(&case.params));
         let (h2, p2) = (borrow(&shuffled_headers), borrow(&shuffled_params));
-        let a = signer.sign(&RequestParts::new(case.method, &case.path).with_params(&p1).with_headers(&h1), window).unwrap();
-        let b = signer.sign(&RequestParts::new(case.method, &case.path).with_params(&p2).with_headers(&h2), window).unwrap();
+        let a = signer.sign(&SignableRequest::new(case.method, &case.path).with_params(&p1).with_headers(&h1), window).unwrap();
+        let b = signer.sign(&SignableRequest::new(case.method, &case.path).with_params(&p2).with_headers(&h2), window).unwrap();
         prop_assert_eq!(a.authorization(), b.authorization());
         prop_assert_eq!(a.http_string(), b.http_string());
         let names: Vec<&str> = a.signed_headers().collect();
@@ -220,9 +219,8 @@ proptest! {
     #[test]
     fn presigned_urls_verify(case in case()) {
         let credential = credential(&case, "secret");
-        let key = case.path.trim_start_matches('/').to_owned();
         let params = borrow(&case.params);
-        let request = PresignRequest::new(case.method, "https", HOST, &key).with_params(&params);
+        let request = SignableRequest::new(case.method, &case.path).with_host(HOST).with_params(&params);
         let presigned = Signer::new(&credential).presign(&request, KeyTime::new(START, END).unwrap()).unwrap();
         let rest = &presigned.url()["https://".len() + HOST.len()..];
         let (path, query) = rest.split_once('?').unwrap();
@@ -331,12 +329,13 @@ fn debug_and_errors_never_show_secrets() {
     let window = KeyTime::new(START, END).unwrap();
     let headers = [("Host", HOST), ("x-cos-security-token", TOKEN)];
     let params = [("x-cos-security-token", TOKEN)];
-    let parts = RequestParts::new("GET", "/a")
+    let parts = SignableRequest::new("GET", "/a")
         .with_headers(&headers)
         .with_params(&params);
     let signed = signer.sign(&parts, window).unwrap();
-    let presign_request =
-        PresignRequest::new("GET", "https", HOST, "a").with_headers(&headers[1..]);
+    let presign_request = SignableRequest::new("GET", "/a")
+        .with_host(HOST)
+        .with_headers(&headers[1..]);
     let presigned = signer.presign(&presign_request, window).unwrap();
     let mut sent: Vec<(&str, &str)> = headers.to_vec();
     sent.push(("authorization", signed.authorization()));
@@ -366,7 +365,7 @@ fn debug_and_errors_never_show_secrets() {
     .unwrap_err();
     let sign_error = signer
         .sign(
-            &RequestParts::new("GET", "/")
+            &SignableRequest::new("GET", "/")
                 .with_headers(&[("x-cos-security-token", "OTHERSECRETTOKEN")]),
             window,
         )

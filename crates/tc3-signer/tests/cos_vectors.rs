@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 use tc3_signer::cos::{
-    self, Authorization, HeaderPolicy, IncomingRequest, KeyTime, PresignRequest, PresignToken,
-    RequestParts, Signer,
+    self, Authorization, HeaderPolicy, IncomingRequest, KeyTime, PresignToken, SignableRequest,
+    Signer,
 };
 use tc3_signer::{Credential, SignError, uri_encode};
 
@@ -93,7 +93,7 @@ fn every_header_signature_vector_passes_stage_by_stage() {
         };
         let params = pairs(&input["params"]);
         let headers = pairs(&input["headers"]);
-        let parts = RequestParts::new(text(input, "method"), text(input, "path"))
+        let parts = SignableRequest::new(text(input, "method"), text(input, "path"))
             .with_params(&params)
             .with_headers(&headers);
         let result = Signer::new(&credential)
@@ -184,14 +184,14 @@ fn every_presigned_vector_passes_stage_by_stage() {
         };
         let params = pairs(&input["params"]);
         let headers = pairs(&input["headers"]);
-        let request = PresignRequest::new(
-            text(input, "method"),
-            text(input, "scheme"),
-            text(input, "host"),
-            text(input, "key"),
-        )
-        .with_params(&params)
-        .with_headers(&headers);
+        // The vectors give the object key as the SDKs take it: one leading `/` is optional.
+        let key = text(input, "key");
+        let path = format!("/{}", key.strip_prefix('/').unwrap_or(key));
+        let request = SignableRequest::new(text(input, "method"), &path)
+            .with_scheme(text(input, "scheme"))
+            .with_host(text(input, "host"))
+            .with_params(&params)
+            .with_headers(&headers);
         let presigned = match Signer::new(&credential)
             .presign_token(token_mode)
             .presign(&request, key_time(input))

@@ -41,10 +41,5 @@ pub(crate) fn conditions(req: &Req, action: &str) -> Vec<(&'static str, String)>
 }
 
 fn encode(value: &str) -> String {
-    percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
-        .to_string()
-        .replace("%2D", "-")
-        .replace("%5F", "_")
-        .replace("%2E", ".")
-        .replace("%7E", "~")
+    cos_core::encoding::uri_encode(value)
 }

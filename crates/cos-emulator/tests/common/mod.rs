@@ -16,7 +16,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tc3_signer::Credential;
-use tc3_signer::cos::{KeyTime, RequestParts, Signer};
+use tc3_signer::cos::{KeyTime, SignableRequest, Signer};
 
 /// A response as the tests look at it.
 #[derive(Debug)]
@@ -148,7 +148,7 @@ impl Cos {
         if let Some(credential) = &self.credential {
             let pairs: Vec<(&str, &str)> =
                 all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let parts = RequestParts::new(method, path)
+            let parts = SignableRequest::new(method, path)
                 .with_params(query)
                 .with_headers(&pairs);
             let key_time = self
@@ -203,11 +203,11 @@ impl Cos {
 }
 
 pub fn encode(s: &str) -> String {
-    tc3_signer::uri_encode(s)
+    cos_core::encoding::uri_encode(s)
 }
 
 fn encode_path(path: &str) -> String {
-    path.split('/').map(encode).collect::<Vec<_>>().join("/")
+    cos_core::encoding::encode(path, cos_core::encoding::EncodeSet::PATH)
 }
 
 /// The headers of a TC3-signed STS call of `action` with the JSON `body`, signed for `host`
@@ -334,10 +334,9 @@ pub async fn copy_emulator() -> Emulator {
 /// `x-cos-copy-source` for `key` of `bucket`: `<bucket>.cos.ap-guangzhou.myqcloud.com/<encoded key>`.
 #[allow(dead_code)]
 pub fn copy_source_header(bucket: &str, key: &str) -> String {
-    let encoded: Vec<String> = key.split('/').map(encode).collect();
     format!(
         "{bucket}.cos.ap-guangzhou.myqcloud.com/{}",
-        encoded.join("/")
+        encode_path(key)
     )
 }
 

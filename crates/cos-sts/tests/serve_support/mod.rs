@@ -366,7 +366,7 @@ pub(crate) fn cos_request(
     body: &[u8],
 ) -> Reply {
     use tc3_signer::Credential;
-    use tc3_signer::cos::{KeyTime, RequestParts, Signer};
+    use tc3_signer::cos::{KeyTime, SignableRequest, Signer};
     let credential = Credential::new(
         js["TmpSecretId"].as_str().unwrap(),
         js["TmpSecretKey"].as_str().unwrap(),
@@ -380,7 +380,7 @@ pub(crate) fn cos_request(
     } else {
         &with_body
     };
-    let parts = RequestParts::new(method, &path).with_headers(headers);
+    let parts = SignableRequest::new(method, &path).with_headers(headers);
     let signed = Signer::new(&credential)
         .sign(
             &parts,

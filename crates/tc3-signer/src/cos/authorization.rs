@@ -17,10 +17,11 @@ use crate::VerifyError;
 /// assert_eq!(auth.location(), SignatureLocation::Header);
 /// # Ok::<(), tc3_signer::VerifyError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum SignatureLocation {
     /// The `Authorization` header.
+    #[default]
     Header,
     /// The query string (a presigned URL).
     Query,

@@ -6,6 +6,8 @@
 
 use std::ops::Range;
 
+use cos_core::encoding::{self, EncodeSet};
+
 use crate::SignError;
 
 /// Canonical pairs as the http string and the `Authorization` value need them: written as
@@ -160,159 +162,33 @@ impl CanonicalPairs for CanonicalList {
     }
 }
 
-/// `true` for the RFC 3986 unreserved bytes `A-Z a-z 0-9 - . _ ~`.
-// Indexing is checked at compile time here (`b < 256`), it cannot panic at run time.
-#[allow(clippy::indexing_slicing)]
-const UNRESERVED: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_' || c == b'~';
-        b += 1;
-    }
-    table
-};
-
-const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
-
-/// Whether `byte` is unreserved.
-fn is_unreserved(byte: u8) -> bool {
-    UNRESERVED.get(usize::from(byte)).copied().unwrap_or(false)
-}
-
-/// The upper-case hex digit of the low nibble of `value`.
-fn hex_upper(value: u8) -> u8 {
-    HEX_UPPER
-        .get(usize::from(value & 0x0f))
-        .copied()
-        .unwrap_or(b'0')
-}
-
-/// Whether `byte` is unreserved, by arithmetic only (no table), so that a fixed-size chunk
-/// of checks compiles to vector compares.
-fn is_unreserved_arith(byte: u8) -> bool {
-    let folded = byte | 0x20; // `A-Z` onto `a-z`; no other byte lands in `a-z`
-    // `|`, not `||`: no branches, so the compiler can check many bytes at once.
-    (folded.wrapping_sub(b'a') < 26)
-        | (byte.wrapping_sub(b'0') < 10)
-        | (byte == b'-')
-        | (byte == b'.')
-        | (byte == b'_')
-        | (byte == b'~')
-}
-
-/// Bytes per step of the unreserved-run scan.
-const CHUNK: usize = 16;
-
-/// The index of the first byte of `bytes` that must be percent-encoded, if any.
-///
-/// Whole 16-byte chunks are checked without early exit (branch-free, vectorised); only the
-/// chunk holding a reserved byte is scanned byte by byte.
-fn first_reserved(bytes: &[u8]) -> Option<usize> {
-    let clean = |chunk: &[u8]| {
-        chunk
-            .iter()
-            .fold(true, |all, &byte| all & is_unreserved_arith(byte))
-    };
-    let mut chunks = bytes.chunks_exact(CHUNK);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        if !clean(chunk) {
-            return chunk
-                .iter()
-                .position(|&byte| !is_unreserved(byte))
-                .map(|index| offset + index);
-        }
-        offset += CHUNK;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&byte| !is_unreserved(byte))
-        .map(|index| offset + index)
-}
-
 /// Appends `UriEncode(bytes)` to `out` (same output as [`crate::uri_encode`], for bytes).
 /// Only ASCII is written.
+#[inline]
 pub(crate) fn encode_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.reserve(bytes.len());
-    let mut rest = bytes;
-    while let Some(position) = first_reserved(rest) {
-        let Some((run, tail)) = rest.split_at_checked(position) else {
-            break;
-        };
-        out.extend_from_slice(run);
-        let Some((&byte, tail)) = tail.split_first() else {
-            break;
-        };
-        out.extend_from_slice(&[b'%', hex_upper(byte >> 4), hex_upper(byte)]);
-        rest = tail;
-    }
-    out.extend_from_slice(rest);
+    encoding::encode_bytes_into(out, bytes, EncodeSet::UNRESERVED);
 }
 
-/// Appends `lower(UriEncode(name))`. Names are nearly always unreserved characters only:
-/// then the whole name is copied at once and lowercased in place.
+/// Appends `lower(UriEncode(name))`.
+#[inline]
 pub(crate) fn encode_lower_into(out: &mut String, name: &str) {
     let start = out.len();
-    if first_reserved(name.as_bytes()).is_none() {
-        out.push_str(name);
-    } else {
-        encode_str_into(out, name);
-    }
+    encode_str_into(out, name);
     if let Some(encoded) = out.get_mut(start..) {
         encoded.make_ascii_lowercase();
     }
 }
 
-/// Appends `%XY` (upper-case hex) for one byte.
-fn push_escape(out: &mut String, byte: u8) {
-    out.push('%');
-    out.push(char::from(hex_upper(byte >> 4)));
-    out.push(char::from(hex_upper(byte)));
-}
-
-/// Appends `UriEncode(text)` to a string: runs of unreserved characters are copied as
-/// `&str` slices, so nothing is validated again.
+/// Appends `UriEncode(text)` to a string.
+#[inline]
 pub(crate) fn encode_str_into(out: &mut String, text: &str) {
-    out.reserve(text.len());
-    let mut rest = text;
-    while let Some(position) = first_reserved(rest.as_bytes()) {
-        // Every byte before `position` is ASCII, so `position` is a character boundary.
-        let (Some(run), Some(tail)) = (rest.get(..position), rest.get(position..)) else {
-            break;
-        };
-        out.push_str(run);
-        let mut chars = tail.chars();
-        let Some(reserved) = chars.next() else {
-            break;
-        };
-        let mut utf8 = [0u8; 4];
-        for byte in reserved.encode_utf8(&mut utf8).bytes() {
-            push_escape(out, byte);
-        }
-        rest = chars.as_str();
-    }
-    out.push_str(rest);
+    encoding::encode_into(out, text, EncodeSet::UNRESERVED);
 }
 
-/// Appends `UriEncode(bytes)` to a string (same output as [`crate::uri_encode`], for bytes
-/// that need not be UTF-8).
+/// Appends `UriEncode(bytes)` to a string (bytes that need not be UTF-8).
+#[inline]
 pub(crate) fn encode_bytes_into(out: &mut String, bytes: &[u8]) {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => encode_str_into(out, text),
-        Err(_) => {
-            out.reserve(bytes.len());
-            for &byte in bytes {
-                if is_unreserved(byte) {
-                    out.push(char::from(byte));
-                } else {
-                    push_escape(out, byte);
-                }
-            }
-        }
-    }
+    encoding::encode_bytes_to_string(out, bytes, EncodeSet::UNRESERVED);
 }
 
 /// The string of bytes written by [`encode_bytes`] and ASCII pushes. Those are ASCII, so
@@ -406,60 +282,6 @@ mod tests {
         out
     }
 
-    #[test]
-    fn encoder_matches_uri_encode_on_every_byte() {
-        let all: Vec<u8> = (0..=255).collect();
-        let mut out = String::new();
-        encode_bytes_into(&mut out, &all);
-        let expected: String = all
-            .iter()
-            .map(|b| {
-                if is_unreserved(*b) {
-                    char::from(*b).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect();
-        assert_eq!(out, expected);
-        let text = "a b/腾~*'()!+% ;-_.";
-        let mut out = String::new();
-        encode_bytes_into(&mut out, text.as_bytes());
-        assert_eq!(out, crate::uri_encode(text));
-        let mut out = String::new();
-        encode_str_into(&mut out, text);
-        assert_eq!(out, crate::uri_encode(text));
-    }
-
-    #[test]
-    fn arithmetic_class_matches_the_table() {
-        for byte in 0..=255u8 {
-            assert_eq!(
-                is_unreserved_arith(byte),
-                is_unreserved(byte),
-                "{byte:#04x}"
-            );
-        }
-    }
-
-    #[test]
-    fn reserved_bytes_are_found_at_every_offset_around_chunk_edges() {
-        for len in [0, 1, 15, 16, 17, 31, 32, 33, 48, 70] {
-            for at in 0..len {
-                for byte in [b' ', b'/', 0x80, 0xff, b'%', b'@', b'`', b'[', b'{'] {
-                    let mut input = vec![b'a'; len];
-                    input[at] = byte;
-                    let mut out = Vec::new();
-                    encode_bytes(&mut out, &input);
-                    let mut expected = vec![b'a'; at];
-                    expected.extend_from_slice(format!("%{byte:02X}").as_bytes());
-                    expected.extend(std::iter::repeat_n(b'a', len - at - 1));
-                    assert_eq!(out, expected, "len {len} at {at} byte {byte:#04x}");
-                }
-            }
-        }
-    }
-
     proptest::proptest! {
         #[test]
         fn sorting_matches_sorting_the_encoded_pairs(
@@ -484,24 +306,6 @@ mod tests {
             proptest::prop_assert_eq!(&out[1..], canonical_name(text.as_bytes()));
         }
 
-        #[test]
-        fn encoder_matches_uri_encode(text in "\\PC{0,80}") {
-            let mut out = Vec::new();
-            encode_bytes(&mut out, text.as_bytes());
-            proptest::prop_assert_eq!(ascii_string(out), crate::uri_encode(&text));
-            let mut out = String::from("x");
-            encode_str_into(&mut out, &text);
-            proptest::prop_assert_eq!(&out[1..], crate::uri_encode(&text));
-        }
-
-        #[test]
-        fn byte_encoders_agree_on_any_bytes(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..80)) {
-            let mut expected = Vec::new();
-            encode_bytes(&mut expected, &bytes);
-            let mut out = String::new();
-            encode_bytes_into(&mut out, &bytes);
-            proptest::prop_assert_eq!(out.as_bytes(), &expected[..]);
-        }
     }
 
     #[test]

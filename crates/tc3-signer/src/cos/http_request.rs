@@ -10,132 +10,77 @@ use crate::SignError;
 
 const TOKEN_HEADERS: [&str; 2] = ["x-cos-security-token", "x-ci-security-token"];
 
-impl Signer<'_> {
-    /// Signs an `http::Request` without changing it.
-    ///
-    /// The URI's path and query are percent-decoded once (`+` in the query is a space) and
-    /// then encoded once by the signer. When the request has no `Host` header, the URI's
-    /// authority is signed as `host`: the request must then be sent with exactly that
-    /// `Host` (hyper and most clients derive it the same way).
-    ///
-    /// # Errors
-    /// As [`Signer::sign`]; also [`SignError::InvalidInput`] when the decoded path is not
-    /// UTF-8.
-    ///
-    /// ```
-    /// use tc3_signer::{Credential, cos::{KeyTime, Signer}};
-    ///
-    /// let credential = Credential::new("AKID", "key");
-    /// let request = http::Request::get(
-    ///     "https://b-1250000000.cos.ap-beijing.myqcloud.com/a%20b.txt?prefix=x%2Fy&acl",
-    /// )
-    /// .body(())
-    /// .unwrap();
-    /// let signed = Signer::new(&credential).sign_http(&request, KeyTime::new(1, 2)?)?;
-    /// assert_eq!(signed.http_string(),
-    ///     "get\n/a b.txt\nacl=&prefix=x%2Fy\nhost=b-1250000000.cos.ap-beijing.myqcloud.com\n");
-    /// # Ok::<(), tc3_signer::SignError>(())
-    /// ```
-    pub fn sign_http<B>(
-        &self,
-        request: &http::Request<B>,
-        key_time: KeyTime,
-    ) -> Result<RequestSignature, SignError> {
-        self.sign_http_parts(request, key_time, false)
+/// Signs an `http::Request` and adds the credential headers; see
+/// [`Signer::sign_http_in_place`].
+pub(crate) fn sign_http_in_place<B>(
+    signer: &Signer<'_>,
+    request: &mut http::Request<B>,
+    key_time: KeyTime,
+) -> Result<RequestSignature, SignError> {
+    let signed = sign_http_parts(signer, request, key_time, true)?;
+    let mut additions = Vec::with_capacity(3);
+    if !request.headers().contains_key(HOST)
+        && let Some(host) = authority_host(request.uri())
+    {
+        additions.push((HOST, header_value(&host, false)?));
     }
-
-    /// Signs an `http::Request` and adds the `Authorization` header, the session token
-    /// header (temporary credentials) and, when missing, the `Host` header. The new headers
-    /// are marked sensitive. Any `Authorization` and token header already present (from an
-    /// earlier attempt) are replaced, not signed. On error the request is left unchanged.
-    ///
-    /// # Errors
-    /// As [`Signer::sign_http`]; also [`SignError::InvalidInput`] when a value cannot be a
-    /// header value (for example a secret id with non-ASCII characters).
-    ///
-    /// ```
-    /// use tc3_signer::{Credential, cos::{KeyTime, Signer}};
-    ///
-    /// let credential = Credential::new("AKID", "key").with_token("token");
-    /// let mut request = http::Request::put("https://b-1250000000.cos.ap-beijing.myqcloud.com/a.txt")
-    ///     .header("Content-Type", "text/plain")
-    ///     .body(())
-    ///     .unwrap();
-    /// let signed = Signer::new(&credential).sign_http_in_place(&mut request, KeyTime::new(1, 2)?)?;
-    /// assert_eq!(signed.header_list(), "content-type;host;x-cos-security-token");
-    /// assert_eq!(request.headers()["authorization"], signed.authorization());
-    /// assert_eq!(request.headers()["x-cos-security-token"], "token");
-    /// assert_eq!(request.headers()["host"], "b-1250000000.cos.ap-beijing.myqcloud.com");
-    /// # Ok::<(), tc3_signer::SignError>(())
-    /// ```
-    pub fn sign_http_in_place<B>(
-        &self,
-        request: &mut http::Request<B>,
-        key_time: KeyTime,
-    ) -> Result<RequestSignature, SignError> {
-        let signed = self.sign_http_parts(request, key_time, true)?;
-        let mut additions = Vec::with_capacity(3);
-        if !request.headers().contains_key(HOST)
-            && let Some(host) = authority_host(request.uri())
-        {
-            additions.push((HOST, header_value(&host, false)?));
-        }
-        for (name, value) in signed.headers_to_add() {
-            let name = HeaderName::from_static(name);
-            additions.push((name, header_value(value, true)?));
-        }
-        let headers = request.headers_mut();
-        headers.remove(AUTHORIZATION);
-        for name in TOKEN_HEADERS {
-            headers.remove(name);
-        }
-        for (name, value) in additions {
-            headers.insert(name, value);
-        }
-        Ok(signed)
+    for (name, value) in signed.headers_to_add() {
+        let name = HeaderName::from_static(name);
+        additions.push((name, header_value(value, true)?));
     }
+    let headers = request.headers_mut();
+    headers.remove(AUTHORIZATION);
+    for name in TOKEN_HEADERS {
+        headers.remove(name);
+    }
+    for (name, value) in additions {
+        headers.insert(name, value);
+    }
+    Ok(signed)
+}
 
-    fn sign_http_parts<B>(
-        &self,
-        request: &http::Request<B>,
-        key_time: KeyTime,
-        replacing_credentials: bool,
-    ) -> Result<RequestSignature, SignError> {
-        let uri = request.uri();
-        let path = decode_path(uri.path());
-        let path = std::str::from_utf8(&path).map_err(|_| SignError::InvalidInput {
-            field: "path",
-            reason: "the decoded path is not UTF-8".into(),
-        })?;
-        let query = decode_query(uri.query().unwrap_or_default());
-        let params = canonical_params(query.iter().map(|(n, v)| (&n[..], &v[..])));
-        let authority = if request.headers().contains_key(HOST) {
-            None
-        } else {
-            authority_host(uri)
-        };
-        let headers: Vec<(&str, HeaderText<'_>)> = request
-            .headers()
-            .iter()
-            .filter(|(name, _)| {
-                !replacing_credentials
-                    || (*name != AUTHORIZATION && !TOKEN_HEADERS.contains(&name.as_str()))
-            })
-            .map(|(name, value)| (name.as_str(), HeaderText::Bytes(value.as_bytes())))
-            .chain(
-                authority
-                    .as_deref()
-                    .map(|host| ("host", HeaderText::Str(host))),
-            )
-            .collect();
-        self.sign_decoded(
-            request.method().as_str(),
-            path,
-            params,
-            headers.iter().copied(),
-            key_time,
+/// Signs an `http::Request` without changing it; see [`Signer::sign_http`]. With
+/// `replacing_credentials`, an `Authorization` or token header already present is ignored.
+pub(crate) fn sign_http_parts<B>(
+    signer: &Signer<'_>,
+    request: &http::Request<B>,
+    key_time: KeyTime,
+    replacing_credentials: bool,
+) -> Result<RequestSignature, SignError> {
+    let uri = request.uri();
+    let path = decode_path(uri.path());
+    let path = std::str::from_utf8(&path).map_err(|_| SignError::InvalidInput {
+        field: "path",
+        reason: "the decoded path is not UTF-8".into(),
+    })?;
+    let query = decode_query(uri.query().unwrap_or_default());
+    let params = canonical_params(query.iter().map(|(n, v)| (&n[..], &v[..])));
+    let authority = if request.headers().contains_key(HOST) {
+        None
+    } else {
+        authority_host(uri)
+    };
+    let headers: Vec<(&str, HeaderText<'_>)> = request
+        .headers()
+        .iter()
+        .filter(|(name, _)| {
+            !replacing_credentials
+                || (*name != AUTHORIZATION && !TOKEN_HEADERS.contains(&name.as_str()))
+        })
+        .map(|(name, value)| (name.as_str(), HeaderText::Bytes(value.as_bytes())))
+        .chain(
+            authority
+                .as_deref()
+                .map(|host| ("host", HeaderText::Str(host))),
         )
-    }
+        .collect();
+    signer.sign_decoded(
+        request.method().as_str(),
+        path,
+        params,
+        headers.iter().copied(),
+        key_time,
+    )
 }
 
 /// `host[:port]` of the URI's authority, without user information.
@@ -160,7 +105,7 @@ fn header_value(value: &str, sensitive: bool) -> Result<HeaderValue, SignError> 
 mod tests {
     use super::*;
     use crate::Credential;
-    use crate::cos::RequestParts;
+    use crate::SignableRequest;
 
     fn window() -> KeyTime {
         KeyTime::new(1_700_000_000, 1_700_003_600).unwrap()
@@ -181,7 +126,7 @@ mod tests {
             .unwrap();
         let params = [("marker", "文件 1.jpg"), ("max-keys", "10")];
         let headers = [("Host", "h.example"), ("Range", "bytes=0-3")];
-        let parts = RequestParts::new("GET", "/中 x+y")
+        let parts = SignableRequest::new("GET", "/中 x+y")
             .with_params(&params)
             .with_headers(&headers);
         let from_parts = Signer::new(&credential).sign(&parts, window()).unwrap();

@@ -1,9 +1,11 @@
 //! COS XML request signature (`q-sign-algorithm=sha1`): `Authorization` header, presigned
 //! URL, and their verification (spec section 1).
 //!
-//! Client side: build a [`Signer`] over a [`Credential`](crate::Credential), give it the
-//! decoded [`RequestParts`] (or an `http::Request`) and a [`KeyTime`], and add
-//! [`RequestSignature::headers_to_add`] to the request; or [`Signer::presign`] a URL.
+//! Client side: build a [`Signer`] over a [`Credential`](crate::Credential) with its
+//! [`SigningSettings`], give [`Signer::sign_request`] the one decoded [`SignableRequest`] and
+//! a [`KeyTime`], and add [`RequestSignature::headers_to_add`] to the request, or take the
+//! presigned URL ([`Signer::sign`] and [`Signer::presign`] are its two typed forms;
+//! [`Signer::sign_http_in_place`] signs an `http::Request`).
 //!
 //! Server side: [`Authorization::from_request`] (or [`Authorization::parse`] /
 //! [`Authorization::from_query`]), look up the secret key by
@@ -11,11 +13,11 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use tc3_signer::{Credential, cos::{self, KeyTime, RequestParts, Signer}};
+//! use tc3_signer::{Credential, SignableRequest, cos::{self, KeyTime, Signer}};
 //!
 //! let credential = Credential::new("AKIDEXAMPLE", "secret").with_token("session");
 //! let headers = [("Host", "b-1250000000.cos.ap-guangzhou.myqcloud.com"), ("Content-Length", "5")];
-//! let parts = RequestParts::new("PUT", "/photos/cat.jpg").with_headers(&headers);
+//! let parts = SignableRequest::new("PUT", "/photos/cat.jpg").with_headers(&headers);
 //! let now = 1_700_000_000;
 //! let signed = Signer::new(&credential).sign(&parts, KeyTime::starting_at(now, Duration::from_secs(900)))?;
 //!
@@ -45,10 +47,10 @@ mod verify;
 pub use authorization::{Authorization, SignatureLocation};
 pub use header_policy::{HeaderPolicy, TokenHeader};
 pub use key_time::KeyTime;
-pub use presign::{PresignRequest, PresignedUrl};
-pub use request::RequestParts;
+pub use presign::PresignedUrl;
+pub use request::SignableRequest;
 pub use signature::RequestSignature;
-pub use signer::{PresignToken, Signer};
+pub use signer::{PresignToken, Signer, SigningOutput, SigningSettings};
 pub use verify::{IncomingRequest, verify};
 
 pub(crate) use key_time::shorten;

@@ -1,39 +1,49 @@
-//! The borrowed, decoded request parts a COS signature is computed over.
+//! The one signable request: borrowed, decoded request parts every COS signature is computed
+//! over, whether the signature goes into the `Authorization` header or the query string.
 
 use std::fmt;
 
-/// The parts of a request that a COS signature covers, borrowed and **decoded**: the path
-/// and the query parameters as the server will decode them from the URL (`/a b.txt`, not
-/// `/a%20b.txt`), and the headers as sent. The signer encodes them exactly once.
+/// A request to sign, borrowed and **decoded** (the aws-sigv4 `SignableRequest` shape): the
+/// method, the path and the query parameters as the server will decode them from the URL
+/// (`/a b.txt`, not `/a%20b.txt`), the headers as sent, and the host and scheme the request
+/// goes to. The signer encodes everything exactly once.
+///
+/// The same value is signed either way the [`SigningSettings`](super::SigningSettings)
+/// choose: into headers ([`Signer::sign`](super::Signer::sign)) or into a presigned URL
+/// ([`Signer::presign`](super::Signer::presign)), both through
+/// [`Signer::sign_request`](super::Signer::sign_request).
 ///
 /// A parameter without `=` (such as `?acl`) has the value `""`. Header names are compared
 /// case-insensitively; two headers with the same name are rejected when both are signed.
 ///
 /// ```
-/// use tc3_signer::cos::RequestParts;
+/// use tc3_signer::SignableRequest;
 ///
 /// let params = [("response-content-type", "application/octet-stream")];
-/// let headers = [("Host", "examplebucket-1250000000.cos.ap-beijing.myqcloud.com")];
-/// let parts = RequestParts::new("GET", "/exampleobject(腾讯云)")
+/// let headers = [("Content-Type", "image/jpeg")];
+/// let request = SignableRequest::new("GET", "/exampleobject(腾讯云)")
+///     .with_host("examplebucket-1250000000.cos.ap-beijing.myqcloud.com")
 ///     .with_params(&params)
 ///     .with_headers(&headers);
-/// assert_eq!(parts.method(), "GET");
-/// assert_eq!(parts.params().len(), 1);
+/// assert_eq!(request.method(), "GET");
+/// assert_eq!(request.params().len(), 1);
 /// ```
 #[derive(Clone, Copy)]
-pub struct RequestParts<'a> {
+pub struct SignableRequest<'a> {
     method: &'a str,
     path: &'a str,
     params: &'a [(&'a str, &'a str)],
     headers: &'a [(&'a str, &'a str)],
+    host: Option<&'a str>,
+    scheme: &'a str,
 }
 
-impl<'a> RequestParts<'a> {
+impl<'a> SignableRequest<'a> {
     /// A request with a method (any case) and a decoded path starting with `/`, without
     /// parameters or headers.
     ///
     /// ```
-    /// let parts = tc3_signer::cos::RequestParts::new("PUT", "/photos/2024/a.jpg");
+    /// let parts = tc3_signer::SignableRequest::new("PUT", "/photos/2024/a.jpg");
     /// assert_eq!(parts.path(), "/photos/2024/a.jpg");
     /// ```
     pub fn new(method: &'a str, path: &'a str) -> Self {
@@ -42,14 +52,60 @@ impl<'a> RequestParts<'a> {
             path,
             params: &[],
             headers: &[],
+            host: None,
+            scheme: "https",
         }
+    }
+
+    /// Sets the host the request goes to (`host[:port]`). Header signing signs it as `host`
+    /// when the headers carry no `Host`; query signing builds the URL on it (and then the
+    /// headers must not carry `Host`).
+    ///
+    /// ```
+    /// let request = tc3_signer::SignableRequest::new("GET", "/a.txt").with_host("h.example");
+    /// assert_eq!(request.host(), Some("h.example"));
+    /// ```
+    #[must_use]
+    pub fn with_host(mut self, host: &'a str) -> Self {
+        self.host = Some(host);
+        self
+    }
+
+    /// Sets the scheme of a presigned URL (default `https`).
+    ///
+    /// ```
+    /// let request = tc3_signer::SignableRequest::new("GET", "/a.txt").with_scheme("http");
+    /// assert_eq!(request.scheme(), "http");
+    /// ```
+    #[must_use]
+    pub fn with_scheme(mut self, scheme: &'a str) -> Self {
+        self.scheme = scheme;
+        self
+    }
+
+    /// The host, if set.
+    ///
+    /// ```
+    /// assert_eq!(tc3_signer::SignableRequest::new("GET", "/").host(), None);
+    /// ```
+    pub fn host(&self) -> Option<&'a str> {
+        self.host
+    }
+
+    /// The scheme of a presigned URL.
+    ///
+    /// ```
+    /// assert_eq!(tc3_signer::SignableRequest::new("GET", "/").scheme(), "https");
+    /// ```
+    pub fn scheme(&self) -> &'a str {
+        self.scheme
     }
 
     /// Sets the decoded query parameters; every one is signed.
     ///
     /// ```
     /// let params = [("uploads", "")];
-    /// let parts = tc3_signer::cos::RequestParts::new("POST", "/big.bin").with_params(&params);
+    /// let parts = tc3_signer::SignableRequest::new("POST", "/big.bin").with_params(&params);
     /// assert_eq!(parts.params(), &[("uploads", "")]);
     /// ```
     #[must_use]
@@ -63,7 +119,7 @@ impl<'a> RequestParts<'a> {
     ///
     /// ```
     /// let headers = [("Host", "b-1250000000.cos.ap-beijing.myqcloud.com")];
-    /// let parts = tc3_signer::cos::RequestParts::new("GET", "/").with_headers(&headers);
+    /// let parts = tc3_signer::SignableRequest::new("GET", "/").with_headers(&headers);
     /// assert_eq!(parts.headers().len(), 1);
     /// ```
     #[must_use]
@@ -75,7 +131,7 @@ impl<'a> RequestParts<'a> {
     /// The HTTP method as given.
     ///
     /// ```
-    /// assert_eq!(tc3_signer::cos::RequestParts::new("Put", "/").method(), "Put");
+    /// assert_eq!(tc3_signer::SignableRequest::new("Put", "/").method(), "Put");
     /// ```
     pub fn method(&self) -> &'a str {
         self.method
@@ -84,7 +140,7 @@ impl<'a> RequestParts<'a> {
     /// The decoded path.
     ///
     /// ```
-    /// assert_eq!(tc3_signer::cos::RequestParts::new("GET", "/a b").path(), "/a b");
+    /// assert_eq!(tc3_signer::SignableRequest::new("GET", "/a b").path(), "/a b");
     /// ```
     pub fn path(&self) -> &'a str {
         self.path
@@ -93,7 +149,7 @@ impl<'a> RequestParts<'a> {
     /// The decoded query parameters.
     ///
     /// ```
-    /// assert!(tc3_signer::cos::RequestParts::new("GET", "/").params().is_empty());
+    /// assert!(tc3_signer::SignableRequest::new("GET", "/").params().is_empty());
     /// ```
     pub fn params(&self) -> &'a [(&'a str, &'a str)] {
         self.params
@@ -102,20 +158,22 @@ impl<'a> RequestParts<'a> {
     /// The headers.
     ///
     /// ```
-    /// assert!(tc3_signer::cos::RequestParts::new("GET", "/").headers().is_empty());
+    /// assert!(tc3_signer::SignableRequest::new("GET", "/").headers().is_empty());
     /// ```
     pub fn headers(&self) -> &'a [(&'a str, &'a str)] {
         self.headers
     }
 }
 
-impl fmt::Debug for RequestParts<'_> {
+impl fmt::Debug for SignableRequest<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequestParts")
+        f.debug_struct("SignableRequest")
             .field("method", &self.method)
             .field("path", &self.path)
             .field("params", &RedactedPairs(self.params))
             .field("headers", &RedactedPairs(self.headers))
+            .field("host", &self.host)
+            .field("scheme", &self.scheme)
             .finish()
     }
 }
@@ -162,7 +220,7 @@ mod tests {
             ("Host", "visible.example"),
         ];
         let params = [("x-cos-security-token", "SECRETPARAM")];
-        let parts = RequestParts::new("GET", "/")
+        let parts = SignableRequest::new("GET", "/")
             .with_headers(&headers)
             .with_params(&params);
         let shown = format!("{parts:?}");

@@ -20,11 +20,11 @@ use super::http_string::{
 /// (replayable within the window).
 ///
 /// ```
-/// use tc3_signer::{Credential, cos::{KeyTime, RequestParts, Signer}};
+/// use tc3_signer::{Credential, cos::{KeyTime, SignableRequest, Signer}};
 ///
 /// let credential = Credential::new("AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q", "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz");
 /// let headers = [("Host", "examplebucket-1250000000.cos.ap-beijing.myqcloud.com")];
-/// let parts = RequestParts::new("GET", "/exampleobject").with_headers(&headers);
+/// let parts = SignableRequest::new("GET", "/exampleobject").with_headers(&headers);
 /// let signed = Signer::new(&credential).sign(&parts, KeyTime::new(1700000000, 1700003600)?)?;
 /// assert_eq!(signed.header_list(), "host");
 /// assert!(signed.authorization().starts_with("q-sign-algorithm=sha1&q-ak=AKIDQjz3"));
@@ -163,10 +163,10 @@ impl RequestSignature {
     /// The validity window (`q-sign-time` = `q-key-time`).
     ///
     /// ```
-    /// # use tc3_signer::{Credential, cos::{KeyTime, RequestParts, Signer}};
+    /// # use tc3_signer::{Credential, cos::{KeyTime, SignableRequest, Signer}};
     /// # let credential = Credential::new("AKID", "key");
     /// let window = KeyTime::new(1, 2)?;
-    /// let signed = Signer::new(&credential).sign(&RequestParts::new("GET", "/"), window)?;
+    /// let signed = Signer::new(&credential).sign(&SignableRequest::new("GET", "/"), window)?;
     /// assert_eq!(signed.key_time(), window);
     /// # Ok::<(), tc3_signer::SignError>(())
     /// ```
@@ -183,10 +183,10 @@ impl RequestSignature {
     /// can sign any request in the window. Never log it.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, cos::{KeyTime, RequestParts, Signer}};
+    /// # use tc3_signer::{Credential, cos::{KeyTime, SignableRequest, Signer}};
     /// let credential = Credential::new("AKID", "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz");
     /// let signed = Signer::new(&credential)
-    ///     .sign(&RequestParts::new("GET", "/"), KeyTime::new(1557989151, 1557996351)?)?;
+    ///     .sign(&SignableRequest::new("GET", "/"), KeyTime::new(1557989151, 1557996351)?)?;
     /// assert_eq!(signed.sign_key(), "eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f");
     /// # Ok::<(), tc3_signer::SignError>(())
     /// ```
@@ -198,9 +198,9 @@ impl RequestSignature {
     /// token when the token header is signed.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, cos::{KeyTime, RequestParts, Signer}};
+    /// # use tc3_signer::{Credential, cos::{KeyTime, SignableRequest, Signer}};
     /// # let credential = Credential::new("AKID", "key");
-    /// let signed = Signer::new(&credential).sign(&RequestParts::new("GET", "/exampleobject"), KeyTime::new(1, 2)?)?;
+    /// let signed = Signer::new(&credential).sign(&SignableRequest::new("GET", "/exampleobject"), KeyTime::new(1, 2)?)?;
     /// assert_eq!(signed.http_string(), "get\n/exampleobject\n\n\n");
     /// # Ok::<(), tc3_signer::SignError>(())
     /// ```
@@ -211,10 +211,10 @@ impl RequestSignature {
     /// `HttpParameters`: the signed query parameters, `n=v&…`.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, cos::{KeyTime, RequestParts, Signer}};
+    /// # use tc3_signer::{Credential, cos::{KeyTime, SignableRequest, Signer}};
     /// # let credential = Credential::new("AKID", "key");
     /// let params = [("prefix", "a/"), ("acl", "")];
-    /// let signed = Signer::new(&credential).sign(&RequestParts::new("GET", "/").with_params(&params), KeyTime::new(1, 2)?)?;
+    /// let signed = Signer::new(&credential).sign(&SignableRequest::new("GET", "/").with_params(&params), KeyTime::new(1, 2)?)?;
     /// assert_eq!(signed.http_parameters(), "acl=&prefix=a%2F");
     /// # Ok::<(), tc3_signer::SignError>(())
     /// ```
@@ -225,10 +225,10 @@ impl RequestSignature {
     /// `HttpHeaders`: the signed headers, `n=v&…`.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, cos::{KeyTime, RequestParts, Signer}};
+    /// # use tc3_signer::{Credential, cos::{KeyTime, SignableRequest, Signer}};
     /// # let credential = Credential::new("AKID", "key");
     /// let headers = [("Content-Type", "text/plain"), ("User-Agent", "x")];
-    /// let signed = Signer::new(&credential).sign(&RequestParts::new("PUT", "/a").with_headers(&headers), KeyTime::new(1, 2)?)?;
+    /// let signed = Signer::new(&credential).sign(&SignableRequest::new("PUT", "/a").with_headers(&headers), KeyTime::new(1, 2)?)?;
     /// assert_eq!(signed.http_headers(), "content-type=text%2Fplain");
     /// # Ok::<(), tc3_signer::SignError>(())
     /// ```
@@ -239,10 +239,10 @@ impl RequestSignature {
     /// `UrlParamList` (`q-url-param-list`): the signed parameter names, `n;…`.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, cos::{KeyTime, RequestParts, Signer}};
+    /// # use tc3_signer::{Credential, cos::{KeyTime, SignableRequest, Signer}};
     /// # let credential = Credential::new("AKID", "key");
     /// let params = [("partNumber", "1"), ("uploadId", "X")];
-    /// let signed = Signer::new(&credential).sign(&RequestParts::new("PUT", "/b").with_params(&params), KeyTime::new(1, 2)?)?;
+    /// let signed = Signer::new(&credential).sign(&SignableRequest::new("PUT", "/b").with_params(&params), KeyTime::new(1, 2)?)?;
     /// assert_eq!(signed.url_param_list(), "partnumber;uploadid");
     /// # Ok::<(), tc3_signer::SignError>(())
     /// ```
@@ -253,10 +253,10 @@ impl RequestSignature {
     /// `HeaderList` (`q-header-list`): the signed header names, `n;…`.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, cos::{KeyTime, RequestParts, Signer}};
+    /// # use tc3_signer::{Credential, cos::{KeyTime, SignableRequest, Signer}};
     /// # let credential = Credential::new("AKID", "key");
     /// let headers = [("Range", "bytes=0-3"), ("Host", "h")];
-    /// let signed = Signer::new(&credential).sign(&RequestParts::new("GET", "/t").with_headers(&headers), KeyTime::new(1, 2)?)?;
+    /// let signed = Signer::new(&credential).sign(&SignableRequest::new("GET", "/t").with_headers(&headers), KeyTime::new(1, 2)?)?;
     /// assert_eq!(signed.header_list(), "host;range");
     /// # Ok::<(), tc3_signer::SignError>(())
     /// ```
@@ -267,10 +267,10 @@ impl RequestSignature {
     /// The signed header names, in signing order.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, cos::{KeyTime, RequestParts, Signer}};
+    /// # use tc3_signer::{Credential, cos::{KeyTime, SignableRequest, Signer}};
     /// # let credential = Credential::new("AKID", "key");
     /// let headers = [("Range", "bytes=0-3"), ("Host", "h")];
-    /// let signed = Signer::new(&credential).sign(&RequestParts::new("GET", "/t").with_headers(&headers), KeyTime::new(1, 2)?)?;
+    /// let signed = Signer::new(&credential).sign(&SignableRequest::new("GET", "/t").with_headers(&headers), KeyTime::new(1, 2)?)?;
     /// assert_eq!(signed.signed_headers().collect::<Vec<_>>(), ["host", "range"]);
     /// # Ok::<(), tc3_signer::SignError>(())
     /// ```
@@ -281,10 +281,10 @@ impl RequestSignature {
     /// The signed query parameter names, in signing order (repeated names repeated).
     ///
     /// ```
-    /// # use tc3_signer::{Credential, cos::{KeyTime, RequestParts, Signer}};
+    /// # use tc3_signer::{Credential, cos::{KeyTime, SignableRequest, Signer}};
     /// # let credential = Credential::new("AKID", "key");
     /// let params = [("b", ""), ("a", "")];
-    /// let signed = Signer::new(&credential).sign(&RequestParts::new("GET", "/").with_params(&params), KeyTime::new(1, 2)?)?;
+    /// let signed = Signer::new(&credential).sign(&SignableRequest::new("GET", "/").with_params(&params), KeyTime::new(1, 2)?)?;
     /// assert_eq!(signed.signed_params().collect::<Vec<_>>(), ["a", "b"]);
     /// # Ok::<(), tc3_signer::SignError>(())
     /// ```
@@ -295,9 +295,9 @@ impl RequestSignature {
     /// `hex(SHA1(HttpString))`, the last line of the string to sign.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, cos::{KeyTime, RequestParts, Signer}};
+    /// # use tc3_signer::{Credential, cos::{KeyTime, SignableRequest, Signer}};
     /// # let credential = Credential::new("AKID", "key");
-    /// let signed = Signer::new(&credential).sign(&RequestParts::new("GET", "/"), KeyTime::new(1, 2)?)?;
+    /// let signed = Signer::new(&credential).sign(&SignableRequest::new("GET", "/"), KeyTime::new(1, 2)?)?;
     /// assert_eq!(signed.sha1_http_string().len(), 40);
     /// assert!(signed.string_to_sign().contains(signed.sha1_http_string()));
     /// # Ok::<(), tc3_signer::SignError>(())
@@ -310,9 +310,9 @@ impl RequestSignature {
     /// `StringToSign = "sha1\n" + KeyTime + "\n" + hex(SHA1(HttpString)) + "\n"`.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, cos::{KeyTime, RequestParts, Signer}};
+    /// # use tc3_signer::{Credential, cos::{KeyTime, SignableRequest, Signer}};
     /// # let credential = Credential::new("AKID", "key");
-    /// let signed = Signer::new(&credential).sign(&RequestParts::new("GET", "/"), KeyTime::new(1, 2)?)?;
+    /// let signed = Signer::new(&credential).sign(&SignableRequest::new("GET", "/"), KeyTime::new(1, 2)?)?;
     /// assert!(signed.string_to_sign().starts_with("sha1\n1;2\n"));
     /// # Ok::<(), tc3_signer::SignError>(())
     /// ```
@@ -323,9 +323,9 @@ impl RequestSignature {
     /// `q-signature`: `hex(HMAC-SHA1(SignKey, StringToSign))`.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, cos::{KeyTime, RequestParts, Signer}};
+    /// # use tc3_signer::{Credential, cos::{KeyTime, SignableRequest, Signer}};
     /// # let credential = Credential::new("AKID", "key");
-    /// let signed = Signer::new(&credential).sign(&RequestParts::new("GET", "/"), KeyTime::new(1, 2)?)?;
+    /// let signed = Signer::new(&credential).sign(&SignableRequest::new("GET", "/"), KeyTime::new(1, 2)?)?;
     /// assert!(signed.authorization().ends_with(signed.signature()));
     /// # Ok::<(), tc3_signer::SignError>(())
     /// ```
@@ -338,9 +338,9 @@ impl RequestSignature {
     /// The `Authorization` header value (spec 1.8).
     ///
     /// ```
-    /// # use tc3_signer::{Credential, cos::{KeyTime, RequestParts, Signer}};
+    /// # use tc3_signer::{Credential, cos::{KeyTime, SignableRequest, Signer}};
     /// # let credential = Credential::new("AKID", "key");
-    /// let signed = Signer::new(&credential).sign(&RequestParts::new("GET", "/"), KeyTime::new(1, 2)?)?;
+    /// let signed = Signer::new(&credential).sign(&SignableRequest::new("GET", "/"), KeyTime::new(1, 2)?)?;
     /// assert!(signed.authorization().starts_with(
     ///     "q-sign-algorithm=sha1&q-ak=AKID&q-sign-time=1;2&q-key-time=1;2&q-header-list=&q-url-param-list=&q-signature="));
     /// # Ok::<(), tc3_signer::SignError>(())
@@ -353,9 +353,9 @@ impl RequestSignature {
     /// is temporary and the signature is a header signature. It was signed.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, cos::{KeyTime, RequestParts, Signer}};
+    /// # use tc3_signer::{Credential, cos::{KeyTime, SignableRequest, Signer}};
     /// let credential = Credential::new("AKID", "key").with_token("tok");
-    /// let signed = Signer::new(&credential).sign(&RequestParts::new("GET", "/"), KeyTime::new(1, 2)?)?;
+    /// let signed = Signer::new(&credential).sign(&SignableRequest::new("GET", "/"), KeyTime::new(1, 2)?)?;
     /// assert_eq!(signed.token_header(), Some(("x-cos-security-token", "tok")));
     /// assert_eq!(signed.header_list(), "x-cos-security-token");
     /// # Ok::<(), tc3_signer::SignError>(())
@@ -369,9 +369,9 @@ impl RequestSignature {
     /// Every header to add to the request: `authorization`, then the token header if any.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, cos::{KeyTime, RequestParts, Signer}};
+    /// # use tc3_signer::{Credential, cos::{KeyTime, SignableRequest, Signer}};
     /// let credential = Credential::new("AKID", "key").with_token("tok");
-    /// let signed = Signer::new(&credential).sign(&RequestParts::new("GET", "/"), KeyTime::new(1, 2)?)?;
+    /// let signed = Signer::new(&credential).sign(&SignableRequest::new("GET", "/"), KeyTime::new(1, 2)?)?;
     /// let names: Vec<_> = signed.headers_to_add().map(|(name, _)| name).collect();
     /// assert_eq!(names, ["authorization", "x-cos-security-token"]);
     /// # Ok::<(), tc3_signer::SignError>(())

@@ -11,7 +11,7 @@ use super::canonical::{
 };
 use crate::SignError;
 
-/// A header value as given: text (from [`RequestParts`](super::RequestParts)) or bytes (from
+/// A header value as given: text (from [`SignableRequest`](super::SignableRequest)) or bytes (from
 /// an `http::HeaderValue`, which may hold obs-text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum HeaderText<'a> {

@@ -193,13 +193,13 @@ impl Authorization {
 ///
 /// ```
 /// use std::time::Duration;
-/// use tc3_signer::{Credential, cos::{self, KeyTime, RequestParts, Signer}};
+/// use tc3_signer::{Credential, cos::{self, KeyTime, SignableRequest, Signer}};
 ///
 /// // Client side.
 /// let credential = Credential::new("AKID", "secret");
 /// let headers = [("Host", "b-1250000000.cos.ap-beijing.myqcloud.com")];
 /// let params = [("prefix", "a b/")];
-/// let parts = RequestParts::new("GET", "/").with_params(&params).with_headers(&headers);
+/// let parts = SignableRequest::new("GET", "/").with_params(&params).with_headers(&headers);
 /// let signed = Signer::new(&credential).sign(&parts, KeyTime::new(1000, 2000)?)?;
 ///
 /// // Server side: raw request as received.
@@ -306,13 +306,13 @@ fn listed_params(auth: &Authorization, raw_query: &str) -> Result<CanonicalList,
 mod tests {
     use super::*;
     use crate::Credential;
-    use crate::cos::{KeyTime, RequestParts, Signer};
+    use crate::cos::{KeyTime, SignableRequest, Signer};
 
     const HOST: &str = "b-1250000000.cos.ap-beijing.myqcloud.com";
 
     fn signed_auth(params: &[(&str, &str)], headers: &[(&str, &str)]) -> Authorization {
         let credential = Credential::new("AKID", "secret");
-        let parts = RequestParts::new("PUT", "/a b")
+        let parts = SignableRequest::new("PUT", "/a b")
             .with_params(params)
             .with_headers(headers);
         let signed = Signer::new(&credential)

@@ -9,21 +9,13 @@ use crate::cos::xml::{Xml, field, parse_items};
 use crate::http::body::RequestBody;
 use crate::http::body::{self, ResBody};
 use crate::state::State;
+use cos_core::encoding::{EncodeSet, encode};
 use http::Response;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-/// Characters left as-is by `encoding-type=url` (RFC 3986 unreserved plus `/`).
-const URL_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~')
-    .remove(b'/');
-
-/// Encodes a key when `encoding-type=url` was requested.
+/// Encodes a key when `encoding-type=url` was requested (RFC 3986 unreserved and `/` kept).
 pub(crate) fn encode_key(value: &str, url: bool) -> String {
     if url {
-        utf8_percent_encode(value, URL_ENCODE).to_string()
+        encode(value, EncodeSet::PATH)
     } else {
         value.to_string()
     }

@@ -329,9 +329,7 @@ fn respond(
     let mut response = if let Some(redirect) =
         field(fields, "success_action_redirect").filter(|r| !r.is_empty())
     {
-        let enc = |s: &str| {
-            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-        };
+        let enc = cos_core::encoding::uri_encode;
         let sep = if redirect.contains('?') { '&' } else { '?' };
         let target = format!(
             "{redirect}{sep}bucket={}&key={}&etag={}",

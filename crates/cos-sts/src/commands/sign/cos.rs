@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde::Serialize;
 use tc3_signer::Credential;
-use tc3_signer::cos::{KeyTime, RequestParts, RequestSignature, Signer};
+use tc3_signer::cos::{KeyTime, RequestSignature, SignableRequest, Signer};
 
 use super::cos_input::{CosInput, required};
 use crate::commands::outcome::{
@@ -72,7 +72,7 @@ fn sign(input: &CosInput) -> Result<RequestSignature, Failure> {
     }
     let params = input.param_pairs();
     let headers = input.header_pairs();
-    let parts = RequestParts::new(&input.method, &input.path)
+    let parts = SignableRequest::new(&input.method, &input.path)
         .with_params(&params)
         .with_headers(&headers);
     Signer::new(&credential)

@@ -1,7 +1,7 @@
 //! The server's http string behind a mismatched signature, rebuilt from the decoded request.
 
 use tc3_signer::Credential;
-use tc3_signer::cos::{Authorization, HeaderPolicy, RequestParts, Signer};
+use tc3_signer::cos::{Authorization, HeaderPolicy, SignableRequest, Signer};
 use tc3_signer::uri_encode;
 
 use super::received::Received;
@@ -31,7 +31,7 @@ pub(super) fn server_http_string(
         .filter(|(name, _)| listed(auth.header_list(), name.trim()))
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
-    let parts = RequestParts::new(&received.method, path)
+    let parts = SignableRequest::new(&received.method, path)
         .with_params(&params)
         .with_headers(&headers);
     let credential = Credential::new(auth.secret_id(), secret_key);
@@ -58,7 +58,7 @@ mod tests {
         let credential = Credential::new("AKID", "secret");
         let headers = [("Host", "h.example"), ("Content-Type", "text/plain")];
         let params = [("Prefix", "a b")];
-        let parts = RequestParts::new("GET", "/k")
+        let parts = SignableRequest::new("GET", "/k")
             .with_params(&params)
             .with_headers(&headers);
         let signed = Signer::new(&credential)

@@ -229,7 +229,7 @@ mod tests {
             token in proptest::option::of("[A-Za-z0-9_-]{1,16}"),
         ) {
             use tc3_signer::Credential;
-            use tc3_signer::cos::{KeyTime, RequestParts, Signer};
+            use tc3_signer::cos::{KeyTime, SignableRequest, Signer};
 
             let input = CosInput {
                 secret_id: Some("AKID".into()),
@@ -248,7 +248,7 @@ mod tests {
             }
             let param_pairs = input.param_pairs();
             let header_pairs = input.header_pairs();
-            let parts = RequestParts::new(&input.method, &input.path)
+            let parts = SignableRequest::new(&input.method, &input.path)
                 .with_params(&param_pairs)
                 .with_headers(&header_pairs);
             let signed = Signer::new(&credential).sign(&parts, KeyTime::new(1000, 2000).unwrap()).unwrap();
