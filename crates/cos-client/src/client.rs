@@ -288,6 +288,19 @@ impl Client {
         }
     }
 
+    /// Sends `op` exactly once (no retry, no clock or key correction) and reads the whole
+    /// answer: for requests that only serve a side effect the caller can do without, such
+    /// as opening a pooled connection ahead of need, and that must not count as retries.
+    pub(crate) async fn send_once(&self, op: &Op) -> Result<Answer, Error> {
+        op.attempts.fetch_add(1, Ordering::Relaxed);
+        let provided = self.inner.credentials.provide_credentials().await?;
+        let request = self.build_request(op, provided.credential())?;
+        match self.attempt(op, request, true).await? {
+            Reply::Buffered(answer) => Ok(answer),
+            Reply::Streaming(_) => Err(Error::malformed(op.name, "unexpected streaming reply")),
+        }
+    }
+
     /// Sends `op`; a successful answer's body is left unread.
     pub(crate) async fn send_streaming(&self, op: &Op) -> Result<http::Response<Incoming>, Error> {
         match self.execute(op, false).await? {

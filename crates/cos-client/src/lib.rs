@@ -48,7 +48,7 @@ mod endpoint;
 mod error;
 mod key;
 mod model;
-mod ops;
+pub(crate) mod ops;
 mod options;
 mod plan;
 mod presign;

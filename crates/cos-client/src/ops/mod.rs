@@ -15,7 +15,7 @@ use crate::{Error, key};
 
 mod body;
 mod listing;
-mod multipart;
+pub(crate) mod multipart;
 mod object;
 mod stream_upload;
 

@@ -368,19 +368,29 @@ impl Client {
         key_marker: Option<&str>,
         upload_id_marker: Option<&str>,
     ) -> Result<ListUploadsPage, Error> {
-        let mut op = Op::new("ListMultipartUploads", Method::GET, None)
-            .query("uploads", "")
-            .query("encoding-type", "url");
-        if !prefix.is_empty() {
-            op = op.query("prefix", prefix);
-        }
-        if let Some(marker) = key_marker {
-            op = op.query("key-marker", marker);
-        }
-        if let Some(marker) = upload_id_marker {
-            op = op.query("upload-id-marker", marker);
-        }
+        let op = list_uploads_op(prefix, key_marker, upload_id_marker);
         let answer = self.send(&op).await?;
         xml::parse_list_uploads(&answer.body)
     }
+}
+
+/// The ListMultipartUploads request of one page of the uploads under `prefix`.
+pub(crate) fn list_uploads_op(
+    prefix: &str,
+    key_marker: Option<&str>,
+    upload_id_marker: Option<&str>,
+) -> Op {
+    let mut op = Op::new("ListMultipartUploads", Method::GET, None)
+        .query("uploads", "")
+        .query("encoding-type", "url");
+    if !prefix.is_empty() {
+        op = op.query("prefix", prefix);
+    }
+    if let Some(marker) = key_marker {
+        op = op.query("key-marker", marker);
+    }
+    if let Some(marker) = upload_id_marker {
+        op = op.query("upload-id-marker", marker);
+    }
+    op
 }

@@ -15,6 +15,7 @@ use super::part_body::PartProgress;
 use super::{BufferPool, Tally, UploadOptions};
 use crate::client::Client;
 use crate::crc64;
+use crate::ops::multipart::list_uploads_op;
 use crate::plan::{MultipartPlan, PartRange};
 use crate::{Error, key};
 
@@ -86,6 +87,8 @@ impl Client {
             .part_size
             .unwrap_or_else(|| super::adaptive::auto_part_size(size));
         let plan = MultipartPlan::new(size, part_size)?;
+        // Kept until the upload ends: dropping it would cut a connection still opening.
+        let _warming = self.warm_connections(key, &plan, options);
         // Listed even without resume: the ids tell a lost Initiate answer from others' uploads.
         let known = match self.uploads_of(key).await {
             Ok(ids) => Some(ids),
@@ -141,6 +144,39 @@ impl Client {
             parts_uploaded: 1,
             parts_reused: 0,
         })
+    }
+
+    /// Opens the connections of the first round of parts while the upload is looked up
+    /// and initiated, instead of after: on a far link each new connection costs a round
+    /// trip before its first part can be sent. Each of them sends, once and without
+    /// retrying (a failure only leaves that connection unopened, and counts as no retry
+    /// for the adaptive concurrency), the ListMultipartUploads request the resume lookup
+    /// sends, which needs no permission the upload does not use; the answers are dropped.
+    /// The lookup's own request opens one connection, so one fewer is warmed.
+    fn warm_connections(
+        &self,
+        key: &str,
+        plan: &MultipartPlan,
+        options: &UploadOptions,
+    ) -> JoinSet<()> {
+        let first_round = Concurrency::new(
+            &options.concurrency,
+            u64::from(plan.part_count()),
+            plan.part_size(),
+            0,
+        )
+        .limit();
+        let mut warming = JoinSet::new();
+        for _ in 1..first_round {
+            let client = self.clone();
+            let op = list_uploads_op(key, None, None);
+            warming.spawn(async move {
+                if let Err(error) = client.send_once(&op).await {
+                    tracing::debug!(%error, "could not open a connection ahead of the parts");
+                }
+            });
+        }
+        warming
     }
 
     /// The ids of the unfinished uploads of exactly `key`, oldest first.
