@@ -365,3 +365,51 @@ async fn a_copied_part_with_a_wrong_crc_fails_the_copy_before_complete_and_abort
     assert_eq!(cos.object("bad").await, None, "never completed");
     assert!(cos.uploads().await.is_empty(), "the upload was aborted");
 }
+
+#[tokio::test]
+async fn an_upload_opens_its_first_rounds_connections_during_the_lookup_without_retrying() {
+    let cos = Cos::start().await;
+    let (_dir, path, data) = file_with(6 << 20);
+    let client = cos.static_client().await;
+    let lists = |seen: &[SeenRequest]| {
+        seen.iter()
+            .filter(|r| r.method() == Method::GET && r.has_query("uploads"))
+            .count()
+    };
+    let options = |concurrency| {
+        UploadOptions::default()
+            .part_size(1 << 20)
+            .multipart_threshold(0)
+            .concurrency(concurrency)
+    };
+    for (concurrency, expected) in [(1, 1), (4, 4)] {
+        cos.plan.clear_seen();
+        client
+            .upload_file(&path, "warm.bin", &options(concurrency))
+            .await
+            .unwrap();
+        assert_eq!(
+            lists(&cos.plan.seen()),
+            expected,
+            "the lookup, and one request per further connection of the first round"
+        );
+    }
+    // Throttled, the requests that only open a connection are not sent again (each would
+    // be at least twice: 8 or more), and the upload goes on; the lookup itself retries.
+    cos.plan.clear_seen();
+    cos.plan.add(
+        Rule::new(
+            Matcher::any().method(Method::GET).query("uploads"),
+            Action::slow_down(),
+        )
+        .times(4),
+    );
+    let out = client
+        .upload_file(&path, "warm.bin", &options(4))
+        .await
+        .unwrap();
+    let sent = lists(&cos.plan.seen());
+    assert!((5..=6).contains(&sent), "{sent} ListMultipartUploads");
+    assert_eq!(out.parts_uploaded, 6);
+    assert_eq!(cos.object("warm.bin").await.unwrap(), data);
+}
