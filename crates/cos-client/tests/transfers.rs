@@ -369,7 +369,7 @@ async fn a_copied_part_with_a_wrong_crc_fails_the_copy_before_complete_and_abort
 #[tokio::test]
 async fn an_upload_opens_its_first_rounds_connections_during_the_lookup_without_retrying() {
     let cos = Cos::start().await;
-    let (_dir, path, data) = file_with(6 << 20);
+    let (dir, path, data) = file_with(6 << 20);
     let client = cos.static_client().await;
     let lists = |seen: &[SeenRequest]| {
         seen.iter()
@@ -412,4 +412,15 @@ async fn an_upload_opens_its_first_rounds_connections_during_the_lookup_without_
     assert!((5..=6).contains(&sent), "{sent} ListMultipartUploads");
     assert_eq!(out.parts_uploaded, 6);
     assert_eq!(cos.object("warm.bin").await.unwrap(), data);
+    // Inside a directory transfer the files in flight keep the connections open: no more.
+    cos.plan.clear_rules();
+    cos.plan.clear_seen();
+    let options = cos_client::DirectoryOptions::default().upload_options(options(4));
+    let summary = client
+        .upload_directory(dir.path(), "tree/", &options)
+        .await
+        .unwrap();
+    assert!(summary.failures.is_empty(), "{:?}", summary.failures);
+    assert_eq!(lists(&cos.plan.seen()), 1, "the lookup alone");
+    assert_eq!(cos.object("tree/data.bin").await.unwrap(), data);
 }

@@ -459,6 +459,9 @@ impl Client {
                 // A large file runs on the directory's budget, not more.
                 upload.concurrency.memory_budget =
                     upload.concurrency.memory_budget.min(options.memory_budget);
+                // The files in flight keep the pool's connections open: opening more ahead
+                // of each file would only add requests.
+                upload.warm_connections = false;
                 self.upload_file(&item.path, &item.key, &upload).await?;
             }
             Direction::Down => {

@@ -123,6 +123,9 @@ pub struct UploadOptions {
     pub(crate) resume: bool,
     pub(crate) abort_on_failure: bool,
     pub(crate) progress: Option<Progress>,
+    /// Whether a multipart upload opens its first round's connections during the resume
+    /// lookup (off inside a directory transfer, whose files keep the pool's connections open).
+    pub(crate) warm_connections: bool,
 }
 
 impl Default for UploadOptions {
@@ -135,6 +138,7 @@ impl Default for UploadOptions {
             resume: true,
             abort_on_failure: true,
             progress: None,
+            warm_connections: true,
         }
     }
 }

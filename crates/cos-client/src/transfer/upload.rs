@@ -167,6 +167,9 @@ impl Client {
         )
         .limit();
         let mut warming = JoinSet::new();
+        if !options.warm_connections {
+            return warming;
+        }
         for _ in 1..first_round {
             let client = self.clone();
             let op = list_uploads_op(key, None, None);
