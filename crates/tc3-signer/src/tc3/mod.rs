@@ -12,7 +12,7 @@
 //! Verification parses the `Authorization` header ([`authorization_of`],
 //! [`parse_authorization`]) so the server can look up the secret key by id, then [`verify`]
 //! recomputes the signature over the raw request, the crate's one
-//! [`IncomingRequest`](crate::IncomingRequest) (as COS verification), and compares it in
+//! [`IncomingRequest`] (as COS verification), and compares it in
 //! constant time.
 //!
 //! ```
