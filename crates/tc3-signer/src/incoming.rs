@@ -40,6 +40,24 @@ enum Headers<'a> {
 /// The same header name appears more than once.
 pub(crate) struct DuplicateHeader;
 
+/// The value of the only header called `name` among `headers` (names compared
+/// case-insensitively, surrounding spaces ignored); `Err` when it appears more than once.
+pub(crate) fn unique_value<'a, V>(
+    headers: impl IntoIterator<Item = (&'a str, V)>,
+    name: &str,
+) -> Result<Option<V>, DuplicateHeader> {
+    let mut found = None;
+    for (candidate, value) in headers {
+        if candidate.trim().eq_ignore_ascii_case(name) {
+            if found.is_some() {
+                return Err(DuplicateHeader);
+            }
+            found = Some(value);
+        }
+    }
+    Ok(found)
+}
+
 impl<'a> IncomingRequest<'a> {
     /// A request from its raw parts, with an empty body.
     ///
@@ -191,16 +209,7 @@ impl<'a> IncomingRequest<'a> {
 
     /// The value of the only header called `name`; `Err` when it appears more than once.
     pub(crate) fn unique_header(&self, name: &str) -> Result<Option<&'a [u8]>, DuplicateHeader> {
-        let mut found = None;
-        for (candidate, value) in self.header_values() {
-            if candidate.trim().eq_ignore_ascii_case(name) {
-                if found.is_some() {
-                    return Err(DuplicateHeader);
-                }
-                found = Some(value);
-            }
-        }
-        Ok(found)
+        unique_value(self.header_values(), name)
     }
 
     /// The value of the `Authorization` header, if present once and textual.

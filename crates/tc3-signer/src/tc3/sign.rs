@@ -12,7 +12,8 @@ use super::keys::DerivedKeys;
 use super::mac::sha256_hex;
 use super::params::{PayloadMode, Tc3Params};
 use super::scope::{ALGORITHM, credential_scope, string_to_sign};
-use super::validate::{check_header_value, has_control, is_token, trim_ows};
+use super::validate::{check_header_value, has_control, is_token};
+use crate::incoming::{DuplicateHeader, unique_value};
 
 /// The value of `Authorization` for the unsigned STS actions.
 ///
@@ -604,24 +605,17 @@ fn request_header_value(request: &SignableRequest<'_>, name: &str) -> Result<Str
     Ok(value.to_owned())
 }
 
-/// The value of the only header called `name` (case-insensitive, surrounding spaces and tabs
-/// ignored); [`SignError::DuplicateHeader`] when it appears more than once.
+/// The value of the only header called `name`; [`SignError::DuplicateHeader`] when it
+/// appears more than once.
 fn unique_header<'a>(
     request: &SignableRequest<'a>,
     name: &str,
 ) -> Result<Option<&'a str>, SignError> {
-    let mut found = None;
-    for (candidate, value) in request.headers() {
-        if trim_ows(candidate).eq_ignore_ascii_case(name) {
-            if found.is_some() {
-                return Err(SignError::DuplicateHeader {
-                    name: name.to_owned(),
-                });
-            }
-            found = Some(*value);
+    unique_value(request.headers().iter().copied(), name).map_err(|DuplicateHeader| {
+        SignError::DuplicateHeader {
+            name: name.to_owned(),
         }
-    }
-    Ok(found)
+    })
 }
 
 #[cfg(test)]
