@@ -246,6 +246,20 @@ fn http_request_input_matches_parts() {
         request.headers().get_all("x-tc-timestamp").iter().count(),
         1
     );
+    // A temporary credential's token is sent marked sensitive, and not carried over to a
+    // retry with a credential without one.
+    let temporary = Credential::new("AKIDTEMP", "key").with_token("TOKEN-1");
+    sign_http(&mut request, &params, &temporary).unwrap();
+    assert_eq!(request.headers()["x-tc-token"], "TOKEN-1");
+    assert!(request.headers()["x-tc-token"].is_sensitive());
+    assert!(request.headers()["authorization"].is_sensitive());
+    sign_http(&mut request, &params, &credential).unwrap();
+    assert!(!request.headers().contains_key("x-tc-token"));
+    // On error the request is left unchanged.
+    let before = request.headers().clone();
+    let bad = Credential::new("AKID\nX: y", "key");
+    assert!(sign_http(&mut request, &params, &bad).is_err());
+    assert_eq!(request.headers(), &before);
 }
 
 /// Secrets (secret key, token, derived keys) never reach `Debug`, `Display` or errors.

@@ -350,9 +350,11 @@ pub fn sign(
 }
 
 /// Signs an `http::Request` (its body is the bytes sent) and sets every header to send on
-/// it, replacing any `Authorization`, `Host` or `X-TC-*` header of an earlier attempt. The
-/// host is the `Host` header if present, else the URI's host; the path and raw query are the
-/// URI's, signed as they are.
+/// it, replacing the `Host` and `X-TC-*` headers of an earlier attempt; the credential
+/// headers of an earlier attempt (`Authorization`, `X-TC-Token`) are neither signed nor
+/// kept, so a retry with a credential without token sends none. The host is the `Host`
+/// header if present, else the URI's host; the path and raw query are the URI's, signed as
+/// they are. On error the request is left unchanged.
 ///
 /// ```
 /// use tc3_signer::Credential;
@@ -378,7 +380,7 @@ pub fn sign_http<B: AsRef<[u8]>>(
         let headers: Vec<(&str, &str)> = request
             .headers()
             .iter()
-            .filter(|(name, _)| *name != http::header::AUTHORIZATION)
+            .filter(|(name, _)| !is_credential_header(name.as_str()))
             .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
             .collect();
         let uri = request.uri();
@@ -391,8 +393,23 @@ pub fn sign_http<B: AsRef<[u8]>>(
         }
         sign(&signable, params, credential)?
     };
-    signed.headers_to_send().apply_to(request)?;
+    // Every value is checked before the request changes.
+    let mut scratch = http::Request::new(());
+    signed.headers_to_send().apply_to(&mut scratch)?;
+    let headers = request.headers_mut();
+    headers.remove(http::header::AUTHORIZATION);
+    headers.remove(names::TOKEN);
+    for (name, value) in scratch.headers() {
+        let mut value = value.clone();
+        value.set_sensitive(is_credential_header(name.as_str()));
+        headers.insert(name.clone(), value);
+    }
     Ok(signed)
+}
+
+/// `Authorization` and `X-TC-Token`: bound to one credential, never carried to the next.
+fn is_credential_header(name: &str) -> bool {
+    name.eq_ignore_ascii_case(names::AUTHORIZATION) || name.eq_ignore_ascii_case(names::TOKEN)
 }
 
 /// The headers of an unsigned request (`Authorization: SKIP`), as used by
