@@ -178,6 +178,24 @@ mod tests {
     }
 
     #[test]
+    fn with_host_verifies_the_expected_host_not_the_one_received() {
+        let auth = signed_auth(&[], &[("Host", HOST)]);
+        let received = [("Host", "127.0.0.1:9000")];
+        let request = IncomingRequest::new("PUT", "/a%20b", "", &received);
+        assert!(matches!(
+            verify(&auth, "secret", &request, 1500, Duration::ZERO),
+            Err(VerifyError::SignatureMismatch { .. })
+        ));
+        let request = request.with_host(HOST);
+        assert_eq!(
+            verify(&auth, "secret", &request, 1500, Duration::ZERO),
+            Ok(())
+        );
+        let request = request.with_host("other.example");
+        assert!(verify(&auth, "secret", &request, 1500, Duration::ZERO).is_err());
+    }
+
+    #[test]
     fn missing_header_and_param_are_named() {
         let auth = signed_auth(&[("acl", "")], &[("Host", HOST), ("Content-Type", "a/b")]);
         let only_host = [("host", HOST)];
