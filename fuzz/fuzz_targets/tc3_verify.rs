@@ -3,11 +3,9 @@
 //! `crates/tc3-signer/tests/tc3_props.rs`.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use tc3_signer::Credential;
-use tc3_signer::tc3::{
-    Authorization, Tc3Params, Tc3Request, VerifyParams, authorization_of, sign, verify,
-};
+use tc3_signer::tc3::{Authorization, Tc3Params, VerifyParams, authorization_of, sign, verify};
 use tc3_signer::v1::{V1Presented, V1VerifyParams};
+use tc3_signer::{Credential, IncomingRequest, SignableRequest};
 
 fuzz_target!(|data: &[u8]| {
     // Split the input into fields at 0xFF bytes (never valid UTF-8, so a natural separator).
@@ -17,16 +15,18 @@ fuzz_target!(|data: &[u8]| {
         (next(), next(), next(), next(), next(), next());
     let body = fields_rest(data);
 
-    let request = Tc3Request::new(&method, "sts.tencentcloudapi.com")
-        .with_query(&query)
-        .with_header("Authorization", &authorization)
-        .with_header("X-TC-Timestamp", &timestamp)
-        .with_header("Content-Type", &header_value)
-        .with_header(&header_name, &header_value)
+    let headers = [
+        ("Authorization", authorization.as_str()),
+        ("X-TC-Timestamp", timestamp.as_str()),
+        ("Content-Type", header_value.as_str()),
+        (header_name.as_str(), header_value.as_str()),
+    ];
+    let incoming = IncomingRequest::new(&method, "/", &query, &headers)
+        .with_host("sts.tencentcloudapi.com")
         .with_body(body);
-    if let Ok(Authorization::Tc3(presented)) = authorization_of(&request) {
+    if let Ok(Authorization::Tc3(presented)) = authorization_of(&incoming) {
         let _ = verify(
-            &request,
+            &incoming,
             &presented,
             "secret",
             &VerifyParams::new("sts", 1_700_000_000),
@@ -34,6 +34,11 @@ fuzz_target!(|data: &[u8]| {
     }
     let params =
         Tc3Params::new("sts", &header_name, &header_value, 1_700_000_000).sign_header(&header_name);
+    let request = SignableRequest::new(&method, "/")
+        .with_host("sts.tencentcloudapi.com")
+        .with_query(&query)
+        .with_headers(&headers)
+        .with_body(body);
     let _ = sign(
         &request,
         &params,

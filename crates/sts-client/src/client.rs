@@ -7,8 +7,8 @@ use bytes::Bytes;
 use http::header::{AUTHORIZATION, HeaderValue};
 use http_body_util::Full;
 use serde_json::Value;
-use tc3_signer::Credential;
-use tc3_signer::tc3::{Tc3Params, Tc3Request};
+use tc3_signer::tc3::Tc3Params;
+use tc3_signer::{Credential, SignableRequest};
 use tracing::Instrument;
 
 use crate::provider::{Clock, Env, ProcessEnv, ProvideCredentials, StaticProvider, SystemClock};
@@ -567,9 +567,10 @@ impl StsClient {
             }
             (credential, _) => {
                 let body = params.to_json();
-                let tc3_request = Tc3Request::new("POST", &inner.host)
-                    .with_path(inner.uri.path())
-                    .with_header("Content-Type", "application/json")
+                let headers = [("Content-Type", "application/json")];
+                let tc3_request = SignableRequest::new("POST", inner.uri.path())
+                    .with_host(&inner.host)
+                    .with_headers(&headers)
                     .with_body(&body);
                 let mut tc3_params =
                     Tc3Params::new("sts", action, VERSION, now).with_region(&inner.region);

@@ -11,6 +11,10 @@
 //! * `layer` (feature `tower`): a tower `Layer` signing every outgoing `http::Request` for COS;
 //! * [`v1`]: the legacy `HmacSHA1` / `HmacSHA256` signature of form-encoded requests.
 //!
+//! Every signature is computed over the one [`SignableRequest`] (with what it is signed for
+//! beside it: COS's [`SigningSettings`](cos::SigningSettings) and key time, or TC3's
+//! [`Tc3Params`](tc3::Tc3Params)), and every verifier reads the one [`IncomingRequest`].
+//!
 //! The crate never does IO and never reads the clock: the time is always an argument, so
 //! signing is deterministic and testable against published vectors.
 //!
@@ -34,9 +38,12 @@ pub mod v1;
 
 mod credential;
 mod error;
+mod incoming;
+mod request;
 
-pub use cos::SignableRequest;
 /// The workspace's one RFC 3986 percent-encoder (COS `UriEncode`, TC3), from `cos-core`.
 pub use cos_core::encoding::uri_encode;
 pub use credential::Credential;
 pub use error::{SignError, VerifyError};
+pub use incoming::IncomingRequest;
+pub use request::SignableRequest;

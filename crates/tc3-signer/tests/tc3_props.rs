@@ -10,11 +10,11 @@
 
 use proptest::prelude::*;
 use tc3_signer::tc3::{
-    Authorization, PayloadMode, Tc3Authorization, Tc3Params, Tc3Request, VerifyParams,
-    authorization_of, parse_authorization, sign, verify,
+    Authorization, PayloadMode, Tc3Authorization, Tc3Params, VerifyParams, authorization_of,
+    parse_authorization, sign, verify,
 };
 use tc3_signer::v1::{SignatureMethod, V1Params, V1Presented, V1VerifyParams, parse_form};
-use tc3_signer::{Credential, VerifyError};
+use tc3_signer::{Credential, IncomingRequest, SignableRequest, VerifyError};
 
 const HOST: &str = "sts.tencentcloudapi.com";
 
@@ -74,10 +74,14 @@ fn case() -> impl Strategy<Value = Case> {
 
 /// Signs `case` and returns the headers the client sends (request headers included).
 fn signed_headers(case: &Case) -> (Vec<(String, String)>, String) {
-    let request = Tc3Request::new(case.method, HOST)
+    let sent = [
+        ("Content-Type", case.content_type.as_str()),
+        (case.extra_name.as_str(), case.extra_value.as_str()),
+    ];
+    let request = SignableRequest::new(case.method, "/")
+        .with_host(HOST)
         .with_query(&case.query)
-        .with_header("Content-Type", &case.content_type)
-        .with_header(&case.extra_name, &case.extra_value)
+        .with_headers(&sent)
         .with_body(&case.body);
     let mut params = Tc3Params::new("sts", "GetFederationToken", "2018-08-13", case.timestamp)
         .with_region("ap-guangzhou")
@@ -111,13 +115,14 @@ struct Received {
 }
 
 fn verify_received(received: &Received, secret: &str, now: u64) -> Result<(), VerifyError> {
-    let mut request = Tc3Request::new(&received.method, HOST)
-        .with_path(&received.path)
-        .with_query(&received.query)
+    // The host verified is the `Host` header received (the signer lists it to send).
+    let headers: Vec<(&str, &str)> = received
+        .headers
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    let request = IncomingRequest::new(&received.method, &received.path, &received.query, &headers)
         .with_body(&received.body);
-    for (name, value) in &received.headers {
-        request = request.with_header(name, value);
-    }
     let Authorization::Tc3(presented) = authorization_of(&request)? else {
         panic!("signed request parsed as SKIP");
     };
@@ -150,7 +155,7 @@ proptest! {
     }
 
     #[test]
-    fn changing_a_signed_component_fails(case in case(), which in 0usize..10, byte in any::<u8>()) {
+    fn changing_a_signed_component_fails(case in case(), which in 0usize..11, byte in any::<u8>()) {
         let (headers, _) = signed_headers(&case);
         let mut received = Received {
             method: case.method.into(),
@@ -185,6 +190,7 @@ proptest! {
             }
             7 => set_header(&mut received.headers, "x-tc-timestamp", (case.timestamp + 1).to_string()),
             8 => now = if byte % 2 == 0 { case.timestamp + 301 } else { case.timestamp - 301 },
+            9 => set_header(&mut received.headers, "host", "cvm.tencentcloudapi.com".into()),
             _ => secret.push('x'),
         }
         prop_assert!(verify_received(&received, &secret, now).is_err(), "mutation {} accepted", which);
@@ -254,16 +260,22 @@ proptest! {
         let prefixed = format!("TC3-HMAC-SHA256 {input}");
         let _ = parse_authorization(&prefixed);
         // Arbitrary request parts through the verifier and the signer.
-        let request = Tc3Request::new(&input, &input)
-            .with_path(&input)
-            .with_query(&input)
-            .with_header("Authorization", &prefixed)
-            .with_header("X-TC-Timestamp", &input)
-            .with_header(&input, &input)
+        let headers = [
+            ("Authorization", prefixed.as_str()),
+            ("X-TC-Timestamp", input.as_str()),
+            (input.as_str(), input.as_str()),
+        ];
+        let incoming = IncomingRequest::new(&input, &input, &input, &headers)
+            .with_host(&input)
             .with_body(&bytes);
-        if let Ok(Authorization::Tc3(presented)) = authorization_of(&request) {
-            let _ = verify(&request, &presented, &input, &VerifyParams::new(&input, 0));
+        if let Ok(Authorization::Tc3(presented)) = authorization_of(&incoming) {
+            let _ = verify(&incoming, &presented, &input, &VerifyParams::new(&input, 0));
         }
+        let request = SignableRequest::new(&input, &input)
+            .with_host(&input)
+            .with_query(&input)
+            .with_headers(&headers)
+            .with_body(&bytes);
         let params = Tc3Params::new(&input, &input, &input, 0).sign_header(&input);
         let _ = sign(&request, &params, &Credential::new(input.as_str(), input.as_str()));
     }

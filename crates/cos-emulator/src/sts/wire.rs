@@ -4,9 +4,9 @@ use super::StsError;
 use crate::identity::{Identity, KeyError};
 use crate::state::State;
 use std::time::Duration;
-use tc3_signer::VerifyError;
-use tc3_signer::tc3::{self, Tc3Request, VerifyParams};
+use tc3_signer::tc3::{self, VerifyParams};
 use tc3_signer::v1::{V1Presented, V1VerifyParams, parse_form};
+use tc3_signer::{IncomingRequest, VerifyError};
 
 /// Actions that may be sent unsigned.
 const UNSIGNED_ACTIONS: &[&str] = &[
@@ -132,33 +132,13 @@ fn json_params(body: &[u8]) -> Result<Vec<(String, String)>, StsError> {
         .collect())
 }
 
-fn tc3_request<'a>(
-    parts: &'a http::request::Parts,
-    host: &'a str,
-    body: &'a [u8],
-) -> Tc3Request<'a> {
-    let mut request = Tc3Request::new(parts.method.as_str(), host)
-        .with_path(parts.uri.path())
-        .with_query(parts.uri.query().unwrap_or_default())
-        .with_body(body);
-    for (name, value) in &parts.headers {
-        if name == http::header::HOST {
-            continue;
-        }
-        if let Ok(v) = value.to_str() {
-            request = request.with_header(name.as_str(), v);
-        }
-    }
-    request
-}
-
 fn parse_tc3(state: &State, parts: &http::request::Parts, body: &[u8]) -> Result<Call, StsError> {
     let method = parts.method.as_str();
     let query = parts.uri.query().unwrap_or_default();
     let hosts = candidate_hosts(state, parts)?;
-    let build = |host| tc3_request(parts, host, body);
-    let first = hosts.first().map(String::as_str).unwrap_or_default();
-    let authorization = tc3::authorization_of(&build(first)).map_err(|e| verify_error(&e))?;
+    // The request as received; each candidate host replaces its `Host` for verification.
+    let incoming = IncomingRequest::from_parts(parts).with_body(body);
+    let authorization = tc3::authorization_of(&incoming).map_err(|e| verify_error(&e))?;
     let action = header(parts, "x-tc-action")
         .ok_or_else(|| StsError::new("MissingParameter", "The X-TC-Action header is missing."))?
         .to_string();
@@ -176,7 +156,7 @@ fn parse_tc3(state: &State, parts: &http::request::Parts, body: &[u8]) -> Result
             let params = VerifyParams::new("sts", state.clock.unix()).with_tolerance(TOLERANCE);
             let mut last = None;
             for host in &hosts {
-                match tc3::verify(&build(host), &presented, &secret, &params) {
+                match tc3::verify(&incoming.with_host(host), &presented, &secret, &params) {
                     Ok(_) => {
                         last = None;
                         break;

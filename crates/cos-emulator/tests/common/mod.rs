@@ -218,8 +218,10 @@ pub fn tc3_headers(
     body: &str,
     host: &str,
 ) -> Vec<(String, String)> {
-    let request = tc3_signer::tc3::Tc3Request::new("POST", host)
-        .with_header("Content-Type", "application/json")
+    let content_type = [("Content-Type", "application/json")];
+    let request = tc3_signer::SignableRequest::new("POST", "/")
+        .with_host(host)
+        .with_headers(&content_type)
         .with_body(body.as_bytes());
     let params = tc3_signer::tc3::Tc3Params::new("sts", action, "2018-08-13", now())
         .with_region("ap-guangzhou");

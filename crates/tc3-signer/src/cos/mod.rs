@@ -38,19 +38,19 @@ mod http_string;
 mod key_time;
 mod presign;
 mod query;
-mod request;
 mod signature;
 mod signed_headers;
 mod signer;
 mod verify;
 
+pub use crate::IncomingRequest;
+pub use crate::request::SignableRequest;
 pub use authorization::{Authorization, SignatureLocation};
 pub use header_policy::{HeaderPolicy, TokenHeader};
 pub use key_time::KeyTime;
 pub use presign::PresignedUrl;
-pub use request::SignableRequest;
 pub use signature::RequestSignature;
 pub use signer::{PresignToken, Signer, SigningOutput, SigningSettings};
-pub use verify::{IncomingRequest, verify};
+pub use verify::verify;
 
 pub(crate) use key_time::shorten;

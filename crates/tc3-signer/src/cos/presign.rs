@@ -95,6 +95,14 @@ pub(crate) fn presign(
             reason: "a presigned URL needs the request's host (`SignableRequest::with_host`)"
                 .into(),
         })?;
+        if request.query().is_some() {
+            return Err(SignError::InvalidInput {
+                field: "query",
+                reason: "a presigned URL is built from decoded parameters \
+                         (`SignableRequest::with_params`), not a raw query"
+                    .into(),
+            });
+        }
         validate_scheme(request.scheme())?;
         validate_host(host)?;
         let path = request.path();

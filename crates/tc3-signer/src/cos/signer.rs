@@ -6,6 +6,7 @@ use zeroize::Zeroizing;
 
 use super::canonical::{CanonicalList, CanonicalPairs, canonical_params, trim_header_value};
 use super::http_string::{is_valid_method, sign_key};
+use super::query::decode_query;
 use super::signature::SignatureInput;
 use super::signed_headers::{HeaderText, SignedHeaders};
 use super::{
@@ -486,10 +487,24 @@ impl<'c> Signer<'c> {
         request: &SignableRequest<'_>,
         key_time: KeyTime,
     ) -> Result<RequestSignature, SignError> {
-        let params = request
-            .params()
-            .iter()
-            .map(|(n, v)| (n.as_bytes(), v.as_bytes()));
+        let params = match request.query() {
+            None => canonical_params(
+                request
+                    .params()
+                    .iter()
+                    .map(|(n, v)| (n.as_bytes(), v.as_bytes())),
+            ),
+            Some(_) if !request.params().is_empty() => {
+                return Err(SignError::InvalidInput {
+                    field: "query",
+                    reason: "give either the raw query or decoded parameters, not both".into(),
+                });
+            }
+            Some(raw) => {
+                let decoded = decode_query(raw);
+                canonical_params(decoded.iter().map(|(n, v)| (&n[..], &v[..])))
+            }
+        };
         let implied_host = request.host().filter(|_| {
             find_header(
                 request.headers().iter().map(|(n, v)| (*n, v.as_bytes())),
@@ -501,7 +516,6 @@ impl<'c> Signer<'c> {
             .headers()
             .iter()
             .map(|(n, v)| (*n, HeaderText::Str(v)));
-        let params = canonical_params(params);
         let (method, path) = (request.method(), request.path());
         // Two calls rather than one chained iterator: the common case (no implied host)
         // iterates the headers alone.
@@ -652,6 +666,35 @@ mod tests {
 
     fn window() -> KeyTime {
         KeyTime::new(1_700_000_000, 1_700_003_600).unwrap()
+    }
+
+    #[test]
+    fn raw_query_is_decoded_once_for_header_signing_and_refused_where_it_cannot_be_signed() {
+        let credential = Credential::new("AKID", "key");
+        let host = "b-1250000000.cos.ap-beijing.myqcloud.com";
+        let params = [("prefix", "a b/c"), ("acl", "")];
+        let decoded = SignableRequest::new("GET", "/")
+            .with_host(host)
+            .with_params(&params);
+        let raw = SignableRequest::new("GET", "/")
+            .with_host(host)
+            .with_query("prefix=a+b%2Fc&acl");
+        let signer = Signer::new(&credential);
+        assert_eq!(
+            signer.sign(&raw, window()).unwrap().http_string(),
+            signer.sign(&decoded, window()).unwrap().http_string()
+        );
+        for refused in [
+            signer
+                .sign(&decoded.with_query("acl"), window())
+                .map(|_| ()),
+            signer.presign(&raw, window()).map(|_| ()),
+        ] {
+            assert!(matches!(
+                refused,
+                Err(SignError::InvalidInput { field: "query", .. })
+            ));
+        }
     }
 
     #[test]

@@ -1,6 +1,5 @@
 //! Server-side verification of a COS signature against the raw incoming request.
 
-use std::fmt;
 use std::time::Duration;
 
 use super::Authorization;
@@ -10,150 +9,7 @@ use super::canonical::{
 use super::crypto::constant_time_eq;
 use super::http_string::{DigestInput, compute, is_valid_method};
 use super::query::{decode_path, decode_query};
-use super::request::RedactedPairs;
-use crate::VerifyError;
-
-/// A request as a server received it: method, **raw** (percent-encoded) path, raw query
-/// (the text after `?`, `""` if none) and headers.
-///
-/// ```
-/// use tc3_signer::cos::IncomingRequest;
-///
-/// let headers = [("Host", "b-1250000000.cos.ap-beijing.myqcloud.com")];
-/// let request = IncomingRequest::new("GET", "/a%20b.txt", "acl", &headers);
-/// assert_eq!(request.raw_path(), "/a%20b.txt");
-/// ```
-#[derive(Clone, Copy)]
-pub struct IncomingRequest<'a> {
-    method: &'a str,
-    raw_path: &'a str,
-    raw_query: &'a str,
-    headers: Headers<'a>,
-}
-
-#[derive(Clone, Copy)]
-enum Headers<'a> {
-    Pairs(&'a [(&'a str, &'a str)]),
-    Map(&'a http::HeaderMap),
-}
-
-impl<'a> IncomingRequest<'a> {
-    /// A request from its raw parts.
-    ///
-    /// ```
-    /// let request = tc3_signer::cos::IncomingRequest::new("PUT", "/k", "", &[]);
-    /// assert_eq!(request.method(), "PUT");
-    /// ```
-    pub fn new(
-        method: &'a str,
-        raw_path: &'a str,
-        raw_query: &'a str,
-        headers: &'a [(&'a str, &'a str)],
-    ) -> Self {
-        Self {
-            method,
-            raw_path,
-            raw_query,
-            headers: Headers::Pairs(headers),
-        }
-    }
-
-    /// A request from `http::request::Parts` (what a hyper server receives).
-    ///
-    /// ```
-    /// let (parts, _body) = http::Request::get("/a?acl").header("host", "h").body(()).unwrap().into_parts();
-    /// let request = tc3_signer::cos::IncomingRequest::from_parts(&parts);
-    /// assert_eq!(request.raw_query(), "acl");
-    /// ```
-    pub fn from_parts(parts: &'a http::request::Parts) -> Self {
-        Self::from_components(&parts.method, &parts.uri, &parts.headers)
-    }
-
-    /// A request from an `http::Request`.
-    ///
-    /// ```
-    /// let request = http::Request::get("/a%2Bb").body(()).unwrap();
-    /// let incoming = tc3_signer::cos::IncomingRequest::from_http(&request);
-    /// assert_eq!(incoming.raw_path(), "/a%2Bb");
-    /// ```
-    pub fn from_http<B>(request: &'a http::Request<B>) -> Self {
-        Self::from_components(request.method(), request.uri(), request.headers())
-    }
-
-    fn from_components(
-        method: &'a http::Method,
-        uri: &'a http::Uri,
-        headers: &'a http::HeaderMap,
-    ) -> Self {
-        Self {
-            method: method.as_str(),
-            raw_path: uri.path(),
-            raw_query: uri.query().unwrap_or_default(),
-            headers: Headers::Map(headers),
-        }
-    }
-
-    /// The method.
-    ///
-    /// ```
-    /// assert_eq!(tc3_signer::cos::IncomingRequest::new("GET", "/", "", &[]).method(), "GET");
-    /// ```
-    pub fn method(&self) -> &'a str {
-        self.method
-    }
-
-    /// The raw path.
-    ///
-    /// ```
-    /// assert_eq!(tc3_signer::cos::IncomingRequest::new("GET", "/%41", "", &[]).raw_path(), "/%41");
-    /// ```
-    pub fn raw_path(&self) -> &'a str {
-        self.raw_path
-    }
-
-    /// The raw query.
-    ///
-    /// ```
-    /// assert_eq!(tc3_signer::cos::IncomingRequest::new("GET", "/", "a=1", &[]).raw_query(), "a=1");
-    /// ```
-    pub fn raw_query(&self) -> &'a str {
-        self.raw_query
-    }
-
-    /// The value of the `Authorization` header, if present once and textual.
-    ///
-    /// ```
-    /// let headers = [("Authorization", "q-sign-algorithm=sha1")];
-    /// let request = tc3_signer::cos::IncomingRequest::new("GET", "/", "", &headers);
-    /// assert_eq!(request.authorization_header(), Some("q-sign-algorithm=sha1"));
-    /// ```
-    pub fn authorization_header(&self) -> Option<&'a str> {
-        self.header_values()
-            .find(|(name, _)| name.trim().eq_ignore_ascii_case("authorization"))
-            .and_then(|(_, value)| std::str::from_utf8(value).ok())
-    }
-
-    fn header_values(&self) -> Box<dyn Iterator<Item = (&'a str, &'a [u8])> + 'a> {
-        match self.headers {
-            Headers::Pairs(pairs) => Box::new(pairs.iter().map(|(n, v)| (*n, v.as_bytes()))),
-            Headers::Map(map) => Box::new(map.iter().map(|(n, v)| (n.as_str(), v.as_bytes()))),
-        }
-    }
-}
-
-impl fmt::Debug for IncomingRequest<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut s = f.debug_struct("IncomingRequest");
-        s.field("method", &self.method)
-            .field("raw_path", &self.raw_path)
-            .field("raw_query", &"<not shown: may carry a token>");
-        match self.headers {
-            Headers::Pairs(pairs) => s.field("headers", &RedactedPairs(pairs)),
-            Headers::Map(map) => s.field("headers", &format_args!("<{} headers>", map.len())),
-        };
-        s.finish()
-    }
-}
+use crate::{IncomingRequest, VerifyError};
 
 impl Authorization {
     /// Finds the signature of an incoming request: the `Authorization` header if present,
@@ -220,19 +76,19 @@ pub fn verify(
 ) -> Result<(), VerifyError> {
     auth.sign_time().check(now, tolerance)?;
     auth.key_time().check(now, tolerance)?;
-    if !is_valid_method(request.method) {
+    if !is_valid_method(request.method()) {
         return Err(VerifyError::Malformed {
             reason: "the method is not an HTTP token".into(),
         });
     }
     let headers = listed_headers(auth, request)?;
-    let params = listed_params(auth, request.raw_query)?;
-    let path = decode_path(request.raw_path);
+    let params = listed_params(auth, request.raw_query())?;
+    let path = decode_path(request.raw_path());
     let digests = compute(&DigestInput {
         secret_key: secret_key.as_bytes(),
         sign_time: auth.sign_time_text(),
         key_time: auth.key_time_text(),
-        method: request.method,
+        method: request.method(),
         path: &path,
         params: &params,
         headers: &headers,
@@ -319,6 +175,24 @@ mod tests {
             .sign(&parts, KeyTime::new(1000, 2000).unwrap())
             .unwrap();
         Authorization::parse(signed.authorization()).unwrap()
+    }
+
+    #[test]
+    fn with_host_verifies_the_expected_host_not_the_one_received() {
+        let auth = signed_auth(&[], &[("Host", HOST)]);
+        let received = [("Host", "127.0.0.1:9000")];
+        let request = IncomingRequest::new("PUT", "/a%20b", "", &received);
+        assert!(matches!(
+            verify(&auth, "secret", &request, 1500, Duration::ZERO),
+            Err(VerifyError::SignatureMismatch { .. })
+        ));
+        let request = request.with_host(HOST);
+        assert_eq!(
+            verify(&auth, "secret", &request, 1500, Duration::ZERO),
+            Ok(())
+        );
+        let request = request.with_host("other.example");
+        assert!(verify(&auth, "secret", &request, 1500, Duration::ZERO).is_err());
     }
 
     #[test]

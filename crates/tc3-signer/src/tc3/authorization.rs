@@ -2,11 +2,10 @@
 
 use std::fmt;
 
-use crate::VerifyError;
+use crate::{IncomingRequest, VerifyError};
 
 use super::date::looks_like_date;
 use super::keys::TERMINATOR;
-use super::request::Tc3Request;
 use super::scope::{ALGORITHM, credential_scope};
 use super::sign::SKIP;
 use super::validate::{excerpt, is_token, trim_ows};
@@ -269,14 +268,16 @@ pub fn parse_authorization(value: &str) -> Result<Authorization, VerifyError> {
 /// Finds and parses the `Authorization` header of `request`.
 ///
 /// ```
-/// use tc3_signer::tc3::{Authorization, Tc3Request, authorization_of};
+/// use tc3_signer::IncomingRequest;
+/// use tc3_signer::tc3::{Authorization, authorization_of};
 ///
-/// let request = Tc3Request::new("POST", "sts.tencentcloudapi.com").with_header("Authorization", "SKIP");
+/// let headers = [("Authorization", "SKIP")];
+/// let request = IncomingRequest::new("POST", "/", "", &headers);
 /// assert_eq!(authorization_of(&request)?, Authorization::Skip);
-/// assert!(authorization_of(&Tc3Request::new("POST", "h")).is_err());
+/// assert!(authorization_of(&IncomingRequest::new("POST", "/", "", &[])).is_err());
 /// # Ok::<(), tc3_signer::VerifyError>(())
 /// ```
-pub fn authorization_of(request: &Tc3Request<'_>) -> Result<Authorization, VerifyError> {
+pub fn authorization_of(request: &IncomingRequest<'_>) -> Result<Authorization, VerifyError> {
     let raw = request
         .unique_header("authorization")
         .map_err(|_| malformed("more than one Authorization header"))?

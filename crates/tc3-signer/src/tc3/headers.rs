@@ -24,11 +24,13 @@ pub(crate) mod names {
 /// `Debug` redacts the `X-TC-Token` value.
 ///
 /// ```
-/// use tc3_signer::Credential;
-/// use tc3_signer::tc3::{Tc3Params, Tc3Request, sign};
+/// use tc3_signer::{Credential, SignableRequest};
+/// use tc3_signer::tc3::{Tc3Params, sign};
 ///
-/// let request = Tc3Request::new("POST", "sts.tencentcloudapi.com")
-///     .with_header("Content-Type", "application/json")
+/// let headers = [("Content-Type", "application/json")];
+/// let request = SignableRequest::new("POST", "/")
+///     .with_host("sts.tencentcloudapi.com")
+///     .with_headers(&headers)
 ///     .with_body(b"{}");
 /// let params = Tc3Params::new("sts", "GetCallerIdentity", "2018-08-13", 1_700_000_000);
 /// let signed = sign(&request, &params, &Credential::new("AKID", "key").with_token("tok")).unwrap();
@@ -49,9 +51,9 @@ impl HeadersToSend {
     /// The headers in order, `(name, value)`.
     ///
     /// ```
-    /// # use tc3_signer::tc3::{Tc3Params, Tc3Request, skip};
-    /// let request = Tc3Request::new("POST", "sts.tencentcloudapi.com")
-    ///     .with_header("Content-Type", "application/json");
+    /// # use tc3_signer::{SignableRequest, tc3::{Tc3Params, skip}};
+    /// let headers = [("Content-Type", "application/json")];
+    /// let request = SignableRequest::new("POST", "/").with_host("sts.tencentcloudapi.com").with_headers(&headers);
     /// let params = Tc3Params::new("sts", "AssumeRoleWithWebIdentity", "2018-08-13", 0);
     /// let headers = skip(&request, &params).unwrap();
     /// assert_eq!(headers.iter().next(), Some(("Authorization", "SKIP")));
@@ -65,9 +67,9 @@ impl HeadersToSend {
     /// The value of header `name` (case-insensitive).
     ///
     /// ```
-    /// # use tc3_signer::tc3::{Tc3Params, Tc3Request, skip};
-    /// let request = Tc3Request::new("POST", "sts.tencentcloudapi.com")
-    ///     .with_header("Content-Type", "application/json");
+    /// # use tc3_signer::{SignableRequest, tc3::{Tc3Params, skip}};
+    /// let headers = [("Content-Type", "application/json")];
+    /// let request = SignableRequest::new("POST", "/").with_host("sts.tencentcloudapi.com").with_headers(&headers);
     /// let params = Tc3Params::new("sts", "AssumeRoleWithWebIdentity", "2018-08-13", 0);
     /// assert_eq!(skip(&request, &params).unwrap().get("host"), Some("sts.tencentcloudapi.com"));
     /// ```
@@ -81,8 +83,9 @@ impl HeadersToSend {
     /// How many headers there are.
     ///
     /// ```
-    /// # use tc3_signer::tc3::{Tc3Params, Tc3Request, skip};
-    /// let request = Tc3Request::new("POST", "h").with_header("Content-Type", "application/json");
+    /// # use tc3_signer::{SignableRequest, tc3::{Tc3Params, skip}};
+    /// let headers = [("Content-Type", "application/json")];
+    /// let request = SignableRequest::new("POST", "/").with_host("h").with_headers(&headers);
     /// let headers = skip(&request, &Tc3Params::new("sts", "A", "V", 0)).unwrap();
     /// assert_eq!(headers.len(), 6); // Authorization, Content-Type, Host, Action, Timestamp, Version
     /// ```
@@ -93,8 +96,9 @@ impl HeadersToSend {
     /// Whether the list is empty (never, for a list the signer produced).
     ///
     /// ```
-    /// # use tc3_signer::tc3::{Tc3Params, Tc3Request, skip};
-    /// let request = Tc3Request::new("POST", "h").with_header("Content-Type", "application/json");
+    /// # use tc3_signer::{SignableRequest, tc3::{Tc3Params, skip}};
+    /// let headers = [("Content-Type", "application/json")];
+    /// let request = SignableRequest::new("POST", "/").with_host("h").with_headers(&headers);
     /// assert!(!skip(&request, &Tc3Params::new("sts", "A", "V", 0)).unwrap().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
@@ -104,15 +108,19 @@ impl HeadersToSend {
     /// Sets every header on `request`, replacing any value already there.
     ///
     /// ```
-    /// use tc3_signer::Credential;
-    /// use tc3_signer::tc3::{Tc3Params, Tc3Request, sign};
+    /// use tc3_signer::{Credential, SignableRequest};
+    /// use tc3_signer::tc3::{Tc3Params, sign};
     ///
     /// let mut request = http::Request::post("https://sts.tencentcloudapi.com/")
-    ///     .header("Content-Type", "application/json")
     ///     .body(b"{}".to_vec())
     ///     .unwrap();
+    /// let headers = [("Content-Type", "application/json")];
+    /// let signable = SignableRequest::new("POST", "/")
+    ///     .with_host("sts.tencentcloudapi.com")
+    ///     .with_headers(&headers)
+    ///     .with_body(request.body());
     /// let params = Tc3Params::new("sts", "GetCallerIdentity", "2018-08-13", 1_700_000_000);
-    /// let signed = sign(&Tc3Request::from_http(&request), &params, &Credential::new("AKID", "key")).unwrap();
+    /// let signed = sign(&signable, &params, &Credential::new("AKID", "key")).unwrap();
     /// signed.headers_to_send().apply_to(&mut request).unwrap();
     /// assert!(request.headers()["authorization"].to_str().unwrap().starts_with("TC3-HMAC-SHA256 "));
     /// assert_eq!(request.headers()["x-tc-timestamp"], "1700000000");

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use crate::{Credential, SignError};
+use crate::{Credential, SignError, SignableRequest};
 
 use super::canonical::{UNSIGNED_PAYLOAD, canonical_headers, canonical_request, hashed_payload};
 use super::date::utc_date;
@@ -11,9 +11,9 @@ use super::headers::{HeadersToSend, names};
 use super::keys::DerivedKeys;
 use super::mac::sha256_hex;
 use super::params::{PayloadMode, Tc3Params};
-use super::request::Tc3Request;
 use super::scope::{ALGORITHM, credential_scope, string_to_sign};
 use super::validate::{check_header_value, has_control, is_token};
+use crate::incoming::{DuplicateHeader, unique_value};
 
 /// The value of `Authorization` for the unsigned STS actions.
 ///
@@ -28,12 +28,14 @@ pub const SKIP: &str = "SKIP";
 /// `Debug` shows neither the canonical request nor the token (a caller may sign `x-tc-token`).
 ///
 /// ```
-/// use tc3_signer::Credential;
-/// use tc3_signer::tc3::{Tc3Params, Tc3Request, sign};
+/// use tc3_signer::{Credential, SignableRequest};
+/// use tc3_signer::tc3::{Tc3Params, sign};
 ///
 /// let body = br#"{"Limit": 1, "Filters": [{"Values": ["\u672a\u547d\u540d"], "Name": "instance-name"}]}"#;
-/// let request = Tc3Request::new("POST", "cvm.tencentcloudapi.com")
-///     .with_header("Content-Type", "application/json; charset=utf-8")
+/// let headers = [("Content-Type", "application/json; charset=utf-8")];
+/// let request = SignableRequest::new("POST", "/")
+///     .with_host("cvm.tencentcloudapi.com")
+///     .with_headers(&headers)
 ///     .with_body(body);
 /// let params = Tc3Params::new("cvm", "DescribeInstances", "2017-03-12", 1_551_113_065)
 ///     .with_region("ap-guangzhou");
@@ -62,9 +64,11 @@ impl Tc3Signature {
     /// `HashedRequestPayload`, lower-case hex.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, tc3::{Tc3Params, Tc3Request, sign}};
-    /// # let request = Tc3Request::new("POST", "sts.tencentcloudapi.com")
-    /// #     .with_header("Content-Type", "application/json")
+    /// # use tc3_signer::{Credential, SignableRequest, tc3::{Tc3Params, sign}};
+    /// # let headers = [("Content-Type", "application/json")];
+    /// # let request = SignableRequest::new("POST", "/")
+    /// #     .with_host("sts.tencentcloudapi.com")
+    /// #     .with_headers(&headers)
     /// #     .with_body(b"{}");
     /// # let params = Tc3Params::new("sts", "GetCallerIdentity", "2018-08-13", 1_700_000_000);
     /// # let signed = sign(&request, &params, &Credential::new("AKIDEXAMPLE", "SECRETKEYEXAMPLE")).unwrap();
@@ -77,9 +81,11 @@ impl Tc3Signature {
     /// `CanonicalHeaders`: one `name:value\n` line per signed header.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, tc3::{Tc3Params, Tc3Request, sign}};
-    /// # let request = Tc3Request::new("POST", "sts.tencentcloudapi.com")
-    /// #     .with_header("Content-Type", "application/json")
+    /// # use tc3_signer::{Credential, SignableRequest, tc3::{Tc3Params, sign}};
+    /// # let headers = [("Content-Type", "application/json")];
+    /// # let request = SignableRequest::new("POST", "/")
+    /// #     .with_host("sts.tencentcloudapi.com")
+    /// #     .with_headers(&headers)
     /// #     .with_body(b"{}");
     /// # let params = Tc3Params::new("sts", "GetCallerIdentity", "2018-08-13", 1_700_000_000);
     /// # let signed = sign(&request, &params, &Credential::new("AKIDEXAMPLE", "SECRETKEYEXAMPLE")).unwrap();
@@ -92,9 +98,11 @@ impl Tc3Signature {
     /// `SignedHeaders`, for example `content-type;host`.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, tc3::{Tc3Params, Tc3Request, sign}};
-    /// # let request = Tc3Request::new("POST", "sts.tencentcloudapi.com")
-    /// #     .with_header("Content-Type", "application/json")
+    /// # use tc3_signer::{Credential, SignableRequest, tc3::{Tc3Params, sign}};
+    /// # let headers = [("Content-Type", "application/json")];
+    /// # let request = SignableRequest::new("POST", "/")
+    /// #     .with_host("sts.tencentcloudapi.com")
+    /// #     .with_headers(&headers)
     /// #     .with_body(b"{}");
     /// # let params = Tc3Params::new("sts", "GetCallerIdentity", "2018-08-13", 1_700_000_000);
     /// # let signed = sign(&request, &params, &Credential::new("AKIDEXAMPLE", "SECRETKEYEXAMPLE")).unwrap();
@@ -107,9 +115,11 @@ impl Tc3Signature {
     /// The full `CanonicalRequest`.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, tc3::{Tc3Params, Tc3Request, sign}};
-    /// # let request = Tc3Request::new("POST", "sts.tencentcloudapi.com")
-    /// #     .with_header("Content-Type", "application/json")
+    /// # use tc3_signer::{Credential, SignableRequest, tc3::{Tc3Params, sign}};
+    /// # let headers = [("Content-Type", "application/json")];
+    /// # let request = SignableRequest::new("POST", "/")
+    /// #     .with_host("sts.tencentcloudapi.com")
+    /// #     .with_headers(&headers)
     /// #     .with_body(b"{}");
     /// # let params = Tc3Params::new("sts", "GetCallerIdentity", "2018-08-13", 1_700_000_000);
     /// # let signed = sign(&request, &params, &Credential::new("AKIDEXAMPLE", "SECRETKEYEXAMPLE")).unwrap();
@@ -122,9 +132,11 @@ impl Tc3Signature {
     /// `hex(SHA256(CanonicalRequest))`.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, tc3::{Tc3Params, Tc3Request, sign}};
-    /// # let request = Tc3Request::new("POST", "sts.tencentcloudapi.com")
-    /// #     .with_header("Content-Type", "application/json")
+    /// # use tc3_signer::{Credential, SignableRequest, tc3::{Tc3Params, sign}};
+    /// # let headers = [("Content-Type", "application/json")];
+    /// # let request = SignableRequest::new("POST", "/")
+    /// #     .with_host("sts.tencentcloudapi.com")
+    /// #     .with_headers(&headers)
     /// #     .with_body(b"{}");
     /// # let params = Tc3Params::new("sts", "GetCallerIdentity", "2018-08-13", 1_700_000_000);
     /// # let signed = sign(&request, &params, &Credential::new("AKIDEXAMPLE", "SECRETKEYEXAMPLE")).unwrap();
@@ -137,9 +149,11 @@ impl Tc3Signature {
     /// The UTC date of the timestamp, `YYYY-MM-DD`.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, tc3::{Tc3Params, Tc3Request, sign}};
-    /// # let request = Tc3Request::new("POST", "sts.tencentcloudapi.com")
-    /// #     .with_header("Content-Type", "application/json")
+    /// # use tc3_signer::{Credential, SignableRequest, tc3::{Tc3Params, sign}};
+    /// # let headers = [("Content-Type", "application/json")];
+    /// # let request = SignableRequest::new("POST", "/")
+    /// #     .with_host("sts.tencentcloudapi.com")
+    /// #     .with_headers(&headers)
     /// #     .with_body(b"{}");
     /// # let params = Tc3Params::new("sts", "GetCallerIdentity", "2018-08-13", 1_700_000_000);
     /// # let signed = sign(&request, &params, &Credential::new("AKIDEXAMPLE", "SECRETKEYEXAMPLE")).unwrap();
@@ -152,9 +166,11 @@ impl Tc3Signature {
     /// `Date/Service/tc3_request`.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, tc3::{Tc3Params, Tc3Request, sign}};
-    /// # let request = Tc3Request::new("POST", "sts.tencentcloudapi.com")
-    /// #     .with_header("Content-Type", "application/json")
+    /// # use tc3_signer::{Credential, SignableRequest, tc3::{Tc3Params, sign}};
+    /// # let headers = [("Content-Type", "application/json")];
+    /// # let request = SignableRequest::new("POST", "/")
+    /// #     .with_host("sts.tencentcloudapi.com")
+    /// #     .with_headers(&headers)
     /// #     .with_body(b"{}");
     /// # let params = Tc3Params::new("sts", "GetCallerIdentity", "2018-08-13", 1_700_000_000);
     /// # let signed = sign(&request, &params, &Credential::new("AKIDEXAMPLE", "SECRETKEYEXAMPLE")).unwrap();
@@ -167,9 +183,11 @@ impl Tc3Signature {
     /// The `StringToSign`.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, tc3::{Tc3Params, Tc3Request, sign}};
-    /// # let request = Tc3Request::new("POST", "sts.tencentcloudapi.com")
-    /// #     .with_header("Content-Type", "application/json")
+    /// # use tc3_signer::{Credential, SignableRequest, tc3::{Tc3Params, sign}};
+    /// # let headers = [("Content-Type", "application/json")];
+    /// # let request = SignableRequest::new("POST", "/")
+    /// #     .with_host("sts.tencentcloudapi.com")
+    /// #     .with_headers(&headers)
     /// #     .with_body(b"{}");
     /// # let params = Tc3Params::new("sts", "GetCallerIdentity", "2018-08-13", 1_700_000_000);
     /// # let signed = sign(&request, &params, &Credential::new("AKIDEXAMPLE", "SECRETKEYEXAMPLE")).unwrap();
@@ -182,9 +200,11 @@ impl Tc3Signature {
     /// The signature, lower-case hex.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, tc3::{Tc3Params, Tc3Request, sign}};
-    /// # let request = Tc3Request::new("POST", "sts.tencentcloudapi.com")
-    /// #     .with_header("Content-Type", "application/json")
+    /// # use tc3_signer::{Credential, SignableRequest, tc3::{Tc3Params, sign}};
+    /// # let headers = [("Content-Type", "application/json")];
+    /// # let request = SignableRequest::new("POST", "/")
+    /// #     .with_host("sts.tencentcloudapi.com")
+    /// #     .with_headers(&headers)
     /// #     .with_body(b"{}");
     /// # let params = Tc3Params::new("sts", "GetCallerIdentity", "2018-08-13", 1_700_000_000);
     /// # let signed = sign(&request, &params, &Credential::new("AKIDEXAMPLE", "SECRETKEYEXAMPLE")).unwrap();
@@ -197,9 +217,11 @@ impl Tc3Signature {
     /// The `Authorization` header value.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, tc3::{Tc3Params, Tc3Request, sign}};
-    /// # let request = Tc3Request::new("POST", "sts.tencentcloudapi.com")
-    /// #     .with_header("Content-Type", "application/json")
+    /// # use tc3_signer::{Credential, SignableRequest, tc3::{Tc3Params, sign}};
+    /// # let headers = [("Content-Type", "application/json")];
+    /// # let request = SignableRequest::new("POST", "/")
+    /// #     .with_host("sts.tencentcloudapi.com")
+    /// #     .with_headers(&headers)
     /// #     .with_body(b"{}");
     /// # let params = Tc3Params::new("sts", "GetCallerIdentity", "2018-08-13", 1_700_000_000);
     /// # let signed = sign(&request, &params, &Credential::new("AKIDEXAMPLE", "SECRETKEYEXAMPLE")).unwrap();
@@ -214,9 +236,11 @@ impl Tc3Signature {
     /// `X-TC-Token`, `X-TC-Language`, `X-TC-Content-SHA256`.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, tc3::{Tc3Params, Tc3Request, sign}};
-    /// # let request = Tc3Request::new("POST", "sts.tencentcloudapi.com")
-    /// #     .with_header("Content-Type", "application/json")
+    /// # use tc3_signer::{Credential, SignableRequest, tc3::{Tc3Params, sign}};
+    /// # let headers = [("Content-Type", "application/json")];
+    /// # let request = SignableRequest::new("POST", "/")
+    /// #     .with_host("sts.tencentcloudapi.com")
+    /// #     .with_headers(&headers)
     /// #     .with_body(b"{}");
     /// # let params = Tc3Params::new("sts", "GetCallerIdentity", "2018-08-13", 1_700_000_000);
     /// # let signed = sign(&request, &params, &Credential::new("AKIDEXAMPLE", "SECRETKEYEXAMPLE")).unwrap();
@@ -243,16 +267,21 @@ impl fmt::Debug for Tc3Signature {
 /// Signs `request` with `TC3-HMAC-SHA256` for `params`, using `credential` (its token, if
 /// any, is sent as `X-TC-Token`, unsigned unless named with [`Tc3Params::sign_header`]).
 ///
-/// The request must carry a `Content-Type` header; `host` is taken from the request parts.
-/// Header values are signed lower-cased and trimmed; the query is signed exactly as given.
+/// The request must carry a `Content-Type` header and a host ([`SignableRequest::with_host`]
+/// or a `Host` header). The path and the raw query ([`SignableRequest::with_query`]) are
+/// signed exactly as given (decoded parameters are refused: they cannot reproduce the bytes
+/// sent); the body's SHA-256 is signed unless [`PayloadMode::Unsigned`]. Header values are
+/// signed lower-cased and trimmed.
 ///
 /// ```
-/// use tc3_signer::Credential;
-/// use tc3_signer::tc3::{Tc3Params, Tc3Request, sign};
+/// use tc3_signer::{Credential, SignableRequest};
+/// use tc3_signer::tc3::{Tc3Params, sign};
 ///
-/// let request = Tc3Request::new("GET", "cvm.tencentcloudapi.com")
+/// let headers = [("Content-Type", "application/x-www-form-urlencoded")];
+/// let request = SignableRequest::new("GET", "/")
+///     .with_host("cvm.tencentcloudapi.com")
 ///     .with_query("Limit=10&Offset=0")
-///     .with_header("Content-Type", "application/x-www-form-urlencoded");
+///     .with_headers(&headers);
 /// let params = Tc3Params::new("cvm", "DescribeInstances", "2017-03-12", 1_551_113_065)
 ///     .with_region("ap-guangzhou");
 /// let credential = Credential::new("AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE", "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE");
@@ -261,16 +290,16 @@ impl fmt::Debug for Tc3Signature {
 /// # Ok::<(), tc3_signer::SignError>(())
 /// ```
 pub fn sign(
-    request: &Tc3Request<'_>,
+    request: &SignableRequest<'_>,
     params: &Tc3Params<'_>,
     credential: &Credential,
 ) -> Result<Tc3Signature, SignError> {
     let method = checked_method(request.method())?;
-    check_target(request)?;
+    let target = Target::of(request)?;
     check_service(params.service())?;
     let content_type = content_type(request)?;
     let common = common_headers(params, credential.token())?;
-    let signed_values = signed_header_values(request, params, content_type, &common)?;
+    let signed_values = signed_header_values(request, target.host, params, content_type, &common)?;
     let headers = canonical_headers(
         signed_values
             .iter()
@@ -280,7 +309,7 @@ pub fn sign(
     let canonical_request = canonical_request(
         &method,
         request.path(),
-        request.query(),
+        target.query,
         &headers,
         &hashed_payload,
     );
@@ -303,7 +332,7 @@ pub fn sign(
     let mut to_send = Vec::with_capacity(common.len() + 3);
     to_send.push((names::AUTHORIZATION, authorization.clone()));
     to_send.push((names::CONTENT_TYPE, content_type.to_owned()));
-    to_send.push((names::HOST, request.host().to_owned()));
+    to_send.push((names::HOST, target.host.to_owned()));
     to_send.extend(common);
     Ok(Tc3Signature {
         hashed_payload,
@@ -320,14 +349,80 @@ pub fn sign(
     })
 }
 
+/// Signs an `http::Request` (its body is the bytes sent) and sets every header to send on
+/// it, replacing the `Host` and `X-TC-*` headers of an earlier attempt; the credential
+/// headers of an earlier attempt (`Authorization`, `X-TC-Token`) are neither signed nor
+/// kept, so a retry with a credential without token sends none. The host is the `Host`
+/// header if present, else the URI's host; the path and raw query are the URI's, signed as
+/// they are. On error the request is left unchanged.
+///
+/// ```
+/// use tc3_signer::Credential;
+/// use tc3_signer::tc3::{Tc3Params, sign_http};
+///
+/// let mut request = http::Request::post("https://sts.tencentcloudapi.com/")
+///     .header("Content-Type", "application/json")
+///     .body(b"{}".to_vec())
+///     .unwrap();
+/// let params = Tc3Params::new("sts", "GetCallerIdentity", "2018-08-13", 1_700_000_000);
+/// let signed = sign_http(&mut request, &params, &Credential::new("AKID", "key"))?;
+/// assert_eq!(request.headers()["authorization"], signed.authorization());
+/// assert_eq!(request.headers()["host"], "sts.tencentcloudapi.com");
+/// assert_eq!(request.headers()["x-tc-timestamp"], "1700000000");
+/// # Ok::<(), tc3_signer::SignError>(())
+/// ```
+pub fn sign_http<B: AsRef<[u8]>>(
+    request: &mut http::Request<B>,
+    params: &Tc3Params<'_>,
+    credential: &Credential,
+) -> Result<Tc3Signature, SignError> {
+    let signed = {
+        let headers: Vec<(&str, &str)> = request
+            .headers()
+            .iter()
+            .filter(|(name, _)| !is_credential_header(name.as_str()))
+            .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+            .collect();
+        let uri = request.uri();
+        let mut signable = SignableRequest::new(request.method().as_str(), uri.path())
+            .with_query(uri.query().unwrap_or_default())
+            .with_headers(&headers)
+            .with_body(request.body().as_ref());
+        if let Some(host) = uri.host() {
+            signable = signable.with_host(host);
+        }
+        sign(&signable, params, credential)?
+    };
+    // Every value is checked before the request changes.
+    let mut scratch = http::Request::new(());
+    signed.headers_to_send().apply_to(&mut scratch)?;
+    let headers = request.headers_mut();
+    headers.remove(http::header::AUTHORIZATION);
+    headers.remove(names::TOKEN);
+    for (name, value) in scratch.headers() {
+        let mut value = value.clone();
+        value.set_sensitive(is_credential_header(name.as_str()));
+        headers.insert(name.clone(), value);
+    }
+    Ok(signed)
+}
+
+/// `Authorization` and `X-TC-Token`: bound to one credential, never carried to the next.
+fn is_credential_header(name: &str) -> bool {
+    name.eq_ignore_ascii_case(names::AUTHORIZATION) || name.eq_ignore_ascii_case(names::TOKEN)
+}
+
 /// The headers of an unsigned request (`Authorization: SKIP`), as used by
 /// `AssumeRoleWithWebIdentity` and `AssumeRoleWithSAML`. No `X-TC-Token` is sent.
 ///
 /// ```
-/// use tc3_signer::tc3::{Tc3Params, Tc3Request, skip};
+/// use tc3_signer::SignableRequest;
+/// use tc3_signer::tc3::{Tc3Params, skip};
 ///
-/// let request = Tc3Request::new("POST", "sts.tencentcloudapi.com")
-///     .with_header("Content-Type", "application/json");
+/// let headers = [("Content-Type", "application/json")];
+/// let request = SignableRequest::new("POST", "/")
+///     .with_host("sts.tencentcloudapi.com")
+///     .with_headers(&headers);
 /// let params = Tc3Params::new("sts", "AssumeRoleWithWebIdentity", "2018-08-13", 1_700_000_000)
 ///     .with_region("ap-guangzhou");
 /// let headers = skip(&request, &params)?;
@@ -335,15 +430,18 @@ pub fn sign(
 /// assert_eq!(headers.get("X-TC-Region"), Some("ap-guangzhou"));
 /// # Ok::<(), tc3_signer::SignError>(())
 /// ```
-pub fn skip(request: &Tc3Request<'_>, params: &Tc3Params<'_>) -> Result<HeadersToSend, SignError> {
+pub fn skip(
+    request: &SignableRequest<'_>,
+    params: &Tc3Params<'_>,
+) -> Result<HeadersToSend, SignError> {
     checked_method(request.method())?;
-    check_target(request)?;
+    let target = Target::of(request)?;
     let content_type = content_type(request)?;
     let common = common_headers(params, None)?;
     let mut to_send = Vec::with_capacity(common.len() + 3);
     to_send.push((names::AUTHORIZATION, SKIP.to_owned()));
     to_send.push((names::CONTENT_TYPE, content_type.to_owned()));
-    to_send.push((names::HOST, request.host().to_owned()));
+    to_send.push((names::HOST, target.host.to_owned()));
     to_send.extend(common);
     Ok(HeadersToSend::new(to_send))
 }
@@ -359,34 +457,54 @@ pub(crate) fn checked_method(method: &str) -> Result<String, SignError> {
     Ok(method.to_ascii_uppercase())
 }
 
-/// Rejects a host, path or query that cannot appear in a request line or canonical request.
-fn check_target(request: &Tc3Request<'_>) -> Result<(), SignError> {
-    let bad =
-        |s: &str, extra: &[char]| has_control(s, false) || s.contains(' ') || s.contains(extra);
-    if request.host().is_empty() || bad(request.host(), &['/', '?', '#']) {
-        return Err(SignError::InvalidInput {
-            field: "host",
-            reason:
-                "must be a non-empty host name without spaces, control characters, `/`, `?` or `#`"
+/// The host and raw query TC3 signs, once checked.
+struct Target<'a> {
+    host: &'a str,
+    query: &'a str,
+}
+
+impl<'a> Target<'a> {
+    /// Rejects a missing host, decoded parameters (TC3 signs the query exactly as sent), and
+    /// a host, path or query that cannot appear in a request line or canonical request.
+    fn of(request: &SignableRequest<'a>) -> Result<Self, SignError> {
+        let bad =
+            |s: &str, extra: &[char]| has_control(s, false) || s.contains(' ') || s.contains(extra);
+        let host = request.effective_host().unwrap_or_default();
+        if host.is_empty() || bad(host, &['/', '?', '#']) {
+            return Err(SignError::InvalidInput {
+                field: "host",
+                reason: "must be a non-empty host name (`SignableRequest::with_host` or a `Host` \
+                         header) without spaces, control characters, `/`, `?` or `#`"
                     .into(),
-        });
+            });
+        }
+        if !(request.path().is_empty() || request.path().starts_with('/'))
+            || bad(request.path(), &['?', '#'])
+        {
+            return Err(SignError::InvalidInput {
+                field: "path",
+                reason: "must start with `/` and contain no spaces, control characters, `?` or `#`"
+                    .into(),
+            });
+        }
+        if !request.params().is_empty() {
+            return Err(SignError::InvalidInput {
+                field: "query",
+                reason:
+                    "TC3 signs the raw query exactly as sent: use `SignableRequest::with_query`, \
+                         not decoded parameters"
+                        .into(),
+            });
+        }
+        let query = request.query().unwrap_or_default();
+        if bad(query, &['#']) {
+            return Err(SignError::InvalidInput {
+                field: "query",
+                reason: "must contain no spaces, control characters or `#`".into(),
+            });
+        }
+        Ok(Self { host, query })
     }
-    if !(request.path().is_empty() || request.path().starts_with('/'))
-        || bad(request.path(), &['?', '#'])
-    {
-        return Err(SignError::InvalidInput {
-            field: "path",
-            reason: "must start with `/` and contain no spaces, control characters, `?` or `#`"
-                .into(),
-        });
-    }
-    if bad(request.query(), &['#']) {
-        return Err(SignError::InvalidInput {
-            field: "query",
-            reason: "must contain no spaces, control characters or `#`".into(),
-        });
-    }
-    Ok(())
 }
 
 fn check_service(service: &str) -> Result<(), SignError> {
@@ -404,19 +522,10 @@ fn check_service(service: &str) -> Result<(), SignError> {
 }
 
 /// The request's only `Content-Type` value.
-fn content_type<'a>(request: &Tc3Request<'a>) -> Result<&'a str, SignError> {
-    let raw = request
-        .unique_header("content-type")
-        .map_err(|_| SignError::DuplicateHeader {
-            name: "content-type".into(),
-        })?
-        .ok_or_else(|| SignError::InvalidInput {
-            field: "content-type",
-            reason: "the request has no Content-Type header; TC3 always signs it".into(),
-        })?;
-    let value = std::str::from_utf8(raw).map_err(|_| SignError::InvalidInput {
+fn content_type<'a>(request: &SignableRequest<'a>) -> Result<&'a str, SignError> {
+    let value = unique_header(request, "content-type")?.ok_or_else(|| SignError::InvalidInput {
         field: "content-type",
-        reason: "is not UTF-8".into(),
+        reason: "the request has no Content-Type header; TC3 always signs it".into(),
     })?;
     check_header_value("content-type", value)?;
     Ok(value)
@@ -469,7 +578,8 @@ fn common_headers(
 
 /// `(lower-case name, value)` of every signed header, sorted by name.
 fn signed_header_values(
-    request: &Tc3Request<'_>,
+    request: &SignableRequest<'_>,
+    host: &str,
     params: &Tc3Params<'_>,
     content_type: &str,
     common: &[(&'static str, String)],
@@ -488,7 +598,7 @@ fn signed_header_values(
     let mut values = Vec::with_capacity(names_to_sign.len());
     for name in names_to_sign {
         let value = match name.as_str() {
-            "host" => request.host().to_owned(),
+            "host" => host.to_owned(),
             "content-type" => content_type.to_owned(),
             _ => match common
                 .iter()
@@ -503,38 +613,45 @@ fn signed_header_values(
     Ok(values)
 }
 
-fn request_header_value(request: &Tc3Request<'_>, name: &str) -> Result<String, SignError> {
-    let raw = request
-        .unique_header(name)
-        .map_err(|_| SignError::DuplicateHeader {
-            name: name.to_owned(),
-        })?
-        .ok_or_else(|| SignError::InvalidInput {
-            field: "signed header",
-            reason: format!("`{name}` is to be signed but the request does not carry it"),
-        })?;
-    let value = std::str::from_utf8(raw).map_err(|_| SignError::InvalidInput {
-        field: "header value",
-        reason: format!("the value of `{name}` is not UTF-8"),
+fn request_header_value(request: &SignableRequest<'_>, name: &str) -> Result<String, SignError> {
+    let value = unique_header(request, name)?.ok_or_else(|| SignError::InvalidInput {
+        field: "signed header",
+        reason: format!("`{name}` is to be signed but the request does not carry it"),
     })?;
     check_header_value("header value", value)?;
     Ok(value.to_owned())
+}
+
+/// The value of the only header called `name`; [`SignError::DuplicateHeader`] when it
+/// appears more than once.
+fn unique_header<'a>(
+    request: &SignableRequest<'a>,
+    name: &str,
+) -> Result<Option<&'a str>, SignError> {
+    unique_value(request.headers().iter().copied(), name).map_err(|DuplicateHeader| {
+        SignError::DuplicateHeader {
+            name: name.to_owned(),
+        }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn base() -> Tc3Request<'static> {
-        Tc3Request::new("POST", "sts.tencentcloudapi.com")
-            .with_header("Content-Type", "application/json")
+    const JSON: [(&str, &str); 1] = [("Content-Type", "application/json")];
+
+    fn base() -> SignableRequest<'static> {
+        SignableRequest::new("POST", "/")
+            .with_host("sts.tencentcloudapi.com")
+            .with_headers(&JSON)
     }
 
     #[test]
     fn missing_content_type_is_an_error() {
         let params = Tc3Params::new("sts", "A", "V", 0);
         let error = sign(
-            &Tc3Request::new("POST", "h"),
+            &SignableRequest::new("POST", "/").with_host("h"),
             &params,
             &Credential::new("a", "b"),
         )
@@ -550,7 +667,8 @@ mod tests {
 
     #[test]
     fn duplicate_signed_header_is_rejected() {
-        let request = base().with_header("content-type", "text/plain");
+        let headers = [JSON[0], ("content-type", "text/plain")];
+        let request = base().with_headers(&headers);
         let params = Tc3Params::new("sts", "A", "V", 0);
         assert!(matches!(
             sign(&request, &params, &Credential::new("a", "b")),
@@ -560,7 +678,8 @@ mod tests {
 
     #[test]
     fn extra_signed_header_from_request_and_missing_one() {
-        let request = base().with_header("X-Custom", " Value ");
+        let headers = [JSON[0], ("X-Custom", " Value ")];
+        let request = base().with_headers(&headers);
         let params = Tc3Params::new("sts", "A", "V", 0).sign_header("X-Custom");
         let signed = sign(&request, &params, &Credential::new("a", "b")).unwrap();
         assert_eq!(signed.signed_headers(), "content-type;host;x-custom");
@@ -573,17 +692,24 @@ mod tests {
     fn invalid_inputs_are_errors() {
         let credential = Credential::new("a", "b");
         let params = Tc3Params::new("sts", "A", "V", 0);
+        let bad_type = [("Content-Type", "x\r\ny: z")];
+        let decoded = [("a", "1")];
+        let request = |method, host| {
+            SignableRequest::new(method, "/")
+                .with_host(host)
+                .with_headers(&JSON)
+        };
         for request in [
-            Tc3Request::new("PO ST", "h").with_header("Content-Type", "x"),
-            Tc3Request::new("POST", "").with_header("Content-Type", "x"),
-            Tc3Request::new("POST", "h\n").with_header("Content-Type", "x"),
-            Tc3Request::new("POST", "h")
-                .with_path("x")
-                .with_header("Content-Type", "x"),
-            Tc3Request::new("POST", "h")
-                .with_query("a=\n")
-                .with_header("Content-Type", "x"),
-            Tc3Request::new("POST", "h").with_header("Content-Type", "x\r\ny: z"),
+            request("PO ST", "h"),
+            request("POST", ""),
+            request("POST", "h\n"),
+            SignableRequest::new("POST", "/").with_headers(&JSON),
+            SignableRequest::new("POST", "x")
+                .with_host("h")
+                .with_headers(&JSON),
+            request("POST", "h").with_query("a=\n"),
+            request("POST", "h").with_params(&decoded),
+            request("POST", "h").with_headers(&bad_type),
         ] {
             assert!(sign(&request, &params, &credential).is_err(), "{request:?}");
         }

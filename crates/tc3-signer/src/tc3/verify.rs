@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::VerifyError;
+use crate::{IncomingRequest, VerifyError};
 
 use super::authorization::Tc3Authorization;
 use super::canonical::{UNSIGNED_PAYLOAD, canonical_headers, canonical_request, hashed_payload};
@@ -10,7 +10,6 @@ use super::date::utc_date;
 use super::freshness::{DEFAULT_TOLERANCE, check_freshness, parse_timestamp};
 use super::keys::DerivedKeys;
 use super::mac::sha256_hex;
-use super::request::Tc3Request;
 use super::scope::string_to_sign;
 use super::sign::checked_method;
 use super::validate::trim_ows;
@@ -91,16 +90,16 @@ impl<'a> VerifyParams<'a> {
 /// A request whose TC3 signature checked out.
 ///
 /// ```
-/// # use tc3_signer::{Credential, tc3::*};
-/// # let request = Tc3Request::new("POST", "sts.tencentcloudapi.com")
-/// #     .with_header("Content-Type", "application/json").with_body(b"{}");
-/// # let signed = sign(&request, &Tc3Params::new("sts", "GetCallerIdentity", "2018-08-13", 1_700_000_000),
-/// #     &Credential::new("AKIDEXAMPLE", "SECRETKEY")).unwrap();
-/// # let mut incoming = Tc3Request::new("POST", request.host()).with_body(request.body());
-/// # for (name, value) in signed.headers_to_send().iter() { incoming = incoming.with_header(name, value); }
+/// # use tc3_signer::{Credential, IncomingRequest, SignableRequest, tc3::*};
+/// # let sent = [("Content-Type", "application/json")];
+/// # let request = SignableRequest::new("POST", "/").with_host("sts.tencentcloudapi.com").with_headers(&sent).with_body(b"{}");
+/// # let params = Tc3Params::new("sts", "GetCallerIdentity", "2018-08-13", 1_700_000_000);
+/// # let signed = sign(&request, &params, &Credential::new("AKID", "SECRETKEY")).unwrap();
+/// # let received: Vec<_> = signed.headers_to_send().iter().collect();
+/// # let incoming = IncomingRequest::new("POST", "/", "", &received).with_body(b"{}");
 /// # let Authorization::Tc3(presented) = authorization_of(&incoming).unwrap() else { unreachable!() };
 /// let verified = verify(&incoming, &presented, "SECRETKEY", &VerifyParams::new("sts", 1_700_000_010))?;
-/// assert_eq!(verified.secret_id(), "AKIDEXAMPLE");
+/// assert_eq!(verified.secret_id(), "AKID");
 /// assert_eq!(verified.timestamp(), 1_700_000_000);
 /// assert!(verified.payload_signed());
 /// # Ok::<(), tc3_signer::VerifyError>(())
@@ -116,10 +115,13 @@ impl Verified {
     /// The secret id that signed the request.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, tc3::*};
-    /// # let request = Tc3Request::new("POST", "h").with_header("Content-Type", "application/json");
-    /// # let signed = sign(&request, &Tc3Params::new("sts", "A", "V", 100), &Credential::new("AKID", "k")).unwrap();
-    /// # let incoming = request.clone().with_header("Authorization", signed.authorization()).with_header("X-TC-Timestamp", "100");
+    /// # use tc3_signer::{Credential, IncomingRequest, SignableRequest, tc3::*};
+    /// # let sent = [("Content-Type", "application/json")];
+    /// # let request = SignableRequest::new("POST", "/").with_host("sts.tencentcloudapi.com").with_headers(&sent).with_body(b"{}");
+    /// # let params = Tc3Params::new("sts", "A", "2018-08-13", 100);
+    /// # let signed = sign(&request, &params, &Credential::new("AKID", "k")).unwrap();
+    /// # let received: Vec<_> = signed.headers_to_send().iter().collect();
+    /// # let incoming = IncomingRequest::new("POST", "/", "", &received).with_body(b"{}");
     /// # let Authorization::Tc3(presented) = authorization_of(&incoming).unwrap() else { unreachable!() };
     /// let verified = verify(&incoming, &presented, "k", &VerifyParams::new("sts", 100))?;
     /// assert_eq!(verified.secret_id(), "AKID");
@@ -132,10 +134,13 @@ impl Verified {
     /// The `X-TC-Timestamp` of the request.
     ///
     /// ```
-    /// # use tc3_signer::{Credential, tc3::*};
-    /// # let request = Tc3Request::new("POST", "h").with_header("Content-Type", "application/json");
-    /// # let signed = sign(&request, &Tc3Params::new("sts", "A", "V", 100), &Credential::new("AKID", "k")).unwrap();
-    /// # let incoming = request.clone().with_header("Authorization", signed.authorization()).with_header("X-TC-Timestamp", "100");
+    /// # use tc3_signer::{Credential, IncomingRequest, SignableRequest, tc3::*};
+    /// # let sent = [("Content-Type", "application/json")];
+    /// # let request = SignableRequest::new("POST", "/").with_host("sts.tencentcloudapi.com").with_headers(&sent).with_body(b"{}");
+    /// # let params = Tc3Params::new("sts", "A", "2018-08-13", 100);
+    /// # let signed = sign(&request, &params, &Credential::new("AKID", "k")).unwrap();
+    /// # let received: Vec<_> = signed.headers_to_send().iter().collect();
+    /// # let incoming = IncomingRequest::new("POST", "/", "", &received).with_body(b"{}");
     /// # let Authorization::Tc3(presented) = authorization_of(&incoming).unwrap() else { unreachable!() };
     /// assert_eq!(verify(&incoming, &presented, "k", &VerifyParams::new("sts", 100))?.timestamp(), 100);
     /// # Ok::<(), tc3_signer::VerifyError>(())
@@ -148,12 +153,13 @@ impl Verified {
     /// `X-TC-Content-SHA256: UNSIGNED-PAYLOAD`; the server may refuse such requests).
     ///
     /// ```
-    /// # use tc3_signer::{Credential, tc3::*};
-    /// # let request = Tc3Request::new("POST", "h").with_header("Content-Type", "application/json");
-    /// # let params = Tc3Params::new("sts", "A", "V", 100).with_payload(PayloadMode::Unsigned);
+    /// # use tc3_signer::{Credential, IncomingRequest, SignableRequest, tc3::*};
+    /// # let sent = [("Content-Type", "application/json")];
+    /// # let request = SignableRequest::new("POST", "/").with_host("sts.tencentcloudapi.com").with_headers(&sent).with_body(b"{}");
+    /// # let params = Tc3Params::new("sts", "A", "2018-08-13", 100).with_payload(PayloadMode::Unsigned);
     /// # let signed = sign(&request, &params, &Credential::new("AKID", "k")).unwrap();
-    /// # let mut incoming = Tc3Request::new("POST", request.host()).with_body(request.body());
-    /// # for (name, value) in signed.headers_to_send().iter() { incoming = incoming.with_header(name, value); }
+    /// # let received: Vec<_> = signed.headers_to_send().iter().collect();
+    /// # let incoming = IncomingRequest::new("POST", "/", "", &received).with_body(b"{}");
     /// # let Authorization::Tc3(presented) = authorization_of(&incoming).unwrap() else { unreachable!() };
     /// assert!(!verify(&incoming, &presented, "k", &VerifyParams::new("sts", 100))?.payload_signed());
     /// # Ok::<(), tc3_signer::VerifyError>(())
@@ -173,28 +179,29 @@ fn malformed(reason: impl Into<String>) -> VerifyError {
 /// [`authorization_of`](super::authorization_of)) against the raw `request`, with the
 /// secret key looked up by [`Tc3Authorization::secret_id`].
 ///
-/// `request.host()` must be the host the client is expected to have signed. Checks, in order:
+/// The host checked is the request's `Host` header, or the host the client is expected to
+/// have signed when the server sets it ([`IncomingRequest::with_host`]). Checks, in order:
 /// `X-TC-Timestamp` present and within `now ± tolerance`; the scope's service and date (the
 /// UTC date of the timestamp); every signed header present exactly once; then the signature,
 /// compared in constant time.
 ///
 /// ```
-/// use tc3_signer::{Credential, VerifyError};
-/// use tc3_signer::tc3::{Authorization, Tc3Params, Tc3Request, VerifyParams, authorization_of, sign, verify};
+/// use tc3_signer::{Credential, IncomingRequest, SignableRequest, VerifyError};
+/// use tc3_signer::tc3::{Authorization, Tc3Params, VerifyParams, authorization_of, sign, verify};
 ///
 /// // Client side.
 /// let body = br#"{"Name":"cos-sts","DurationSeconds":1800}"#;
-/// let request = Tc3Request::new("POST", "sts.tencentcloudapi.com")
-///     .with_header("Content-Type", "application/json")
+/// let headers = [("Content-Type", "application/json")];
+/// let request = SignableRequest::new("POST", "/")
+///     .with_host("sts.tencentcloudapi.com")
+///     .with_headers(&headers)
 ///     .with_body(body);
 /// let params = Tc3Params::new("sts", "GetFederationToken", "2018-08-13", 1_700_000_000);
 /// let signed = sign(&request, &params, &Credential::new("AKIDEXAMPLE", "SECRETKEY"))?;
 ///
-/// // Server side: the request as received.
-/// let mut incoming = Tc3Request::new("POST", "sts.tencentcloudapi.com").with_body(body);
-/// for (name, value) in signed.headers_to_send().iter() {
-///     incoming = incoming.with_header(name, value);
-/// }
+/// // Server side: the request as received (`Host` among the headers sent).
+/// let received: Vec<(&str, &str)> = signed.headers_to_send().iter().collect();
+/// let incoming = IncomingRequest::new("POST", "/", "", &received).with_body(body);
 /// let Authorization::Tc3(presented) = authorization_of(&incoming)? else { unreachable!() };
 /// assert_eq!(presented.secret_id(), "AKIDEXAMPLE"); // look the key up by id
 /// verify(&incoming, &presented, "SECRETKEY", &VerifyParams::new("sts", 1_700_000_100))?;
@@ -209,7 +216,7 @@ fn malformed(reason: impl Into<String>) -> VerifyError {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn verify(
-    request: &Tc3Request<'_>,
+    request: &IncomingRequest<'_>,
     authorization: &Tc3Authorization,
     secret_key: &str,
     params: &VerifyParams<'_>,
@@ -243,8 +250,8 @@ pub fn verify(
             canonical_headers(entries.iter().map(|(name, value)| (*name, value.as_str())));
         canonical_request(
             &method,
-            request.path(),
-            request.query(),
+            request.raw_path(),
+            request.raw_query(),
             &headers,
             &payload_hash,
         )
@@ -278,7 +285,7 @@ pub fn verify(
     })
 }
 
-fn request_timestamp(request: &Tc3Request<'_>) -> Result<u64, VerifyError> {
+fn request_timestamp(request: &IncomingRequest<'_>) -> Result<u64, VerifyError> {
     let raw = request
         .unique_header("x-tc-timestamp")
         .map_err(|_| malformed("more than one X-TC-Timestamp header"))?
@@ -291,26 +298,20 @@ fn request_timestamp(request: &Tc3Request<'_>) -> Result<u64, VerifyError> {
 
 /// `(name, value)` of each signed header, in the order the client listed them.
 fn signed_header_values<'n>(
-    request: &Tc3Request<'_>,
+    request: &IncomingRequest<'_>,
     authorization: &'n Tc3Authorization,
 ) -> Result<Vec<(&'n str, String)>, VerifyError> {
     authorization
         .signed_headers()
         .iter()
         .map(|name| {
-            let value = if name == "host" {
-                request.host().to_owned()
-            } else {
-                let raw = request
-                    .unique_header(name)
-                    .map_err(|_| {
-                        malformed(format!("signed header `{name}` appears more than once"))
-                    })?
-                    .ok_or_else(|| VerifyError::MissingSignedHeader { name: name.clone() })?;
-                std::str::from_utf8(raw)
-                    .map_err(|_| malformed(format!("signed header `{name}` is not UTF-8")))?
-                    .to_owned()
-            };
+            let raw = request
+                .unique_header(name)
+                .map_err(|_| malformed(format!("signed header `{name}` appears more than once")))?
+                .ok_or_else(|| VerifyError::MissingSignedHeader { name: name.clone() })?;
+            let value = std::str::from_utf8(raw)
+                .map_err(|_| malformed(format!("signed header `{name}` is not UTF-8")))?
+                .to_owned();
             Ok((name.as_str(), value))
         })
         .collect()
@@ -319,16 +320,17 @@ fn signed_header_values<'n>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Credential;
     use crate::tc3::{Authorization, Tc3Params, authorization_of, sign};
+    use crate::{Credential, SignableRequest};
 
     const HOST: &str = "sts.tencentcloudapi.com";
 
     /// Signs a request with an extra signed header and returns the headers as received.
     fn received_headers() -> Vec<(&'static str, String)> {
-        let request = Tc3Request::new("POST", HOST)
-            .with_header("Content-Type", "application/json")
-            .with_header("X-Custom", "v");
+        let sent = [("Content-Type", "application/json"), ("X-Custom", "v")];
+        let request = SignableRequest::new("POST", "/")
+            .with_host(HOST)
+            .with_headers(&sent);
         let params = Tc3Params::new("sts", "AssumeRole", "2018-08-13", 1_700_000_000)
             .sign_header("x-custom");
         let signed = sign(&request, &params, &Credential::new("AKID", "key")).unwrap();
@@ -346,10 +348,11 @@ mod tests {
         service: &str,
         now: u64,
     ) -> Result<Verified, VerifyError> {
-        let mut request = Tc3Request::new("POST", HOST);
-        for (name, value) in headers {
-            request = request.with_header(name, value);
-        }
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect();
+        let request = IncomingRequest::new("POST", "/", "", &headers).with_host(HOST);
         let Authorization::Tc3(presented) = authorization_of(&request)? else {
             panic!("SKIP");
         };

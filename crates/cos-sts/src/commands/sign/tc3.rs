@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 use serde::{Deserialize, Serialize};
-use tc3_signer::Credential;
-use tc3_signer::tc3::{DerivedKeys, PayloadMode, Tc3Params, Tc3Request, Tc3Signature};
+use tc3_signer::tc3::{DerivedKeys, PayloadMode, Tc3Params, Tc3Signature};
+use tc3_signer::{Credential, SignableRequest};
 
 use crate::commands::outcome::{
     CommandResult, Failure, Outcome, parse_json, print, read_input, to_json,
@@ -149,10 +149,11 @@ fn stages(input: &Tc3Input) -> Result<Tc3Stages, Failure> {
 }
 
 fn sign(input: &Tc3Input) -> Result<Tc3Signature, tc3_signer::SignError> {
-    let request = Tc3Request::new(&input.method, &input.host)
-        .with_path(&input.path)
+    let headers = [("Content-Type", input.content_type.as_str())];
+    let request = SignableRequest::new(&input.method, &input.path)
+        .with_host(&input.host)
         .with_query(&input.query)
-        .with_header("Content-Type", &input.content_type)
+        .with_headers(&headers)
         .with_body(input.payload.as_bytes());
     let mut params = Tc3Params::new(
         &input.service,

@@ -1,17 +1,25 @@
-//! The one signable request: borrowed, decoded request parts every COS signature is computed
-//! over, whether the signature goes into the `Authorization` header or the query string.
+//! The one signable request: borrowed request parts every signature of the crate is computed
+//! over: COS (header or query signing) and `TC3-HMAC-SHA256`.
 
 use std::fmt;
 
-/// A request to sign, borrowed and **decoded** (the aws-sigv4 `SignableRequest` shape): the
-/// method, the path and the query parameters as the server will decode them from the URL
-/// (`/a b.txt`, not `/a%20b.txt`), the headers as sent, and the host and scheme the request
-/// goes to. The signer encodes everything exactly once.
+/// A request to sign, borrowed (the aws-sigv4 `SignableRequest` shape): the method, the path,
+/// the query (decoded parameters or the raw query as sent), the headers as sent, the host and
+/// scheme the request goes to, and the body. What the request is signed *for* (COS
+/// [`SigningSettings`](crate::cos::SigningSettings) and key time, or TC3's
+/// [`Tc3Params`](crate::tc3::Tc3Params): service, action, region, timestamp) is not part of
+/// it.
 ///
-/// The same value is signed either way the [`SigningSettings`](super::SigningSettings)
-/// choose: into headers ([`Signer::sign`](super::Signer::sign)) or into a presigned URL
-/// ([`Signer::presign`](super::Signer::presign)), both through
-/// [`Signer::sign_request`](super::Signer::sign_request).
+/// * COS ([`Signer::sign_request`](crate::cos::Signer::sign_request)) signs the **decoded**
+///   path and parameters (`/a b.txt`, not `/a%20b.txt`) and encodes everything exactly once;
+///   the same value is signed into headers or into a presigned URL as the settings choose. A
+///   raw query ([`SignableRequest::with_query`]) is decoded once for header signing. COS does
+///   not sign the body.
+/// * TC3 ([`tc3::sign`](crate::tc3::sign)) signs the path and the raw query exactly as sent
+///   (never re-encoded: `+` stays `+`) and the SHA-256 of the body.
+///
+/// The host is the [`SignableRequest::with_host`] value unless the headers carry `Host`,
+/// which then wins.
 ///
 /// A parameter without `=` (such as `?acl`) has the value `""`. Header names are compared
 /// case-insensitively; two headers with the same name are rejected when both are signed.
@@ -33,9 +41,11 @@ pub struct SignableRequest<'a> {
     method: &'a str,
     path: &'a str,
     params: &'a [(&'a str, &'a str)],
+    query: Option<&'a str>,
     headers: &'a [(&'a str, &'a str)],
     host: Option<&'a str>,
     scheme: &'a str,
+    body: &'a [u8],
 }
 
 impl<'a> SignableRequest<'a> {
@@ -51,9 +61,11 @@ impl<'a> SignableRequest<'a> {
             method,
             path,
             params: &[],
+            query: None,
             headers: &[],
             host: None,
             scheme: "https",
+            body: &[],
         }
     }
 
@@ -114,7 +126,73 @@ impl<'a> SignableRequest<'a> {
         self
     }
 
-    /// Sets the request headers; the signer's [`HeaderPolicy`](super::HeaderPolicy) picks
+    /// Sets the raw query, the bytes after `?` exactly as sent (without `?`). TC3 signs it
+    /// verbatim; COS header signing decodes it once (`+` is a space) and must then be given
+    /// no decoded parameters; a presigned URL is built from decoded parameters only.
+    ///
+    /// ```
+    /// let request = tc3_signer::SignableRequest::new("GET", "/").with_query("Limit=10&Name=a+b");
+    /// assert_eq!(request.query(), Some("Limit=10&Name=a+b"));
+    /// ```
+    #[must_use]
+    pub fn with_query(mut self, query: &'a str) -> Self {
+        self.query = Some(query);
+        self
+    }
+
+    /// The raw query, if set.
+    ///
+    /// ```
+    /// assert_eq!(tc3_signer::SignableRequest::new("GET", "/").query(), None);
+    /// ```
+    pub fn query(&self) -> Option<&'a str> {
+        self.query
+    }
+
+    /// Sets the body, exactly the bytes sent (TC3 signs their SHA-256; COS ignores them).
+    ///
+    /// ```
+    /// let request = tc3_signer::SignableRequest::new("POST", "/").with_body(b"{}");
+    /// assert_eq!(request.body(), b"{}");
+    /// ```
+    #[must_use]
+    pub fn with_body(mut self, body: &'a [u8]) -> Self {
+        self.body = body;
+        self
+    }
+
+    /// The body (empty unless set).
+    ///
+    /// ```
+    /// assert!(tc3_signer::SignableRequest::new("GET", "/").body().is_empty());
+    /// ```
+    pub fn body(&self) -> &'a [u8] {
+        self.body
+    }
+
+    /// The value of the first header called `name` (compared case-insensitively, surrounding
+    /// spaces ignored).
+    ///
+    /// ```
+    /// let headers = [("Content-Type", "application/json")];
+    /// let request = tc3_signer::SignableRequest::new("POST", "/").with_headers(&headers);
+    /// assert_eq!(request.header("content-type"), Some("application/json"));
+    /// assert_eq!(request.header("host"), None);
+    /// ```
+    pub fn header(&self, name: &str) -> Option<&'a str> {
+        self.headers
+            .iter()
+            .find(|(candidate, _)| candidate.trim().eq_ignore_ascii_case(name))
+            .map(|(_, value)| *value)
+    }
+
+    /// The host the request goes to: the `Host` header if present, else
+    /// [`SignableRequest::host`].
+    pub(crate) fn effective_host(&self) -> Option<&'a str> {
+        self.header("host").or(self.host)
+    }
+
+    /// Sets the request headers; the signer's [`HeaderPolicy`](crate::cos::HeaderPolicy) picks
     /// the ones that are signed.
     ///
     /// ```
@@ -171,9 +249,14 @@ impl fmt::Debug for SignableRequest<'_> {
             .field("method", &self.method)
             .field("path", &self.path)
             .field("params", &RedactedPairs(self.params))
+            .field(
+                "query",
+                &self.query.map(|_| "<not shown: may carry a token>"),
+            )
             .field("headers", &RedactedPairs(self.headers))
             .field("host", &self.host)
             .field("scheme", &self.scheme)
+            .field("body_len", &self.body.len())
             .finish()
     }
 }
@@ -202,6 +285,7 @@ pub(crate) fn is_sensitive(name: &str) -> bool {
         "authorization",
         "x-cos-security-token",
         "x-ci-security-token",
+        "x-tc-token",
         "q-signature",
     ]
     .iter()
@@ -222,10 +306,18 @@ mod tests {
         let params = [("x-cos-security-token", "SECRETPARAM")];
         let parts = SignableRequest::new("GET", "/")
             .with_headers(&headers)
-            .with_params(&params);
+            .with_params(&params)
+            .with_query("x-cos-security-token=SECRETQUERY")
+            .with_body(b"SECRETBODY");
         let shown = format!("{parts:?}");
         assert!(shown.contains("visible.example"));
-        for secret in ["SECRETTOKEN", "SECRETAUTH", "SECRETPARAM"] {
+        for secret in [
+            "SECRETTOKEN",
+            "SECRETAUTH",
+            "SECRETPARAM",
+            "SECRETQUERY",
+            "SECRETBODY",
+        ] {
             assert!(!shown.contains(secret), "{shown}");
         }
     }
