@@ -36,7 +36,12 @@ pub enum OnRedisError {
 #[derive(Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ClusterConfig {
-    /// `redis://[user:pass@]host:port/db`, `rediss://…` (TLS) or `redis+unix:///path`.
+    /// `redis://[user:pass@]host:port/db`, `rediss://…` (TLS), `redis+unix:///path`, or
+    /// Redis Sentinel: `redis+sentinel://[user:pass@]host[:port][,host[:port]…]/master[/db]`
+    /// (`rediss+sentinel://` for TLS to the sentinels and the master; the port defaults to
+    /// 26379; user and password authenticate to the master, the sentinels are asked without
+    /// them). With Sentinel every connection is made to the master the sentinels name, and
+    /// asked for again after a failure, so a failover needs no restart.
     pub redis_url: String,
     /// Prefix of every key written (several deployments may share one Redis).
     #[serde(default = "default_prefix")]
@@ -104,6 +109,125 @@ pub(crate) fn redacted_url(url: &str) -> String {
     }
 }
 
+/// A parsed `redis+sentinel://` or `rediss+sentinel://` URL (grammar in
+/// [`ClusterConfig::redis_url`]).
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct SentinelUrl {
+    /// TLS to the sentinels and to the master.
+    pub(crate) tls: bool,
+    /// The sentinels' addresses, in the order given.
+    pub(crate) sentinels: Vec<(String, u16)>,
+    /// The name the sentinels monitor the master under.
+    pub(crate) master: String,
+    pub(crate) db: i64,
+    pub(crate) username: Option<String>,
+    pub(crate) password: Option<String>,
+}
+
+impl std::fmt::Debug for SentinelUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SentinelUrl")
+            .field("tls", &self.tls)
+            .field("sentinels", &self.sentinels)
+            .field("master", &self.master)
+            .field("db", &self.db)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The port sentinels listen on unless told otherwise.
+const SENTINEL_PORT: u16 = 26379;
+
+impl SentinelUrl {
+    /// `None` when `url` is not a Sentinel URL; else the parsed URL or what is wrong with it
+    /// (never repeating the password).
+    pub(crate) fn parse(url: &str) -> Option<Result<Self, String>> {
+        let (tls, rest) = if let Some(rest) = url.strip_prefix("redis+sentinel://") {
+            (false, rest)
+        } else {
+            (true, url.strip_prefix("rediss+sentinel://")?)
+        };
+        Some(Self::parse_rest(tls, rest))
+    }
+
+    fn parse_rest(tls: bool, rest: &str) -> Result<Self, String> {
+        let decode = |text: &str| {
+            percent_encoding::percent_decode_str(text)
+                .decode_utf8()
+                .map(|t| t.into_owned())
+                .map_err(|_| "user or password is not UTF-8 once percent-decoded".to_owned())
+        };
+        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let (userinfo, hosts) = match authority.rsplit_once('@') {
+            Some((userinfo, hosts)) => (Some(userinfo), hosts),
+            None => (None, authority),
+        };
+        let (username, password) = match userinfo {
+            None => (None, None),
+            Some(userinfo) => {
+                let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+                let non_empty = |t: String| (!t.is_empty()).then_some(t);
+                (non_empty(decode(user)?), non_empty(decode(password)?))
+            }
+        };
+        let sentinels = hosts
+            .split(',')
+            .map(Self::parse_host)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut segments = path.split('/');
+        let master = segments.next().unwrap_or_default();
+        if master.is_empty() {
+            return Err("a Sentinel URL names the master after the hosts: redis+sentinel://host:26379/mymaster".into());
+        }
+        let db = match segments.next() {
+            None | Some("") => 0,
+            Some(db) => db
+                .parse::<i64>()
+                .ok()
+                .filter(|db| *db >= 0)
+                .ok_or_else(|| format!("database `{db}` is not a number"))?,
+        };
+        if segments.any(|s| !s.is_empty()) || master.contains(['?', '#']) {
+            return Err("a Sentinel URL ends with /master or /master/db".into());
+        }
+        Ok(Self {
+            tls,
+            sentinels,
+            master: master.to_owned(),
+            db,
+            username,
+            password,
+        })
+    }
+
+    fn parse_host(host: &str) -> Result<(String, u16), String> {
+        let (name, port) = if let Some(v6) = host.strip_prefix('[') {
+            let (name, after) = v6
+                .split_once(']')
+                .ok_or_else(|| format!("sentinel `{host}`: unclosed ["))?;
+            (name, after.strip_prefix(':'))
+        } else {
+            match host.rsplit_once(':') {
+                Some((name, port)) => (name, Some(port)),
+                None => (host, None),
+            }
+        };
+        if name.is_empty() || name.contains(['/', '@', ' ']) {
+            return Err(format!("sentinel `{host}` has no usable host name"));
+        }
+        let port = match port {
+            None => SENTINEL_PORT,
+            Some(port) => port
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or_else(|| format!("sentinel `{host}` has no usable port"))?,
+        };
+        Ok((name.to_owned(), port))
+    }
+}
+
 fn default_prefix() -> String {
     "cos-vending:".to_owned()
 }
@@ -128,9 +252,11 @@ impl ClusterConfig {
     pub(crate) fn check(mut self, base: &std::path::Path) -> Result<Self, ConfigError> {
         let invalid = |m: String| ConfigError::Invalid(format!("[cluster] {m}"));
         let scheme = self.redis_url.split("://").next().unwrap_or_default();
-        if !matches!(scheme, "redis" | "rediss" | "redis+unix" | "unix") {
+        if let Some(sentinel) = SentinelUrl::parse(&self.redis_url) {
+            sentinel.map_err(|m| invalid(format!("redis_url: {m}")))?;
+        } else if !matches!(scheme, "redis" | "rediss" | "redis+unix" | "unix") {
             return Err(invalid(format!(
-                "redis_url must start with redis://, rediss:// or redis+unix:// (got `{scheme}://…`; Sentinel and Cluster URLs are not supported yet)"
+                "redis_url must start with redis://, rediss://, redis+unix://, redis+sentinel:// or rediss+sentinel:// (got `{scheme}://…`; Redis Cluster URLs are not supported yet)"
             )));
         }
         if self.key_prefix.len() > 64 {
@@ -222,6 +348,52 @@ mod tests {
         assert_eq!(super::redacted_url("redis://:pw@h"), "redis://:***@h");
         assert_eq!(super::redacted_url("redis://h:1/0"), "redis://h:1/0");
         assert_eq!(super::redacted_url("garbage"), "***");
+    }
+
+    #[test]
+    fn sentinel_urls_name_their_sentinels_master_and_database() {
+        use super::SentinelUrl;
+        let url = SentinelUrl::parse("redis+sentinel://app:p%40ss@s1:26380,[::1],s3/mymaster/2")
+            .unwrap()
+            .unwrap();
+        assert!(!url.tls);
+        assert_eq!(
+            url.sentinels,
+            [
+                ("s1".to_owned(), 26380),
+                ("::1".to_owned(), 26379),
+                ("s3".to_owned(), 26379)
+            ]
+        );
+        assert_eq!((url.master.as_str(), url.db), ("mymaster", 2));
+        assert_eq!(url.username.as_deref(), Some("app"));
+        assert_eq!(url.password.as_deref(), Some("p@ss"));
+        assert!(!format!("{url:?}").contains("p@ss"));
+        let tls = SentinelUrl::parse("rediss+sentinel://:pw@s1/m")
+            .unwrap()
+            .unwrap();
+        assert!(tls.tls && tls.username.is_none() && tls.db == 0);
+        assert!(SentinelUrl::parse("redis://h:1/0").is_none());
+        for (bad, says) in [
+            ("redis+sentinel://s1:26379", "names the master"),
+            ("redis+sentinel://s1:26379/", "names the master"),
+            ("redis+sentinel://s1:0/m", "port"),
+            ("redis+sentinel://s1:x/m", "port"),
+            ("redis+sentinel://s1,,s2/m", "host name"),
+            ("redis+sentinel://s1/m/x", "database"),
+            ("redis+sentinel://s1/m/1/2", "ends with"),
+            ("redis+sentinel://[::1/m", "unclosed"),
+        ] {
+            let error = SentinelUrl::parse(bad).unwrap().unwrap_err();
+            assert!(error.contains(says), "{bad}: {error}");
+        }
+        let error = parse("redis_url = \"redis+sentinel://:secret@s1/\"\nencryption_key_env = \"K\"")
+            .unwrap_err();
+        assert!(error.contains("names the master") && !error.contains("secret"), "{error}");
+        assert!(
+            parse("redis_url = \"redis+sentinel://s1,s2/mymaster\"\nencryption_key_env = \"K\"")
+                .is_ok()
+        );
     }
 
     #[test]
