@@ -27,7 +27,7 @@ use cos_vending::{
 };
 use sts_client::StsError;
 use support::*;
-use test_servers::RedisServer;
+use test_servers::{RedisSentinel, RedisServer};
 
 /// Counts the STS calls of one instance (into a counter shared by the fleet), optionally
 /// hanging forever (a holder that will crash).
@@ -73,7 +73,7 @@ struct Fleet {
 
 /// The configuration: HS256 callers, `[cluster]` on `redis` with a key file, generous
 /// limits unless `extra` says otherwise.
-fn config(redis: &RedisServer, cluster_extra: &str, extra: &str) -> String {
+fn config(redis_url: &str, cluster_extra: &str, extra: &str) -> String {
     let dir = temp_dir("cluster-keys");
     let keys = dir.join("cache.keys");
     std::fs::write(&keys, format!("{}\n", "5a".repeat(32))).unwrap();
@@ -81,7 +81,7 @@ fn config(redis: &RedisServer, cluster_extra: &str, extra: &str) -> String {
         "{}{}{extra}\n[cluster]\nredis_url = \"{}\"\nencryption_key_file = \"{}\"\ncommand_timeout_ms = 1000\nretry_after_ms = 300\n{cluster_extra}",
         base(""),
         hs256_auth(),
-        redis.url(),
+        redis_url,
         keys.display()
     )
 }
@@ -111,7 +111,7 @@ fn instance(text: &str, e: &Emulator, calls: &Arc<AtomicUsize>, hang: bool) -> I
 async fn fleet(cluster_extra: &str, extra: &str) -> Option<Fleet> {
     let redis = RedisServer::start()?;
     let e = emulator().await;
-    let text = config(&redis, cluster_extra, extra);
+    let text = config(&redis.url(), cluster_extra, extra);
     let calls = Arc::new(AtomicUsize::new(0));
     let instances = (0..3).map(|_| instance(&text, &e, &calls, false)).collect();
     Some(Fleet {
@@ -684,4 +684,127 @@ async fn a_spent_sts_budget_reuses_a_valid_key_or_answers_503_with_retry_after()
         metrics.contains("cos_vending_sts_budget_refused_total{action=\"GetFederationToken\"} 1"),
         "{metrics}"
     );
+}
+
+/// The `cred:` keys on the Redis at `url`.
+async fn cached_entries(url: &str) -> Vec<String> {
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    redis::cmd("KEYS")
+        .arg("*cred:*")
+        .query_async(&mut conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_sentinel_instances_share_keys_and_follow_a_failover() {
+    let Some(group) = RedisSentinel::start() else {
+        return;
+    };
+    let e = emulator().await;
+    let text = config(&group.url(), "", GENEROUS);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let instances: Vec<Instance> = (0..2).map(|_| instance(&text, &e, &calls, false)).collect();
+    let get = |i: usize, subject: &str| {
+        let token = hs256(&claims(subject));
+        let router = instances[i % 2].router.clone();
+        async move { call(&router, "GET", "/sts", Some(&token), "", "198.51.100.7:1").await }
+    };
+    let mut ids = BTreeMap::new();
+    for i in 0..4 {
+        for subject in ["alice", "bob"] {
+            let key = key_of(&get(i, subject).await);
+            let id = key["TmpSecretId"].as_str().unwrap().to_owned();
+            assert_eq!(
+                ids.entry(subject).or_insert_with(|| id.clone()),
+                &id,
+                "both instances hand out {subject}'s one key"
+            );
+        }
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "one STS call per subject");
+    assert_eq!(cached_entries(&group.master_url()).await.len(), 2);
+    for instance in &instances {
+        let ready = call(
+            &instance.router,
+            "GET",
+            "/readyz",
+            None,
+            "",
+            "198.51.100.7:1",
+        )
+        .await;
+        assert_eq!(ready.status, 200, "{}", ready.text());
+        assert!(
+            instance
+                .service
+                .metrics()
+                .render()
+                .contains("cos_vending_redis_up 1")
+        );
+    }
+
+    // The replica takes over; the old master becomes its replica (read-only).
+    let old_master = group.master_port();
+    group.failover();
+    assert_ne!(group.master_port(), old_master);
+    // Requests keep succeeding, none slower than a command timeout and the fallback, while
+    // each instance notices the demotion and asks the sentinel again.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut settled = 0;
+    let mut n = 0;
+    while settled < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "the fleet never settled on the new master"
+        );
+        let before = calls.load(Ordering::SeqCst);
+        for subject in ["alice", "bob"] {
+            let started = Instant::now();
+            key_of(&get(n, subject).await);
+            assert!(
+                started.elapsed() < Duration::from_secs(3),
+                "{:?}",
+                started.elapsed()
+            );
+            n += 1;
+        }
+        let up = instances.iter().all(|i| {
+            i.service
+                .metrics()
+                .render()
+                .contains("cos_vending_redis_up 1")
+        });
+        settled = if up && calls.load(Ordering::SeqCst) == before {
+            settled + 1
+        } else {
+            0
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The new master serves the shared state: a new subject costs one STS call for the
+    // fleet, then none, and its entry is on the new master.
+    let before = calls.load(Ordering::SeqCst);
+    for i in 0..4 {
+        key_of(&get(i, "carol").await);
+    }
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        before + 1,
+        "shared after the failover"
+    );
+    assert_eq!(cached_entries(&group.master_url()).await.len(), 3);
+    for instance in &instances {
+        let ready = call(
+            &instance.router,
+            "GET",
+            "/readyz",
+            None,
+            "",
+            "198.51.100.7:1",
+        )
+        .await;
+        assert_eq!(ready.status, 200, "{}", ready.text());
+    }
 }

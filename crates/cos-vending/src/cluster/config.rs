@@ -387,9 +387,13 @@ mod tests {
             let error = SentinelUrl::parse(bad).unwrap().unwrap_err();
             assert!(error.contains(says), "{bad}: {error}");
         }
-        let error = parse("redis_url = \"redis+sentinel://:secret@s1/\"\nencryption_key_env = \"K\"")
-            .unwrap_err();
-        assert!(error.contains("names the master") && !error.contains("secret"), "{error}");
+        let error =
+            parse("redis_url = \"redis+sentinel://:secret@s1/\"\nencryption_key_env = \"K\"")
+                .unwrap_err();
+        assert!(
+            error.contains("names the master") && !error.contains("secret"),
+            "{error}"
+        );
         assert!(
             parse("redis_url = \"redis+sentinel://s1,s2/mymaster\"\nencryption_key_env = \"K\"")
                 .is_ok()

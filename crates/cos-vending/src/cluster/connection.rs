@@ -6,7 +6,9 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
+use redis::aio::{
+    ConnectionLike, ConnectionManager, ConnectionManagerConfig, MultiplexedConnection,
+};
 use redis::sentinel::{Sentinel, SentinelNodeConnectionInfo};
 use redis::{AsyncConnectionConfig, Cmd, Pipeline, RedisFuture, RedisResult, Value};
 
@@ -30,7 +32,9 @@ impl Connection {
             let url = url.map_err(|m| {
                 redis::RedisError::from((redis::ErrorKind::InvalidClientConfig, "redis_url", m))
             })?;
-            return Ok(Self::Sentinel(Arc::new(SentinelMaster::new(&url, timeout)?)));
+            return Ok(Self::Sentinel(Arc::new(SentinelMaster::new(
+                &url, timeout,
+            )?)));
         }
         let client = redis::Client::open(config.redis_url.as_str())?;
         let manager = ConnectionManagerConfig::new()
@@ -141,9 +145,9 @@ impl ConnectionLike for Connection {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         match self {
             Self::Direct(manager) => manager.req_packed_command(cmd),
-            Self::Sentinel(master) => Box::pin(async move {
-                master.connection().await?.req_packed_command(cmd).await
-            }),
+            Self::Sentinel(master) => {
+                Box::pin(async move { master.connection().await?.req_packed_command(cmd).await })
+            }
         }
     }
 
