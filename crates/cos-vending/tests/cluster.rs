@@ -27,7 +27,7 @@ use cos_vending::{
 };
 use sts_client::StsError;
 use support::*;
-use test_servers::{RedisSentinel, RedisServer};
+use test_servers::{RedisCluster, RedisSentinel, RedisServer};
 
 /// Counts the STS calls of one instance (into a counter shared by the fleet), optionally
 /// hanging forever (a holder that will crash).
@@ -688,10 +688,15 @@ async fn a_spent_sts_budget_reuses_a_valid_key_or_answers_503_with_retry_after()
 
 /// The `cred:` keys on the Redis at `url`.
 async fn cached_entries(url: &str) -> Vec<String> {
+    keys_on(url, "*cred:*").await
+}
+
+/// The keys matching `pattern` on the one Redis at `url`.
+async fn keys_on(url: &str, pattern: &str) -> Vec<String> {
     let client = redis::Client::open(url).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     redis::cmd("KEYS")
-        .arg("*cred:*")
+        .arg(pattern)
         .query_async(&mut conn)
         .await
         .unwrap()
@@ -806,5 +811,70 @@ async fn through_sentinel_instances_share_keys_and_follow_a_failover() {
         )
         .await;
         assert_eq!(ready.status, 200, "{}", ready.text());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_a_redis_cluster_instances_share_keys_with_every_key_on_one_slot() {
+    let Some(redis) = RedisCluster::start() else {
+        return;
+    };
+    let e = emulator().await;
+    let budget = "[cluster.sts_budget]\nGetFederationToken = 100\n";
+    // Slow refills keep the buckets in Redis long enough to be seen below.
+    let slow = "[rate_limit]\nrequests_per_second = 1.0\nburst = 100\n[limits]\nper_ip_requests_per_second = 1.0\nper_ip_burst = 1000\nrequest_timeout_seconds = 20.0\n";
+    let text = config(&redis.url(), budget, slow);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let instances: Vec<Instance> = (0..2).map(|_| instance(&text, &e, &calls, false)).collect();
+    let mut ids = BTreeMap::new();
+    for i in 0..4 {
+        for subject in ["alice", "bob", "carol"] {
+            let token = hs256(&claims(subject));
+            let router = &instances[i % 2].router;
+            let reply = call(router, "GET", "/sts", Some(&token), "", "198.51.100.7:1").await;
+            let id = key_of(&reply)["TmpSecretId"].as_str().unwrap().to_owned();
+            assert_eq!(
+                ids.entry(subject).or_insert_with(|| id.clone()),
+                &id,
+                "both instances hand out {subject}'s one key"
+            );
+        }
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 3, "one STS call per subject");
+    for instance in &instances {
+        let ready = call(
+            &instance.router,
+            "GET",
+            "/readyz",
+            None,
+            "",
+            "198.51.100.7:1",
+        )
+        .await;
+        assert_eq!(ready.status, 200, "{}", ready.text());
+        let metrics = instance.service.metrics().render();
+        assert!(metrics.contains("cos_vending_redis_up 1"), "{metrics}");
+        assert!(
+            metrics.contains("cos_vending_shared_cache_total{result=\"hit\"}"),
+            "{metrics}"
+        );
+    }
+    // Every key (entries, buckets, budget) carries the one hash tag: all on one shard.
+    let mut per_node = Vec::new();
+    for url in redis.node_urls() {
+        per_node.push(keys_on(&url, "*").await);
+    }
+    let holding: Vec<&Vec<String>> = per_node.iter().filter(|keys| !keys.is_empty()).collect();
+    assert_eq!(holding.len(), 1, "{per_node:?}");
+    let keys = holding[0];
+    assert!(
+        keys.iter().all(|k| k.starts_with("{cos-vending:}")),
+        "{keys:?}"
+    );
+    for kind in ["cred:", "rate:subject:", "rate:ip:", "budget:"] {
+        assert!(
+            keys.iter().any(|k| k.contains(kind)),
+            "no {kind} key: {keys:?}"
+        );
     }
 }

@@ -10,7 +10,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-/// A `redis-server` child process (killed when dropped).
+/// A `redis-server` child process in its own temporary directory (killed, and the
+/// directory removed, when dropped).
 ///
 /// ```no_run
 /// let Some(redis) = test_servers::RedisServer::start() else { return }; // skipped loudly
@@ -24,6 +25,9 @@ pub struct RedisServer {
     port: u16,
     /// Arguments after the defaults (a replica's `--replicaof`).
     extra: Vec<String>,
+    /// Its working directory (a replica's copy of the data, a cluster node's state), fresh
+    /// and removed when dropped: nothing is loaded from or left in the test's directory.
+    dir: PathBuf,
     child: Mutex<Option<Child>>,
 }
 
@@ -75,10 +79,12 @@ impl RedisServer {
 
     /// [`RedisServer::start`] with more command-line arguments.
     fn start_with(extra: Vec<String>) -> Option<Self> {
+        let port = free_port();
         let server = Self {
             binary: installed_binary()?,
-            port: free_port(),
+            port,
             extra,
+            dir: fresh_dir(&format!("redis-{port}")),
             child: Mutex::new(None),
         };
         server.spawn();
@@ -89,6 +95,8 @@ impl RedisServer {
         let child = Command::new(&self.binary)
             .args(["--save", "", "--appendonly", "no", "--bind", "127.0.0.1"])
             .args(["--port", &self.port.to_string()])
+            .arg("--dir")
+            .arg(&self.dir)
             .args(&self.extra)
             .args(["--protected-mode", "yes", "--loglevel", "warning"])
             .stdin(Stdio::null())
@@ -149,7 +157,16 @@ impl RedisServer {
 impl Drop for RedisServer {
     fn drop(&mut self) {
         self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// A new empty directory under the system's temporary directory.
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("test-servers-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    dir
 }
 
 /// Whether something on loopback `port` answers `PING` with `PONG`.
@@ -243,11 +260,7 @@ impl RedisSentinel {
                 .contains("master_link_status:up")
         });
         let port = free_port();
-        let dir = std::env::temp_dir().join(format!(
-            "test-servers-sentinel-{}-{port}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let dir = fresh_dir(&format!("sentinel-{port}"));
         let conf = dir.join("sentinel.conf");
         std::fs::write(
             &conf,
@@ -343,5 +356,82 @@ impl Drop for RedisSentinel {
         let _ = self.sentinel.wait();
         self.servers.iter().for_each(RedisServer::kill);
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A Redis Cluster on loopback: three masters (no replicas), every slot assigned by
+/// `redis-cli --cluster create`, persistence off, each node in its own fresh temporary
+/// directory; every process is killed when dropped.
+///
+/// ```no_run
+/// let Some(cluster) = test_servers::RedisCluster::start() else { return }; // skipped loudly
+/// assert!(cluster.url().starts_with("redis+cluster://127.0.0.1:"));
+/// assert_eq!(cluster.node_urls().len(), 3);
+/// ```
+#[derive(Debug)]
+pub struct RedisCluster {
+    servers: Vec<RedisServer>,
+}
+
+impl RedisCluster {
+    /// Starts three nodes, creates the cluster and waits until every node reports
+    /// `cluster_state:ok`; `None` (after printing why) when `redis-server` is not installed,
+    /// a panic with `CI=true` or when `redis-cli` is missing beside it.
+    pub fn start() -> Option<Self> {
+        let mut servers = Vec::new();
+        for _ in 0..3 {
+            servers.push(RedisServer::start_with(vec![
+                "--cluster-enabled".into(),
+                "yes".into(),
+                "--cluster-node-timeout".into(),
+                "2000".into(),
+            ])?);
+        }
+        let cli = servers
+            .first()
+            .map(|s| s.binary.with_file_name("redis-cli"))
+            .unwrap_or_default();
+        let cluster = Self { servers };
+        let status = Command::new(&cli)
+            .args(["--cluster", "create"])
+            .args(
+                cluster
+                    .servers
+                    .iter()
+                    .map(|s| format!("127.0.0.1:{}", s.port())),
+            )
+            .arg("--cluster-yes")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("running {}: {e}", cli.display()));
+        assert!(
+            status.status.success(),
+            "redis-cli --cluster create failed: {}{}",
+            String::from_utf8_lossy(&status.stdout),
+            String::from_utf8_lossy(&status.stderr)
+        );
+        for server in &cluster.servers {
+            wait_for("cluster_state:ok", || {
+                command(server.port(), &["CLUSTER", "INFO"])
+                    .concat()
+                    .contains("cluster_state:ok")
+            });
+        }
+        Some(cluster)
+    }
+
+    /// `redis+cluster://127.0.0.1:<p1>,127.0.0.1:<p2>,127.0.0.1:<p3>`.
+    pub fn url(&self) -> String {
+        let nodes: Vec<String> = self
+            .servers
+            .iter()
+            .map(|s| format!("127.0.0.1:{}", s.port()))
+            .collect();
+        format!("redis+cluster://{}", nodes.join(","))
+    }
+
+    /// `redis://127.0.0.1:<port>/0` of every node (to look at each shard alone).
+    pub fn node_urls(&self) -> Vec<String> {
+        self.servers.iter().map(RedisServer::url).collect()
     }
 }

@@ -111,7 +111,7 @@ impl Backend {
         metrics.set_up(true);
         Ok(Self {
             conn,
-            prefix: config.key_prefix.clone(),
+            prefix: config.effective_prefix(),
             timeout: config.command_timeout(),
             retry_after: config.retry_after(),
             mode: config.on_redis_error,
