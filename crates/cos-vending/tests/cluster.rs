@@ -702,35 +702,45 @@ async fn keys_on(url: &str, pattern: &str) -> Vec<String> {
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn through_sentinel_instances_share_keys_and_follow_a_failover() {
-    let Some(group) = RedisSentinel::start() else {
-        return;
-    };
-    let e = emulator().await;
-    let text = config(&group.url(), "", GENEROUS);
-    let calls = Arc::new(AtomicUsize::new(0));
-    let instances: Vec<Instance> = (0..2).map(|_| instance(&text, &e, &calls, false)).collect();
-    let get = |i: usize, subject: &str| {
-        let token = hs256(&claims(subject));
-        let router = instances[i % 2].router.clone();
-        async move { call(&router, "GET", "/sts", Some(&token), "", "198.51.100.7:1").await }
-    };
+/// `GET /sts` as `subject` at `instance`.
+async fn sts_at(instance: &Instance, subject: &str) -> Reply {
+    let token = hs256(&claims(subject));
+    call(
+        &instance.router,
+        "GET",
+        "/sts",
+        Some(&token),
+        "",
+        "198.51.100.7:1",
+    )
+    .await
+}
+
+/// Asks for each of `subjects` twice at every instance, checking that all hand out the
+/// same key per subject.
+async fn one_key_each(instances: &[Instance], subjects: &[&str]) {
     let mut ids = BTreeMap::new();
-    for i in 0..4 {
-        for subject in ["alice", "bob"] {
-            let key = key_of(&get(i, subject).await);
-            let id = key["TmpSecretId"].as_str().unwrap().to_owned();
-            assert_eq!(
-                ids.entry(subject).or_insert_with(|| id.clone()),
-                &id,
-                "both instances hand out {subject}'s one key"
-            );
+    for _ in 0..2 {
+        for instance in instances {
+            for subject in subjects {
+                let id = key_of(&sts_at(instance, subject).await)["TmpSecretId"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned();
+                assert_eq!(
+                    ids.entry(*subject).or_insert_with(|| id.clone()),
+                    &id,
+                    "every instance hands out {subject}'s one key"
+                );
+            }
         }
     }
-    assert_eq!(calls.load(Ordering::SeqCst), 2, "one STS call per subject");
-    assert_eq!(cached_entries(&group.master_url()).await.len(), 2);
-    for instance in &instances {
+}
+
+/// Every instance answers `/readyz` with 200 and counts Redis up; its `/metrics` text.
+async fn all_ready(instances: &[Instance]) -> Vec<String> {
+    let mut texts = Vec::new();
+    for instance in instances {
         let ready = call(
             &instance.router,
             "GET",
@@ -741,21 +751,34 @@ async fn through_sentinel_instances_share_keys_and_follow_a_failover() {
         )
         .await;
         assert_eq!(ready.status, 200, "{}", ready.text());
-        assert!(
-            instance
-                .service
-                .metrics()
-                .render()
-                .contains("cos_vending_redis_up 1")
-        );
+        let metrics = instance.service.metrics().render();
+        assert!(metrics.contains("cos_vending_redis_up 1"), "{metrics}");
+        texts.push(metrics);
     }
+    texts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_sentinel_instances_share_keys_and_follow_a_failover() {
+    let Some(group) = RedisSentinel::start() else {
+        return;
+    };
+    let e = emulator().await;
+    let text = config(&group.url(), "", GENEROUS);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let instances: Vec<Instance> = (0..2).map(|_| instance(&text, &e, &calls, false)).collect();
+    one_key_each(&instances, &["alice", "bob"]).await;
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "one STS call per subject");
+    assert_eq!(cached_entries(&group.master_url()).await.len(), 2);
+    all_ready(&instances).await;
 
     // The replica takes over; the old master becomes its replica (read-only).
     let old_master = group.master_port();
     group.failover();
     assert_ne!(group.master_port(), old_master);
     // Requests keep succeeding, none slower than a command timeout and the fallback, while
-    // each instance notices the demotion and asks the sentinel again.
+    // each instance notices the failover (the sentinel closes the demoted primary's client
+    // connections; a write there would answer READONLY) and asks the sentinel again.
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut settled = 0;
     let mut n = 0;
@@ -767,7 +790,7 @@ async fn through_sentinel_instances_share_keys_and_follow_a_failover() {
         let before = calls.load(Ordering::SeqCst);
         for subject in ["alice", "bob"] {
             let started = Instant::now();
-            key_of(&get(n, subject).await);
+            key_of(&sts_at(&instances[n % 2], subject).await);
             assert!(
                 started.elapsed() < Duration::from_secs(3),
                 "{:?}",
@@ -791,27 +814,14 @@ async fn through_sentinel_instances_share_keys_and_follow_a_failover() {
     // The new master serves the shared state: a new subject costs one STS call for the
     // fleet, then none, and its entry is on the new master.
     let before = calls.load(Ordering::SeqCst);
-    for i in 0..4 {
-        key_of(&get(i, "carol").await);
-    }
+    one_key_each(&instances, &["carol"]).await;
     assert_eq!(
         calls.load(Ordering::SeqCst),
         before + 1,
         "shared after the failover"
     );
     assert_eq!(cached_entries(&group.master_url()).await.len(), 3);
-    for instance in &instances {
-        let ready = call(
-            &instance.router,
-            "GET",
-            "/readyz",
-            None,
-            "",
-            "198.51.100.7:1",
-        )
-        .await;
-        assert_eq!(ready.status, 200, "{}", ready.text());
-    }
+    all_ready(&instances).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -826,34 +836,9 @@ async fn through_a_redis_cluster_instances_share_keys_with_every_key_on_one_slot
     let text = config(&redis.url(), budget, slow);
     let calls = Arc::new(AtomicUsize::new(0));
     let instances: Vec<Instance> = (0..2).map(|_| instance(&text, &e, &calls, false)).collect();
-    let mut ids = BTreeMap::new();
-    for i in 0..4 {
-        for subject in ["alice", "bob", "carol"] {
-            let token = hs256(&claims(subject));
-            let router = &instances[i % 2].router;
-            let reply = call(router, "GET", "/sts", Some(&token), "", "198.51.100.7:1").await;
-            let id = key_of(&reply)["TmpSecretId"].as_str().unwrap().to_owned();
-            assert_eq!(
-                ids.entry(subject).or_insert_with(|| id.clone()),
-                &id,
-                "both instances hand out {subject}'s one key"
-            );
-        }
-    }
+    one_key_each(&instances, &["alice", "bob", "carol"]).await;
     assert_eq!(calls.load(Ordering::SeqCst), 3, "one STS call per subject");
-    for instance in &instances {
-        let ready = call(
-            &instance.router,
-            "GET",
-            "/readyz",
-            None,
-            "",
-            "198.51.100.7:1",
-        )
-        .await;
-        assert_eq!(ready.status, 200, "{}", ready.text());
-        let metrics = instance.service.metrics().render();
-        assert!(metrics.contains("cos_vending_redis_up 1"), "{metrics}");
+    for metrics in all_ready(&instances).await {
         assert!(
             metrics.contains("cos_vending_shared_cache_total{result=\"hit\"}"),
             "{metrics}"

@@ -191,30 +191,12 @@ impl Discovered {
     }
 }
 
-impl ConnectionLike for Found {
-    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+impl Found {
+    /// The connection itself, for the one delegation below.
+    fn inner(&mut self) -> &mut (dyn ConnectionLike + Send) {
         match self {
-            Self::Master(connection) => connection.req_packed_command(cmd),
-            Self::Cluster(connection) => connection.req_packed_command(cmd),
-        }
-    }
-
-    fn req_packed_commands<'a>(
-        &'a mut self,
-        cmd: &'a Pipeline,
-        offset: usize,
-        count: usize,
-    ) -> RedisFuture<'a, Vec<Value>> {
-        match self {
-            Self::Master(connection) => connection.req_packed_commands(cmd, offset, count),
-            Self::Cluster(connection) => connection.req_packed_commands(cmd, offset, count),
-        }
-    }
-
-    fn get_db(&self) -> i64 {
-        match self {
-            Self::Master(connection) => connection.get_db(),
-            Self::Cluster(connection) => connection.get_db(),
+            Self::Master(connection) => connection,
+            Self::Cluster(connection) => connection,
         }
     }
 }
@@ -223,11 +205,14 @@ impl ConnectionLike for Connection {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         match self {
             Self::Direct(manager) => manager.req_packed_command(cmd),
-            Self::Discovered(discovered) => {
-                Box::pin(
-                    async move { discovered.connection().await?.req_packed_command(cmd).await },
-                )
-            }
+            Self::Discovered(discovered) => Box::pin(async move {
+                discovered
+                    .connection()
+                    .await?
+                    .inner()
+                    .req_packed_command(cmd)
+                    .await
+            }),
         }
     }
 
@@ -243,6 +228,7 @@ impl ConnectionLike for Connection {
                 discovered
                     .connection()
                     .await?
+                    .inner()
                     .req_packed_commands(cmd, offset, count)
                     .await
             }),
