@@ -27,7 +27,7 @@ use cos_vending::{
 };
 use sts_client::StsError;
 use support::*;
-use test_servers::RedisServer;
+use test_servers::{RedisCluster, RedisSentinel, RedisServer};
 
 /// Counts the STS calls of one instance (into a counter shared by the fleet), optionally
 /// hanging forever (a holder that will crash).
@@ -73,7 +73,7 @@ struct Fleet {
 
 /// The configuration: HS256 callers, `[cluster]` on `redis` with a key file, generous
 /// limits unless `extra` says otherwise.
-fn config(redis: &RedisServer, cluster_extra: &str, extra: &str) -> String {
+fn config(redis_url: &str, cluster_extra: &str, extra: &str) -> String {
     let dir = temp_dir("cluster-keys");
     let keys = dir.join("cache.keys");
     std::fs::write(&keys, format!("{}\n", "5a".repeat(32))).unwrap();
@@ -81,7 +81,7 @@ fn config(redis: &RedisServer, cluster_extra: &str, extra: &str) -> String {
         "{}{}{extra}\n[cluster]\nredis_url = \"{}\"\nencryption_key_file = \"{}\"\ncommand_timeout_ms = 1000\nretry_after_ms = 300\n{cluster_extra}",
         base(""),
         hs256_auth(),
-        redis.url(),
+        redis_url,
         keys.display()
     )
 }
@@ -111,7 +111,7 @@ fn instance(text: &str, e: &Emulator, calls: &Arc<AtomicUsize>, hang: bool) -> I
 async fn fleet(cluster_extra: &str, extra: &str) -> Option<Fleet> {
     let redis = RedisServer::start()?;
     let e = emulator().await;
-    let text = config(&redis, cluster_extra, extra);
+    let text = config(&redis.url(), cluster_extra, extra);
     let calls = Arc::new(AtomicUsize::new(0));
     let instances = (0..3).map(|_| instance(&text, &e, &calls, false)).collect();
     Some(Fleet {
@@ -684,4 +684,182 @@ async fn a_spent_sts_budget_reuses_a_valid_key_or_answers_503_with_retry_after()
         metrics.contains("cos_vending_sts_budget_refused_total{action=\"GetFederationToken\"} 1"),
         "{metrics}"
     );
+}
+
+/// The `cred:` keys on the Redis at `url`.
+async fn cached_entries(url: &str) -> Vec<String> {
+    keys_on(url, "*cred:*").await
+}
+
+/// The keys matching `pattern` on the one Redis at `url`.
+async fn keys_on(url: &str, pattern: &str) -> Vec<String> {
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    redis::cmd("KEYS")
+        .arg(pattern)
+        .query_async(&mut conn)
+        .await
+        .unwrap()
+}
+
+/// `GET /sts` as `subject` at `instance`.
+async fn sts_at(instance: &Instance, subject: &str) -> Reply {
+    let token = hs256(&claims(subject));
+    call(
+        &instance.router,
+        "GET",
+        "/sts",
+        Some(&token),
+        "",
+        "198.51.100.7:1",
+    )
+    .await
+}
+
+/// Asks for each of `subjects` twice at every instance, checking that all hand out the
+/// same key per subject.
+async fn one_key_each(instances: &[Instance], subjects: &[&str]) {
+    let mut ids = BTreeMap::new();
+    for _ in 0..2 {
+        for instance in instances {
+            for subject in subjects {
+                let id = key_of(&sts_at(instance, subject).await)["TmpSecretId"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned();
+                assert_eq!(
+                    ids.entry(*subject).or_insert_with(|| id.clone()),
+                    &id,
+                    "every instance hands out {subject}'s one key"
+                );
+            }
+        }
+    }
+}
+
+/// Every instance answers `/readyz` with 200 and counts Redis up; its `/metrics` text.
+async fn all_ready(instances: &[Instance]) -> Vec<String> {
+    let mut texts = Vec::new();
+    for instance in instances {
+        let ready = call(
+            &instance.router,
+            "GET",
+            "/readyz",
+            None,
+            "",
+            "198.51.100.7:1",
+        )
+        .await;
+        assert_eq!(ready.status, 200, "{}", ready.text());
+        let metrics = instance.service.metrics().render();
+        assert!(metrics.contains("cos_vending_redis_up 1"), "{metrics}");
+        texts.push(metrics);
+    }
+    texts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_sentinel_instances_share_keys_and_follow_a_failover() {
+    let Some(group) = RedisSentinel::start() else {
+        return;
+    };
+    let e = emulator().await;
+    let text = config(&group.url(), "", GENEROUS);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let instances: Vec<Instance> = (0..2).map(|_| instance(&text, &e, &calls, false)).collect();
+    one_key_each(&instances, &["alice", "bob"]).await;
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "one STS call per subject");
+    assert_eq!(cached_entries(&group.master_url()).await.len(), 2);
+    all_ready(&instances).await;
+
+    // The replica takes over; the old master becomes its replica (read-only).
+    let old_master = group.master_port();
+    group.failover();
+    assert_ne!(group.master_port(), old_master);
+    // Requests keep succeeding, none slower than a command timeout and the fallback, while
+    // each instance notices the failover (the sentinel closes the demoted primary's client
+    // connections; a write there would answer READONLY) and asks the sentinel again.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut settled = 0;
+    let mut n = 0;
+    while settled < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "the fleet never settled on the new master"
+        );
+        let before = calls.load(Ordering::SeqCst);
+        for subject in ["alice", "bob"] {
+            let started = Instant::now();
+            key_of(&sts_at(&instances[n % 2], subject).await);
+            assert!(
+                started.elapsed() < Duration::from_secs(3),
+                "{:?}",
+                started.elapsed()
+            );
+            n += 1;
+        }
+        let up = instances.iter().all(|i| {
+            i.service
+                .metrics()
+                .render()
+                .contains("cos_vending_redis_up 1")
+        });
+        settled = if up && calls.load(Ordering::SeqCst) == before {
+            settled + 1
+        } else {
+            0
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The new master serves the shared state: a new subject costs one STS call for the
+    // fleet, then none, and its entry is on the new master.
+    let before = calls.load(Ordering::SeqCst);
+    one_key_each(&instances, &["carol"]).await;
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        before + 1,
+        "shared after the failover"
+    );
+    assert_eq!(cached_entries(&group.master_url()).await.len(), 3);
+    all_ready(&instances).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_a_redis_cluster_instances_share_keys_with_every_key_on_one_slot() {
+    let Some(redis) = RedisCluster::start() else {
+        return;
+    };
+    let e = emulator().await;
+    let budget = "[cluster.sts_budget]\nGetFederationToken = 100\n";
+    // Slow refills keep the buckets in Redis long enough to be seen below.
+    let slow = "[rate_limit]\nrequests_per_second = 1.0\nburst = 100\n[limits]\nper_ip_requests_per_second = 1.0\nper_ip_burst = 1000\nrequest_timeout_seconds = 20.0\n";
+    let text = config(&redis.url(), budget, slow);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let instances: Vec<Instance> = (0..2).map(|_| instance(&text, &e, &calls, false)).collect();
+    one_key_each(&instances, &["alice", "bob", "carol"]).await;
+    assert_eq!(calls.load(Ordering::SeqCst), 3, "one STS call per subject");
+    for metrics in all_ready(&instances).await {
+        assert!(
+            metrics.contains("cos_vending_shared_cache_total{result=\"hit\"}"),
+            "{metrics}"
+        );
+    }
+    // Every key (entries, buckets, budget) carries the one hash tag: all on one shard.
+    let mut per_node = Vec::new();
+    for url in redis.node_urls() {
+        per_node.push(keys_on(&url, "*").await);
+    }
+    let holding: Vec<&Vec<String>> = per_node.iter().filter(|keys| !keys.is_empty()).collect();
+    assert_eq!(holding.len(), 1, "{per_node:?}");
+    let keys = holding[0];
+    assert!(
+        keys.iter().all(|k| k.starts_with("{cos-vending:}")),
+        "{keys:?}"
+    );
+    for kind in ["cred:", "rate:subject:", "rate:ip:", "budget:"] {
+        assert!(
+            keys.iter().any(|k| k.contains(kind)),
+            "no {kind} key: {keys:?}"
+        );
+    }
 }

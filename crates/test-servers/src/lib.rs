@@ -2,7 +2,8 @@
 //! (`cos-emulator`, the workspace's one COS and STS fake) cannot produce: a JSON answer
 //! scripted byte for byte, a missing or chosen `Date` header, a delayed answer, a `CONNECT`
 //! proxy ([`ConnectProxy`]); and the one
-//! harness that runs a real `redis-server` ([`RedisServer`]) for tests of shared state.
+//! harness that runs a real `redis-server` ([`RedisServer`], a Sentinel group of them:
+//! [`RedisSentinel`], a Redis Cluster of them: [`RedisCluster`]) for tests of shared state.
 //!
 //! This crate is only ever a dev-dependency (checked by `cargo xtask ci`'s tidy step).
 //!
@@ -24,6 +25,6 @@ mod redis;
 mod scripted;
 
 pub use proxy::ConnectProxy;
-pub use redis::RedisServer;
+pub use redis::{RedisCluster, RedisSentinel, RedisServer};
 
 pub use scripted::{Reply, ScriptedServer, Seen};

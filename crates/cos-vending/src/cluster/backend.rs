@@ -8,9 +8,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-
 use super::config::{ClusterConfig, OnRedisError};
+use super::connection::Connection;
 use super::metrics::ClusterMetrics;
 
 /// Redis did not answer (or answered an error); the caller falls back or refuses.
@@ -81,7 +80,7 @@ impl Rate {
 }
 
 pub(crate) struct Backend {
-    conn: ConnectionManager,
+    conn: Connection,
     pub(crate) prefix: String,
     timeout: Duration,
     retry_after: Duration,
@@ -107,18 +106,12 @@ impl Backend {
     /// A lazily connecting backend (the first command connects; a dead Redis at start is
     /// a fallback, not a start failure).
     pub(crate) fn new(config: &ClusterConfig) -> Result<Self, redis::RedisError> {
-        let client = redis::Client::open(config.redis_url.as_str())?;
-        let manager = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(config.command_timeout()))
-            .set_response_timeout(Some(config.command_timeout()))
-            .set_number_of_retries(1)
-            .set_max_delay(config.retry_after());
-        let conn = ConnectionManager::new_lazy_with_config(client, manager)?;
+        let conn = Connection::new(config)?;
         let metrics = ClusterMetrics::new();
         metrics.set_up(true);
         Ok(Self {
             conn,
-            prefix: config.key_prefix.clone(),
+            prefix: config.effective_prefix(),
             timeout: config.command_timeout(),
             retry_after: config.retry_after(),
             mode: config.on_redis_error,
@@ -147,6 +140,7 @@ impl Backend {
     }
 
     fn failed(&self, op: &'static str, error: &str) {
+        self.conn.forget();
         if let Ok(mut last) = self.last_failure.lock() {
             *last = Some(Instant::now());
         }

@@ -8,6 +8,7 @@
 
 mod backend;
 mod config;
+mod connection;
 mod limit;
 mod metrics;
 mod seal;
