@@ -194,11 +194,15 @@ impl CredentialStore {
             .map_err(|_| "credential lock poisoned".to_string())?;
         keys.retain(|_, k| k.expired_time.saturating_add(86_400) > now);
         keys.insert(key.secret_id.clone(), key.clone());
-        let records: Vec<&Record> = keys.values().map(|k| &k.record).collect();
-        let json = serde_json::to_vec(&records).map_err(|e| e.to_string())?;
-        store
-            .save_document(DOCUMENT, &json)
-            .map_err(|e| e.to_string())?;
+        // In memory mode nothing reads the document back: rendering every live key on each
+        // call made STS calls O(keys issued) (the top cost of a cold-user load).
+        if store.keeps_documents() {
+            let records: Vec<&Record> = keys.values().map(|k| &k.record).collect();
+            let json = serde_json::to_vec(&records).map_err(|e| e.to_string())?;
+            store
+                .save_document(DOCUMENT, &json)
+                .map_err(|e| e.to_string())?;
+        }
         Ok(key)
     }
 }

@@ -287,6 +287,11 @@ impl Store {
         self.persistence.save_document(name, bytes)
     }
 
+    /// Whether [`Store::save_document`] keeps what it is given (false in memory mode).
+    pub(crate) fn keeps_documents(&self) -> bool {
+        self.persistence.keeps_documents()
+    }
+
     /// Reads a named state document.
     pub(crate) fn load_document(&self, name: &str) -> io::Result<Option<Vec<u8>>> {
         self.persistence.load_document(name)

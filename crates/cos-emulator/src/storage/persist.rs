@@ -50,6 +50,11 @@ pub(crate) trait Persistence: Send + Sync {
     fn release_blob(&self, blob: &Blob);
     /// Stores a named document atomically.
     fn save_document(&self, name: &str, bytes: &[u8]) -> io::Result<()>;
+    /// Whether saved documents are kept (false for memory storage, whose `save_document`
+    /// drops them): callers skip rendering a document nobody will read.
+    fn keeps_documents(&self) -> bool {
+        true
+    }
     /// Reads a named document.
     fn load_document(&self, name: &str) -> io::Result<Option<Vec<u8>>>;
     /// Restores the index, removing unreferenced blobs and stale temporary files.
@@ -81,6 +86,9 @@ impl Persistence for InMemory {
     fn release_blob(&self, _: &Blob) {}
     fn save_document(&self, _: &str, _: &[u8]) -> io::Result<()> {
         Ok(())
+    }
+    fn keeps_documents(&self) -> bool {
+        false
     }
     fn load_document(&self, _: &str) -> io::Result<Option<Vec<u8>>> {
         Ok(None)
