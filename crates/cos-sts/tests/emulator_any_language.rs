@@ -131,6 +131,43 @@ fn https_writes_the_ca_where_the_ready_line_says_and_removes_it_at_exit() {
     let path = std::path::PathBuf::from(ready["ca_cert_path"].as_str().unwrap());
     let pem = std::fs::read_to_string(&path).unwrap();
     assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+    // A client given only that CA file reaches, at its COS host name, a bucket nobody
+    // configured at start (the certificate names `*.cos.<region>.myqcloud.com`): curl, as a
+    // team's own test in any language would, with the name pinned to the emulator's address.
+    let endpoint = ready["cos_endpoint"].as_str().unwrap();
+    let port = endpoint.rsplit(':').next().unwrap().trim_end_matches('/');
+    let host = format!(
+        "created-later-{}.cos.{}.myqcloud.com",
+        ready["appid"].as_str().unwrap(),
+        ready["region"].as_str().unwrap()
+    );
+    let curl = |ca: &std::path::Path| {
+        Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert"])
+            .arg(ca)
+            .arg("--resolve")
+            .arg(format!("{host}:{port}:127.0.0.1"))
+            .arg(format!("https://{host}:{port}/"))
+            .output()
+            .expect("curl is needed by this test (Debian package curl); it is not skipped")
+    };
+    let trusted = curl(&path);
+    assert!(
+        trusted.status.success(),
+        "TLS with the start-up CA failed for {host}: {trusted:?}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&trusted.stdout),
+        "404",
+        "NoSuchBucket, over TLS"
+    );
+    // The public roots do not vouch for it (curl's 60: certificate problem).
+    let untrusted = curl(std::path::Path::new("/etc/ssl/certs/ca-certificates.crt"));
+    assert_eq!(
+        untrusted.status.code(),
+        Some(60),
+        "public roots must not trust it: {untrusted:?}"
+    );
     stop_by_closing_stdin(child);
     assert!(!path.exists(), "the temporary CA file is removed at exit");
 }
