@@ -80,19 +80,10 @@ fn rfc3339(unix_secs: u64) -> String {
 }
 
 fn format_rfc3339(unix_secs: u64) -> String {
-    let secs = i64::try_from(unix_secs).unwrap_or(i64::MAX);
-    match time::OffsetDateTime::from_unix_timestamp(secs) {
-        Ok(t) => format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        ),
-        Err(_) => unix_secs.to_string(),
-    }
+    i64::try_from(unix_secs)
+        .ok()
+        .and_then(cos_core::date::CivilTime::from_unix)
+        .map_or_else(|| unix_secs.to_string(), |t| t.iso8601())
 }
 
 impl AuditRecord {

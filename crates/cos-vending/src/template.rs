@@ -211,11 +211,10 @@ pub(crate) fn is_safe_extension(ext: &str) -> bool {
 
 /// `YYYYMMDD` of the UTC day containing `unix_secs`.
 fn utc_date(unix_secs: u64) -> String {
-    let secs = i64::try_from(unix_secs).unwrap_or(i64::MAX);
-    match time::OffsetDateTime::from_unix_timestamp(secs) {
-        Ok(at) => format!("{:04}{:02}{:02}", at.year(), u8::from(at.month()), at.day()),
-        Err(_) => "00000000".to_owned(),
-    }
+    i64::try_from(unix_secs)
+        .ok()
+        .and_then(cos_core::date::CivilTime::from_unix)
+        .map_or_else(|| "00000000".to_owned(), |at| at.date().replace('-', ""))
 }
 
 /// 128 unpredictable bits as hex, from the standard library's randomly keyed SipHash (seeded

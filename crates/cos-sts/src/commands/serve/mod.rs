@@ -71,19 +71,13 @@ impl tracing_subscriber::fmt::time::FormatTime for LogTime {
             .unwrap_or_default();
         LOG_SECOND.with_borrow_mut(|(second, text)| {
             if *second != now.as_secs() {
-                let t = i64::try_from(now.as_secs())
+                // The one calendar's `YYYY-MM-DDTHH:MM:SSZ`, without the `Z` the
+                // microseconds go before.
+                *text = i64::try_from(now.as_secs())
                     .ok()
-                    .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs).ok())
-                    .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-                *text = format!(
-                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-                    t.year(),
-                    u8::from(t.month()),
-                    t.day(),
-                    t.hour(),
-                    t.minute(),
-                    t.second()
-                );
+                    .and_then(cos_core::date::CivilTime::from_unix)
+                    .map_or_else(|| "1970-01-01T00:00:00Z".to_owned(), |t| t.iso8601());
+                text.pop();
                 *second = now.as_secs();
             }
             write!(w, "{text}.{:06}Z", now.subsec_micros())
